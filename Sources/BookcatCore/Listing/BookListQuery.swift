@@ -1,0 +1,146 @@
+/// A validated request for one page of the book listing.
+///
+/// Built only through ``parse(_:)``, so every instance is valid and already canonical: equivalent
+/// requests (parameters reordered, tags repeated or reordered, defaults written out or left off,
+/// `tag_option` with fewer than two tags) produce equal values and the same ``canonicalQuery``.
+public struct BookListQuery: Sendable, Hashable {
+    public static let defaultPageSize = 10
+    public static let maximumPageSize = 100
+    public static let maximumTags = 20
+    public static let maximumFilterLength = 255
+
+    /// Case-insensitive substring of the title, or nil for no filter.
+    public private(set) var title: String?
+    /// Case-insensitive substring of the author, or nil for no filter.
+    public private(set) var author: String?
+    /// Distinct tag ids, ascending.
+    public private(set) var tagIDs: [Int64]
+    /// How tags combine; nil unless there are two or more tags.
+    public private(set) var tagMatch: TagMatch?
+    public private(set) var ordering: BookOrdering
+    public private(set) var page: Int
+    public private(set) var pageSize: Int
+
+    /// The zero-based row offset of the first book on this page.
+    public var offset: Int { (page - 1) * pageSize }
+
+    /// The same query on another page.
+    public func onPage(_ page: Int) -> BookListQuery {
+        var copy = self
+        copy.page = page
+        return copy
+    }
+
+    /// The parameters that decide the result, in a fixed order, with defaults omitted and values
+    /// percent-encoded: `title=…&author=…&tag=1&tag=2&tag_option=and&order_by=…&page=2&page_size=…`.
+    ///
+    /// Two queries have the same canonical form exactly when they must return the same page, which
+    /// makes it the basis of both pagination links and cache keys.
+    public var canonicalQuery: String {
+        var pairs: [(String, String)] = []
+        if let title { pairs.append(("title", title)) }
+        if let author { pairs.append(("author", author)) }
+        for id in tagIDs { pairs.append(("tag", String(id))) }
+        if let tagMatch { pairs.append(("tag_option", tagMatch.rawValue)) }
+        if ordering != .default { pairs.append(("order_by", ordering.rawValue)) }
+        if page != 1 { pairs.append(("page", String(page))) }
+        if pageSize != Self.defaultPageSize { pairs.append(("page_size", String(pageSize))) }
+        return pairs.map { "\($0.0)=\(Self.percentEncode($0.1))" }.joined(separator: "&")
+    }
+
+    /// Validates decoded query parameters (name, value) as they appeared in the request.
+    ///
+    /// Unknown parameters are ignored; every problem with a known one is reported at once, naming the parameter.
+    public static func parse(_ parameters: [(name: String, value: String)]) throws(CatalogError) -> BookListQuery {
+        var errors: [FieldError] = []
+        var seen: [String: Int] = [:]
+        for (name, _) in parameters { seen[name, default: 0] += 1 }
+        for name in ["title", "author", "tag_option", "order_by", "page", "page_size"] where seen[name, default: 0] > 1 {
+            errors.append(FieldError(field: name, message: "must be given at most once"))
+        }
+        func single(_ name: String) -> String? {
+            parameters.first { $0.name == name }?.value
+        }
+
+        func text(_ name: String) -> String? {
+            guard let value = single(name), !value.isEmpty else { return nil }
+            if value.count > maximumFilterLength {
+                errors.append(FieldError(field: name, message: "must be at most \(maximumFilterLength) characters"))
+            }
+            return value
+        }
+
+        func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) -> Int {
+            guard let raw = single(name) else { return fallback }
+            guard let value = Int(raw), range.contains(value) else {
+                let bound = range.upperBound == Int.max ? "at least \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
+                errors.append(FieldError(field: name, message: "must be a whole number \(bound), got '\(raw.prefix(40))'"))
+                return fallback
+            }
+            return value
+        }
+
+        let title = text("title")
+        let author = text("author")
+        var tagIDs = Set<Int64>()
+        for (name, raw) in parameters where name == "tag" {
+            guard let id = Int64(raw), id > 0 else {
+                errors.append(FieldError(field: "tag", message: "must be a positive tag id, got '\(raw.prefix(40))'"))
+                continue
+            }
+            tagIDs.insert(id)
+        }
+        if tagIDs.count > maximumTags {
+            errors.append(FieldError(field: "tag", message: "at most \(maximumTags) distinct tags may be given"))
+        }
+        var tagMatch: TagMatch?
+        if let raw = single("tag_option") {
+            tagMatch = TagMatch(rawValue: raw)
+            if tagMatch == nil {
+                errors.append(FieldError(field: "tag_option", message: "must be 'and' or 'or', got '\(raw.prefix(40))'"))
+            }
+        }
+        if tagIDs.count >= 2, tagMatch == nil, single("tag_option") == nil {
+            errors.append(FieldError(field: "tag_option", message: "is required when two or more tags are given ('and' or 'or')"))
+        }
+        var ordering = BookOrdering.default
+        if let raw = single("order_by") {
+            if let parsed = BookOrdering(rawValue: raw) {
+                ordering = parsed
+            } else {
+                let allowed = BookOrdering.allCases.map(\.rawValue).joined(separator: ", ")
+                errors.append(FieldError(field: "order_by", message: "must be one of \(allowed), got '\(raw.prefix(40))'"))
+            }
+        }
+        let page = integer("page", default: 1, range: 1...Int.max / (maximumPageSize + 1))
+        let pageSize = integer("page_size", default: defaultPageSize, range: 1...maximumPageSize)
+
+        guard errors.isEmpty else { throw .invalid(errors) }
+        return BookListQuery(
+            title: title,
+            author: author,
+            tagIDs: tagIDs.sorted(),
+            tagMatch: tagIDs.count >= 2 ? tagMatch : nil,
+            ordering: ordering,
+            page: page,
+            pageSize: pageSize
+        )
+    }
+
+    private static func percentEncode(_ value: String) -> String {
+        var encoded = ""
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = Array("0123456789ABCDEF".unicodeScalars)
+                encoded.unicodeScalars.append("%")
+                encoded.unicodeScalars.append(hex[Int(byte >> 4)])
+                encoded.unicodeScalars.append(hex[Int(byte & 0xF)])
+            }
+        }
+        return encoded
+    }
+}

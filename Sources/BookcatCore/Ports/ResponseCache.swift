@@ -1,0 +1,62 @@
+/// A finished response body, ready to send without touching the database or encoding anything.
+public struct CachedBody: Sendable, Equatable {
+    public var bytes: [UInt8]
+    /// A strong validator for `ETag` / `If-None-Match`.
+    public var etag: String
+
+    public init(bytes: [UInt8], etag: String) {
+        self.bytes = bytes
+        self.etag = etag
+    }
+}
+
+/// Where a response body came from, reported to clients in `X-Cache`.
+public enum CacheOutcome: String, Sendable {
+    case hit = "HIT"
+    case miss = "MISS"
+    /// The cache was skipped on purpose (disabled, or the client asked with `Cache-Control`).
+    case bypass = "BYPASS"
+    /// The cache failed and the body came straight from the database.
+    case error = "ERROR"
+}
+
+/// How a request wants the cache used, from its `Cache-Control` header.
+public enum CachePolicy: Sendable {
+    /// Read the cache, fill it on a miss.
+    case normal
+    /// `no-cache`: do not read, but store the fresh body.
+    case refresh
+    /// `no-store`: neither read nor store.
+    case bypass
+}
+
+/// The seam between read endpoints and a response cache.
+///
+/// Read endpoints hand the cache a key built from the canonical request and a `fill` that renders the body
+/// from the database; writes call ``invalidateCatalog()`` before they answer, so no client that saw a
+/// write's response can afterwards read a body from before it.
+public protocol ResponseCache: Sendable {
+    func body(
+        for key: String,
+        policy: CachePolicy,
+        fill: @Sendable () async throws -> CachedBody
+    ) async throws -> (body: CachedBody, outcome: CacheOutcome)
+
+    /// Makes every cached catalog body unreachable.
+    func invalidateCatalog() async
+}
+
+/// The cache used when none is configured: every read renders from the database.
+public struct NoResponseCache: ResponseCache {
+    public init() {}
+
+    public func body(
+        for key: String,
+        policy: CachePolicy,
+        fill: @Sendable () async throws -> CachedBody
+    ) async throws -> (body: CachedBody, outcome: CacheOutcome) {
+        (try await fill(), .bypass)
+    }
+
+    public func invalidateCatalog() async {}
+}

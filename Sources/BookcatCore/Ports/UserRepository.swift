@@ -1,0 +1,14 @@
+/// Stores accounts. Emails and usernames are unique regardless of case.
+public protocol UserRepository: Sendable {
+    /// Throws ``CatalogError/conflict(_:)`` when the email or username is taken.
+    func create(_ user: NewUser) async throws -> User
+    func user(id: Int64) async throws -> User?
+    func user(email: String) async throws -> User?
+    func user(username: String) async throws -> User?
+    func allUsers() async throws -> [User]
+    /// Changes the given fields; nil leaves a field as it is. Throws ``CatalogError/notFound(_:)`` or ``CatalogError/conflict(_:)``.
+    func update(id: Int64, username: String?, passwordHash: String?) async throws -> User
+    /// Deletes the account with its refresh tokens and returned loans.
+    /// Throws ``CatalogError/conflict(_:)`` while the account still has books on loan, so no copy is lost.
+    func delete(id: Int64) async throws
+}

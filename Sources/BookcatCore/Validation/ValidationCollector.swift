@@ -1,0 +1,112 @@
+/// Collects every broken rule of one input so the caller hears about all of them at once.
+///
+/// Each check returns the normalised value when the rule holds and records a ``FieldError`` otherwise.
+public struct ValidationCollector: Sendable {
+    public private(set) var errors: [FieldError] = []
+
+    public init() {}
+
+    public mutating func fail(_ field: String, _ message: String) {
+        errors.append(FieldError(field: field, message: message))
+    }
+
+    /// Throws ``CatalogError/invalid(_:)`` with everything collected, if anything was.
+    public func check() throws(CatalogError) {
+        if !errors.isEmpty { throw .invalid(errors) }
+    }
+
+    /// Trimmed text of 1...`maxLength` characters.
+    public mutating func requiredText(_ value: String, field: String, maxLength: Int = 255) -> String {
+        let trimmed = value.trimmingWhitespace()
+        if trimmed.isEmpty {
+            fail(field, "must not be empty")
+        } else if trimmed.count > maxLength {
+            fail(field, "must be at most \(maxLength) characters (got \(trimmed.count))")
+        }
+        return trimmed
+    }
+
+    /// Trimmed text of at most `maxLength` characters; empty becomes nil.
+    public mutating func optionalText(_ value: String?, field: String, maxLength: Int = 255) -> String? {
+        guard let trimmed = value?.trimmingWhitespace(), !trimmed.isEmpty else { return nil }
+        if trimmed.count > maxLength {
+            fail(field, "must be at most \(maxLength) characters (got \(trimmed.count))")
+        }
+        return trimmed
+    }
+
+    /// A mailbox such as `ada@example.org`, lower-cased so uniqueness ignores case.
+    public mutating func email(_ value: String, field: String = "email") -> String {
+        let email = value.trimmingWhitespace().lowercased()
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        let valid =
+            email.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[0].count <= 64
+            && parts[1].contains(".") && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".") && !parts[1].contains("..")
+            && email.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 32 && !"()<>,;:\\\"[]".unicodeScalars.contains($0) }
+        if !valid { fail(field, "must be an email address such as ada@example.org") }
+        return email
+    }
+
+    /// 3–150 characters of letters, digits and `@ . + - _`, the rule the previous service used.
+    public mutating func username(_ value: String, field: String = "username") -> String {
+        let username = value.trimmingWhitespace()
+        let allowed = username.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || "@.+-_".unicodeScalars.contains($0) }
+        if username.count < 3 || username.count > 150 || !allowed {
+            fail(field, "must be 3 to 150 characters of letters, digits and @ . + - _")
+        }
+        return username
+    }
+
+    /// A password normalised to Unicode NFC (so the same typed password always hashes the same)
+    /// of 8–72 UTF-8 bytes, 72 being bcrypt's limit: longer passwords are rejected, never truncated.
+    public mutating func newPassword(_ value: String, field: String = "password") -> String {
+        let password = Password.normalised(value)
+        let bytes = password.utf8.count
+        if bytes < Password.minimumBytes {
+            fail(field, "must be at least \(Password.minimumBytes) bytes long")
+        } else if bytes > Password.maximumBytes {
+            fail(field, "must be at most \(Password.maximumBytes) bytes of UTF-8 (bcrypt's limit; got \(bytes))")
+        } else if password.allSatisfy(\.isASCIIDigit) {
+            fail(field, "must not consist of digits only")
+        }
+        return password
+    }
+
+    /// Exactly 13 ASCII digits.
+    public mutating func isbn(_ value: String, field: String = "isbn") -> String {
+        let isbn = value.trimmingWhitespace()
+        if isbn.count != 13 || !isbn.allSatisfy(\.isASCIIDigit) {
+            fail(field, "must be exactly 13 digits, without hyphens")
+        }
+        return isbn
+    }
+
+    public mutating func date(_ value: String, field: String) -> CalendarDate? {
+        guard let date = CalendarDate(value.trimmingWhitespace()) else {
+            fail(field, "must be a calendar date written YYYY-MM-DD")
+            return nil
+        }
+        return date
+    }
+
+    public mutating func integer(_ value: Int, field: String, in range: ClosedRange<Int>) -> Int {
+        if !range.contains(value) {
+            fail(field, "must be from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    /// Positive ids, deduplicated and sorted.
+    public mutating func ids(_ values: [Int64], field: String, maxCount: Int) -> [Int64] {
+        if values.contains(where: { $0 <= 0 }) { fail(field, "must contain only positive ids") }
+        let distinct = Array(Set(values)).sorted()
+        if distinct.count > maxCount { fail(field, "may contain at most \(maxCount) ids") }
+        return distinct
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        String(self.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+}

@@ -1,0 +1,40 @@
+import BookcatCore
+import Foundation
+import GRDB
+
+/// Owns the SQLite database: opens it in WAL mode with foreign keys on, migrates it, and hands the
+/// connection pool to the repositories.
+public final class AppDatabase: Sendable {
+    /// Shared by every repository so all of them see one consistent store.
+    public let writer: DatabasePool
+
+    /// Opens (creating if needed, parent folder included) and migrates the database at `path`.
+    public init(path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        // Writers queue up behind one another instead of failing with SQLITE_BUSY; readers never wait in WAL mode.
+        configuration.busyMode = .timeout(5)
+        configuration.maximumReaderCount = 8
+        self.writer = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(writer)
+    }
+
+    /// The names of the migrations applied so far, oldest first.
+    public func appliedMigrations() async throws -> [String] {
+        try await writer.read { db in try Self.migrator.appliedMigrations(db) }
+    }
+
+    public var users: some UserRepository { SQLiteUserRepository(writer: writer) }
+    public var refreshTokens: some RefreshTokenRepository { SQLiteRefreshTokenRepository(writer: writer) }
+    public var tags: some TagRepository { SQLiteTagRepository(writer: writer) }
+    public var books: some BookRepository { SQLiteBookRepository(writer: writer) }
+    public var loans: some LoanRepository { SQLiteLoanRepository(writer: writer) }
+}
+
+extension AppDatabase: DatabaseHealth {
+    public func ping() async throws {
+        _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+}

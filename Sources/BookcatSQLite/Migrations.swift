@@ -1,0 +1,63 @@
+import GRDB
+
+extension AppDatabase {
+    /// Numbered migrations. Never edit one that has shipped: add the next number instead.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("0001_create_catalog") { db in
+            try db.create(table: "user") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("email", .text).notNull().unique().collate(.nocase)
+                t.column("username", .text).notNull().unique().collate(.nocase)
+                t.column("password_hash", .text).notNull()
+                t.column("role", .text).notNull().check(sql: "role IN ('user', 'admin')")
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.create(table: "refresh_token") { t in
+                t.primaryKey("token_id", .text)
+                t.column("family_id", .text).notNull().indexed()
+                t.belongsTo("user", onDelete: .cascade).notNull()
+                t.column("token_hash", .text).notNull().unique()
+                t.column("expires_at", .datetime).notNull()
+                t.column("used_at", .datetime)
+                t.column("revoked_at", .datetime)
+            }
+            try db.create(table: "tag") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull().unique().collate(.nocase)
+            }
+            try db.create(table: "book") { t in
+                t.autoIncrementedPrimaryKey("id")
+                // NOCASE so `order_by=title` sorts "apple" next to "Apple", and the index serves that order.
+                t.column("title", .text).notNull().collate(.nocase)
+                t.column("author", .text).notNull()
+                t.column("isbn", .text).notNull().unique()
+                t.column("publisher", .text)
+                t.column("published_at", .text).notNull()
+                t.column("stock", .integer).notNull().check(sql: "stock >= 0")
+                t.column("created_at", .datetime).notNull()
+                t.column("updated_at", .datetime).notNull()
+            }
+            // One index per ordering, each ending in id: the listing's tie-breaker.
+            try db.create(index: "book_on_created_at", on: "book", columns: ["created_at", "id"])
+            try db.create(index: "book_on_title", on: "book", columns: ["title", "id"])
+            try db.create(index: "book_on_published_at", on: "book", columns: ["published_at", "id"])
+            try db.create(table: "book_tag") { t in
+                t.belongsTo("book", onDelete: .cascade).notNull()
+                t.belongsTo("tag", onDelete: .cascade).notNull()
+                t.primaryKey(["book_id", "tag_id"])
+            }
+            try db.create(index: "book_tag_on_tag", on: "book_tag", columns: ["tag_id", "book_id"])
+            try db.create(table: "loan") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("user", onDelete: .cascade).notNull()
+                t.belongsTo("book", onDelete: .cascade).notNull()
+                t.column("quantity", .integer).notNull().check(sql: "quantity > 0")
+                t.column("is_returned", .boolean).notNull().defaults(to: false)
+                t.column("created_at", .datetime).notNull()
+                t.column("returned_at", .datetime)
+            }
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,74 @@
+import BookcatCore
+import Foundation
+import GRDB
+
+struct BookRecord: Codable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "book"
+
+    var id: Int64?
+    var title: String
+    var author: String
+    var isbn: String
+    var publisher: String?
+    var publishedAt: String
+    var stock: Int
+    var createdAt: Date
+    var updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, title, author, isbn, publisher, stock
+        case publishedAt = "published_at"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+
+    enum Columns {
+        static let id = Column(CodingKeys.id)
+        static let isbn = Column(CodingKeys.isbn)
+        static let stock = Column(CodingKeys.stock)
+    }
+
+    init(draft: BookDraft, createdAt: Date, updatedAt: Date, id: Int64? = nil) {
+        self.id = id
+        self.title = draft.title
+        self.author = draft.author
+        self.isbn = draft.isbn
+        self.publisher = draft.publisher
+        self.publishedAt = draft.publishedAt.description
+        self.stock = draft.stock
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+
+    func book(tags: [Tag]) -> Book {
+        Book(
+            id: id ?? 0,
+            title: title,
+            author: author,
+            isbn: isbn,
+            publisher: publisher,
+            // Only validated dates are ever written, so this fallback is unreachable in practice.
+            publishedAt: CalendarDate(publishedAt) ?? CalendarDate("0001-01-01")!,
+            stock: stock,
+            tags: tags,
+            createdAt: createdAt,
+            updatedAt: updatedAt
+        )
+    }
+}
+
+struct BookTagRecord: Codable, PersistableRecord {
+    static let databaseTableName = "book_tag"
+
+    var bookID: Int64
+    var tagID: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case bookID = "book_id"
+        case tagID = "tag_id"
+    }
+}

@@ -1,0 +1,120 @@
+import BookcatCore
+import Foundation
+import GRDB
+
+struct SQLiteBookRepository: BookRepository {
+    let writer: DatabasePool
+
+    // MARK: - Writes
+
+    func create(_ draft: BookDraft) async throws -> Book {
+        try await writer.write { db in
+            let now = Date()
+            try ensureISBNAvailable(db, isbn: draft.isbn, exceptID: nil)
+            let tags = try existingTags(db, ids: draft.tagIDs)
+            var record = BookRecord(draft: draft, createdAt: now, updatedAt: now)
+            try record.insert(db)
+            try replaceTags(db, bookID: record.id!, tagIDs: draft.tagIDs)
+            return record.book(tags: tags)
+        }
+    }
+
+    func update(id: Int64, _ change: @Sendable (Book) throws -> BookDraft) async throws -> Book {
+        try await writer.write { db in
+            guard let current = try BookRecord.fetchOne(db, key: id) else { throw CatalogError.notFound("book \(id) does not exist") }
+            let draft = try change(current.book(tags: try BookTags.fetch(db, bookIDs: [id])[id] ?? []))
+            try ensureISBNAvailable(db, isbn: draft.isbn, exceptID: id)
+            let tags = try existingTags(db, ids: draft.tagIDs)
+            let record = BookRecord(draft: draft, createdAt: current.createdAt, updatedAt: Date(), id: id)
+            try record.update(db)
+            try replaceTags(db, bookID: id, tagIDs: draft.tagIDs)
+            return record.book(tags: tags)
+        }
+    }
+
+    func delete(id: Int64) async throws {
+        try await writer.write { db in
+            let onLoan =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COALESCE(SUM(quantity), 0) FROM loan WHERE book_id = ? AND is_returned = 0",
+                    arguments: [id]
+                ) ?? 0
+            if onLoan > 0 {
+                throw CatalogError.conflict("book \(id) has \(onLoan) copies on loan; they must be returned before it can be deleted")
+            }
+            guard try BookRecord.deleteOne(db, key: id) else { throw CatalogError.notFound("book \(id) does not exist") }
+        }
+    }
+
+    // MARK: - Reads
+
+    func book(id: Int64) async throws -> Book? {
+        try await writer.read { db in
+            guard let record = try BookRecord.fetchOne(db, key: id) else { return nil }
+            return record.book(tags: try BookTags.fetch(db, bookIDs: [id])[id] ?? [])
+        }
+    }
+
+    func page(_ query: BookListQuery) async throws -> BookPage {
+        let filter = BookFilterSQL(query)
+        return try await writer.read { db in
+            // One read transaction: the count and the rows come from the same snapshot.
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM book \(filter.whereClause)", arguments: filter.arguments) ?? 0
+            let records = try BookRecord.fetchAll(
+                db,
+                sql: "SELECT * FROM book \(filter.whereClause) ORDER BY \(filter.orderClause) LIMIT ? OFFSET ?",
+                arguments: filter.arguments + [query.pageSize, query.offset]
+            )
+            let tags = try BookTags.fetch(db, bookIDs: records.compactMap(\.id))
+            return BookPage(books: records.map { $0.book(tags: tags[$0.id!] ?? []) }, totalCount: count)
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func ensureISBNAvailable(_ db: Database, isbn: String, exceptID: Int64?) throws {
+        if let other = try BookRecord.filter(BookRecord.Columns.isbn == isbn).fetchOne(db), other.id != exceptID {
+            throw CatalogError.conflict("a book with ISBN \(isbn) already exists (book \(other.id ?? 0))")
+        }
+    }
+
+    /// The tags with these ids, or a validation error naming the ids that do not exist.
+    private func existingTags(_ db: Database, ids: [Int64]) throws -> [Tag] {
+        guard !ids.isEmpty else { return [] }
+        let tags = try TagRecord.filter(keys: ids).order(TagRecord.Columns.id).fetchAll(db).map(\.tag)
+        let missing = Set(ids).subtracting(tags.map(\.id)).sorted()
+        if !missing.isEmpty {
+            throw CatalogError.invalid(field: "tags", "unknown tag id(s): \(missing.map(String.init).joined(separator: ", "))")
+        }
+        return tags
+    }
+
+    private func replaceTags(_ db: Database, bookID: Int64, tagIDs: [Int64]) throws {
+        try db.execute(sql: "DELETE FROM book_tag WHERE book_id = ?", arguments: [bookID])
+        for tagID in tagIDs {
+            try BookTagRecord(bookID: bookID, tagID: tagID).insert(db)
+        }
+    }
+}
+
+/// Loads the tags of many books in one query.
+enum BookTags {
+    static func fetch(_ db: Database, bookIDs: [Int64]) throws -> [Int64: [Tag]] {
+        guard !bookIDs.isEmpty else { return [:] }
+        let placeholders = databaseQuestionMarks(count: bookIDs.count)
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT book_tag.book_id, tag.id, tag.name FROM book_tag JOIN tag ON tag.id = book_tag.tag_id
+                WHERE book_tag.book_id IN (\(placeholders)) ORDER BY tag.id
+                """,
+            arguments: StatementArguments(bookIDs)
+        )
+        var tags: [Int64: [Tag]] = [:]
+        for row in rows {
+            tags[row[0], default: []].append(Tag(id: row[1], name: row[2]))
+        }
+        return tags
+    }
+}

@@ -1,0 +1,51 @@
+import BookcatCore
+import Foundation
+import GRDB
+
+struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
+    let writer: DatabasePool
+
+    func store(_ token: RefreshTokenRecord) async throws {
+        try await writer.write { db in try RefreshTokenRow(token).insert(db) }
+    }
+
+    func rotate(presentedHash: String, successor: RefreshTokenRecord, now: Date) async throws -> RefreshRotation {
+        try await writer.write { db in
+            guard var presented = try RefreshTokenRow.filter(RefreshTokenRow.Columns.tokenHash == presentedHash).fetchOne(db),
+                presented.userID == successor.userID, presented.familyID == successor.familyID
+            else { return .unknown }
+            if presented.usedAt != nil || presented.revokedAt != nil {
+                try revokeFamily(db, familyID: presented.familyID, now: now)
+                return .reuseDetected
+            }
+            guard presented.expiresAt > now else { return .unknown }
+            presented.usedAt = now
+            try presented.update(db)
+            try RefreshTokenRow(successor).insert(db)
+            return .rotated(userID: presented.userID)
+        }
+    }
+
+    func revokeFamily(ofTokenHash tokenHash: String, userID: Int64, now: Date) async throws -> Bool {
+        try await writer.write { db in
+            guard let token = try RefreshTokenRow.filter(RefreshTokenRow.Columns.tokenHash == tokenHash).fetchOne(db), token.userID == userID
+            else { return false }
+            try revokeFamily(db, familyID: token.familyID, now: now)
+            return true
+        }
+    }
+
+    func revokeAll(userID: Int64, now: Date) async throws {
+        try await writer.write { db in
+            _ = try RefreshTokenRow
+                .filter(RefreshTokenRow.Columns.userID == userID && RefreshTokenRow.Columns.revokedAt == nil)
+                .updateAll(db, RefreshTokenRow.Columns.revokedAt.set(to: now))
+        }
+    }
+
+    private func revokeFamily(_ db: Database, familyID: String, now: Date) throws {
+        _ = try RefreshTokenRow
+            .filter(RefreshTokenRow.Columns.familyID == familyID && RefreshTokenRow.Columns.revokedAt == nil)
+            .updateAll(db, RefreshTokenRow.Columns.revokedAt.set(to: now))
+    }
+}

@@ -1,0 +1,49 @@
+import BookcatCore
+import GRDB
+
+struct SQLiteTagRepository: TagRepository {
+    let writer: DatabasePool
+
+    // MARK: - Writes
+
+    func create(name: String) async throws -> Tag {
+        try await writer.write { db in
+            try ensureNameAvailable(db, name: name, exceptID: nil)
+            var record = TagRecord(id: nil, name: name)
+            try record.insert(db)
+            return record.tag
+        }
+    }
+
+    func rename(id: Int64, to name: String) async throws -> Tag {
+        try await writer.write { db in
+            guard var record = try TagRecord.fetchOne(db, key: id) else { throw CatalogError.notFound("tag \(id) does not exist") }
+            try ensureNameAvailable(db, name: name, exceptID: id)
+            record.name = name
+            try record.update(db)
+            return record.tag
+        }
+    }
+
+    func delete(id: Int64) async throws {
+        try await writer.write { db in
+            guard try TagRecord.deleteOne(db, key: id) else { throw CatalogError.notFound("tag \(id) does not exist") }
+        }
+    }
+
+    // MARK: - Reads
+
+    func allTags() async throws -> [Tag] {
+        try await writer.read { db in try TagRecord.order(TagRecord.Columns.id).fetchAll(db).map(\.tag) }
+    }
+
+    func tag(id: Int64) async throws -> Tag? {
+        try await writer.read { db in try TagRecord.fetchOne(db, key: id)?.tag }
+    }
+
+    private func ensureNameAvailable(_ db: Database, name: String, exceptID: Int64?) throws {
+        if let other = try TagRecord.filter(TagRecord.Columns.name == name).fetchOne(db), other.id != exceptID {
+            throw CatalogError.conflict("a tag named '\(other.name)' already exists (tag \(other.id ?? 0))")
+        }
+    }
+}

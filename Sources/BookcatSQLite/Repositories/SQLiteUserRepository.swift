@@ -1,0 +1,81 @@
+import BookcatCore
+import Foundation
+import GRDB
+
+struct SQLiteUserRepository: UserRepository {
+    let writer: DatabasePool
+
+    // MARK: - Writes
+
+    func create(_ user: NewUser) async throws -> User {
+        try await writer.write { db in
+            try ensureAvailable(db, email: user.email, username: user.username, exceptUserID: nil)
+            var record = UserRecord(
+                id: nil,
+                email: user.email,
+                username: user.username,
+                passwordHash: user.passwordHash,
+                role: user.role.rawValue,
+                createdAt: Date()
+            )
+            try record.insert(db)
+            return record.user
+        }
+    }
+
+    func update(id: Int64, username: String?, passwordHash: String?) async throws -> User {
+        try await writer.write { db in
+            guard var record = try UserRecord.fetchOne(db, key: id) else { throw CatalogError.notFound("user \(id) does not exist") }
+            if let username {
+                try ensureAvailable(db, email: nil, username: username, exceptUserID: id)
+                record.username = username
+            }
+            if let passwordHash { record.passwordHash = passwordHash }
+            try record.update(db)
+            return record.user
+        }
+    }
+
+    func delete(id: Int64) async throws {
+        try await writer.write { db in
+            let onLoan = try LoanRecord.filter(LoanRecord.Columns.userID == id && LoanRecord.Columns.isReturned == false).fetchCount(db)
+            if onLoan > 0 {
+                throw CatalogError.conflict("the account still has \(onLoan) unreturned loan(s); return them before deleting it")
+            }
+            guard try UserRecord.deleteOne(db, key: id) else { throw CatalogError.notFound("user \(id) does not exist") }
+        }
+    }
+
+    // MARK: - Reads
+
+    func user(id: Int64) async throws -> User? {
+        try await writer.read { db in try UserRecord.fetchOne(db, key: id)?.user }
+    }
+
+    func user(email: String) async throws -> User? {
+        try await writer.read { db in try UserRecord.filter(UserRecord.Columns.email == email).fetchOne(db)?.user }
+    }
+
+    func user(username: String) async throws -> User? {
+        try await writer.read { db in try UserRecord.filter(UserRecord.Columns.username == username).fetchOne(db)?.user }
+    }
+
+    func allUsers() async throws -> [User] {
+        try await writer.read { db in try UserRecord.order(Column("id")).fetchAll(db).map(\.user) }
+    }
+
+    /// Checked inside the write transaction, so the answer still holds when the row is written; the
+    /// unique indexes (NOCASE) remain the last line of defence.
+    private func ensureAvailable(_ db: Database, email: String?, username: String?, exceptUserID: Int64?) throws {
+        var errors: [FieldError] = []
+        if let email, let other = try UserRecord.filter(UserRecord.Columns.email == email).fetchOne(db), other.id != exceptUserID {
+            errors.append(FieldError(field: "email", message: "is already registered"))
+        }
+        if let username, let other = try UserRecord.filter(UserRecord.Columns.username == username).fetchOne(db), other.id != exceptUserID {
+            errors.append(FieldError(field: "username", message: "is already taken"))
+        }
+        if !errors.isEmpty {
+            throw CatalogError.conflict(errors.map { "\($0.field) \($0.message)" }.joined(separator: "; "))
+        }
+    }
+}

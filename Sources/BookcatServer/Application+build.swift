@@ -1,0 +1,84 @@
+import BookcatCore
+import BookcatSQLite
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+
+/// The dependencies a running service is made of; tests build their own with a temporary database.
+public struct AppDependencies: Sendable {
+    public var database: AppDatabase
+    public var cache: any ResponseCache
+    public var metrics: PrometheusCollectorRegistry
+
+    public init(database: AppDatabase, cache: any ResponseCache = NoResponseCache(), metrics: PrometheusCollectorRegistry = .init()) {
+        self.database = database
+        self.cache = cache
+        self.metrics = metrics
+    }
+}
+
+/// Builds the HTTP application: the same function serves `bookcat serve` and the tests.
+public func buildApplication(
+    configuration: AppConfiguration,
+    dependencies: AppDependencies,
+    logger: Logger
+) async throws -> some ApplicationProtocol {
+    let router = try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bookcat"),
+        logger: logger
+    )
+}
+
+/// The router with every route and middleware, separate from the server so tests can drive it in-process.
+public func buildRouter(
+    configuration: AppConfiguration,
+    dependencies: AppDependencies,
+    logger: Logger
+) async throws -> Router<AppRequestContext> {
+    let secret: String
+    if let configured = configuration.jwtSecret {
+        secret = configured
+    } else {
+        secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        logger.warning(
+            "JWT_SECRET_KEY is not set: signing tokens with an ephemeral key. Every token dies with this process. Set JWT_SECRET_KEY (32+ bytes)."
+        )
+    }
+    let tokens = await TokenService(
+        secret: secret,
+        algorithm: configuration.jwtAlgorithm,
+        accessTTL: configuration.accessTokenTTL,
+        refreshTTL: configuration.refreshTokenTTL
+    )
+    let hasher = PasswordHasher(cost: configuration.bcryptCost)
+    let database = dependencies.database
+    let accounts = AccountService(
+        users: database.users,
+        refreshTokens: database.refreshTokens,
+        hasher: hasher,
+        tokens: tokens,
+        decoyHash: try await hasher.decoyHash()
+    )
+    let reads = CachedReads(cache: dependencies.cache)
+
+    let router = Router(context: AppRequestContext.self)
+    router.addMiddleware {
+        RequestMetricsMiddleware(registry: dependencies.metrics)
+        ProblemMiddleware(authScheme: configuration.authScheme)
+    }
+    OperationsController(database: database, registry: dependencies.metrics).addRoutes(to: router)
+
+    let api = router.group("api/v1")
+    AuthController(accounts: accounts).addRoutes(to: api)
+    let authenticated = api.group()
+        .add(middleware: Authenticator(tokens: tokens, users: database.users, scheme: configuration.authScheme))
+        .group(context: AuthenticatedContext.self)
+    UserController(accounts: accounts).addRoutes(to: authenticated)
+    BookController(books: database.books, reads: reads).addRoutes(to: authenticated)
+    TagController(tags: database.tags, reads: reads).addRoutes(to: authenticated)
+    LoanController(loans: database.loans, reads: reads).addRoutes(to: authenticated)
+    return router
+}

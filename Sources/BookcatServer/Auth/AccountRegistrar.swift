@@ -1,0 +1,31 @@
+import BookcatCore
+import BookcatSQLite
+
+/// Creates accounts with validated credentials; shared by `POST /users` and `bookcat user create`.
+struct AccountRegistrar: Sendable {
+    let users: any UserRepository
+    let hasher: PasswordHasher
+
+    func register(email: String, username: String, password: String, role: Role) async throws -> User {
+        var check = ValidationCollector()
+        let email = check.email(email)
+        let username = check.username(username)
+        let password = check.newPassword(password)
+        try check.check()
+        let hash = try await hasher.hash(password)
+        return try await users.create(NewUser(email: email, username: username, passwordHash: hash, role: role))
+    }
+}
+
+/// Creates an account directly in the database, hashed with the configured bcrypt cost.
+public func createAccount(
+    configuration: AppConfiguration,
+    database: AppDatabase,
+    email: String,
+    username: String,
+    password: String,
+    role: Role
+) async throws -> User {
+    let registrar = AccountRegistrar(users: database.users, hasher: PasswordHasher(cost: configuration.bcryptCost))
+    return try await registrar.register(email: email, username: username, password: password, role: role)
+}

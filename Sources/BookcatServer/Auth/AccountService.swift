@@ -1,0 +1,104 @@
+import BookcatCore
+import Foundation
+
+/// Signup, login, token rotation and account changes: the rules around credentials, independent of HTTP.
+struct AccountService: Sendable {
+    let users: any UserRepository
+    let refreshTokens: any RefreshTokenRepository
+    let hasher: PasswordHasher
+    let tokens: TokenService
+    /// Verified when a login names no account, so both failures cost one bcrypt verification.
+    let decoyHash: String
+
+    static var invalidCredentials: CatalogError { .unauthenticated("the email/username or password is incorrect") }
+    static var invalidRefreshToken: CatalogError { .unauthenticated("the refresh token is invalid, expired or already used") }
+
+    // MARK: - Accounts
+
+    func signUp(email: String, username: String, password: String) async throws -> User {
+        try await AccountRegistrar(users: users, hasher: hasher).register(email: email, username: username, password: password, role: .user)
+    }
+
+    func update(_ user: User, username: String?, newPassword: String?, currentPassword: String?) async throws -> User {
+        var check = ValidationCollector()
+        let username = username.map { check.username($0) }
+        let newPassword = newPassword.map { check.newPassword($0) }
+        if newPassword != nil, currentPassword == nil {
+            check.fail("current_password", "is required to change the password")
+        }
+        if username == nil, newPassword == nil {
+            check.fail("body", "give at least one of username or password")
+        }
+        try check.check()
+        if let currentPassword, !(try await hasher.verify(currentPassword, against: user.passwordHash)) {
+            throw CatalogError.invalid(field: "current_password", "is incorrect")
+        }
+        let hash = try await newPassword.asyncMap { try await hasher.hash($0) }
+        let updated = try await users.update(id: user.id, username: username, passwordHash: hash)
+        if hash != nil {
+            // A changed password must end every session that might have been started with the old one.
+            try await refreshTokens.revokeAll(userID: user.id, now: Date())
+        }
+        return updated
+    }
+
+    func delete(_ user: User, password: String) async throws {
+        guard try await hasher.verify(password, against: user.passwordHash) else {
+            throw CatalogError.invalid(field: "password", "is incorrect")
+        }
+        try await users.delete(id: user.id)
+    }
+
+    // MARK: - Sessions
+
+    func logIn(email: String?, username: String?, password: String) async throws -> TokenResponse {
+        let account: User?
+        switch (email, username) {
+        case (let email?, nil): account = try await users.user(email: email.trimmingCharacters(in: .whitespaces).lowercased())
+        case (nil, let username?): account = try await users.user(username: username.trimmingCharacters(in: .whitespaces))
+        default: throw CatalogError.invalid(field: "email", "give exactly one of email or username")
+        }
+        let matches = try await hasher.verify(password, against: account?.passwordHash ?? decoyHash)
+        guard let account, matches else { throw Self.invalidCredentials }
+        return try await issueTokens(for: account.id, familyID: nil)
+    }
+
+    func refresh(_ refreshToken: String) async throws -> TokenResponse {
+        guard let claims = await tokens.verify(refreshToken, as: .refresh), let userID = claims.userID, let family = claims.fam else {
+            throw Self.invalidRefreshToken
+        }
+        let now = Date()
+        let successor = try await tokens.refreshToken(for: userID, familyID: family, now: now)
+        switch try await refreshTokens.rotate(presentedHash: TokenService.hash(refreshToken), successor: successor.record, now: now) {
+        case .rotated:
+            return TokenResponse(
+                accessToken: try await tokens.accessToken(for: userID, now: now),
+                refreshToken: successor.token,
+                expiresIn: Int(tokens.accessTTL)
+            )
+        case .reuseDetected, .unknown:
+            throw Self.invalidRefreshToken
+        }
+    }
+
+    func logOut(_ user: User, refreshToken: String) async throws {
+        guard let claims = await tokens.verify(refreshToken, as: .refresh) else {
+            throw CatalogError.invalid(field: "refresh_token", "is not a valid refresh token")
+        }
+        guard claims.userID == user.id else { throw CatalogError.forbidden("the refresh token belongs to another account") }
+        _ = try await refreshTokens.revokeFamily(ofTokenHash: TokenService.hash(refreshToken), userID: user.id, now: Date())
+    }
+
+    private func issueTokens(for userID: Int64, familyID: String?) async throws -> TokenResponse {
+        let refresh = try await tokens.refreshToken(for: userID, familyID: familyID)
+        try await refreshTokens.store(refresh.record)
+        return TokenResponse(accessToken: try await tokens.accessToken(for: userID), refreshToken: refresh.token, expiresIn: Int(tokens.accessTTL))
+    }
+}
+
+extension Optional {
+    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

@@ -1,0 +1,34 @@
+import BookcatCore
+import HummingbirdBcrypt
+import NIOPosix
+
+/// bcrypt, run on NIO's blocking thread pool: a hash takes tens to hundreds of milliseconds by design,
+/// far too long to hold an event loop or a Swift concurrency thread.
+struct PasswordHasher: Sendable {
+    let cost: UInt8
+    private let threadPool: NIOThreadPool
+
+    init(cost: Int, threadPool: NIOThreadPool = .singleton) {
+        self.cost = UInt8(cost)
+        self.threadPool = threadPool
+    }
+
+    /// Hashes an already validated, NFC-normalised password.
+    func hash(_ password: String) async throws -> String {
+        let cost = self.cost
+        return try await threadPool.runIfActive { Bcrypt.hash(password, cost: cost) }
+    }
+
+    /// Verifies a typed password against a stored hash; a password longer than bcrypt's limit never matches.
+    func verify(_ password: String, against hash: String) async throws -> Bool {
+        let password = Password.normalised(password)
+        guard password.utf8.count <= Password.maximumBytes else { return false }
+        return try await threadPool.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+
+    /// A hash of a password nobody knows, verified when an account does not exist so that a failed login
+    /// takes as long whether or not the account exists.
+    func decoyHash() async throws -> String {
+        try await hash("decoy password that never matches \(UInt64.random(in: 0...UInt64.max))")
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import JWTKit
+
+/// What an access or refresh token says. The `token_use` claim keeps the two kinds apart, so a refresh
+/// token is never accepted as an access token nor the other way round.
+struct SessionClaims: JWTPayload {
+    enum Use: String, Codable {
+        case access
+        case refresh
+    }
+
+    var sub: SubjectClaim
+    var iat: IssuedAtClaim
+    var nbf: NotBeforeClaim?
+    var exp: ExpirationClaim
+    var jti: IDClaim
+    var tokenUse: Use
+    /// The rotation family of a refresh token.
+    var fam: String?
+
+    enum CodingKeys: String, CodingKey {
+        case sub, iat, nbf, exp, jti, fam
+        case tokenUse = "token_use"
+    }
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {
+        try exp.verifyNotExpired()
+        try nbf?.verifyNotBefore()
+    }
+
+    var userID: Int64? { Int64(sub.value) }
+}

@@ -1,0 +1,95 @@
+import BookcatCore
+import Crypto
+import Foundation
+import JWTKit
+
+/// Signs and verifies the service's JWTs with one HMAC key and algorithm.
+struct TokenService: Sendable {
+    let keys: JWTKeyCollection
+    let algorithm: AppConfiguration.JWTAlgorithmName
+    let accessTTL: TimeInterval
+    let refreshTTL: TimeInterval
+
+    init(secret: String, algorithm: AppConfiguration.JWTAlgorithmName, accessTTL: Int, refreshTTL: Int) async {
+        let keys = JWTKeyCollection()
+        let digest: DigestAlgorithm =
+            switch algorithm {
+            case .hs256: .sha256
+            case .hs384: .sha384
+            case .hs512: .sha512
+            }
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: digest)
+        self.keys = keys
+        self.algorithm = algorithm
+        self.accessTTL = TimeInterval(accessTTL)
+        self.refreshTTL = TimeInterval(refreshTTL)
+    }
+
+    struct IssuedRefreshToken {
+        var token: String
+        var record: RefreshTokenRecord
+    }
+
+    func accessToken(for userID: Int64, now: Date = Date()) async throws -> String {
+        let claims = SessionClaims(
+            sub: .init(value: String(userID)),
+            iat: .init(value: now),
+            exp: .init(value: now.addingTimeInterval(accessTTL)),
+            jti: .init(value: UUID().uuidString),
+            tokenUse: .access
+        )
+        return try await keys.sign(claims)
+    }
+
+    /// A new refresh token in `familyID` (a new family when nil) together with the record to store.
+    func refreshToken(for userID: Int64, familyID: String? = nil, now: Date = Date()) async throws -> IssuedRefreshToken {
+        let tokenID = UUID().uuidString
+        let family = familyID ?? UUID().uuidString
+        let expiresAt = now.addingTimeInterval(refreshTTL)
+        let claims = SessionClaims(
+            sub: .init(value: String(userID)),
+            iat: .init(value: now),
+            exp: .init(value: expiresAt),
+            jti: .init(value: tokenID),
+            tokenUse: .refresh,
+            fam: family
+        )
+        let token = try await keys.sign(claims)
+        let record = RefreshTokenRecord(tokenID: tokenID, familyID: family, userID: userID, tokenHash: Self.hash(token), expiresAt: expiresAt)
+        return IssuedRefreshToken(token: token, record: record)
+    }
+
+    /// The claims of a valid token of the expected kind, or nil for anything else: garbled, expired, not yet
+    /// valid, signed with another key or algorithm (including `none`), or a token of the other kind.
+    func verify(_ token: String, as use: SessionClaims.Use) async -> SessionClaims? {
+        guard headerAlgorithm(of: token) == algorithm.rawValue,
+            let claims = try? await keys.verify(token, as: SessionClaims.self),
+            claims.tokenUse == use, claims.userID != nil
+        else { return nil }
+        if use == .refresh, claims.fam == nil { return nil }
+        return claims
+    }
+
+    /// Refresh tokens are stored only as this hash, so a copy of the database cannot be replayed.
+    static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// jwt-kit verifies with the configured key whatever the header says; checking `alg` ourselves
+    /// also rejects tokens that merely claim another algorithm.
+    private func headerAlgorithm(of token: String) -> String? {
+        guard let header = token.split(separator: ".", omittingEmptySubsequences: false).first,
+            let data = Data(base64URLEncoded: String(header)),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return object["alg"] as? String
+    }
+}
+
+extension Data {
+    init?(base64URLEncoded text: String) {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        self.init(base64Encoded: base64)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+
+/// Everything the service reads from its environment, validated once at start-up.
+public struct AppConfiguration: Sendable {
+    public enum Mode: String, Sendable {
+        case development
+        case production
+    }
+
+    public var mode: Mode = .development
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8000
+    public var databasePath: String = "./data/catalog.sqlite3"
+    /// HMAC key for signing tokens; nil in development means "generate an ephemeral one".
+    public var jwtSecret: String?
+    public var jwtAlgorithm: JWTAlgorithmName = .hs256
+    /// The scheme word clients put before the token in `Authorization`.
+    public var authScheme: String = "Bearer"
+    public var accessTokenTTL: Int = 900
+    public var refreshTokenTTL: Int = 7 * 24 * 3600
+    public var bcryptCost: Int = 12
+    public var logLevel: Logger.Level = .info
+
+    public init() {}
+
+    /// HMAC algorithms tokens may be signed with.
+    public enum JWTAlgorithmName: String, Sendable, CaseIterable {
+        case hs256 = "HS256"
+        case hs384 = "HS384"
+        case hs512 = "HS512"
+    }
+
+    /// Reads the configuration from environment variables (`.env` values already merged in).
+    ///
+    /// Throws on the first invalid variable with a one-line message naming it.
+    public static func load(from environment: [String: String]) throws(ConfigurationError) -> AppConfiguration {
+        var config = AppConfiguration()
+        let reader = EnvironmentReader(environment)
+        config.mode = try reader.choice("APP_ENV", default: .development)
+        config.host = reader.string("HTTP_HOST") ?? config.host
+        config.port = try reader.integer("HTTP_PORT", default: config.port, in: 0...65_535)
+        config.databasePath = reader.string("DATABASE_PATH") ?? config.databasePath
+        config.jwtAlgorithm = try reader.choice("JWT_ALGORITHM", default: .hs256)
+        config.authScheme = reader.string("AUTH_HEADER") ?? config.authScheme
+        if config.authScheme.contains(where: { $0.isWhitespace }) {
+            throw ConfigurationError(variable: "AUTH_HEADER", problem: "must be a single word such as Bearer")
+        }
+        config.accessTokenTTL = try reader.integer("ACCESS_TOKEN_TTL", default: config.accessTokenTTL, in: 1...86_400)
+        config.refreshTokenTTL = try reader.integer("REFRESH_TOKEN_TTL", default: config.refreshTokenTTL, in: 1...31_536_000)
+        config.bcryptCost = try reader.integer("BCRYPT_COST", default: config.bcryptCost, in: 4...31)
+        if let level = reader.string("LOG_LEVEL") {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+                let allowed = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ConfigurationError(variable: "LOG_LEVEL", problem: "must be one of \(allowed), got '\(level)'")
+            }
+            config.logLevel = parsed
+        }
+        // SECRET_KEY is what the previous service signed tokens with; JWT_SECRET_KEY wins when both are set.
+        config.jwtSecret = reader.string("JWT_SECRET_KEY") ?? reader.string("SECRET_KEY")
+        if config.mode == .production {
+            guard let secret = reader.string("JWT_SECRET_KEY"), secret.utf8.count >= 32 else {
+                throw ConfigurationError(variable: "JWT_SECRET_KEY", problem: "must be set to at least 32 bytes when APP_ENV=production")
+            }
+            config.jwtSecret = secret
+        }
+        return config
+    }
+}
+
+/// One invalid configuration variable, printed as a single line.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var variable: String
+    public var problem: String
+
+    public var description: String { "configuration error: \(variable) \(problem)" }
+}
+
+/// Typed access to environment variables; empty values count as unset.
+private struct EnvironmentReader {
+    let values: [String: String]
+
+    init(_ values: [String: String]) { self.values = values }
+
+    func string(_ name: String) -> String? {
+        guard let value = values[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard let raw = string(name) else { return fallback }
+        guard let value = Int(raw), range.contains(value) else {
+            throw ConfigurationError(variable: name, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(raw)'")
+        }
+        return value
+    }
+
+    func choice<T: RawRepresentable & CaseIterable>(_ name: String, default fallback: T) throws(ConfigurationError) -> T where T.RawValue == String {
+        guard let raw = string(name) else { return fallback }
+        guard let value = T.allCases.first(where: { $0.rawValue.lowercased() == raw.lowercased() }) else {
+            let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError(variable: name, problem: "must be one of \(allowed), got '\(raw)'")
+        }
+        return value
+    }
+}
+
+extension AppConfiguration.Mode: CaseIterable {}

@@ -1,0 +1,43 @@
+import BookcatCore
+import Foundation
+import Hummingbird
+
+/// The context of every request: Hummingbird's core plus the authenticated account, once known.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by ``Authenticator`` on routes that require a token.
+    public var user: User?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+
+    /// Request bodies above this get 413.
+    public var maxUploadSize: Int { 1024 * 1024 }
+    public var responseEncoder: JSONEncoder { JSONCoding.makeEncoder() }
+}
+
+/// The context of routes behind ``Authenticator``: the account is always present.
+public struct AuthenticatedContext: ChildRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let user: User
+
+    public init(context: AppRequestContext) throws {
+        guard let user = context.user else { throw CatalogError.unauthenticated("an access token is required") }
+        self.coreContext = context.coreContext
+        self.user = user
+    }
+
+    public var maxUploadSize: Int { 1024 * 1024 }
+    public var responseEncoder: JSONEncoder { JSONCoding.makeEncoder() }
+
+    /// Throws 403 unless the caller is an admin.
+    func requireAdmin() throws {
+        guard user.isAdmin else { throw CatalogError.forbidden("this action needs the admin role") }
+    }
+
+    /// Throws 403 unless the caller is `userID` or an admin.
+    func requireSelfOrAdmin(_ userID: Int64, resource: String) throws {
+        guard user.id == userID || user.isAdmin else { throw CatalogError.forbidden("\(resource) belongs to another account") }
+    }
+}

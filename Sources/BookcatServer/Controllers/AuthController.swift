@@ -1,0 +1,29 @@
+import BookcatCore
+import Hummingbird
+
+/// Public routes that create accounts and sessions: signup, login and refresh.
+struct AuthController {
+    let accounts: AccountService
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("users", use: signUp)
+        group.post("auth/login", use: logIn)
+        group.post("token/refresh", use: refresh)
+    }
+
+    @Sendable func signUp(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<UserResponse> {
+        let body = try await request.decodeJSON(as: SignupRequest.self, context: context)
+        let user = try await accounts.signUp(email: body.email, username: body.username, password: body.password)
+        return EditedResponse(status: .created, headers: [.location: "/api/v1/users/\(user.id)"], response: UserResponse(user))
+    }
+
+    @Sendable func logIn(_ request: Request, context: AppRequestContext) async throws -> TokenResponse {
+        let body = try await request.decodeJSON(as: LoginRequest.self, context: context)
+        return try await accounts.logIn(email: body.email, username: body.username, password: body.password)
+    }
+
+    @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> TokenResponse {
+        let body = try await request.decodeJSON(as: RefreshTokenRequest.self, context: context)
+        return try await accounts.refresh(body.refreshToken)
+    }
+}

@@ -1,0 +1,93 @@
+import BookcatCore
+import Hummingbird
+
+/// The catalog's books: the filtered listing and single books for any signed-in caller; edits for admins.
+struct BookController {
+    let books: any BookRepository
+    let reads: CachedReads
+
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
+        group.get("books", use: list)
+        group.post("books", use: create)
+        group.get("books/:book_id", use: show)
+        group.put("books/:book_id", use: replace)
+        group.patch("books/:book_id", use: patch)
+        group.delete("books/:book_id", use: delete)
+        group.get("books/:book_id/tags", use: tags)
+    }
+
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        // Validated before the cache is consulted, so invalid requests never create or read entries.
+        let query = try BookListQuery.parse(try QueryParameters.parse(request.uri.query))
+        return try await reads.respond(to: request, key: "books:list:" + query.canonicalQuery) { [books] in
+            let page = try await books.page(query)
+            let lastPage = page.lastPage(pageSize: query.pageSize)
+            guard query.page <= lastPage else {
+                throw CatalogError.notFound("page \(query.page) does not exist; the last page is \(lastPage)")
+            }
+            return BookListResponse(
+                count: page.totalCount,
+                next: query.page < lastPage ? Self.link(query.onPage(query.page + 1)) : nil,
+                previous: query.page > 1 ? Self.link(query.onPage(query.page - 1)) : nil,
+                results: page.books.map(BookResponse.init)
+            )
+        }
+    }
+
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let id = try context.parameters.positiveID("book_id")
+        return try await reads.respond(to: request, key: "books:detail:\(id)") { [books] in
+            BookResponse(try await Self.existing(id, in: books))
+        }
+    }
+
+    @Sendable func tags(_ request: Request, context: AuthenticatedContext) async throws -> [TagResponse] {
+        let id = try context.parameters.positiveID("book_id")
+        return try await Self.existing(id, in: books).tags.map(TagResponse.init)
+    }
+
+    @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<BookResponse> {
+        try context.requireAdmin()
+        let draft = try await request.decodeJSON(as: BookRequest.self, context: context).draft()
+        let book = try await books.create(draft)
+        await reads.cache.invalidateCatalog()
+        return EditedResponse(status: .created, headers: [.location: "/api/v1/books/\(book.id)"], response: BookResponse(book))
+    }
+
+    @Sendable func replace(_ request: Request, context: AuthenticatedContext) async throws -> BookResponse {
+        try context.requireAdmin()
+        let id = try context.parameters.positiveID("book_id")
+        let draft = try await request.decodeJSON(as: BookRequest.self, context: context).draft()
+        let book = try await books.update(id: id) { _ in draft }
+        await reads.cache.invalidateCatalog()
+        return BookResponse(book)
+    }
+
+    @Sendable func patch(_ request: Request, context: AuthenticatedContext) async throws -> BookResponse {
+        try context.requireAdmin()
+        let id = try context.parameters.positiveID("book_id")
+        let patch = try await request.decodeJSON(as: BookPatchRequest.self, context: context)
+        let book = try await books.update(id: id) { current in try patch.applied(to: current) }
+        await reads.cache.invalidateCatalog()
+        return BookResponse(book)
+    }
+
+    @Sendable func delete(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
+        try context.requireAdmin()
+        let id = try context.parameters.positiveID("book_id")
+        try await books.delete(id: id)
+        await reads.cache.invalidateCatalog()
+        return .noContent
+    }
+
+    /// A relative link (path and query) to another page; never built from the request's Host header.
+    static func link(_ query: BookListQuery) -> String {
+        let canonical = query.canonicalQuery
+        return canonical.isEmpty ? "/api/v1/books" : "/api/v1/books?" + canonical
+    }
+
+    static func existing(_ id: Int64, in books: any BookRepository) async throws -> Book {
+        guard let book = try await books.book(id: id) else { throw CatalogError.notFound("book \(id) does not exist") }
+        return book
+    }
+}

@@ -1,0 +1,60 @@
+import BookcatCore
+import Hummingbird
+
+/// Tags: readable by any signed-in caller, edited by admins.
+struct TagController {
+    let tags: any TagRepository
+    let reads: CachedReads
+
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
+        group.get("tags", use: list)
+        group.post("tags", use: create)
+        group.get("tags/:tag_id", use: show)
+        group.put("tags/:tag_id", use: rename)
+        group.delete("tags/:tag_id", use: delete)
+    }
+
+    @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        try await reads.respond(to: request, key: "tags:list") { [tags] in
+            try await tags.allTags().map(TagResponse.init)
+        }
+    }
+
+    @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> TagResponse {
+        let id = try context.parameters.positiveID("tag_id")
+        guard let tag = try await tags.tag(id: id) else { throw CatalogError.notFound("tag \(id) does not exist") }
+        return TagResponse(tag)
+    }
+
+    @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<TagResponse> {
+        try context.requireAdmin()
+        let name = try Self.validName(try await request.decodeJSON(as: TagRequest.self, context: context))
+        let tag = try await tags.create(name: name)
+        await reads.cache.invalidateCatalog()
+        return EditedResponse(status: .created, headers: [.location: "/api/v1/tags/\(tag.id)"], response: TagResponse(tag))
+    }
+
+    @Sendable func rename(_ request: Request, context: AuthenticatedContext) async throws -> TagResponse {
+        try context.requireAdmin()
+        let id = try context.parameters.positiveID("tag_id")
+        let name = try Self.validName(try await request.decodeJSON(as: TagRequest.self, context: context))
+        let tag = try await tags.rename(id: id, to: name)
+        await reads.cache.invalidateCatalog()
+        return TagResponse(tag)
+    }
+
+    @Sendable func delete(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
+        try context.requireAdmin()
+        let id = try context.parameters.positiveID("tag_id")
+        try await tags.delete(id: id)
+        await reads.cache.invalidateCatalog()
+        return .noContent
+    }
+
+    private static func validName(_ request: TagRequest) throws(CatalogError) -> String {
+        var check = ValidationCollector()
+        let name = check.requiredText(request.name, field: "name", maxLength: TagRules.maximumNameLength)
+        try check.check()
+        return name
+    }
+}

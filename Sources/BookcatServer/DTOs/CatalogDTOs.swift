@@ -1,0 +1,254 @@
+import BookcatCore
+import Foundation
+import Hummingbird
+
+struct TagResponse: ResponseEncodable, Equatable {
+    var tagID: Int64
+    var name: String
+
+    init(_ tag: Tag) {
+        tagID = tag.id
+        name = tag.name
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name
+        case tagID = "tag_id"
+    }
+}
+
+struct TagRequest: Decodable {
+    var name: String
+}
+
+struct BookResponse: ResponseEncodable {
+    var bookID: Int64
+    var title: String
+    var author: String
+    var isbn: String
+    var publisher: String?
+    var publishedAt: String
+    var stock: Int
+    var tags: [TagResponse]
+    var createdAt: Date
+    var updatedAt: Date
+
+    init(_ book: Book) {
+        bookID = book.id
+        title = book.title
+        author = book.author
+        isbn = book.isbn
+        publisher = book.publisher
+        publishedAt = book.publishedAt.description
+        stock = book.stock
+        tags = book.tags.map(TagResponse.init)
+        createdAt = book.createdAt
+        updatedAt = book.updatedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case title, author, isbn, publisher, stock, tags
+        case bookID = "book_id"
+        case publishedAt = "published_at"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+
+    /// Written by hand so a missing publisher is an explicit `null`, as the contract says.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(bookID, forKey: .bookID)
+        try container.encode(title, forKey: .title)
+        try container.encode(author, forKey: .author)
+        try container.encode(isbn, forKey: .isbn)
+        try container.encode(publisher, forKey: .publisher)
+        try container.encode(publishedAt, forKey: .publishedAt)
+        try container.encode(stock, forKey: .stock)
+        try container.encode(tags, forKey: .tags)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+    }
+}
+
+struct BookListResponse: Encodable {
+    var count: Int
+    var next: String?
+    var previous: String?
+    var results: [BookResponse]
+
+    enum CodingKeys: String, CodingKey {
+        case count, next, previous, results
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(count, forKey: .count)
+        try container.encode(next, forKey: .next)
+        try container.encode(previous, forKey: .previous)
+        try container.encode(results, forKey: .results)
+    }
+}
+
+/// Body of `POST /books` and `PUT /books/{id}`: every field, with `publisher` and `tags` optional.
+struct BookRequest: Decodable {
+    var title: String
+    var author: String
+    var isbn: String
+    var publisher: String?
+    var publishedAt: String
+    var stock: Int
+    var tags: [Int64]?
+
+    enum CodingKeys: String, CodingKey {
+        case title, author, isbn, publisher, stock, tags
+        case publishedAt = "published_at"
+    }
+
+    func draft() throws(CatalogError) -> BookDraft {
+        var check = ValidationCollector()
+        let draft = BookDraftInput(
+            title: title,
+            author: author,
+            isbn: isbn,
+            publisher: publisher,
+            publishedAt: publishedAt,
+            stock: stock,
+            tags: tags ?? []
+        ).validated(&check)
+        try check.check()
+        return draft!
+    }
+}
+
+/// Body of `PATCH /books/{id}`: any subset of the fields. `publisher: null` clears the publisher,
+/// while `null` for a required field is an error rather than "leave unchanged".
+struct BookPatchRequest: Decodable {
+    var title: String?
+    var author: String?
+    var isbn: String?
+    /// Outer nil: not sent; inner nil: sent as null.
+    var publisher: String??
+    var publishedAt: String?
+    var stock: Int?
+    var tags: [Int64]?
+
+    enum CodingKeys: String, CodingKey {
+        case title, author, isbn, publisher, stock, tags
+        case publishedAt = "published_at"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func required<T: Decodable>(_ key: CodingKeys) throws -> T? {
+            guard container.contains(key) else { return nil }
+            return try container.decode(T.self, forKey: key)
+        }
+        title = try required(.title)
+        author = try required(.author)
+        isbn = try required(.isbn)
+        publishedAt = try required(.publishedAt)
+        stock = try required(.stock)
+        tags = try required(.tags)
+        if container.contains(.publisher) {
+            publisher = .some(try container.decodeNil(forKey: .publisher) ? nil : try container.decode(String.self, forKey: .publisher))
+        }
+    }
+
+    /// The book with this patch applied, validated as a whole.
+    func applied(to book: Book) throws(CatalogError) -> BookDraft {
+        var check = ValidationCollector()
+        let draft = BookDraftInput(
+            title: title ?? book.title,
+            author: author ?? book.author,
+            isbn: isbn ?? book.isbn,
+            publisher: publisher ?? book.publisher,
+            publishedAt: publishedAt ?? book.publishedAt.description,
+            stock: stock ?? book.stock,
+            tags: tags ?? book.tags.map(\.id)
+        ).validated(&check)
+        try check.check()
+        return draft!
+    }
+}
+
+/// Raw book fields, validated the same way for create, replace and patch.
+private struct BookDraftInput {
+    var title: String
+    var author: String
+    var isbn: String
+    var publisher: String?
+    var publishedAt: String
+    var stock: Int
+    var tags: [Int64]
+
+    func validated(_ check: inout ValidationCollector) -> BookDraft? {
+        let title = check.requiredText(title, field: "title", maxLength: BookRules.maximumTextLength)
+        let author = check.requiredText(author, field: "author", maxLength: BookRules.maximumTextLength)
+        let isbn = check.isbn(isbn)
+        let publisher = check.optionalText(publisher, field: "publisher", maxLength: BookRules.maximumTextLength)
+        let publishedAt = check.date(publishedAt, field: "published_at")
+        let stock = check.integer(stock, field: "stock", in: 0...BookRules.maximumStock)
+        let tagIDs = check.ids(tags, field: "tags", maxCount: BookRules.maximumTags)
+        guard let publishedAt else { return nil }
+        return BookDraft(title: title, author: author, isbn: isbn, publisher: publisher, publishedAt: publishedAt, stock: stock, tagIDs: tagIDs)
+    }
+}
+
+struct LoanResponse: ResponseEncodable {
+    var loanID: Int64
+    var userID: Int64
+    var bookID: Int64
+    var quantity: Int
+    var isReturned: Bool
+    var createdAt: Date
+    var returnedAt: Date?
+
+    init(_ loan: Loan) {
+        loanID = loan.id
+        userID = loan.userID
+        bookID = loan.bookID
+        quantity = loan.quantity
+        isReturned = loan.isReturned
+        createdAt = loan.createdAt
+        returnedAt = loan.returnedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case quantity
+        case loanID = "loan_id"
+        case userID = "user_id"
+        case bookID = "book_id"
+        case isReturned = "is_returned"
+        case createdAt = "created_at"
+        case returnedAt = "returned_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(loanID, forKey: .loanID)
+        try container.encode(userID, forKey: .userID)
+        try container.encode(bookID, forKey: .bookID)
+        try container.encode(quantity, forKey: .quantity)
+        try container.encode(isReturned, forKey: .isReturned)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(returnedAt, forKey: .returnedAt)
+    }
+}
+
+struct LoanRequest: Decodable {
+    var bookID: Int64
+    var quantity: Int
+
+    enum CodingKeys: String, CodingKey {
+        case quantity
+        case bookID = "book_id"
+    }
+}
+
+struct LoanUpdateRequest: Decodable {
+    var isReturned: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case isReturned = "is_returned"
+    }
+}

@@ -1,0 +1,75 @@
+import BookcatCore
+import Foundation
+import Hummingbird
+
+/// An account as clients see it; never includes the password hash.
+struct UserResponse: ResponseEncodable {
+    var userID: Int64
+    var email: String
+    var username: String
+    var role: Role
+    var createdAt: Date
+
+    init(_ user: User) {
+        userID = user.id
+        email = user.email
+        username = user.username
+        role = user.role
+        createdAt = user.createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case email, username, role
+        case userID = "user_id"
+        case createdAt = "created_at"
+    }
+}
+
+struct SignupRequest: Decodable {
+    var email: String
+    var username: String
+    var password: String
+}
+
+struct LoginRequest: Decodable {
+    var email: String?
+    var username: String?
+    var password: String
+}
+
+struct RefreshTokenRequest: Decodable {
+    var refreshToken: String
+
+    enum CodingKeys: String, CodingKey {
+        case refreshToken = "refresh_token"
+    }
+}
+
+struct TokenResponse: ResponseEncodable {
+    var accessToken: String
+    var refreshToken: String
+    var tokenType = "Bearer"
+    var expiresIn: Int
+
+    enum CodingKeys: String, CodingKey {
+        case accessToken = "access_token"
+        case refreshToken = "refresh_token"
+        case tokenType = "token_type"
+        case expiresIn = "expires_in"
+    }
+}
+
+struct UpdateMeRequest: Decodable {
+    var username: String?
+    var password: String?
+    var currentPassword: String?
+
+    enum CodingKeys: String, CodingKey {
+        case username, password
+        case currentPassword = "current_password"
+    }
+}
+
+struct DeleteMeRequest: Decodable {
+    var password: String
+}

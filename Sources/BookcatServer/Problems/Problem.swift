@@ -1,0 +1,90 @@
+import BookcatCore
+import Foundation
+import Hummingbird
+
+/// An RFC 9457 problem-details response: the one shape of every 4xx and 5xx body this service sends.
+public struct Problem: Error, HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    /// A stable identifier of the kind of problem, so clients can branch on it.
+    public var type: String
+    public var title: String
+    public var detail: String
+    /// Field-level validation failures, when the problem is about the input.
+    public var errors: [FieldError]?
+    public var headers: HTTPFields = [:]
+
+    public init(status: HTTPResponse.Status, type: String? = nil, title: String? = nil, detail: String, errors: [FieldError]? = nil) {
+        self.status = status
+        self.type = type ?? "about:blank"
+        self.title = title ?? status.reasonPhrase
+        self.detail = detail
+        self.errors = errors
+    }
+
+    public static let mediaType = "application/problem+json"
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = Body(type: type, title: title, status: Int(status.code), detail: detail, errors: errors)
+        let data = try JSONEncoder().encode(body)
+        var headers = self.headers
+        headers[.contentType] = Self.mediaType
+        headers[.contentLength] = String(data.count)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    private struct Body: Encodable {
+        var type: String
+        var title: String
+        var status: Int
+        var detail: String
+        var errors: [FieldError]?
+    }
+}
+
+extension Problem {
+    static let typePrefix = "urn:bookcat:problem:"
+
+    public static func validation(_ errors: [FieldError], detail: String? = nil) -> Problem {
+        let summary = errors.map { "\($0.field) \($0.message)" }.joined(separator: "; ")
+        return Problem(
+            status: .badRequest,
+            type: typePrefix + "validation",
+            title: "Invalid request",
+            detail: detail ?? summary,
+            errors: errors
+        )
+    }
+
+    public static func badRequest(field: String, _ message: String) -> Problem {
+        validation([FieldError(field: field, message: message)])
+    }
+
+    public static func unauthenticated(_ detail: String, scheme: String) -> Problem {
+        var problem = Problem(status: .unauthorized, type: typePrefix + "unauthenticated", title: "Authentication required", detail: detail)
+        problem.headers[.wwwAuthenticate] = scheme
+        return problem
+    }
+
+    public static func forbidden(_ detail: String) -> Problem {
+        Problem(status: .forbidden, type: typePrefix + "forbidden", title: "Forbidden", detail: detail)
+    }
+
+    public static func notFound(_ detail: String) -> Problem {
+        Problem(status: .notFound, type: typePrefix + "not-found", title: "Not found", detail: detail)
+    }
+
+    public static func conflict(_ detail: String) -> Problem {
+        Problem(status: .conflict, type: typePrefix + "conflict", title: "Conflict", detail: detail)
+    }
+
+    /// The problem a domain error stands for.
+    static func from(_ error: CatalogError, authScheme: String) -> Problem {
+        switch error {
+        case .invalid(let errors): .validation(errors)
+        case .notFound(let detail): .notFound(detail)
+        case .conflict(let detail): .conflict(detail)
+        case .unauthenticated(let detail): .unauthenticated(detail, scheme: authScheme)
+        case .forbidden(let detail): .forbidden(detail)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import BookcatCore
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Serves read endpoints through the ``ResponseCache`` seam: the body is rendered once into bytes with an ETag,
+/// and every response says in `X-Cache` where its body came from.
+struct CachedReads: Sendable {
+    let cache: any ResponseCache
+
+    /// Answers with the cached body for `key`, rendering `value()` on a miss.
+    func respond(
+        to request: Request,
+        key: String,
+        render value: @escaping @Sendable () async throws -> some Encodable & Sendable
+    ) async throws -> Response {
+        let (body, outcome) = try await cache.body(for: key, policy: Self.policy(of: request)) {
+            let bytes = Array(try JSONCoding.makeEncoder().encode(try await value()))
+            return CachedBody(bytes: bytes, etag: Self.etag(of: bytes))
+        }
+        var headers: HTTPFields = [.eTag: body.etag, .xCache: outcome.rawValue]
+        if let candidates = request.headers[.ifNoneMatch], Self.matches(candidates, etag: body.etag) {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.contentLength] = String(body.bytes.count)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body.bytes)))
+    }
+
+    /// `no-store` skips the cache entirely and `no-cache` re-renders and refreshes the entry.
+    static func policy(of request: Request) -> CachePolicy {
+        let directives = request.headers[values: .cacheControl].flatMap { $0.lowercased().split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        if directives.contains("no-store") { return .bypass }
+        if directives.contains("no-cache") { return .refresh }
+        return .normal
+    }
+
+    static func etag(of bytes: [UInt8]) -> String {
+        "\"" + SHA256.hash(data: bytes).prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
+    }
+
+    private static func matches(_ header: String, etag: String) -> Bool {
+        header.split(separator: ",").contains { candidate in
+            let trimmed = candidate.trimmingCharacters(in: .whitespaces)
+            return trimmed == "*" || trimmed == etag || trimmed == "W/" + etag
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let xCache = HTTPField.Name("X-Cache")!
+}

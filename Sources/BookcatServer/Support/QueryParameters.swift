@@ -1,0 +1,50 @@
+import BookcatCore
+
+/// Parses a raw query string into (name, value) pairs in order, decoding `+` and percent-escapes in both.
+///
+/// Stricter than a lenient parser on purpose: a malformed escape or bytes that are not UTF-8 are a 400 naming
+/// the parameter, rather than being passed on half-decoded where they could split one logical query into two cache keys.
+enum QueryParameters {
+    static func parse(_ query: String?) throws(CatalogError) -> [(name: String, value: String)] {
+        guard let query, !query.isEmpty else { return [] }
+        var pairs: [(name: String, value: String)] = []
+        for component in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = component.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = decode(parts[0]) else {
+                throw .invalid(field: "query", "contains a malformed percent-escape or invalid UTF-8")
+            }
+            guard let value = parts.count > 1 ? decode(parts[1]) : "" else {
+                throw .invalid(field: name, "contains a malformed percent-escape or invalid UTF-8")
+            }
+            pairs.append((name, value))
+        }
+        return pairs
+    }
+
+    private static func decode(_ text: Substring) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"):
+                bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+                bytes.append(high << 4 | low)
+            default:
+                bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+import BookcatServer
+import BookcatSQLite
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema, then exit.")
+
+    func run() async throws {
+        let configuration = loadConfiguration()
+        let database = try AppDatabase(path: configuration.databasePath)
+        let applied = try await database.appliedMigrations()
+        print("database \(configuration.databasePath) is at migration \(applied.last ?? "none") (\(applied.count) applied)")
+    }
+}

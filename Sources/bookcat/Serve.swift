@@ -1,0 +1,34 @@
+import ArgumentParser
+import BookcatServer
+import BookcatSQLite
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Migrate the database and serve the API.")
+
+    func run() async throws {
+        let configuration = loadConfiguration()
+        // Bootstrapped here, once per process, never in code the tests call.
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = configuration.logLevel
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var logger = Logger(label: "bookcat")
+        logger.logLevel = configuration.logLevel
+
+        let database = try AppDatabase(path: configuration.databasePath)
+        let app = try await buildApplication(
+            configuration: configuration,
+            dependencies: AppDependencies(database: database, metrics: registry),
+            logger: logger
+        )
+        logger.info("serving on http://\(configuration.host):\(configuration.port) (\(configuration.mode.rawValue))")
+        try await app.runService()
+    }
+}
