@@ -16,7 +16,7 @@ extension AppDatabase {
             try db.create(table: "refresh_token") { t in
                 t.primaryKey("token_id", .text)
                 t.column("family_id", .text).notNull().indexed()
-                t.belongsTo("user", onDelete: .cascade).notNull()
+                t.column("user_id", .integer).notNull().indexed().references("user", onDelete: .cascade)
                 t.column("token_hash", .text).notNull().unique()
                 t.column("expires_at", .datetime).notNull()
                 t.column("used_at", .datetime)
@@ -43,15 +43,15 @@ extension AppDatabase {
             try db.create(index: "book_on_title", on: "book", columns: ["title", "id"])
             try db.create(index: "book_on_published_at", on: "book", columns: ["published_at", "id"])
             try db.create(table: "book_tag") { t in
-                t.belongsTo("book", onDelete: .cascade).notNull()
-                t.belongsTo("tag", onDelete: .cascade).notNull()
+                t.column("book_id", .integer).notNull().references("book", onDelete: .cascade)
+                t.column("tag_id", .integer).notNull().references("tag", onDelete: .cascade)
                 t.primaryKey(["book_id", "tag_id"])
             }
             try db.create(index: "book_tag_on_tag", on: "book_tag", columns: ["tag_id", "book_id"])
             try db.create(table: "loan") { t in
                 t.autoIncrementedPrimaryKey("id")
-                t.belongsTo("user", onDelete: .cascade).notNull()
-                t.belongsTo("book", onDelete: .cascade).notNull()
+                t.column("user_id", .integer).notNull().indexed().references("user", onDelete: .cascade)
+                t.column("book_id", .integer).notNull().indexed().references("book", onDelete: .cascade)
                 t.column("quantity", .integer).notNull().check(sql: "quantity > 0")
                 t.column("is_returned", .boolean).notNull().defaults(to: false)
                 t.column("created_at", .datetime).notNull()

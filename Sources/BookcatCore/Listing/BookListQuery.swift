@@ -8,6 +8,8 @@ public struct BookListQuery: Sendable, Hashable {
     public static let maximumPageSize = 100
     public static let maximumTags = 20
     public static let maximumFilterLength = 255
+    /// Far beyond any real catalog, and small enough that `page * page_size` can never overflow.
+    public static let maximumPage = Int(Int32.max)
 
     /// Case-insensitive substring of the title, or nil for no filter.
     public private(set) var title: String?
@@ -112,7 +114,7 @@ public struct BookListQuery: Sendable, Hashable {
                 errors.append(FieldError(field: "order_by", message: "must be one of \(allowed), got '\(raw.prefix(40))'"))
             }
         }
-        let page = integer("page", default: 1, range: 1...Int.max / (maximumPageSize + 1))
+        let page = integer("page", default: 1, range: 1...maximumPage)
         let pageSize = integer("page_size", default: defaultPageSize, range: 1...maximumPageSize)
 
         guard errors.isEmpty else { throw .invalid(errors) }

@@ -31,6 +31,7 @@ struct TokenService: Sendable {
     }
 
     func accessToken(for userID: Int64, now: Date = Date()) async throws -> String {
+        let now = Self.wholeSeconds(now)
         let claims = SessionClaims(
             sub: .init(value: String(userID)),
             iat: .init(value: now),
@@ -43,6 +44,7 @@ struct TokenService: Sendable {
 
     /// A new refresh token in `familyID` (a new family when nil) together with the record to store.
     func refreshToken(for userID: Int64, familyID: String? = nil, now: Date = Date()) async throws -> IssuedRefreshToken {
+        let now = Self.wholeSeconds(now)
         let tokenID = UUID().uuidString
         let family = familyID ?? UUID().uuidString
         let expiresAt = now.addingTimeInterval(refreshTTL)
@@ -68,6 +70,11 @@ struct TokenService: Sendable {
         else { return nil }
         if use == .refresh, claims.fam == nil { return nil }
         return claims
+    }
+
+    /// JWT times are seconds; whole ones keep the claims readable for every client library.
+    private static func wholeSeconds(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
     }
 
     /// Refresh tokens are stored only as this hash, so a copy of the database cannot be replayed.

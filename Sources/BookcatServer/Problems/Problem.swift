@@ -25,7 +25,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = Body(type: type, title: title, status: Int(status.code), detail: detail, errors: errors)
-        let data = try JSONEncoder().encode(body)
+        let data = try JSONCoding.makeEncoder().encode(body)
         var headers = self.headers
         headers[.contentType] = Self.mediaType
         headers[.contentLength] = String(data.count)

@@ -26,7 +26,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return Problem.from(error, authScheme: authScheme)
         case let error as HTTPError:
             let detail = error.body ?? Self.defaultDetail(for: error.status, request: request)
-            var problem = Problem(status: error.status, detail: detail)
+            var problem = error.status == .notFound ? Problem.notFound(detail) : Problem(status: error.status, detail: detail)
             problem.headers = error.headers
             return problem
         case let error as any HTTPResponseError:

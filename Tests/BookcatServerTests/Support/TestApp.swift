@@ -1,0 +1,198 @@
+import BookcatCore
+import BookcatSQLite
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+
+@testable import BookcatServer
+
+/// A fresh application over a real SQLite file in its own temporary folder, driven through HummingbirdTesting.
+struct TestApp: Sendable {
+    static let secret = "test-secret-that-is-at-least-32-bytes-long"
+    static let adminPassword = "admin password 1"
+
+    let client: any TestClientProtocol
+    let database: AppDatabase
+    let configuration: AppConfiguration
+
+    /// Runs `test` against a new application; the database folder is removed afterwards.
+    static func run<Value: Sendable>(
+        _ setup: TestingSetup = .router,
+        configure: (inout AppConfiguration) -> Void = { _ in },
+        _ test: @Sendable (TestApp) async throws -> Value
+    ) async throws -> Value {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-tests-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = try AppDatabase(path: folder.appendingPathComponent("catalog.sqlite3").path)
+        var configuration = AppConfiguration()
+        configuration.bcryptCost = 4
+        configuration.jwtSecret = secret
+        configuration.port = 0
+        configure(&configuration)
+        var logger = Logger(label: "bookcat-tests")
+        logger.logLevel = .warning
+        let app = try await buildApplication(configuration: configuration, dependencies: AppDependencies(database: database), logger: logger)
+        let frozenConfiguration = configuration
+        return try await app.test(setup) { client in
+            try await test(TestApp(client: client, database: database, configuration: frozenConfiguration))
+        }
+    }
+
+    // MARK: - Requests
+
+    /// Sends a request; `json` is serialised as the body with `Content-Type: application/json`.
+    @discardableResult
+    func send(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        token: String? = nil,
+        json: Any? = nil,
+        headers: HTTPFields = [:]
+    ) async throws -> TestResponse {
+        var headers = headers
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        var body: ByteBuffer?
+        if let json {
+            body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
+            if headers[.contentType] == nil { headers[.contentType] = "application/json" }
+        }
+        return try await client.execute(uri: path, method: method, headers: headers, body: body)
+    }
+
+    // MARK: - Accounts
+
+    struct Session: Sendable {
+        var userID: Int64
+        var accessToken: String
+        var refreshToken: String
+    }
+
+    /// Creates an account directly in the store and logs it in through the API.
+    func session(email: String, password: String = "member password 1", role: Role = .user) async throws -> Session {
+        let username = String(email.split(separator: "@")[0])
+        let user = try await createAccount(
+            configuration: configuration,
+            database: database,
+            email: email,
+            username: username,
+            password: password,
+            role: role
+        )
+        let login = try await send(.post, "/api/v1/auth/login", json: ["email": email, "password": password])
+        let body = try login.object()
+        return Session(
+            userID: user.id,
+            accessToken: try body.string("access_token"),
+            refreshToken: try body.string("refresh_token")
+        )
+    }
+
+    func admin() async throws -> Session {
+        try await session(email: "admin@example.org", password: Self.adminPassword, role: .admin)
+    }
+
+    func member(_ name: String = "member") async throws -> Session {
+        try await session(email: "\(name)@example.org")
+    }
+
+    // MARK: - Catalog
+
+    func createTag(_ name: String, token: String) async throws -> Int64 {
+        let response = try await send(.post, "/api/v1/tags", token: token, json: ["name": name])
+        guard response.status == .created else { throw TestFailure("creating tag \(name): \(response.status) \(response.text)") }
+        return try response.object().int("tag_id")
+    }
+
+    /// Creates a book with sensible defaults; `overrides` replaces any field.
+    func createBook(token: String, _ overrides: [String: Any] = [:]) async throws -> [String: Any] {
+        var body: [String: Any] = [
+            "title": "Book \(UUID().uuidString.prefix(8))",
+            "author": "Some Author",
+            "isbn": Self.nextISBN(),
+            "published_at": "2001-02-03",
+            "stock": 5,
+            "tags": [Int](),
+        ]
+        body.merge(overrides) { _, new in new }
+        let response = try await send(.post, "/api/v1/books", token: token, json: body)
+        guard response.status == .created else { throw TestFailure("creating book: \(response.status) \(response.text)") }
+        return try response.object()
+    }
+
+    private static let isbnCounter = Counter()
+
+    static func nextISBN() -> String {
+        let value = isbnCounter.next()
+        let digits = String(value)
+        return "978" + String(repeating: "0", count: 10 - digits.count) + digits
+    }
+}
+
+/// A thread-safe counter for unique test values.
+final class Counter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    func json() throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(body.readableBytesView), options: [.fragmentsAllowed])
+    }
+
+    func object() throws -> [String: Any] {
+        guard let object = try json() as? [String: Any] else { throw TestFailure("expected a JSON object, got \(text)") }
+        return object
+    }
+
+    func array() throws -> [[String: Any]] {
+        guard let array = try json() as? [[String: Any]] else { throw TestFailure("expected a JSON array, got \(text)") }
+        return array
+    }
+
+    /// The problem body, after checking it has the problem-details shape and media type.
+    func problem() throws -> [String: Any] {
+        guard headers[.contentType] == "application/problem+json" else {
+            throw TestFailure("expected application/problem+json, got \(headers[.contentType] ?? "none"): \(text)")
+        }
+        let body = try object()
+        guard body["type"] is String, body["title"] is String, body["detail"] is String, body["status"] as? Int == Int(status.code) else {
+            throw TestFailure("not a problem body: \(text)")
+        }
+        return body
+    }
+
+    /// The fields named by the problem's validation errors.
+    func problemFields() throws -> [String] {
+        let errors = try problem()["errors"] as? [[String: Any]] ?? []
+        return errors.compactMap { $0["field"] as? String }
+    }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    func string(_ key: String) throws -> String {
+        guard let value = self[key] as? String else { throw TestFailure("\(key) is not a string in \(self)") }
+        return value
+    }
+
+    func int(_ key: String) throws -> Int64 {
+        guard let value = self[key] as? Int else { throw TestFailure("\(key) is not an integer in \(self)") }
+        return Int64(value)
+    }
+}
