@@ -76,7 +76,10 @@ let package = Package(
             name: "BookcatServerTests",
             dependencies: [
                 "BookcatServer",
+                "BookcatCore",
+                "BookcatSQLite",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -29,6 +29,15 @@ public struct AppConfiguration: Sendable {
         case hs256 = "HS256"
         case hs384 = "HS384"
         case hs512 = "HS512"
+
+        /// An HMAC key shorter than the digest weakens it; jwt-kit asserts on such keys.
+        public var minimumKeyBytes: Int {
+            switch self {
+            case .hs256: 32
+            case .hs384: 48
+            case .hs512: 64
+            }
+        }
     }
 
     /// Reads the configuration from environment variables (`.env` values already merged in).
@@ -58,11 +67,15 @@ public struct AppConfiguration: Sendable {
         }
         // SECRET_KEY is what the previous service signed tokens with; JWT_SECRET_KEY wins when both are set.
         config.jwtSecret = reader.string("JWT_SECRET_KEY") ?? reader.string("SECRET_KEY")
-        if config.mode == .production {
-            guard let secret = reader.string("JWT_SECRET_KEY"), secret.utf8.count >= 32 else {
-                throw ConfigurationError(variable: "JWT_SECRET_KEY", problem: "must be set to at least 32 bytes when APP_ENV=production")
-            }
-            config.jwtSecret = secret
+        if config.mode == .production, reader.string("JWT_SECRET_KEY") == nil {
+            throw ConfigurationError(variable: "JWT_SECRET_KEY", problem: "must be set when APP_ENV=production")
+        }
+        if let secret = config.jwtSecret, secret.utf8.count < config.jwtAlgorithm.minimumKeyBytes {
+            let variable = reader.string("JWT_SECRET_KEY") == nil ? "SECRET_KEY" : "JWT_SECRET_KEY"
+            throw ConfigurationError(
+                variable: variable,
+                problem: "must be at least \(config.jwtAlgorithm.minimumKeyBytes) bytes for \(config.jwtAlgorithm.rawValue) (got \(secret.utf8.count))"
+            )
         }
         return config
     }

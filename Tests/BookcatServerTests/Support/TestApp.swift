@@ -11,7 +11,7 @@ import NIOCore
 
 /// A fresh application over a real SQLite file in its own temporary folder, driven through HummingbirdTesting.
 struct TestApp: Sendable {
-    static let secret = "test-secret-that-is-at-least-32-bytes-long"
+    static let secret = "test-secret-long-enough-for-every-hmac-algorithm-0123456789abcdef"
     static let adminPassword = "admin password 1"
 
     let client: any TestClientProtocol
