@@ -22,8 +22,15 @@ extension Request {
         guard buffer.readableBytes > 0 else {
             throw Problem.badRequest(field: "body", "a JSON object is required")
         }
+        let data = Data(buffer.readableBytesView)
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            // Foundation reports a number too large for its type as "not valid JSON" with no path; find it.
+            if let path = Self.outOfRangeNumberPath(in: data) {
+                throw Problem.badRequest(field: path, "is a number out of range")
+            }
+            throw Problem.badRequest(field: "body", "is not valid JSON")
         } catch let error as DecodingError {
             throw Problem.validation([Self.fieldError(error)])
         } catch let error as CatalogError {
@@ -31,6 +38,29 @@ extension Request {
         } catch {
             throw Problem.badRequest(field: "body", "is not valid JSON")
         }
+    }
+
+    /// The path of the first number in `data` that no 64-bit integer can hold, if `data` is JSON at all.
+    private static func outOfRangeNumberPath(in data: Data) -> String? {
+        guard let root = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return nil }
+        func search(_ value: Any, _ path: String) -> String? {
+            switch value {
+            case let object as [String: Any]:
+                for key in object.keys.sorted() {
+                    if let found = search(object[key]!, path.isEmpty ? key : "\(path).\(key)") { return found }
+                }
+            case let array as [Any]:
+                for (index, element) in array.enumerated() {
+                    if let found = search(element, "\(path)[\(index)]") { return found }
+                }
+            case let number as NSNumber where !(value is Bool):
+                if abs(number.doubleValue) >= 9.2e18 { return path.isEmpty ? "body" : path }
+            default:
+                break
+            }
+            return nil
+        }
+        return search(root, "")
     }
 
     private static func fieldError(_ error: DecodingError) -> FieldError {

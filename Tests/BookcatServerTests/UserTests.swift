@@ -1,0 +1,97 @@
+import BookcatCore
+import BookcatSQLite
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@testable import BookcatServer
+
+@Suite("Accounts and the permission matrix")
+struct UserTests {
+    @Test func onlyAdminsListEveryAccount() async throws {
+        try await TestApp.run { app in
+            let admin = try await app.admin()
+            let member = try await app.member()
+            #expect(try await app.send(.get, "/api/v1/users", token: member.accessToken).status == .forbidden)
+            let list = try await app.send(.get, "/api/v1/users", token: admin.accessToken)
+            #expect(list.status == .ok)
+            #expect(try list.array().map { $0["username"] as? String } == ["admin", "member"])
+        }
+    }
+
+    @Test func accountsAreVisibleToThemselvesAndAdminsOnly() async throws {
+        try await TestApp.run { app in
+            let admin = try await app.admin()
+            let alice = try await app.member("alice")
+            let bob = try await app.member("bob")
+            #expect(try await app.send(.get, "/api/v1/users/\(alice.userID)", token: alice.accessToken).status == .ok)
+            #expect(try await app.send(.get, "/api/v1/users/\(alice.userID)", token: admin.accessToken).status == .ok)
+            #expect(try await app.send(.get, "/api/v1/users/\(alice.userID)", token: bob.accessToken).status == .forbidden)
+            #expect(try await app.send(.get, "/api/v1/users/999", token: admin.accessToken).status == .notFound)
+            #expect(try await app.send(.get, "/api/v1/users/abc", token: admin.accessToken).status == .badRequest)
+            #expect(try await app.send(.get, "/api/v1/users/me").status == .unauthorized)
+        }
+    }
+
+    @Test func changingTheUsername() async throws {
+        try await TestApp.run { app in
+            let alice = try await app.member("alice")
+            _ = try await app.member("bob")
+            let renamed = try await app.send(.patch, "/api/v1/users/me", token: alice.accessToken, json: ["username": "alice2"])
+            #expect(try renamed.object().string("username") == "alice2")
+            let taken = try await app.send(.patch, "/api/v1/users/me", token: alice.accessToken, json: ["username": "BOB"])
+            #expect(taken.status == .conflict)
+        }
+    }
+
+    @Test func changingThePasswordNeedsTheCurrentOneAndEndsSessions() async throws {
+        try await TestApp.run { app in
+            let alice = try await app.member("alice")
+            let missing = try await app.send(.patch, "/api/v1/users/me", token: alice.accessToken, json: ["password": "new password 2"])
+            #expect(missing.status == .badRequest)
+            #expect(try missing.problemFields() == ["current_password"])
+            let wrong = try await app.send(
+                .patch, "/api/v1/users/me", token: alice.accessToken, json: ["password": "new password 2", "current_password": "nope nope"])
+            #expect(wrong.status == .badRequest)
+
+            let changed = try await app.send(
+                .patch, "/api/v1/users/me", token: alice.accessToken, json: ["password": "new password 2", "current_password": "member password 1"])
+            #expect(changed.status == .ok)
+            #expect(try await app.send(.post, "/api/v1/token/refresh", json: ["refresh_token": alice.refreshToken]).status == .unauthorized)
+            let old = try await app.send(.post, "/api/v1/auth/login", json: ["email": "alice@example.org", "password": "member password 1"])
+            #expect(old.status == .unauthorized)
+            let new = try await app.send(.post, "/api/v1/auth/login", json: ["email": "alice@example.org", "password": "new password 2"])
+            #expect(new.status == .ok)
+        }
+    }
+
+    @Test func anEmptyPatchIsRejected() async throws {
+        try await TestApp.run { app in
+            let alice = try await app.member("alice")
+            #expect(try await app.send(.patch, "/api/v1/users/me", token: alice.accessToken, json: [String: String]()).status == .badRequest)
+        }
+    }
+
+    @Test func deletingTheAccountNeedsThePassword() async throws {
+        try await TestApp.run { app in
+            let alice = try await app.member("alice")
+            let wrong = try await app.send(.delete, "/api/v1/users/me", token: alice.accessToken, json: ["password": "wrong password"])
+            #expect(wrong.status == .badRequest)
+            #expect(try await app.database.users.user(id: alice.userID) != nil)
+            let right = try await app.send(.delete, "/api/v1/users/me", token: alice.accessToken, json: ["password": "member password 1"])
+            #expect(right.status == .noContent)
+            #expect(try await app.database.users.user(id: alice.userID) == nil)
+        }
+    }
+
+    @Test func anAccountWithBooksOnLoanCannotBeDeleted() async throws {
+        try await TestApp.run { app in
+            let admin = try await app.admin()
+            let alice = try await app.member("alice")
+            let book = try await app.createBook(token: admin.accessToken)
+            _ = try await app.send(.post, "/api/v1/loans", token: alice.accessToken, json: ["book_id": book["book_id"]!, "quantity": 1])
+            let delete = try await app.send(.delete, "/api/v1/users/me", token: alice.accessToken, json: ["password": "member password 1"])
+            #expect(delete.status == .conflict)
+        }
+    }
+}
