@@ -1,0 +1,72 @@
+import Testing
+
+@testable import BookcatServer
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    @Test func defaultsMatchTheReadme() throws {
+        let config = try AppConfiguration.load(from: [:])
+        #expect(config.host == "127.0.0.1")
+        #expect(config.port == 8000)
+        #expect(config.databasePath == "./data/catalog.sqlite3")
+        #expect(config.jwtAlgorithm == .hs256)
+        #expect(config.authScheme == "Bearer")
+        #expect(config.accessTokenTTL == 900)
+        #expect(config.refreshTokenTTL == 604_800)
+        #expect(config.bcryptCost == 12)
+        #expect(config.mode == .development)
+        #expect(config.jwtSecret == nil)
+    }
+
+    @Test(arguments: [
+        (["HTTP_PORT": "eighty"], "HTTP_PORT"),
+        (["HTTP_PORT": "70000"], "HTTP_PORT"),
+        (["JWT_ALGORITHM": "RS256"], "JWT_ALGORITHM"),
+        (["BCRYPT_COST": "3"], "BCRYPT_COST"),
+        (["ACCESS_TOKEN_TTL": "0"], "ACCESS_TOKEN_TTL"),
+        (["LOG_LEVEL": "loud"], "LOG_LEVEL"),
+        (["APP_ENV": "staging"], "APP_ENV"),
+        (["AUTH_HEADER": "Bearer Token"], "AUTH_HEADER"),
+        (["APP_ENV": "production"], "JWT_SECRET_KEY"),
+        (["APP_ENV": "production", "JWT_SECRET_KEY": "too-short"], "JWT_SECRET_KEY"),
+        (["JWT_SECRET_KEY": String(repeating: "k", count: 40), "JWT_ALGORITHM": "HS512"], "JWT_SECRET_KEY"),
+        (["SECRET_KEY": "short"], "SECRET_KEY"),
+    ])
+    func invalidVariablesAreNamed(environment: [String: String], variable: String) {
+        #expect {
+            _ = try AppConfiguration.load(from: environment)
+        } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            return error.variable == variable && error.description.hasPrefix("configuration error: \(variable) ")
+        }
+    }
+
+    @Test func productionAcceptsALongEnoughSecret() throws {
+        let secret = String(repeating: "s", count: 32)
+        let config = try AppConfiguration.load(from: ["APP_ENV": "production", "JWT_SECRET_KEY": secret, "JWT_ALGORITHM": "hs256"])
+        #expect(config.jwtSecret == secret)
+        #expect(config.mode == .production)
+    }
+
+    @Test func legacySecretKeyIsUsedWhenJWTSecretKeyIsAbsent() throws {
+        let legacy = String(repeating: "l", count: 32)
+        #expect(try AppConfiguration.load(from: ["SECRET_KEY": legacy]).jwtSecret == legacy)
+        let preferred = String(repeating: "p", count: 32)
+        #expect(try AppConfiguration.load(from: ["SECRET_KEY": legacy, "JWT_SECRET_KEY": preferred]).jwtSecret == preferred)
+    }
+
+    @Test func dotEnvFilesParseLikeShells() {
+        let values = DotEnv.parse(
+            """
+            # comment
+            HTTP_PORT=9000
+            export APP_ENV=production
+            JWT_SECRET_KEY="quoted value"
+            AUTH_HEADER='JWT'
+            EMPTY=
+            not a line
+            """
+        )
+        #expect(values == ["HTTP_PORT": "9000", "APP_ENV": "production", "JWT_SECRET_KEY": "quoted value", "AUTH_HEADER": "JWT", "EMPTY": ""])
+    }
+}

@@ -1,0 +1,88 @@
+import BookcatCore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import BookcatServer
+
+@Suite("Bad input gets a clear 4xx problem")
+struct ErrorHandlingTests {
+    private func raw(_ app: TestApp, _ body: String, contentType: String = "application/json", token: String? = nil) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: contentType]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await app.client.execute(uri: "/api/v1/books", method: .post, headers: headers, body: ByteBuffer(string: body))
+    }
+
+    @Test(arguments: ["{", "not json", "[1,2]", "\"text\"", "{\"title\": }", "\u{FF}\u{FE}"])
+    func malformedJSONIsABadRequest(body: String) async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            let response = try await raw(app, body, token: token)
+            #expect(response.status == .badRequest)
+            _ = try response.problem()
+        }
+    }
+
+    @Test func anEmptyBodyIsABadRequest() async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            let response = try await raw(app, "", token: token)
+            #expect(response.status == .badRequest)
+            #expect(try response.problemFields() == ["body"])
+        }
+    }
+
+    @Test func missingFieldsAreAllNamed() async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            let response = try await raw(app, "{\"title\": \"t\"}", token: token)
+            #expect(response.status == .badRequest)
+            #expect(try response.problemFields() == ["author"])
+        }
+    }
+
+    @Test func aNonJSONContentTypeIsUnsupported() async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            let response = try await raw(app, "title=x", contentType: "application/x-www-form-urlencoded", token: token)
+            #expect(response.status == .unsupportedMediaType)
+            _ = try response.problem()
+        }
+    }
+
+    @Test func bodiesOverOneMebibyteAreTooLarge() async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            let huge = "{\"title\": \"" + String(repeating: "a", count: 2 * 1024 * 1024) + "\"}"
+            let response = try await raw(app, huge, token: token)
+            #expect(response.status == .contentTooLarge)
+            _ = try response.problem()
+            let signup = try await app.client.execute(
+                uri: "/api/v1/users", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: huge))
+            #expect(signup.status == .contentTooLarge)
+        }
+    }
+
+    @Test func unknownRoutesAreAProblemNotFound() async throws {
+        try await TestApp.run { app in
+            let response = try await app.send(.get, "/api/v1/nowhere")
+            #expect(response.status == .notFound)
+            _ = try response.problem()
+            let trailing = try await app.send(.get, "/api/v1/books/")
+            #expect(trailing.status != .internalServerError)
+        }
+    }
+
+    @Test func hostileStringsAreStoredVerbatimAndHarmless() async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            let title = "Robert'); DROP TABLE book;--"
+            _ = try await app.createBook(token: token, ["title": title])
+            let response = try await app.send(.get, "/api/v1/books?title=DROP%20TABLE", token: token)
+            let results = try #require(try response.object()["results"] as? [[String: Any]])
+            #expect(results.map { $0["title"] as? String } == [title])
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import BookcatCore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@testable import BookcatServer
+
+@Suite("Health, metrics and the contract")
+struct OperationsTests {
+    @Test func healthCheckReportsTheDatabase() async throws {
+        try await TestApp.run { app in
+            let response = try await app.send(.get, "/api/v1/common/health-check")
+            #expect(response.status == .ok)
+            let body = try response.object()
+            #expect(try body.string("status") == "ok")
+            #expect(try body.string("database") == "ok")
+        }
+    }
+
+    @Test func metricsCountRequestsPerRouteTemplateAndStatus() async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            _ = try await app.send(.get, "/api/v1/books/1", token: token)
+            _ = try await app.send(.get, "/api/v1/books/2", token: token)
+            let metrics = try await app.send(.get, "/metrics").text
+            #expect(metrics.contains(#"http_requests_total{method="GET",route="/api/v1/books/{book_id}",status="404"} 2"#))
+            #expect(metrics.contains("http_request_duration_seconds_bucket"))
+        }
+    }
+
+    @Test func theServedContractIsTheRepositorysSpec() async throws {
+        try await TestApp.run { app in
+            let served = try await app.send(.get, "/openapi.yaml")
+            #expect(served.status == .ok)
+            let specURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../REST_API_SPEC.yaml")
+            #expect(served.text == (try String(contentsOf: specURL, encoding: .utf8)))
+            #expect(served.text.hasPrefix("openapi: 3.1"))
+        }
+    }
+
+    @Test func theHealthcheckCommandsProbeSeesALiveServer() async throws {
+        try await TestApp.run(.live) { app in
+            let port = try #require(app.client.port)
+            let status = try await HealthProbe.status(of: "http://127.0.0.1:\(port)/api/v1/common/health-check", timeout: .seconds(5))
+            #expect(status == 200)
+            let missing = try await HealthProbe.status(of: "http://127.0.0.1:\(port)/nothing", timeout: .seconds(5))
+            #expect(missing == 404)
+        }
+    }
+
+    @Test func theProbeFailsWhenNothingListens() async throws {
+        await #expect(throws: (any Error).self) {
+            _ = try await HealthProbe.status(of: "http://127.0.0.1:1/", timeout: .seconds(2))
+        }
+    }
+}
