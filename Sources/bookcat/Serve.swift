@@ -1,6 +1,6 @@
 import ArgumentParser
-import BookcatServer
 import BookcatSQLite
+import BookcatServer
 import Hummingbird
 import Logging
 import Metrics

@@ -1,7 +1,7 @@
 import ArgumentParser
 import BookcatCore
-import BookcatServer
 import BookcatSQLite
+import BookcatServer
 import Foundation
 
 struct UserCommand: AsyncParsableCommand {

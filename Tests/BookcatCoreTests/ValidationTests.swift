@@ -8,7 +8,9 @@ struct ValidationTests {
         #expect(CalendarDate(text)?.description == text)
     }
 
-    @Test(arguments: ["2023-02-29", "2024-13-01", "2024-00-10", "2024-1-01", "24-01-01", "2024-01-32", "abcd-ef-gh", "", "2024-01-01T00:00:00Z", "١٩٦٥-٠٨-٠١"])
+    @Test(arguments: [
+        "2023-02-29", "2024-13-01", "2024-00-10", "2024-1-01", "24-01-01", "2024-01-32", "abcd-ef-gh", "", "2024-01-01T00:00:00Z", "١٩٦٥-٠٨-٠١",
+    ])
     func impossibleOrMisspelledDatesDoNot(text: String) {
         #expect(CalendarDate(text) == nil)
     }
@@ -63,8 +65,13 @@ struct ValidationTests {
 
     @Test func bookDraftDeduplicatesAndSortsTags() throws {
         let draft = BookDraft(
-            title: "t", author: "a", isbn: "9780000000000", publisher: nil, publishedAt: try #require(CalendarDate("2000-01-01")),
-            stock: 1, tagIDs: [3, 1, 3, 2]
+            title: "t",
+            author: "a",
+            isbn: "9780000000000",
+            publisher: nil,
+            publishedAt: try #require(CalendarDate("2000-01-01")),
+            stock: 1,
+            tagIDs: [3, 1, 3, 2]
         )
         #expect(draft.tagIDs == [1, 2, 3])
     }

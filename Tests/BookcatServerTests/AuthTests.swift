@@ -1,9 +1,9 @@
 import BookcatCore
+import BookcatSQLite
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import BookcatSQLite
 import Testing
 
 @testable import BookcatServer
@@ -12,7 +12,11 @@ import Testing
 struct AuthTests {
     @Test func signupCreatesAMemberAndHidesThePassword() async throws {
         try await TestApp.run { app in
-            let response = try await app.send(.post, "/api/v1/users", json: ["email": "Ada@Example.org", "username": "ada", "password": "lovelace 1815"])
+            let response = try await app.send(
+                .post,
+                "/api/v1/users",
+                json: ["email": "Ada@Example.org", "username": "ada", "password": "lovelace 1815"]
+            )
             #expect(response.status == .created)
             let body = try response.object()
             #expect(try body.string("email") == "ada@example.org")
@@ -27,7 +31,11 @@ struct AuthTests {
     @Test func emailsAreUniqueRegardlessOfCase() async throws {
         try await TestApp.run { app in
             _ = try await app.send(.post, "/api/v1/users", json: ["email": "ada@example.org", "username": "ada", "password": "lovelace 1815"])
-            let again = try await app.send(.post, "/api/v1/users", json: ["email": "ADA@example.org", "username": "ada2", "password": "lovelace 1815"])
+            let again = try await app.send(
+                .post,
+                "/api/v1/users",
+                json: ["email": "ADA@example.org", "username": "ada2", "password": "lovelace 1815"]
+            )
             #expect(again.status == .conflict)
             #expect(try again.problem()["detail"] as? String == "email is already registered")
         }
@@ -54,7 +62,11 @@ struct AuthTests {
         try await TestApp.run { app in
             _ = try await app.member("grace")
             for credentials in [["email": "GRACE@example.org"], ["username": "grace"]] {
-                let response = try await app.send(.post, "/api/v1/auth/login", json: credentials.merging(["password": "member password 1"]) { a, _ in a })
+                let response = try await app.send(
+                    .post,
+                    "/api/v1/auth/login",
+                    json: credentials.merging(["password": "member password 1"]) { a, _ in a }
+                )
                 #expect(response.status == .ok)
                 let body = try response.object()
                 #expect(try body.string("token_type") == "Bearer")
@@ -88,7 +100,11 @@ struct AuthTests {
     @Test func unicodePasswordsVerifyWhateverTheNormalisation() async throws {
         try await TestApp.run { app in
             _ = try await app.send(.post, "/api/v1/users", json: ["email": "zoe@example.org", "username": "zoe", "password": "caf\u{e9} cr\u{e8}me"])
-            let decomposed = try await app.send(.post, "/api/v1/auth/login", json: ["email": "zoe@example.org", "password": "cafe\u{301} cre\u{300}me"])
+            let decomposed = try await app.send(
+                .post,
+                "/api/v1/auth/login",
+                json: ["email": "zoe@example.org", "password": "cafe\u{301} cre\u{300}me"]
+            )
             #expect(decomposed.status == .ok)
         }
     }
@@ -190,7 +206,9 @@ struct AuthTests {
     }
 
     @Test func authorizationHeaderMustUseTheConfiguredSchemeOnce() async throws {
-        try await TestApp.run(configure: { $0.authScheme = "JWT" }) { app in
+        var configuration = TestApp.configuration()
+        configuration.authScheme = "JWT"
+        try await TestApp.run(configuration: configuration) { app in
             let session = try await app.member()
             let bearer = try await app.send(.get, "/api/v1/users/me", headers: [.authorization: "Bearer \(session.accessToken)"])
             #expect(bearer.status == .unauthorized)

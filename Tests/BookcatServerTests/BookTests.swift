@@ -15,11 +15,14 @@ struct BookTests {
             let fiction = try await app.createTag("fiction", token: admin.accessToken)
             let classic = try await app.createTag("classic", token: admin.accessToken)
             let response = try await app.send(
-                .post, "/api/v1/books", token: admin.accessToken,
+                .post,
+                "/api/v1/books",
+                token: admin.accessToken,
                 json: [
                     "title": "  Dune ", "author": "Frank Herbert", "isbn": "9780441013593", "publisher": "Chilton",
                     "published_at": "1965-08-01", "stock": 3, "tags": [classic, fiction, classic],
-                ])
+                ]
+            )
             #expect(response.status == .created)
             let book = try response.object()
             let id = try book.int("book_id")
@@ -99,8 +102,11 @@ struct BookTests {
             let admin = try await app.admin()
             _ = try await app.createBook(token: admin.accessToken, ["isbn": "9780000000001"])
             let duplicate = try await app.send(
-                .post, "/api/v1/books", token: admin.accessToken,
-                json: ["title": "t", "author": "a", "isbn": "9780000000001", "published_at": "2000-01-01", "stock": 1])
+                .post,
+                "/api/v1/books",
+                token: admin.accessToken,
+                json: ["title": "t", "author": "a", "isbn": "9780000000001", "published_at": "2000-01-01", "stock": 1]
+            )
             #expect(duplicate.status == .conflict)
         }
     }
@@ -113,8 +119,11 @@ struct BookTests {
             let id = try book.int("book_id")
             let isbn = TestApp.nextISBN()
             let put = try await app.send(
-                .put, "/api/v1/books/\(id)", token: admin.accessToken,
-                json: ["title": "New", "author": "Other", "isbn": isbn, "published_at": "1999-09-09", "stock": 9])
+                .put,
+                "/api/v1/books/\(id)",
+                token: admin.accessToken,
+                json: ["title": "New", "author": "Other", "isbn": isbn, "published_at": "1999-09-09", "stock": 9]
+            )
             #expect(put.status == .ok)
             let replaced = try put.object()
             #expect(try replaced.string("title") == "New")

@@ -60,7 +60,11 @@ struct ErrorHandlingTests {
             #expect(response.status == .contentTooLarge)
             _ = try response.problem()
             let signup = try await app.client.execute(
-                uri: "/api/v1/users", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: huge))
+                uri: "/api/v1/users",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: huge)
+            )
             #expect(signup.status == .contentTooLarge)
         }
     }

@@ -59,8 +59,11 @@ struct LoanTests {
             let admin = try await app.admin()
             _ = try await app.createBook(token: admin.accessToken)
             let response = try await app.send(
-                .post, "/api/v1/loans", token: admin.accessToken,
-                json: try JSONSerialization.jsonObject(with: Data(body.utf8)))
+                .post,
+                "/api/v1/loans",
+                token: admin.accessToken,
+                json: try JSONSerialization.jsonObject(with: Data(body.utf8))
+            )
             #expect(response.status == .badRequest)
             #expect(try response.problemFields().contains(field))
         }
@@ -77,7 +80,9 @@ struct LoanTests {
         try await TestApp.run { app in
             let admin = try await app.admin()
             let bookID = try await app.createBook(token: admin.accessToken).int("book_id")
-            let loanID = try await app.send(.post, "/api/v1/loans", token: admin.accessToken, json: ["book_id": bookID, "quantity": 1]).object().int("loan_id")
+            let loanID = try await app.send(.post, "/api/v1/loans", token: admin.accessToken, json: ["book_id": bookID, "quantity": 1]).object().int(
+                "loan_id"
+            )
             let reopen = try await app.send(.patch, "/api/v1/loans/\(loanID)", token: admin.accessToken, json: ["is_returned": false])
             #expect(reopen.status == .badRequest)
             #expect(try await app.database.books.book(id: bookID)?.stock == 4)
@@ -90,7 +95,8 @@ struct LoanTests {
             let alice = try await app.member("alice")
             let bob = try await app.member("bob")
             let bookID = try await app.createBook(token: admin.accessToken).int("book_id")
-            let aliceLoan = try await app.send(.post, "/api/v1/loans", token: alice.accessToken, json: ["book_id": bookID, "quantity": 1]).object().int("loan_id")
+            let aliceLoan = try await app.send(.post, "/api/v1/loans", token: alice.accessToken, json: ["book_id": bookID, "quantity": 1]).object()
+                .int("loan_id")
             _ = try await app.send(.post, "/api/v1/loans", token: bob.accessToken, json: ["book_id": bookID, "quantity": 1])
 
             #expect(try await app.send(.get, "/api/v1/loans", token: alice.accessToken).array().count == 1)
@@ -98,7 +104,9 @@ struct LoanTests {
             #expect(try await app.send(.get, "/api/v1/loans/\(aliceLoan)", token: alice.accessToken).status == .ok)
             #expect(try await app.send(.get, "/api/v1/loans/\(aliceLoan)", token: admin.accessToken).status == .ok)
             #expect(try await app.send(.get, "/api/v1/loans/\(aliceLoan)", token: bob.accessToken).status == .forbidden)
-            #expect(try await app.send(.patch, "/api/v1/loans/\(aliceLoan)", token: bob.accessToken, json: ["is_returned": true]).status == .forbidden)
+            #expect(
+                try await app.send(.patch, "/api/v1/loans/\(aliceLoan)", token: bob.accessToken, json: ["is_returned": true]).status == .forbidden
+            )
             #expect(try await app.send(.get, "/api/v1/loans/999", token: admin.accessToken).status == .notFound)
 
             #expect(try await app.send(.get, "/api/v1/loans/books/\(bookID)", token: admin.accessToken).array().count == 2)

@@ -51,11 +51,19 @@ struct UserTests {
             #expect(missing.status == .badRequest)
             #expect(try missing.problemFields() == ["current_password"])
             let wrong = try await app.send(
-                .patch, "/api/v1/users/me", token: alice.accessToken, json: ["password": "new password 2", "current_password": "nope nope"])
+                .patch,
+                "/api/v1/users/me",
+                token: alice.accessToken,
+                json: ["password": "new password 2", "current_password": "nope nope"]
+            )
             #expect(wrong.status == .badRequest)
 
             let changed = try await app.send(
-                .patch, "/api/v1/users/me", token: alice.accessToken, json: ["password": "new password 2", "current_password": "member password 1"])
+                .patch,
+                "/api/v1/users/me",
+                token: alice.accessToken,
+                json: ["password": "new password 2", "current_password": "member password 1"]
+            )
             #expect(changed.status == .ok)
             #expect(try await app.send(.post, "/api/v1/token/refresh", json: ["refresh_token": alice.refreshToken]).status == .unauthorized)
             let old = try await app.send(.post, "/api/v1/auth/login", json: ["email": "alice@example.org", "password": "member password 1"])

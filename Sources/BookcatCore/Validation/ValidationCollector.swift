@@ -50,7 +50,9 @@ public struct ValidationCollector: Sendable {
     /// 3–150 characters of letters, digits and `@ . + - _`, the rule the previous service used.
     public mutating func username(_ value: String, field: String = "username") -> String {
         let username = value.trimmingWhitespace()
-        let allowed = username.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || "@.+-_".unicodeScalars.contains($0) }
+        let allowed = username.unicodeScalars.allSatisfy {
+            $0.properties.isAlphabetic || ("0"..."9").contains($0) || "@.+-_".unicodeScalars.contains($0)
+        }
         if username.count < 3 || username.count > 150 || !allowed {
             fail(field, "must be 3 to 150 characters of letters, digits and @ . + - _")
         }

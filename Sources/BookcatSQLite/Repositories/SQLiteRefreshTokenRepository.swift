@@ -37,14 +37,16 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
 
     func revokeAll(userID: Int64, now: Date) async throws {
         try await writer.write { db in
-            _ = try RefreshTokenRow
+            _ =
+                try RefreshTokenRow
                 .filter(RefreshTokenRow.Columns.userID == userID && RefreshTokenRow.Columns.revokedAt == nil)
                 .updateAll(db, RefreshTokenRow.Columns.revokedAt.set(to: now))
         }
     }
 
     private func revokeFamily(_ db: Database, familyID: String, now: Date) throws {
-        _ = try RefreshTokenRow
+        _ =
+            try RefreshTokenRow
             .filter(RefreshTokenRow.Columns.familyID == familyID && RefreshTokenRow.Columns.revokedAt == nil)
             .updateAll(db, RefreshTokenRow.Columns.revokedAt.set(to: now))
     }

@@ -74,7 +74,8 @@ public struct AppConfiguration: Sendable {
             let variable = reader.string("JWT_SECRET_KEY") == nil ? "SECRET_KEY" : "JWT_SECRET_KEY"
             throw ConfigurationError(
                 variable: variable,
-                problem: "must be at least \(config.jwtAlgorithm.minimumKeyBytes) bytes for \(config.jwtAlgorithm.rawValue) (got \(secret.utf8.count))"
+                problem:
+                    "must be at least \(config.jwtAlgorithm.minimumKeyBytes) bytes for \(config.jwtAlgorithm.rawValue) (got \(secret.utf8.count))"
             )
         }
         return config

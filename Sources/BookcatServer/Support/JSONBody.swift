@@ -9,7 +9,10 @@ extension Request {
         if let contentType = headers[.contentType] {
             let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
             guard mediaType == "application/json" || mediaType.hasSuffix("+json") else {
-                throw Problem(status: .unsupportedMediaType, detail: "the request body must be JSON (Content-Type: application/json), got '\(contentType)'")
+                throw Problem(
+                    status: .unsupportedMediaType,
+                    detail: "the request body must be JSON (Content-Type: application/json), got '\(contentType)'"
+                )
             }
         }
         var request = self

@@ -21,24 +21,27 @@ struct TestApp: Sendable {
     /// Runs `test` against a new application; the database folder is removed afterwards.
     static func run<Value: Sendable>(
         _ setup: TestingSetup = .router,
-        configure: (inout AppConfiguration) -> Void = { _ in },
+        configuration: AppConfiguration = TestApp.configuration(),
         _ test: @Sendable (TestApp) async throws -> Value
     ) async throws -> Value {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-tests-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = try AppDatabase(path: folder.appendingPathComponent("catalog.sqlite3").path)
+        var logger = Logger(label: "bookcat-tests")
+        logger.logLevel = .warning
+        let app = try await buildApplication(configuration: configuration, dependencies: AppDependencies(database: database), logger: logger)
+        return try await app.test(setup) { client in
+            try await test(TestApp(client: client, database: database, configuration: configuration))
+        }
+    }
+
+    /// Fast bcrypt, a fixed secret and a free port; tests change fields of it as needed.
+    static func configuration() -> AppConfiguration {
         var configuration = AppConfiguration()
         configuration.bcryptCost = 4
         configuration.jwtSecret = secret
         configuration.port = 0
-        configure(&configuration)
-        var logger = Logger(label: "bookcat-tests")
-        logger.logLevel = .warning
-        let app = try await buildApplication(configuration: configuration, dependencies: AppDependencies(database: database), logger: logger)
-        let frozenConfiguration = configuration
-        return try await app.test(setup) { client in
-            try await test(TestApp(client: client, database: database, configuration: frozenConfiguration))
-        }
+        return configuration
     }
 
     // MARK: - Requests
