@@ -15,7 +15,7 @@ trap cleanup EXIT
 
 port=$(free_port)
 export DATABASE_PATH="$work/catalog.sqlite3" HTTP_PORT="$port" BCRYPT_COST=4
-swift build --product bookcat >/dev/null
+swift build --product bookcat >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
 .build/debug/bookcat serve >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 50); do
@@ -30,11 +30,15 @@ sed -n '/<!-- walkthrough:start -->/,/<!-- walkthrough:end -->/p' README.md |
     sed "s/127\.0\.0\.1:8000/127.0.0.1:$port/g" >"$work/walkthrough.sh"
 [ -s "$work/walkthrough.sh" ] || { echo "no walkthrough found in README.md" >&2; exit 1; }
 
-if ! bash -euo pipefail -x "$work/walkthrough.sh" >"$work/walkthrough.log" 2>&1; then
-    echo "README walkthrough failed:" >&2
-    cat "$work/walkthrough.log" >&2
+fail() {
+    echo "README walkthrough failed: $1" >&2
+    cat "$work/walkthrough.log" "$work/walkthrough.out" >&2
     echo "--- server log" >&2
     cat "$work/server.log" >&2
     exit 1
-fi
-echo "README walkthrough: $(grep -c '^+ curl' "$work/walkthrough.log") curl commands answered as documented"
+}
+bash -euo pipefail -x "$work/walkthrough.sh" >"$work/walkthrough.out" 2>"$work/walkthrough.log" || fail "a command failed"
+# The walkthrough ends by printing the stock after one loan of a book stocked with 3.
+# (JSON bodies end without a newline, so the stock follows the previous body on the same line.)
+[[ "$(cat "$work/walkthrough.out")" =~ [^0-9]2$ ]] || fail "the last command should print the stock 2"
+echo "README walkthrough: $(grep -cE '^\++ curl' "$work/walkthrough.log") curl commands answered as documented"
