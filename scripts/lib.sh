@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the scripts in this folder; source it, don't run it.
 
 # Installs the Debian/Ubuntu packages given that are not installed yet (needs root or sudo).
@@ -16,6 +17,7 @@ ensure_apt_packages() {
 }
 
 # What the service needs to build, plus jq for the README walkthrough.
+# shellcheck disable=SC2034  # used by the scripts that source this file
 readonly BUILD_PACKAGES=(libsqlite3-dev jq curl)
 
 # Prints a free TCP port on the loopback interface.

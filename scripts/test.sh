@@ -4,11 +4,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_apt_packages "${BUILD_PACKAGES[@]}" python3 python3-venv
+ensure_apt_packages "${BUILD_PACKAGES[@]}" python3 python3-venv shellcheck
 
 echo "==> python tools (.venv)"
 [ -x .venv/bin/pip ] || python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check openapi-spec-validator
+
+echo "==> shellcheck"
+shellcheck -x scripts/*.sh .ci/run
 
 echo "==> swift format lint"
 swift format lint --strict --recursive Sources Tests Package.swift
