@@ -40,12 +40,45 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // hiredis, the C library: its protocol encoder and reply reader. Only RedisClient imports it.
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        // A Redis client: NIO owns the sockets, hiredis speaks the protocol.
+        .target(
+            name: "RedisClient",
+            dependencies: [
+                "CHiredis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Adapter: the response cache in Redis behind the ResponseCache port.
+        .target(
+            name: "BookcatCache",
+            dependencies: [
+                "BookcatCore",
+                "RedisClient",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // HTTP: routes, DTOs, middleware, authentication, configuration, `buildApplication`.
         .target(
             name: "BookcatServer",
             dependencies: [
                 "BookcatCore",
                 "BookcatSQLite",
+                "BookcatCache",
+                "RedisClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -42,7 +42,7 @@ public func buildRouter(
     if let configured = configuration.jwtSecret {
         secret = configured
     } else {
-        secret = (0..<64).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        secret = (0..<64).map { _ in UInt8.random(in: 0...255) }.hexString
         logger.warning(
             "JWT_SECRET_KEY is not set: signing tokens with an ephemeral key. Every token dies with this process. Set JWT_SECRET_KEY (32+ bytes)."
         )

@@ -39,11 +39,23 @@ public protocol ResponseCache: Sendable {
     func body(
         for key: String,
         policy: CachePolicy,
-        fill: @Sendable () async throws -> CachedBody
+        fill: @escaping @Sendable () async throws -> CachedBody
     ) async throws -> (body: CachedBody, outcome: CacheOutcome)
 
-    /// Makes every cached catalog body unreachable.
+    /// Makes every cached catalog body unreachable. Never throws: a cache that cannot be reached must
+    /// remember to invalidate before it serves anything again.
     func invalidateCatalog() async
+
+    /// Whether the cache answers, for the health check.
+    func health() async -> CacheHealth
+}
+
+/// What the health check reports about the cache.
+public enum CacheHealth: String, Sendable {
+    case ok
+    case unavailable
+    /// No cache is configured.
+    case disabled
 }
 
 /// The cache used when none is configured: every read renders from the database.
@@ -53,10 +65,12 @@ public struct NoResponseCache: ResponseCache {
     public func body(
         for key: String,
         policy: CachePolicy,
-        fill: @Sendable () async throws -> CachedBody
+        fill: @escaping @Sendable () async throws -> CachedBody
     ) async throws -> (body: CachedBody, outcome: CacheOutcome) {
         (try await fill(), .bypass)
     }
 
     public func invalidateCatalog() async {}
+
+    public func health() async -> CacheHealth { .disabled }
 }

@@ -79,7 +79,7 @@ struct TokenService: Sendable {
 
     /// Refresh tokens are stored only as this hash, so a copy of the database cannot be replayed.
     static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(token.utf8)).hexString
     }
 
     /// jwt-kit verifies with the configured key whatever the header says; checking `alg` ourselves

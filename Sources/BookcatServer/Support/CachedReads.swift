@@ -38,7 +38,7 @@ struct CachedReads: Sendable {
     }
 
     static func etag(of bytes: [UInt8]) -> String {
-        "\"" + SHA256.hash(data: bytes).prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
+        "\"" + SHA256.hash(data: bytes).prefix(16).hexString + "\""
     }
 
     private static func matches(_ header: String, etag: String) -> Bool {

@@ -1,0 +1,28 @@
+import BookcatCore
+import Crypto
+
+/// Names of everything the cache stores in Redis.
+///
+/// `schemaVersion` is part of every name: a deploy that changes what a body looks like bumps it, and the new
+/// processes never read bodies the old ones wrote.
+struct CacheKeys: Sendable {
+    static let schemaVersion = 1
+
+    let namespace: String
+
+    init(prefix: String = "bookcat") {
+        namespace = "\(prefix):v\(Self.schemaVersion)"
+    }
+
+    var generation: String { "\(namespace):generation" }
+    var entryPrefix: String { "\(namespace):entry:" }
+
+    /// A bounded-length stand-in for a request key of any length.
+    func hashed(_ requestKey: String) -> String {
+        SHA256.hash(data: Array(requestKey.utf8)).prefix(20).hexString
+    }
+
+    func entry(generation: String, hashedKey: String) -> String {
+        entryPrefix + generation + ":" + hashedKey
+    }
+}

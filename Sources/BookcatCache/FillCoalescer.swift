@@ -1,0 +1,25 @@
+import BookcatCore
+import NIOConcurrencyHelpers
+
+/// Runs at most one fill per entry key at a time in this process: concurrent misses for the same key wait for
+/// the first one's result instead of each querying the database.
+///
+/// Entry keys include the cache generation, so a fill that began before a write is never shared with a request
+/// that arrived after the write's response.
+final class FillCoalescer: Sendable {
+    private let inFlight = NIOLockedValueBox<[String: Task<CachedBody, any Error>]>([:])
+
+    /// The body for `key`, and whether this caller ran the fill (and so should store it).
+    func run(_ key: String, fill: @escaping @Sendable () async throws -> CachedBody) async throws -> (body: CachedBody, ranFill: Bool) {
+        let (task, isLeader) = inFlight.withLockedValue { inFlight -> (Task<CachedBody, any Error>, Bool) in
+            if let existing = inFlight[key] { return (existing, false) }
+            let task = Task { try await fill() }
+            inFlight[key] = task
+            return (task, true)
+        }
+        defer {
+            if isLeader { _ = inFlight.withLockedValue { $0.removeValue(forKey: key) } }
+        }
+        return (try await task.value, isLeader)
+    }
+}

@@ -1,0 +1,57 @@
+import Metrics
+import NIOCore
+import NIOPosix
+
+/// The project's Redis client: a bounded connection pool behind a circuit breaker, with every command bounded by
+/// the configured timeouts. Nothing here blocks a thread: NIO does the I/O and callers await replies.
+public final class RedisClient: Sendable {
+    public let configuration: RedisConfiguration
+    private let pool: RedisConnectionPool
+    private let breaker: CircuitBreaker
+    private let latency = Timer(label: "redis_command_duration_seconds")
+
+    public init(configuration: RedisConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.configuration = configuration
+        self.pool = RedisConnectionPool(configuration: configuration, group: group)
+        self.breaker = CircuitBreaker(threshold: configuration.failureThreshold, openDuration: configuration.openDuration)
+    }
+
+    /// Sends one command. Server error replies are returned as ``RESPValue/error(_:)``, not thrown: they prove the
+    /// server is answering. Transport failures throw ``RedisError`` and count toward opening the circuit breaker.
+    public func send(_ arguments: [RedisArgument]) async throws(RedisError) -> RESPValue {
+        guard breaker.allowRequest() else { throw .unavailable }
+        let start = ContinuousClock.now
+        do {
+            let connection = try await pool.connection()
+            let reply = try await connection.send(arguments, timeout: configuration.commandTimeout)
+            breaker.recordSuccess()
+            latency.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+            return reply
+        } catch {
+            breaker.recordFailure()
+            throw (error as? RedisError) ?? .connectionClosed
+        }
+    }
+
+    public func send(_ arguments: RedisArgument...) async throws(RedisError) -> RESPValue {
+        try await send(arguments)
+    }
+
+    /// True while the breaker lets commands through.
+    public var isAvailable: Bool { !breaker.isOpen }
+
+    public var openConnections: Int {
+        get async { await pool.openConnections }
+    }
+
+    public func shutdown() async {
+        await pool.closeAll()
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

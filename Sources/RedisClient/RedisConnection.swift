@@ -1,0 +1,87 @@
+import NIOCore
+import NIOPosix
+
+/// One TCP connection to Redis. Commands may be sent concurrently; they are pipelined.
+final class RedisConnection: Sendable {
+    let channel: any Channel
+
+    private init(channel: any Channel) {
+        self.channel = channel
+    }
+
+    var isActive: Bool { channel.isActive }
+
+    /// Connects, then authenticates and selects the database if the configuration asks for it.
+    static func connect(
+        to configuration: RedisConfiguration,
+        group: any EventLoopGroup
+    ) async throws -> RedisConnection {
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .connectTimeout(.init(configuration.connectTimeout))
+                .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(RedisProtocolHandler())
+                    }
+                }
+                .connect(host: configuration.host, port: configuration.port)
+                .get()
+        } catch {
+            throw RedisError.connectFailed("\(configuration.host):\(configuration.port): \(error)")
+        }
+        let connection = RedisConnection(channel: channel)
+        do {
+            if let password = configuration.password {
+                _ = try await connection.send(["AUTH", RedisArgument(password)], timeout: configuration.connectTimeout).checked()
+            }
+            if configuration.database != 0 {
+                _ = try await connection.send(["SELECT", RedisArgument(configuration.database)], timeout: configuration.connectTimeout).checked()
+            }
+        } catch {
+            connection.close()
+            throw error
+        }
+        return connection
+    }
+
+    /// Sends one command and waits at most `timeout` for its reply. On a timeout the connection is closed:
+    /// the late reply would otherwise be taken for the answer to the next command.
+    func send(_ arguments: [RedisArgument], timeout: Duration) async throws -> RESPValue {
+        let promise = channel.eventLoop.makePromise(of: RESPValue.self)
+        let request = RedisRequest(encoded: RedisCommandEncoder.encode(arguments.map(\.bytes)), promise: promise)
+        let deadline = channel.eventLoop.scheduleTask(in: .init(timeout)) { [channel] in
+            promise.fail(RedisError.timeout)
+            channel.close(promise: nil)
+        }
+        channel.writeAndFlush(request, promise: nil)
+        do {
+            let reply = try await promise.futureResult.get()
+            deadline.cancel()
+            return reply
+        } catch {
+            deadline.cancel()
+            throw error
+        }
+    }
+
+    func close() {
+        channel.close(promise: nil)
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
+
+extension RESPValue {
+    /// The reply, or the server's error reply thrown as ``RedisError/server(_:)``.
+    public func checked() throws(RedisError) -> RESPValue {
+        if case .error(let message) = self { throw .server(message) }
+        return self
+    }
+}

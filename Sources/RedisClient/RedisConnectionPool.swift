@@ -1,0 +1,57 @@
+import NIOCore
+
+/// A fixed number of connection slots, filled lazily and refilled after a connection dies.
+///
+/// Callers take slots round-robin; a slot being (re)connected is shared by everyone who asks for it meanwhile,
+/// so a burst of requests opens one connection per slot, not one per request.
+actor RedisConnectionPool {
+    private let configuration: RedisConfiguration
+    private let group: any EventLoopGroup
+    private var slots: [Task<RedisConnection, any Error>?]
+    private var nextSlot = 0
+
+    init(configuration: RedisConfiguration, group: any EventLoopGroup) {
+        self.configuration = configuration
+        self.group = group
+        self.slots = Array(repeating: nil, count: max(1, configuration.poolSize))
+    }
+
+    /// Open connections right now, for the pool-size metric.
+    var openConnections: Int {
+        get async {
+            var count = 0
+            for slot in slots {
+                if let connection = try? await slot?.value, connection.isActive { count += 1 }
+            }
+            return count
+        }
+    }
+
+    func connection() async throws -> RedisConnection {
+        let index = nextSlot
+        nextSlot = (nextSlot + 1) % slots.count
+        if let task = slots[index] {
+            if let connection = try? await task.value, connection.isActive { return connection }
+            // Only the first caller to find the slot dead replaces it; later ones use the replacement.
+            if slots[index] == task { slots[index] = nil }
+        }
+        if let replacement = slots[index] { return try await replacement.value }
+        let configuration = self.configuration
+        let group = self.group
+        let task = Task { try await RedisConnection.connect(to: configuration, group: group) }
+        slots[index] = task
+        do {
+            return try await task.value
+        } catch {
+            if slots[index] == task { slots[index] = nil }
+            throw error
+        }
+    }
+
+    func closeAll() async {
+        for slot in slots {
+            (try? await slot?.value)?.close()
+        }
+        slots = Array(repeating: nil, count: slots.count)
+    }
+}
