@@ -111,6 +111,8 @@ let package = Package(
                 "BookcatServer",
                 "BookcatCore",
                 "BookcatSQLite",
+                "BookcatCache",
+                "RedisClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

@@ -1,9 +1,11 @@
+import BookcatCache
 import BookcatCore
 import BookcatSQLite
 import Foundation
 import Hummingbird
 import Logging
 import Prometheus
+import RedisClient
 
 /// The dependencies a running service is made of; tests build their own with a temporary database.
 public struct AppDependencies: Sendable {
@@ -15,6 +17,18 @@ public struct AppDependencies: Sendable {
         self.database = database
         self.cache = cache
         self.metrics = metrics
+    }
+
+    /// What `bookcat serve` runs on: the configured database file, and Redis when `REDIS_URL` is set.
+    public static func live(configuration: AppConfiguration, metrics: PrometheusCollectorRegistry, logger: Logger) throws -> AppDependencies {
+        let database = try AppDatabase(path: configuration.databasePath)
+        var cache: any ResponseCache = NoResponseCache()
+        if let redis = configuration.redis {
+            cache = RedisResponseCache(client: RedisClient(configuration: redis), ttlSeconds: configuration.cacheTTL, logger: logger)
+        } else {
+            logger.notice("REDIS_URL is not set: responses are not cached")
+        }
+        return AppDependencies(database: database, cache: cache, metrics: metrics)
     }
 }
 
@@ -69,7 +83,7 @@ public func buildRouter(
         RequestMetricsMiddleware(registry: dependencies.metrics)
         ProblemMiddleware(authScheme: configuration.authScheme)
     }
-    OperationsController(database: database, registry: dependencies.metrics).addRoutes(to: router)
+    OperationsController(database: database, cache: dependencies.cache, registry: dependencies.metrics).addRoutes(to: router)
 
     let api = router.group("api/v1")
     AuthController(accounts: accounts).addRoutes(to: api)

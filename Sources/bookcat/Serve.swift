@@ -1,5 +1,4 @@
 import ArgumentParser
-import BookcatSQLite
 import BookcatServer
 import Hummingbird
 import Logging
@@ -22,10 +21,9 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "bookcat")
         logger.logLevel = configuration.logLevel
 
-        let database = try AppDatabase(path: configuration.databasePath)
         let app = try await buildApplication(
             configuration: configuration,
-            dependencies: AppDependencies(database: database, metrics: registry),
+            dependencies: try AppDependencies.live(configuration: configuration, metrics: registry, logger: logger),
             logger: logger
         )
         logger.info("serving on http://\(configuration.host):\(configuration.port) (\(configuration.mode.rawValue))")

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RedisClient
 
 /// Everything the service reads from its environment, validated once at start-up.
 public struct AppConfiguration: Sendable {
@@ -21,6 +22,10 @@ public struct AppConfiguration: Sendable {
     public var refreshTokenTTL: Int = 7 * 24 * 3600
     public var bcryptCost: Int = 12
     public var logLevel: Logger.Level = .info
+    /// Where the response cache lives; nil disables caching.
+    public var redis: RedisConfiguration?
+    /// Seconds a cached body lives at most (invalidation usually ends it sooner).
+    public var cacheTTL: Int = 300
 
     public init() {}
 
@@ -65,6 +70,16 @@ public struct AppConfiguration: Sendable {
             }
             config.logLevel = parsed
         }
+        if let url = reader.string("REDIS_URL"), url.lowercased() != "off" {
+            guard var redis = RedisConfiguration(url: url) else {
+                throw ConfigurationError(variable: "REDIS_URL", problem: "must look like redis://[:password@]host[:port][/db], or be 'off'")
+            }
+            redis.connectTimeout = .milliseconds(try reader.integer("REDIS_CONNECT_TIMEOUT_MS", default: 250, in: 1...60_000))
+            redis.commandTimeout = .milliseconds(try reader.integer("REDIS_COMMAND_TIMEOUT_MS", default: 100, in: 1...60_000))
+            redis.poolSize = try reader.integer("REDIS_POOL_SIZE", default: 4, in: 1...64)
+            config.redis = redis
+        }
+        config.cacheTTL = try reader.integer("CACHE_TTL", default: config.cacheTTL, in: 1...86_400)
         // SECRET_KEY is what the previous service signed tokens with; JWT_SECRET_KEY wins when both are set.
         config.jwtSecret = reader.string("JWT_SECRET_KEY") ?? reader.string("SECRET_KEY")
         if config.mode == .production, reader.string("JWT_SECRET_KEY") == nil {

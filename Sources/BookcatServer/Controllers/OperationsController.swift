@@ -7,6 +7,7 @@ import Prometheus
 /// Routes for operators and tooling: readiness, metrics and the API contract.
 struct OperationsController {
     let database: any DatabaseHealth
+    let cache: any ResponseCache
     let registry: PrometheusCollectorRegistry
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -18,6 +19,8 @@ struct OperationsController {
     struct Health: ResponseEncodable {
         var status: String
         var database: String
+        /// `ok`, `unavailable` or `disabled`; an unavailable cache does not make the service unready.
+        var cache: String
     }
 
     @Sendable func health(_ request: Request, context: AppRequestContext) async throws -> Health {
@@ -27,7 +30,7 @@ struct OperationsController {
             context.logger.error("health check: database is not answering", metadata: ["error": "\(error)"])
             throw Problem(status: .serviceUnavailable, title: "Service unavailable", detail: "the database is not answering")
         }
-        return Health(status: "ok", database: "ok")
+        return Health(status: "ok", database: "ok", cache: await cache.health().rawValue)
     }
 
     @Sendable func metrics(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -22,14 +22,28 @@ struct TestApp: Sendable {
     static func run<Value: Sendable>(
         _ setup: TestingSetup = .router,
         configuration: AppConfiguration = TestApp.configuration(),
+        cache: (any ResponseCache)? = nil,
         _ test: @Sendable (TestApp) async throws -> Value
     ) async throws -> Value {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-tests-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let database = try AppDatabase(path: folder.appendingPathComponent("catalog.sqlite3").path)
+        return try await run(setup, databasePath: folder.appendingPathComponent("catalog.sqlite3").path, configuration: configuration, cache: cache, test)
+    }
+
+    /// Runs `test` against an application over the database file at `databasePath`, which may be shared with
+    /// another running application, as two server processes share one file.
+    static func run<Value: Sendable>(
+        _ setup: TestingSetup = .router,
+        databasePath: String,
+        configuration: AppConfiguration = TestApp.configuration(),
+        cache: (any ResponseCache)? = nil,
+        _ test: @Sendable (TestApp) async throws -> Value
+    ) async throws -> Value {
+        let database = try AppDatabase(path: databasePath)
         var logger = Logger(label: "bookcat-tests")
         logger.logLevel = .warning
-        let app = try await buildApplication(configuration: configuration, dependencies: AppDependencies(database: database), logger: logger)
+        let dependencies = AppDependencies(database: database, cache: cache ?? NoResponseCache())
+        let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
         return try await app.test(setup) { client in
             try await test(TestApp(client: client, database: database, configuration: configuration))
         }

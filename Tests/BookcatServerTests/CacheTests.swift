@@ -1,0 +1,172 @@
+import BookcatCache
+import BookcatCore
+import BookcatSQLite
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@testable import BookcatServer
+
+@Suite("Redis response cache, end to end")
+struct CacheTests {
+    @Test func aRepeatedListingIsAHitWithTheSameBodyAndETag() async throws {
+        try await RedisServer.with { redis in
+            try await TestApp.run(cache: redis.responseCache()) { app in
+                let token = try await app.admin().accessToken
+                _ = try await app.createBook(token: token)
+                let first = try await app.send(.get, "/api/v1/books", token: token)
+                let second = try await app.send(.get, "/api/v1/books", token: token)
+                #expect(first.cacheOutcome == "MISS")
+                #expect(second.cacheOutcome == "HIT")
+                #expect(first.text == second.text)
+                #expect(first.headers[.eTag] == second.headers[.eTag])
+                let notModified = try await app.send(.get, "/api/v1/books", token: token, headers: [.ifNoneMatch: second.headers[.eTag]!])
+                #expect(notModified.status == .notModified)
+                #expect(notModified.cacheOutcome == "HIT")
+            }
+        }
+    }
+
+    @Test func equivalentQueriesShareOneEntryAndResultChangingOnesDoNot() async throws {
+        try await RedisServer.with { redis in
+            try await TestApp.run(cache: redis.responseCache()) { app in
+                let token = try await app.admin().accessToken
+                for index in 0..<3 { _ = try await app.createBook(token: token, ["title": "Saga \(index)"]) }
+                #expect(try await app.send(.get, "/api/v1/books?title=saga&page_size=1", token: token).cacheOutcome == "MISS")
+                #expect(try await app.send(.get, "/api/v1/books?page_size=1&page=1&title=saga&utm=x", token: token).cacheOutcome == "HIT")
+                let pageTwo = try await app.send(.get, "/api/v1/books?title=saga&page_size=1&page=2", token: token)
+                #expect(pageTwo.cacheOutcome == "MISS")
+                let pageOne = try await app.send(.get, "/api/v1/books?title=saga&page_size=1", token: token)
+                #expect(pageTwo.text != pageOne.text)
+            }
+        }
+    }
+
+    @Test func invalidRequestsNeverTouchTheCache() async throws {
+        try await RedisServer.with { redis in
+            try await TestApp.run(cache: redis.responseCache()) { app in
+                let token = try await app.admin().accessToken
+                let before = try await redis.keyCount()
+                #expect(try await app.send(.get, "/api/v1/books?page=0", token: token).status == .badRequest)
+                #expect(try await app.send(.get, "/api/v1/books?order_by=price", token: token).status == .badRequest)
+                #expect(try await redis.keyCount() == before)
+            }
+        }
+    }
+
+    @Test func everyWriteThatCanChangeABodyInvalidatesBeforeItAnswers() async throws {
+        try await RedisServer.with { redis in
+            try await TestApp.run(cache: redis.responseCache()) { app in
+                let admin = try await app.admin()
+                let token = admin.accessToken
+                let tag = try await app.createTag("first", token: token)
+                let bookID = try await app.createBook(token: token, ["tags": [tag]]).int("book_id")
+
+                let writes: [(String, @Sendable () async throws -> TestResponse)] = [
+                    ("create book", { try await app.send(.post, "/api/v1/books", token: token, json: ["title": "New", "author": "A", "isbn": TestApp.nextISBN(), "published_at": "2000-01-01", "stock": 2]) }),
+                    ("patch book", { try await app.send(.patch, "/api/v1/books/\(bookID)", token: token, json: ["title": "Patched"]) }),
+                    ("put book", { try await app.send(.put, "/api/v1/books/\(bookID)", token: token, json: ["title": "Put", "author": "A", "isbn": TestApp.nextISBN(), "published_at": "2000-01-01", "stock": 9, "tags": [tag]]) }),
+                    ("create tag", { try await app.send(.post, "/api/v1/tags", token: token, json: ["name": "second"]) }),
+                    ("rename tag", { try await app.send(.put, "/api/v1/tags/\(tag)", token: token, json: ["name": "renamed"]) }),
+                    ("create loan", { try await app.send(.post, "/api/v1/loans", token: token, json: ["book_id": bookID, "quantity": 1]) }),
+                ]
+                for (name, write) in writes {
+                    try await expectInvalidated(app, token: token, bookID: bookID, by: name, write)
+                }
+                let loanID = try await app.database.loans.loans(userID: nil).first!.id
+                try await expectInvalidated(app, token: token, bookID: bookID, by: "return loan") {
+                    try await app.send(.patch, "/api/v1/loans/\(loanID)", token: token, json: ["is_returned": true])
+                }
+                try await expectInvalidated(app, token: token, bookID: bookID, by: "delete tag") {
+                    try await app.send(.delete, "/api/v1/tags/\(tag)", token: token)
+                }
+                let other = try await app.createBook(token: token).int("book_id")
+                try await expectInvalidated(app, token: token, bookID: bookID, by: "delete book") {
+                    try await app.send(.delete, "/api/v1/books/\(other)", token: token)
+                }
+            }
+        }
+    }
+
+    /// Warms the listing, the book and the tag list, runs the write, and checks all three are rendered afresh and show it.
+    private func expectInvalidated(
+        _ app: TestApp,
+        token: String,
+        bookID: Int64,
+        by name: String,
+        _ write: @Sendable () async throws -> TestResponse
+    ) async throws {
+        let paths = ["/api/v1/books", "/api/v1/books/\(bookID)", "/api/v1/tags"]
+        var before: [String] = []
+        for path in paths {
+            _ = try await app.send(.get, path, token: token)
+            let warm = try await app.send(.get, path, token: token)
+            #expect(warm.cacheOutcome == "HIT", "\(path) should be cached before \(name)")
+            before.append(warm.text)
+        }
+        let response = try await write()
+        #expect(response.status.code < 300, "\(name) failed: \(response.text)")
+        var changed = false
+        for (index, path) in paths.enumerated() {
+            let after = try await app.send(.get, path, token: token)
+            #expect(after.cacheOutcome == "MISS", "\(path) was served from the cache after \(name)")
+            changed = changed || after.text != before[index]
+        }
+        #expect(changed, "no body changed after \(name)")
+    }
+
+    @Test func cacheControlHeadersSkipOrRefreshTheCache() async throws {
+        try await RedisServer.with { redis in
+            try await TestApp.run(cache: redis.responseCache()) { app in
+                let token = try await app.admin().accessToken
+                let noStore = try await app.send(.get, "/api/v1/books", token: token, headers: [.cacheControl: "no-store"])
+                #expect(noStore.cacheOutcome == "BYPASS")
+                #expect(try await app.send(.get, "/api/v1/books", token: token).cacheOutcome == "MISS")
+                #expect(try await app.send(.get, "/api/v1/books", token: token).cacheOutcome == "HIT")
+                let noCache = try await app.send(.get, "/api/v1/books", token: token, headers: [.cacheControl: "no-cache"])
+                #expect(noCache.cacheOutcome == "MISS")
+                #expect(try await app.send(.get, "/api/v1/books", token: token).cacheOutcome == "HIT")
+            }
+        }
+    }
+
+    @Test func twoInstancesSharingRedisReadTheirWrites() async throws {
+        try await RedisServer.with { redis in
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-shared-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let path = folder.appendingPathComponent("catalog.sqlite3").path
+            try await TestApp.run(databasePath: path, cache: redis.responseCache()) { first in
+                try await TestApp.run(databasePath: path, cache: redis.responseCache()) { second in
+                    let token = try await first.admin().accessToken
+                    let bookID = try await first.createBook(token: token, ["stock": 4]).int("book_id")
+                    _ = try await second.send(.get, "/api/v1/books/\(bookID)", token: token)
+                    let warm = try await second.send(.get, "/api/v1/books/\(bookID)", token: token)
+                    #expect(warm.cacheOutcome == "HIT")
+                    let loan = try await first.send(.post, "/api/v1/loans", token: token, json: ["book_id": bookID, "quantity": 3])
+                    #expect(loan.status == .created)
+                    let after = try await second.send(.get, "/api/v1/books/\(bookID)", token: token)
+                    #expect(after.cacheOutcome == "MISS")
+                    #expect(try after.object().int("stock") == 1)
+                }
+            }
+        }
+    }
+
+    @Test func healthReportsTheCache() async throws {
+        try await RedisServer.with { redis in
+            try await TestApp.run(cache: redis.responseCache()) { app in
+                let healthy = try await app.send(.get, "/api/v1/common/health-check")
+                #expect(try healthy.object().string("cache") == "ok")
+                redis.stop()
+                let health = try await app.send(.get, "/api/v1/common/health-check")
+                #expect(health.status == .ok)
+                #expect(try health.object().string("cache") == "unavailable")
+            }
+        }
+        try await TestApp.run { app in
+            let health = try await app.send(.get, "/api/v1/common/health-check")
+            #expect(try health.object().string("cache") == "disabled")
+        }
+    }
+}

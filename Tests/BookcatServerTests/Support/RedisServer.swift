@@ -1,0 +1,94 @@
+import Foundation
+import RedisClient
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real `redis-server` for one test, on a free loopback port, without persistence. Stopped (by its process id)
+/// when the test ends, also when it fails.
+final class RedisServer: @unchecked Sendable {
+    let port: Int
+    private var process: Process?
+
+    private init(port: Int) {
+        self.port = port
+    }
+
+    /// Starts a server, runs `body` with it and always stops it.
+    static func with<Value: Sendable>(_ body: (RedisServer) async throws -> Value) async throws -> Value {
+        let server = RedisServer(port: try freePort())
+        try await server.start()
+        defer { server.stop() }
+        return try await body(server)
+    }
+
+    var url: String { "redis://127.0.0.1:\(port)" }
+
+    /// A client with short timeouts and a short breaker pause, so fault tests stay quick.
+    func clientConfiguration() -> RedisConfiguration {
+        var configuration = RedisConfiguration(host: "127.0.0.1", port: port)
+        configuration.connectTimeout = .milliseconds(250)
+        configuration.commandTimeout = .milliseconds(100)
+        configuration.openDuration = .milliseconds(200)
+        configuration.poolSize = 2
+        return configuration
+    }
+
+    func start() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
+        process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let probe = RedisClient(configuration: clientConfiguration())
+        defer { Task { await probe.shutdown() } }
+        for _ in 0..<100 {
+            if (try? await probe.send("PING")) == .simpleString("PONG") { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("redis-server did not start on port \(port)")
+    }
+
+    /// Kills the server and waits until its port is free again.
+    func stop() {
+        guard let process else { return }
+        self.process = nil
+        let pid = process.processIdentifier
+        kill(pid, SIGKILL)
+        // Foundation reaps the child itself; wait for that rather than call waitUntilExit, which spins a run loop.
+        for _ in 0..<200 where kill(pid, 0) == 0 && process.isRunning {
+            usleep(10_000)
+        }
+    }
+
+    /// Freezes the server (SIGSTOP): connections stay open but nothing answers, as with a hung Redis.
+    func pause() { process.map { _ = kill($0.processIdentifier, SIGSTOP) } }
+
+    func resume() { process.map { _ = kill($0.processIdentifier, SIGCONT) } }
+
+    /// A client for inspecting the server from the test.
+    func inspector() -> RedisClient { RedisClient(configuration: clientConfiguration()) }
+
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0 else { throw TestFailure("bind() failed") }
+        let named = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard named == 0 else { throw TestFailure("getsockname() failed") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
