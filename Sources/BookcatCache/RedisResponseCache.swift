@@ -59,7 +59,9 @@ public final class RedisResponseCache: ResponseCache {
         misses.increment()
         if ranFill {
             do {
-                _ = try await client.send(["SET", RedisArgument(entryKey), RedisArgument(bytes: CachedBodyCodec.encode(body)), "EX", RedisArgument(ttlSeconds)]).checked()
+                _ = try await client.send([
+                    "SET", RedisArgument(entryKey), RedisArgument(bytes: CachedBodyCodec.encode(body)), "EX", RedisArgument(ttlSeconds),
+                ]).checked()
             } catch {
                 errors.increment()
                 logger.debug("cache store failed", metadata: ["error": "\(error)"])

@@ -4,22 +4,24 @@ import CHiredis
 /// sent as they are: nothing is ever formatted into a command string.
 enum RedisCommandEncoder {
     static func encode(_ arguments: [[UInt8]]) -> [UInt8] {
-        var target: UnsafeMutablePointer<CChar>?
+        // All arguments in one buffer, addressed by offset, so hiredis reads them without a copy each.
+        let storage = arguments.flatMap { $0 }
         let lengths = arguments.map(\.count)
-        // Keep every argument's storage alive while hiredis reads it.
-        let pointers = arguments.map { argument -> UnsafeMutablePointer<CChar> in
-            let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: max(argument.count, 1))
-            argument.withUnsafeBytes { raw in
-                if let base = raw.baseAddress { UnsafeMutableRawPointer(pointer).copyMemory(from: base, byteCount: argument.count) }
+        return storage.withUnsafeBufferPointer { buffer -> [UInt8] in
+            let base = UnsafeRawPointer(buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self)
+            var offset = 0
+            var argv: [UnsafePointer<CChar>?] = []
+            argv.reserveCapacity(arguments.count)
+            for length in lengths {
+                argv.append(base + offset)
+                offset += length
             }
-            return pointer
+            var target: UnsafeMutablePointer<CChar>?
+            let length = redisFormatCommandArgv(&target, Int32(arguments.count), &argv, lengths)
+            guard let target, length > 0 else { return [] }
+            defer { redisFreeCommand(target) }
+            return Array(UnsafeRawBufferPointer(start: target, count: Int(length)))
         }
-        defer { pointers.forEach { $0.deallocate() } }
-        var argv = pointers.map { UnsafePointer<CChar>?($0) }
-        let length = redisFormatCommandArgv(&target, Int32(arguments.count), &argv, lengths)
-        guard let target, length > 0 else { return [] }
-        defer { redisFreeCommand(target) }
-        return Array(UnsafeRawBufferPointer(start: target, count: Int(length)))
     }
 }
 

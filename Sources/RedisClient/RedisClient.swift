@@ -40,9 +40,8 @@ public final class RedisClient: Sendable {
     /// True while the breaker lets commands through.
     public var isAvailable: Bool { !breaker.isOpen }
 
-    public var openConnections: Int {
-        get async { await pool.openConnections }
-    }
+    /// Connections to Redis open right now.
+    public var openConnections: Int { pool.openConnections }
 
     public func shutdown() async {
         await pool.closeAll()

@@ -1,3 +1,5 @@
+import Metrics
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// A fixed number of connection slots, filled lazily and refilled after a connection dies.
@@ -9,6 +11,8 @@ actor RedisConnectionPool {
     private let group: any EventLoopGroup
     private var slots: [Task<RedisConnection, any Error>?]
     private var nextSlot = 0
+    private let open = NIOLockedValueBox(0)
+    private let openGauge = Gauge(label: "redis_pool_connections")
 
     init(configuration: RedisConfiguration, group: any EventLoopGroup) {
         self.configuration = configuration
@@ -16,16 +20,8 @@ actor RedisConnectionPool {
         self.slots = Array(repeating: nil, count: max(1, configuration.poolSize))
     }
 
-    /// Open connections right now, for the pool-size metric.
-    var openConnections: Int {
-        get async {
-            var count = 0
-            for slot in slots {
-                if let connection = try? await slot?.value, connection.isActive { count += 1 }
-            }
-            return count
-        }
-    }
+    /// Connections open right now (also exported as the `redis_pool_connections` gauge).
+    nonisolated var openConnections: Int { open.withLockedValue { $0 } }
 
     func connection() async throws -> RedisConnection {
         let index = nextSlot
@@ -38,7 +34,26 @@ actor RedisConnectionPool {
         if let replacement = slots[index] { return try await replacement.value }
         let configuration = self.configuration
         let group = self.group
-        let task = Task { try await RedisConnection.connect(to: configuration, group: group) }
+        let open = self.open
+        let gauge = self.openGauge
+        let task = Task {
+            let connection = try await RedisConnection.connect(to: configuration, group: group)
+            gauge.record(
+                open.withLockedValue {
+                    $0 += 1
+                    return $0
+                }
+            )
+            connection.channel.closeFuture.whenComplete { _ in
+                gauge.record(
+                    open.withLockedValue {
+                        $0 -= 1
+                        return $0
+                    }
+                )
+            }
+            return connection
+        }
         slots[index] = task
         do {
             return try await task.value

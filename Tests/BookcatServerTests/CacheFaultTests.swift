@@ -28,7 +28,9 @@ struct CacheFaultTests {
                 #expect(try afterWrite.object().int("stock") == 3)
 
                 try await redis.start()
-                let recovered = try await eventually { try await app.send(.get, "/api/v1/books/\(bookID)", token: token) } until: {
+                let recovered = try await eventually {
+                    try await app.send(.get, "/api/v1/books/\(bookID)", token: token)
+                } until: {
                     $0.cacheOutcome != "ERROR"
                 }
                 #expect(recovered.cacheOutcome == "MISS")
@@ -61,7 +63,9 @@ struct CacheFaultTests {
 
                 // Redis comes back still holding the entry from before the loan; it must never be served again.
                 redis.resume()
-                let recovered = try await eventually { try await app.send(.get, "/api/v1/books/\(bookID)", token: token) } until: {
+                let recovered = try await eventually {
+                    try await app.send(.get, "/api/v1/books/\(bookID)", token: token)
+                } until: {
                     $0.cacheOutcome != "ERROR"
                 }
                 #expect(recovered.cacheOutcome == "MISS")

@@ -64,9 +64,32 @@ struct CacheTests {
                 let bookID = try await app.createBook(token: token, ["tags": [tag]]).int("book_id")
 
                 let writes: [(String, @Sendable () async throws -> TestResponse)] = [
-                    ("create book", { try await app.send(.post, "/api/v1/books", token: token, json: ["title": "New", "author": "A", "isbn": TestApp.nextISBN(), "published_at": "2000-01-01", "stock": 2]) }),
+                    (
+                        "create book",
+                        {
+                            try await app.send(
+                                .post,
+                                "/api/v1/books",
+                                token: token,
+                                json: ["title": "New", "author": "A", "isbn": TestApp.nextISBN(), "published_at": "2000-01-01", "stock": 2]
+                            )
+                        }
+                    ),
                     ("patch book", { try await app.send(.patch, "/api/v1/books/\(bookID)", token: token, json: ["title": "Patched"]) }),
-                    ("put book", { try await app.send(.put, "/api/v1/books/\(bookID)", token: token, json: ["title": "Put", "author": "A", "isbn": TestApp.nextISBN(), "published_at": "2000-01-01", "stock": 9, "tags": [tag]]) }),
+                    (
+                        "put book",
+                        {
+                            try await app.send(
+                                .put,
+                                "/api/v1/books/\(bookID)",
+                                token: token,
+                                json: [
+                                    "title": "Put", "author": "A", "isbn": TestApp.nextISBN(), "published_at": "2000-01-01", "stock": 9,
+                                    "tags": [tag],
+                                ]
+                            )
+                        }
+                    ),
                     ("create tag", { try await app.send(.post, "/api/v1/tags", token: token, json: ["name": "second"]) }),
                     ("rename tag", { try await app.send(.put, "/api/v1/tags/\(tag)", token: token, json: ["name": "renamed"]) }),
                     ("create loan", { try await app.send(.post, "/api/v1/loans", token: token, json: ["book_id": bookID, "quantity": 1]) }),

@@ -27,7 +27,13 @@ struct TestApp: Sendable {
     ) async throws -> Value {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-tests-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        return try await run(setup, databasePath: folder.appendingPathComponent("catalog.sqlite3").path, configuration: configuration, cache: cache, test)
+        return try await run(
+            setup,
+            databasePath: folder.appendingPathComponent("catalog.sqlite3").path,
+            configuration: configuration,
+            cache: cache,
+            test
+        )
     }
 
     /// Runs `test` against an application over the database file at `databasePath`, which may be shared with

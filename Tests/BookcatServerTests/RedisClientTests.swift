@@ -1,0 +1,86 @@
+import Foundation
+import RedisClient
+import Testing
+
+@Suite("Redis client over hiredis and NIO")
+struct RedisClientTests {
+    @Test func argumentsAreBinarySafe() async throws {
+        try await RedisServer.with { redis in
+            let client = redis.inspector()
+            let awkward: [UInt8] = [0, 13, 10, 36, 42, 255, 0] + Array("\r\n*3\r\n$3\r\nDEL".utf8)
+            let set = try await client.send(["SET", RedisArgument(bytes: awkward), RedisArgument(bytes: awkward)])
+            let get = try await client.send(["GET", RedisArgument(bytes: awkward)])
+            let size = try await client.send("DBSIZE")
+            #expect(set == .simpleString("OK"))
+            #expect(get == .bulkString(awkward))
+            #expect(size == .integer(1))
+            await client.shutdown()
+        }
+    }
+
+    @Test func repliesOfEveryKindAreCopiedIntoSwiftValues() async throws {
+        try await RedisServer.with { redis in
+            let client = redis.inspector()
+            #expect(try await client.send("GET", "missing") == .null)
+            #expect(try await client.send("RPUSH", "list", "a", "b") == .integer(2))
+            #expect(try await client.send("LRANGE", "list", "0", "-1") == .array([.bulkString(Array("a".utf8)), .bulkString(Array("b".utf8))]))
+            guard case .error(let message) = try await client.send("INCR", "list") else {
+                Issue.record("expected an error reply")
+                return
+            }
+            #expect(message.hasPrefix("WRONGTYPE"))
+            await client.shutdown()
+        }
+    }
+
+    @Test func concurrentCommandsArePipelinedAndMatchedToTheirReplies() async throws {
+        try await RedisServer.with { redis in
+            let client = redis.inspector()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        let value = "value-\(index)"
+                        _ = try await client.send("SET", RedisArgument("key-\(index)"), RedisArgument(value))
+                        #expect(try await client.send("GET", RedisArgument("key-\(index)")).string == value)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            // Bounded: 200 concurrent commands share the configured two connections.
+            #expect(client.openConnections == redis.clientConfiguration().poolSize)
+            await client.shutdown()
+        }
+    }
+
+    @Test func aHungServerTimesOutAndThenTheBreakerFailsFast() async throws {
+        try await RedisServer.with { redis in
+            let client = redis.inspector()
+            _ = try await client.send("PING")
+            redis.pause()
+            await #expect(throws: RedisError.timeout) { _ = try await client.send("PING") }
+            for _ in 0..<3 { _ = try? await client.send("PING") }
+            let started = ContinuousClock.now
+            await #expect(throws: RedisError.unavailable) { _ = try await client.send("PING") }
+            #expect(ContinuousClock.now - started < .milliseconds(50))
+            redis.resume()
+            try await Task.sleep(for: .milliseconds(250))
+            #expect(try await client.send("PING") == .simpleString("PONG"))
+            await client.shutdown()
+        }
+    }
+
+    @Test func urlsAreParsed() throws {
+        let full = try #require(RedisConfiguration(url: "redis://:s3cret@cache.internal:6380/2"))
+        #expect(full.host == "cache.internal")
+        #expect(full.port == 6380)
+        #expect(full.password == "s3cret")
+        #expect(full.database == 2)
+        let plain = try #require(RedisConfiguration(url: "redis://localhost"))
+        #expect(plain.port == 6379)
+        #expect(plain.password == nil)
+        #expect(plain.database == 0)
+        for invalid in ["http://localhost", "redis://", "localhost:6379", "redis://host/abc"] {
+            #expect(RedisConfiguration(url: invalid) == nil, "\(invalid)")
+        }
+    }
+}
