@@ -1,12 +1,14 @@
 import NIOConcurrencyHelpers
 
 /// Stops sending commands to a Redis that keeps failing, so each request pays at most the timeouts of a few
-/// failed attempts, not one per request. After `openDuration` one probe is let through; its result closes or re-opens it.
+/// failed attempts, not one per request. After a pause one probe is let through; its result closes or re-opens it.
+/// Each failed probe doubles the pause (up to eight times `openDuration`), so a Redis that stays down is retried
+/// with backoff rather than hammered.
 final class CircuitBreaker: Sendable {
     private enum State {
         case closed(failures: Int)
-        case open(until: ContinuousClock.Instant)
-        case probing
+        case open(until: ContinuousClock.Instant, pause: Duration)
+        case probing(lastPause: Duration)
     }
 
     private let state = NIOLockedValueBox(State.closed(failures: 0))
@@ -24,9 +26,9 @@ final class CircuitBreaker: Sendable {
             switch state {
             case .closed: return true
             case .probing: return false
-            case .open(let until):
+            case .open(let until, let pause):
                 guard now >= until else { return false }
-                state = .probing
+                state = .probing(lastPause: pause)
                 return true
             }
         }
@@ -41,8 +43,13 @@ final class CircuitBreaker: Sendable {
             switch state {
             case .closed(let failures) where failures + 1 < threshold:
                 state = .closed(failures: failures + 1)
-            default:
-                state = .open(until: now + openDuration)
+            case .closed:
+                state = .open(until: now + openDuration, pause: openDuration)
+            case .probing(let lastPause):
+                let pause = min(lastPause * 2, openDuration * 8)
+                state = .open(until: now + pause, pause: pause)
+            case .open:
+                break
             }
         }
     }
