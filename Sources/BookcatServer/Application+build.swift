@@ -78,18 +78,24 @@ public func buildRouter(
     )
     let reads = CachedReads(cache: dependencies.cache)
 
+    let routes = RouteTable()
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         RequestMetricsMiddleware(registry: dependencies.metrics)
-        ProblemMiddleware(authScheme: configuration.authScheme)
+        ProblemMiddleware(authScheme: configuration.authScheme, routes: routes)
     }
-    OperationsController(database: database, cache: dependencies.cache, registry: dependencies.metrics).addRoutes(to: router)
+    OperationsController(database: database, cache: dependencies.cache, registry: dependencies.metrics)
+        .addRoutes(to: RecordingGroup(group: router.group(), prefix: "", table: routes))
 
-    let api = router.group("api/v1")
+    let api = RecordingGroup(group: router.group("api/v1"), prefix: "/api/v1", table: routes)
     AuthController(accounts: accounts).addRoutes(to: api)
-    let authenticated = api.group()
-        .add(middleware: Authenticator(tokens: tokens, users: database.users, scheme: configuration.authScheme))
-        .group(context: AuthenticatedContext.self)
+    let authenticated = RecordingGroup(
+        group: router.group("api/v1")
+            .add(middleware: Authenticator(tokens: tokens, users: database.users, scheme: configuration.authScheme))
+            .group(context: AuthenticatedContext.self),
+        prefix: "/api/v1",
+        table: routes
+    )
     UserController(accounts: accounts).addRoutes(to: authenticated)
     BookController(books: database.books, reads: reads).addRoutes(to: authenticated)
     TagController(tags: database.tags, reads: reads).addRoutes(to: authenticated)

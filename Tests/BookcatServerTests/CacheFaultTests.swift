@@ -11,7 +11,7 @@ import Testing
 struct CacheFaultTests {
     @Test func redisKilledAndRestartedMidTest() async throws {
         try await RedisServer.with { redis in
-            try await TestApp.run(cache: redis.responseCache()) { app in
+            try await TestApp.run(cache: redis.responseCache(commandTimeout: .milliseconds(300))) { app in
                 let token = try await app.admin().accessToken
                 let bookID = try await app.createBook(token: token, ["stock": 5]).int("book_id")
                 _ = try await app.send(.get, "/api/v1/books/\(bookID)", token: token)
@@ -42,7 +42,7 @@ struct CacheFaultTests {
 
     @Test func aHungRedisCostsOnlyTheTimeoutsAndItsOldEntriesStayUnreachable() async throws {
         try await RedisServer.with { redis in
-            try await TestApp.run(cache: redis.responseCache()) { app in
+            try await TestApp.run(cache: redis.responseCache(commandTimeout: .milliseconds(300))) { app in
                 let token = try await app.admin().accessToken
                 let bookID = try await app.createBook(token: token, ["stock": 5]).int("book_id")
                 _ = try await app.send(.get, "/api/v1/books/\(bookID)", token: token)
@@ -58,7 +58,7 @@ struct CacheFaultTests {
                 #expect(loan.status == .created)
                 let fresh = try await app.send(.get, "/api/v1/books/\(bookID)", token: token)
                 #expect(try fresh.object().int("stock") == 4)
-                // Generous bound: a 100 ms command timeout per attempt, never the seconds of a hung socket.
+                // Generous bound: a 300 ms command timeout per attempt, never the minutes of a hung socket.
                 #expect(ContinuousClock.now - started < .seconds(3))
 
                 // Redis comes back still holding the entry from before the loan; it must never be served again.

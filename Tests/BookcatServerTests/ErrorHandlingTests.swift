@@ -90,3 +90,30 @@ struct ErrorHandlingTests {
         }
     }
 }
+
+@Suite("Methods and explicit nulls")
+struct MethodTests {
+    @Test func aKnownPathWithAnotherMethodIsMethodNotAllowed() async throws {
+        try await TestApp.run { app in
+            let response = try await app.send(.init("TRACE")!, "/api/v1/books")
+            #expect(response.status == .methodNotAllowed)
+            #expect(response.headers[.allow] == "GET, POST")
+            _ = try response.problem()
+            let byID = try await app.send(.post, "/api/v1/books/12")
+            #expect(byID.headers[.allow] == "GET, PUT, PATCH, DELETE")
+            #expect(try await app.send(.get, "/api/v1/nowhere/12").status == .notFound)
+        }
+    }
+
+    @Test func explicitNullTagsAreRejected() async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            let body: [String: Any] = [
+                "title": "t", "author": "a", "isbn": TestApp.nextISBN(), "published_at": "2000-01-01", "stock": 1, "tags": NSNull(),
+            ]
+            let response = try await app.send(.post, "/api/v1/books", token: token, json: body)
+            #expect(response.status == .badRequest)
+            #expect(try response.problemFields() == ["tags"])
+        }
+    }
+}

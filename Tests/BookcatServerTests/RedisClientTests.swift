@@ -54,7 +54,7 @@ struct RedisClientTests {
 
     @Test func aHungServerTimesOutAndThenTheBreakerFailsFast() async throws {
         try await RedisServer.with { redis in
-            let client = redis.inspector()
+            let client = RedisClient(configuration: redis.clientConfiguration(commandTimeout: .milliseconds(300)))
             _ = try await client.send("PING")
             redis.pause()
             await #expect(throws: RedisError.timeout) { _ = try await client.send("PING") }

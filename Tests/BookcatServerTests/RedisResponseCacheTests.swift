@@ -50,7 +50,8 @@ struct RedisResponseCacheTests {
                     group.addTask {
                         try await cache.body(for: "books:detail:1", policy: .normal) {
                             fills.withLockedValue { $0 += 1 }
-                            try await Task.sleep(for: .milliseconds(100))
+                            // Long enough that every request arrives while the first fill is still running.
+                            try await Task.sleep(for: .milliseconds(750))
                             return body("the book")
                         }.body
                     }

@@ -56,7 +56,7 @@ struct UserTests {
                 token: alice.accessToken,
                 json: ["password": "new password 2", "current_password": "nope nope"]
             )
-            #expect(wrong.status == .badRequest)
+            #expect(wrong.status == .forbidden)
 
             let changed = try await app.send(
                 .patch,
@@ -84,7 +84,7 @@ struct UserTests {
         try await TestApp.run { app in
             let alice = try await app.member("alice")
             let wrong = try await app.send(.delete, "/api/v1/users/me", token: alice.accessToken, json: ["password": "wrong password"])
-            #expect(wrong.status == .badRequest)
+            #expect(wrong.status == .forbidden)
             #expect(try await app.database.users.user(id: alice.userID) != nil)
             let right = try await app.send(.delete, "/api/v1/users/me", token: alice.accessToken, json: ["password": "member password 1"])
             #expect(right.status == .noContent)

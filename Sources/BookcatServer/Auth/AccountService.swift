@@ -31,7 +31,7 @@ struct AccountService: Sendable {
         }
         try check.check()
         if let currentPassword, !(try await hasher.verify(currentPassword, against: user.passwordHash)) {
-            throw CatalogError.invalid(field: "current_password", "is incorrect")
+            throw CatalogError.forbidden("current_password is incorrect")
         }
         let hash = try await newPassword.asyncMap { try await hasher.hash($0) }
         let updated = try await users.update(id: user.id, username: username, passwordHash: hash)
@@ -43,8 +43,9 @@ struct AccountService: Sendable {
     }
 
     func delete(_ user: User, password: String) async throws {
+        // 403, not 400: the request is well formed, the proof of identity is what failed.
         guard try await hasher.verify(password, against: user.passwordHash) else {
-            throw CatalogError.invalid(field: "password", "is incorrect")
+            throw CatalogError.forbidden("the password is incorrect")
         }
         try await users.delete(id: user.id)
     }

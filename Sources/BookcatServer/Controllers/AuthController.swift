@@ -5,7 +5,7 @@ import Hummingbird
 struct AuthController {
     let accounts: AccountService
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+    func addRoutes(to group: RecordingGroup<AppRequestContext>) {
         group.post("users", use: signUp)
         group.post("auth/login", use: logIn)
         group.post("token/refresh", use: refresh)

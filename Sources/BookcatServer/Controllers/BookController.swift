@@ -6,7 +6,7 @@ struct BookController {
     let books: any BookRepository
     let reads: CachedReads
 
-    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
+    func addRoutes(to group: RecordingGroup<AuthenticatedContext>) {
         group.get("books", use: list)
         group.post("books", use: create)
         group.get("books/:book_id", use: show)

@@ -7,7 +7,7 @@ struct LoanController {
     let loans: any LoanRepository
     let reads: CachedReads
 
-    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
+    func addRoutes(to group: RecordingGroup<AuthenticatedContext>) {
         group.post("loans", use: create)
         group.get("loans", use: list)
         group.get("loans/books/:book_id", use: listForBook)

@@ -10,10 +10,10 @@ struct OperationsController {
     let cache: any ResponseCache
     let registry: PrometheusCollectorRegistry
 
-    func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("api/v1/common/health-check", use: health)
-        router.get("metrics", use: metrics)
-        router.get("openapi.yaml", use: openAPI)
+    func addRoutes(to group: RecordingGroup<AppRequestContext>) {
+        group.get("api/v1/common/health-check", use: health)
+        group.get("metrics", use: metrics)
+        group.get("openapi.yaml", use: openAPI)
     }
 
     struct Health: ResponseEncodable {

@@ -6,7 +6,7 @@ struct TagController {
     let tags: any TagRepository
     let reads: CachedReads
 
-    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
+    func addRoutes(to group: RecordingGroup<AuthenticatedContext>) {
         group.get("tags", use: list)
         group.post("tags", use: create)
         group.get("tags/:tag_id", use: show)

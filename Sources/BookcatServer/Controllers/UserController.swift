@@ -5,7 +5,7 @@ import Hummingbird
 struct UserController {
     let accounts: AccountService
 
-    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
+    func addRoutes(to group: RecordingGroup<AuthenticatedContext>) {
         group.post("auth/logout", use: logOut)
         group.get("users", use: list)
         group.get("users/me", use: me)

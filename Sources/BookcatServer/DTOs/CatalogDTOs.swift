@@ -104,6 +104,18 @@ struct BookRequest: Decodable {
         case publishedAt = "published_at"
     }
 
+    /// Written by hand so `"tags": null` is rejected rather than read as "no tags".
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        title = try container.decode(String.self, forKey: .title)
+        author = try container.decode(String.self, forKey: .author)
+        isbn = try container.decode(String.self, forKey: .isbn)
+        publisher = try container.decodeIfPresent(String.self, forKey: .publisher)
+        publishedAt = try container.decode(String.self, forKey: .publishedAt)
+        stock = try container.decode(Int.self, forKey: .stock)
+        tags = container.contains(.tags) ? try container.decode([Int64].self, forKey: .tags) : nil
+    }
+
     func draft() throws(CatalogError) -> BookDraft {
         var check = ValidationCollector()
         let draft = BookDraftInput(

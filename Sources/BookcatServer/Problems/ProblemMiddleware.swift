@@ -9,6 +9,7 @@ import Logging
 /// logged with its cause but never revealing it to the client.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     let authScheme: String
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -24,6 +25,13 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return problem
         case let error as CatalogError:
             return Problem.from(error, authScheme: authScheme)
+        case let error as HTTPError where error.status == .notFound && routes.isKnownPathWithOtherMethods(request):
+            // A known path asked with a method it does not have: say which methods it has.
+            let allowed = routes.allowedMethods(for: request.uri.path)
+            let names = allowed.map(\.rawValue).joined(separator: ", ")
+            var problem = Problem(status: .methodNotAllowed, detail: "\(request.method) is not allowed on \(request.uri.path); use \(names)")
+            problem.headers[.allow] = names
+            return problem
         case let error as HTTPError:
             let detail = error.body ?? Self.defaultDetail(for: error.status, request: request)
             var problem = error.status == .notFound ? Problem.notFound(detail) : Problem(status: error.status, detail: detail)

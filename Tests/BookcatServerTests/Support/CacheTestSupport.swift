@@ -15,10 +15,15 @@ extension TestResponse {
 
 extension RedisServer {
     /// A response cache in this server, with its own client (as a separate process would have).
-    func responseCache(keyPrefix: String = "bookcat") -> RedisResponseCache {
+    func responseCache(keyPrefix: String = "bookcat", commandTimeout: Duration = .seconds(2)) -> RedisResponseCache {
         var logger = Logger(label: "bookcat-cache-tests")
         logger.logLevel = .critical
-        return RedisResponseCache(client: RedisClient(configuration: clientConfiguration()), ttlSeconds: 300, keyPrefix: keyPrefix, logger: logger)
+        return RedisResponseCache(
+            client: RedisClient(configuration: clientConfiguration(commandTimeout: commandTimeout)),
+            ttlSeconds: 300,
+            keyPrefix: keyPrefix,
+            logger: logger
+        )
     }
 
     /// How many keys the server holds.

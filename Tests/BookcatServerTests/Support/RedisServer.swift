@@ -25,11 +25,12 @@ final class RedisServer: @unchecked Sendable {
 
     var url: String { "redis://127.0.0.1:\(port)" }
 
-    /// A client with short timeouts and a short breaker pause, so fault tests stay quick.
-    func clientConfiguration() -> RedisConfiguration {
+    /// A client with a short breaker pause, so fault tests stay quick. The command timeout is generous by default,
+    /// so a busy machine does not turn a slow reply into a failure; fault tests shorten it.
+    func clientConfiguration(commandTimeout: Duration = .seconds(2)) -> RedisConfiguration {
         var configuration = RedisConfiguration(host: "127.0.0.1", port: port)
-        configuration.connectTimeout = .milliseconds(250)
-        configuration.commandTimeout = .milliseconds(100)
+        configuration.connectTimeout = .seconds(1)
+        configuration.commandTimeout = commandTimeout
         configuration.openDuration = .milliseconds(200)
         configuration.poolSize = 2
         return configuration
