@@ -1,5 +1,6 @@
 import BookcatCore
 import Crypto
+import RedisClient
 
 /// Server-side scripts that keep each cache operation to one round trip and atomic.
 ///
@@ -38,4 +39,16 @@ struct CacheScript: Sendable {
             return redis.call('INCR', KEYS[1])
             """
     )
+}
+
+extension RedisClient {
+    /// Runs a script by its SHA1, loading it with EVAL the first time a server has not seen it.
+    func evaluate(_ script: CacheScript, keys: [String], arguments: [RedisArgument]) async throws -> RESPValue {
+        let tail = [RedisArgument(keys.count)] + keys.map { RedisArgument($0) } + arguments
+        let reply = try await send(["EVALSHA", RedisArgument(script.sha1)] + tail)
+        if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
+            return try await send(["EVAL", RedisArgument(script.source)] + tail).checked()
+        }
+        return try reply.checked()
+    }
 }

@@ -112,13 +112,7 @@ public final class RedisResponseCache: ResponseCache {
         return (generation, values[1].bytes)
     }
 
-    /// Runs a script by its SHA1, loading it with EVAL the first time a server has not seen it.
     private func evaluate(_ script: CacheScript, keys: [String], arguments: [RedisArgument]) async throws -> RESPValue {
-        let tail = [RedisArgument(keys.count)] + keys.map { RedisArgument($0) } + arguments
-        let reply = try await client.send(["EVALSHA", RedisArgument(script.sha1)] + tail)
-        if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
-            return try await client.send(["EVAL", RedisArgument(script.source)] + tail).checked()
-        }
-        return try reply.checked()
+        try await client.evaluate(script, keys: keys, arguments: arguments)
     }
 }

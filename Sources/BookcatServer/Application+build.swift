@@ -11,24 +11,35 @@ import RedisClient
 public struct AppDependencies: Sendable {
     public var database: AppDatabase
     public var cache: any ResponseCache
+    public var loginThrottle: any LoginThrottle
     public var metrics: PrometheusCollectorRegistry
 
-    public init(database: AppDatabase, cache: any ResponseCache = NoResponseCache(), metrics: PrometheusCollectorRegistry = .init()) {
+    public init(
+        database: AppDatabase,
+        cache: any ResponseCache = NoResponseCache(),
+        loginThrottle: any LoginThrottle = MemoryLoginThrottle(),
+        metrics: PrometheusCollectorRegistry = .init()
+    ) {
         self.database = database
         self.cache = cache
+        self.loginThrottle = loginThrottle
         self.metrics = metrics
     }
 
     /// What `bookcat serve` runs on: the configured database file, and Redis when `REDIS_URL` is set.
     public static func live(configuration: AppConfiguration, metrics: PrometheusCollectorRegistry, logger: Logger) throws -> AppDependencies {
         let database = try AppDatabase(path: configuration.databasePath)
-        var cache: any ResponseCache = NoResponseCache()
-        if let redis = configuration.redis {
-            cache = RedisResponseCache(client: RedisClient(configuration: redis), ttlSeconds: configuration.cacheTTL, logger: logger)
-        } else {
-            logger.notice("REDIS_URL is not set: responses are not cached")
+        guard let redis = configuration.redis else {
+            logger.notice("REDIS_URL is not set: responses are not cached and login throttling counts in process memory")
+            return AppDependencies(database: database, metrics: metrics)
         }
-        return AppDependencies(database: database, cache: cache, metrics: metrics)
+        let client = RedisClient(configuration: redis)
+        return AppDependencies(
+            database: database,
+            cache: RedisResponseCache(client: client, ttlSeconds: configuration.cacheTTL, logger: logger),
+            loginThrottle: RedisLoginThrottle(client: client, logger: logger),
+            metrics: metrics
+        )
     }
 }
 
@@ -74,6 +85,7 @@ public func buildRouter(
         refreshTokens: database.refreshTokens,
         hasher: hasher,
         tokens: tokens,
+        throttle: dependencies.loginThrottle,
         decoyHash: try await hasher.decoyHash()
     )
     let reads = CachedReads(cache: dependencies.cache)
@@ -88,7 +100,7 @@ public func buildRouter(
         .addRoutes(to: RecordingGroup(group: router.group(), prefix: "", table: routes))
 
     let api = RecordingGroup(group: router.group("api/v1"), prefix: "/api/v1", table: routes)
-    AuthController(accounts: accounts).addRoutes(to: api)
+    AuthController(accounts: accounts, trustForwardedFor: configuration.trustForwardedFor).addRoutes(to: api)
     let authenticated = RecordingGroup(
         group: router.group("api/v1")
             .add(middleware: Authenticator(tokens: tokens, users: database.users, scheme: configuration.authScheme))

@@ -7,6 +7,7 @@ struct AccountService: Sendable {
     let refreshTokens: any RefreshTokenRepository
     let hasher: PasswordHasher
     let tokens: TokenService
+    let throttle: any LoginThrottle
     /// Verified when a login names no account, so both failures cost one bcrypt verification.
     let decoyHash: String
 
@@ -52,15 +53,29 @@ struct AccountService: Sendable {
 
     // MARK: - Sessions
 
-    func logIn(email: String?, username: String?, password: String) async throws -> TokenResponse {
+    /// Throws ``TooManyLogins`` while `client` or the named account is locked out by failed attempts.
+    func logIn(email: String?, username: String?, password: String, client: String) async throws -> TokenResponse {
+        let identifier: String
         let account: User?
         switch (email, username) {
-        case (let email?, nil): account = try await users.user(email: email.trimmingCharacters(in: .whitespaces).lowercased())
-        case (nil, let username?): account = try await users.user(username: username.trimmingCharacters(in: .whitespaces))
-        default: throw CatalogError.invalid(field: "email", "give exactly one of email or username")
+        case (let email?, nil):
+            identifier = "email:" + email.trimmingCharacters(in: .whitespaces).lowercased()
+            account = try await users.user(email: email.trimmingCharacters(in: .whitespaces).lowercased())
+        case (nil, let username?):
+            identifier = "username:" + username.trimmingCharacters(in: .whitespaces).lowercased()
+            account = try await users.user(username: username.trimmingCharacters(in: .whitespaces))
+        default:
+            throw CatalogError.invalid(field: "email", "give exactly one of email or username")
+        }
+        if let wait = await throttle.retryAfter(account: identifier, client: client) {
+            throw TooManyLogins(retryAfter: wait)
         }
         let matches = try await hasher.verify(password, against: account?.passwordHash ?? decoyHash)
-        guard let account, matches else { throw Self.invalidCredentials }
+        guard let account, matches else {
+            await throttle.recordFailure(account: identifier, client: client)
+            throw Self.invalidCredentials
+        }
+        await throttle.recordSuccess(account: identifier)
         return try await issueTokens(for: account.id, familyID: nil)
     }
 
@@ -95,6 +110,11 @@ struct AccountService: Sendable {
         try await refreshTokens.store(refresh.record)
         return TokenResponse(accessToken: try await tokens.accessToken(for: userID), refreshToken: refresh.token, expiresIn: Int(tokens.accessTTL))
     }
+}
+
+/// Login attempts are paused for this account or client address.
+struct TooManyLogins: Error {
+    var retryAfter: Duration
 }
 
 extension Optional {

@@ -26,6 +26,9 @@ public struct AppConfiguration: Sendable {
     public var redis: RedisConfiguration?
     /// Seconds a cached body lives at most (invalidation usually ends it sooner).
     public var cacheTTL: Int = 300
+    /// Behind a reverse proxy, the client address is the last `X-Forwarded-For` entry (the one the proxy saw);
+    /// otherwise it is the socket's peer, and the header is ignored because anyone can send it.
+    public var trustForwardedFor = false
 
     public init() {}
 
@@ -80,6 +83,7 @@ public struct AppConfiguration: Sendable {
             config.redis = redis
         }
         config.cacheTTL = try reader.integer("CACHE_TTL", default: config.cacheTTL, in: 1...86_400)
+        config.trustForwardedFor = try reader.boolean("TRUST_FORWARDED_FOR", default: false)
         // SECRET_KEY is what the previous service signed tokens with; JWT_SECRET_KEY wins when both are set.
         config.jwtSecret = reader.string("JWT_SECRET_KEY") ?? reader.string("SECRET_KEY")
         if config.mode == .production, reader.string("JWT_SECRET_KEY") == nil {
@@ -122,6 +126,15 @@ private struct EnvironmentReader {
             throw ConfigurationError(variable: name, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(raw)'")
         }
         return value
+    }
+
+    func boolean(_ name: String, default fallback: Bool) throws(ConfigurationError) -> Bool {
+        guard let raw = string(name) else { return fallback }
+        switch raw.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw ConfigurationError(variable: name, problem: "must be true or false, got '\(raw)'")
+        }
     }
 
     func choice<T: RawRepresentable & CaseIterable>(_ name: String, default fallback: T) throws(ConfigurationError) -> T where T.RawValue == String {

@@ -7,9 +7,12 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by ``Authenticator`` on routes that require a token.
     public var user: User?
+    /// The peer's IP address, for login throttling; nil when there is no socket (in-process tests).
+    public let peerAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// Request bodies above this get 413.

@@ -1,0 +1,88 @@
+import BookcatCache
+import BookcatCore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Logging
+import Testing
+
+@testable import BookcatServer
+
+@Suite("Login throttling")
+struct LoginThrottleTests {
+    private func logIn(_ app: TestApp, _ email: String, _ password: String, from address: String? = nil) async throws -> TestResponse {
+        var headers: HTTPFields = [:]
+        if let address { headers[HTTPField.Name("X-Forwarded-For")!] = "203.0.113.9, \(address)" }
+        return try await app.send(.post, "/api/v1/auth/login", json: ["email": email, "password": password], headers: headers)
+    }
+
+    @Test func fiveFailuresLockTheAccountEvenForTheRightPassword() async throws {
+        try await TestApp.run { app in
+            _ = try await app.member("grace")
+            for _ in 0..<5 { #expect(try await logIn(app, "grace@example.org", "wrong password").status == .unauthorized) }
+            let locked = try await logIn(app, "grace@example.org", "member password 1")
+            #expect(locked.status == .tooManyRequests)
+            let retryAfter = try #require(locked.headers[.retryAfter].flatMap { Int($0) })
+            #expect(retryAfter > 0 && retryAfter <= 900)
+            _ = try locked.problem()
+        }
+    }
+
+    @Test func aLockoutDoesNotRevealWhetherTheAccountExists() async throws {
+        try await TestApp.run { app in
+            _ = try await app.member("grace")
+            for _ in 0..<5 {
+                _ = try await logIn(app, "grace@example.org", "wrong password")
+                _ = try await logIn(app, "nobody@example.org", "wrong password")
+            }
+            let existing = try await logIn(app, "grace@example.org", "wrong password")
+            let missing = try await logIn(app, "nobody@example.org", "wrong password")
+            #expect(existing.status == .tooManyRequests)
+            #expect(missing.status == .tooManyRequests)
+            #expect(try existing.problem()["detail"] as? String == missing.problem()["detail"] as? String)
+        }
+    }
+
+    @Test func aSuccessfulLoginClearsTheAccountsFailures() async throws {
+        try await TestApp.run { app in
+            _ = try await app.member("grace")
+            for _ in 0..<4 { _ = try await logIn(app, "grace@example.org", "wrong password") }
+            #expect(try await logIn(app, "grace@example.org", "member password 1").status == .ok)
+            for _ in 0..<4 { _ = try await logIn(app, "grace@example.org", "wrong password") }
+            #expect(try await logIn(app, "grace@example.org", "member password 1").status == .ok)
+        }
+    }
+
+    @Test func twentyFailuresFromOneAddressLockThatAddressOnly() async throws {
+        var configuration = TestApp.configuration()
+        configuration.trustForwardedFor = true
+        try await TestApp.run(configuration: configuration) { app in
+            _ = try await app.member("grace")
+            for index in 0..<20 {
+                _ = try await logIn(app, "guess\(index)@example.org", "wrong password", from: "198.51.100.7")
+            }
+            #expect(try await logIn(app, "grace@example.org", "member password 1", from: "198.51.100.7").status == .tooManyRequests)
+            #expect(try await logIn(app, "grace@example.org", "member password 1", from: "198.51.100.8").status == .ok)
+        }
+    }
+
+    @Test func countersInRedisAreSharedAndFallBackToMemoryWhenRedisFails() async throws {
+        try await RedisServer.with { redis in
+            var logger = Logger(label: "throttle-tests")
+            logger.logLevel = .critical
+            let limits = LoginLimits(failuresPerAccount: 2, failuresPerClient: 100)
+            let first = RedisLoginThrottle(client: redis.inspector(), limits: limits, logger: logger)
+            let second = RedisLoginThrottle(client: redis.inspector(), limits: limits, logger: logger)
+            await first.recordFailure(account: "email:a@example.org", client: "192.0.2.1")
+            await second.recordFailure(account: "email:a@example.org", client: "192.0.2.2")
+            let wait = try #require(await first.retryAfter(account: "email:a@example.org", client: "192.0.2.3"))
+            #expect(wait > .seconds(890) && wait <= .seconds(900))
+            #expect(await second.retryAfter(account: "email:b@example.org", client: "192.0.2.3") == nil)
+
+            redis.stop()
+            await first.recordFailure(account: "email:c@example.org", client: "192.0.2.1")
+            await first.recordFailure(account: "email:c@example.org", client: "192.0.2.1")
+            #expect(await first.retryAfter(account: "email:c@example.org", client: "192.0.2.1") != nil)
+        }
+    }
+}
