@@ -93,11 +93,13 @@ public func buildRouter(
     let routes = RouteTable()
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
+        RequestLogMiddleware()
         RequestMetricsMiddleware(registry: dependencies.metrics)
         ProblemMiddleware(authScheme: configuration.authScheme, routes: routes)
     }
-    OperationsController(database: database, cache: dependencies.cache, registry: dependencies.metrics)
-        .addRoutes(to: RecordingGroup(group: router.group(), prefix: "", table: routes))
+    let root = RecordingGroup(group: router.group(), prefix: "", table: routes)
+    OperationsController(database: database, cache: dependencies.cache, registry: dependencies.metrics).addRoutes(to: root)
+    DocsController().addRoutes(to: root)
 
     let api = RecordingGroup(group: router.group("api/v1"), prefix: "/api/v1", table: routes)
     AuthController(accounts: accounts, trustForwardedFor: configuration.trustForwardedFor).addRoutes(to: api)

@@ -23,6 +23,7 @@ struct TestApp: Sendable {
         _ setup: TestingSetup = .router,
         configuration: AppConfiguration = TestApp.configuration(),
         cache: (any ResponseCache)? = nil,
+        logger: Logger? = nil,
         _ test: @Sendable (TestApp) async throws -> Value
     ) async throws -> Value {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-tests-\(UUID().uuidString)")
@@ -32,6 +33,7 @@ struct TestApp: Sendable {
             databasePath: folder.appendingPathComponent("catalog.sqlite3").path,
             configuration: configuration,
             cache: cache,
+            logger: logger,
             test
         )
     }
@@ -43,11 +45,17 @@ struct TestApp: Sendable {
         databasePath: String,
         configuration: AppConfiguration = TestApp.configuration(),
         cache: (any ResponseCache)? = nil,
+        logger: Logger? = nil,
         _ test: @Sendable (TestApp) async throws -> Value
     ) async throws -> Value {
         let database = try AppDatabase(path: databasePath)
-        var logger = Logger(label: "bookcat-tests")
-        logger.logLevel = .warning
+        let logger =
+            logger
+            ?? {
+                var logger = Logger(label: "bookcat-tests")
+                logger.logLevel = .warning
+                return logger
+            }()
         let dependencies = AppDependencies(database: database, cache: cache ?? NoResponseCache())
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
         return try await app.test(setup) { client in
