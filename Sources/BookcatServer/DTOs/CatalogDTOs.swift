@@ -113,7 +113,7 @@ struct BookRequest: Decodable {
         publisher = try container.decodeIfPresent(String.self, forKey: .publisher)
         publishedAt = try container.decode(String.self, forKey: .publishedAt)
         stock = try container.decode(Int.self, forKey: .stock)
-        tags = container.contains(.tags) ? try container.decode([Int64].self, forKey: .tags) : nil
+        tags = try container.decodeUnlessAbsent([Int64].self, forKey: .tags)
     }
 
     func draft() throws(CatalogError) -> BookDraft {
@@ -151,16 +151,12 @@ struct BookPatchRequest: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        func required<T: Decodable>(_ key: CodingKeys) throws -> T? {
-            guard container.contains(key) else { return nil }
-            return try container.decode(T.self, forKey: key)
-        }
-        title = try required(.title)
-        author = try required(.author)
-        isbn = try required(.isbn)
-        publishedAt = try required(.publishedAt)
-        stock = try required(.stock)
-        tags = try required(.tags)
+        title = try container.decodeUnlessAbsent(String.self, forKey: .title)
+        author = try container.decodeUnlessAbsent(String.self, forKey: .author)
+        isbn = try container.decodeUnlessAbsent(String.self, forKey: .isbn)
+        publishedAt = try container.decodeUnlessAbsent(String.self, forKey: .publishedAt)
+        stock = try container.decodeUnlessAbsent(Int.self, forKey: .stock)
+        tags = try container.decodeUnlessAbsent([Int64].self, forKey: .tags)
         if container.contains(.publisher) {
             publisher = .some(try container.decodeNil(forKey: .publisher) ? nil : try container.decode(String.self, forKey: .publisher))
         }

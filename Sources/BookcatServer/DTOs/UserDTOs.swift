@@ -35,6 +35,17 @@ struct LoginRequest: Decodable {
     var email: String?
     var username: String?
     var password: String
+
+    enum CodingKeys: String, CodingKey {
+        case email, username, password
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        email = try container.decodeUnlessAbsent(String.self, forKey: .email)
+        username = try container.decodeUnlessAbsent(String.self, forKey: .username)
+        password = try container.decode(String.self, forKey: .password)
+    }
 }
 
 struct RefreshTokenRequest: Decodable {
@@ -67,6 +78,13 @@ struct UpdateMeRequest: Decodable {
     enum CodingKeys: String, CodingKey {
         case username, password
         case currentPassword = "current_password"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        username = try container.decodeUnlessAbsent(String.self, forKey: .username)
+        password = try container.decodeUnlessAbsent(String.self, forKey: .password)
+        currentPassword = try container.decodeUnlessAbsent(String.self, forKey: .currentPassword)
     }
 }
 
