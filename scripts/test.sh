@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing and runs every check: format lint, build, tests, the OpenAPI contract, the README walkthrough.
+# Installs what is missing and runs every check: shell and Swift format lint, build, tests, the OpenAPI document,
+# the Postman collection, schemathesis against the live server, and the README walkthrough.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -8,7 +9,7 @@ ensure_apt_packages "${BUILD_PACKAGES[@]}" python3 python3-venv shellcheck
 
 echo "==> python tools (.venv)"
 [ -x .venv/bin/pip ] || python3 -m venv .venv
-.venv/bin/pip install --quiet --disable-pip-version-check openapi-spec-validator
+.venv/bin/pip install --quiet --disable-pip-version-check openapi-spec-validator schemathesis jsonschema pyyaml
 
 echo "==> shellcheck"
 shellcheck -x scripts/*.sh .ci/run
@@ -24,6 +25,15 @@ swift build --build-tests
 
 echo "==> tests"
 swift test
+
+echo "==> Postman collection"
+.venv/bin/python scripts/generate-postman.py --check
+# shellcheck disable=SC2016  # expanded by the inner shell
+scripts/with-server.sh bash -c '.build/debug/bookcat user create --email admin@example.org --password "admin password 1" --admin >/dev/null &&
+    .venv/bin/python scripts/check-postman.py'
+
+echo "==> contract: schemathesis against the live server"
+scripts/contract-test.sh
 
 echo "==> README walkthrough against a live server"
 scripts/check-walkthrough.sh

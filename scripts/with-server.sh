@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs a command against a freshly built server with an empty database and its own Redis, both on free ports,
+# then stops them. The command sees BOOKCAT_URL (http://127.0.0.1:PORT) and DATABASE_PATH, so it can also use the
+# `bookcat` command line on the same database.
+#   scripts/with-server.sh COMMAND [ARGUMENTS...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+work=$(mktemp -d)
+server_pid=""
+redis_pid=""
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() {
+    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(free_port)
+redis_port=$(free_port)
+redis_pid=$(start_private_redis "$redis_port")
+export DATABASE_PATH="$work/catalog.sqlite3" HTTP_PORT="$port" BCRYPT_COST=4 REDIS_URL="redis://127.0.0.1:$redis_port"
+export LOG_LEVEL="${LOG_LEVEL:-warning}" JWT_SECRET_KEY="${JWT_SECRET_KEY:-local-test-secret-0123456789abcdef}"
+export BOOKCAT_URL="http://127.0.0.1:$port" SERVER_LOG="$work/server.log"
+
+swift build --product bookcat >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+.build/debug/bookcat serve >"$SERVER_LOG" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 50); do
+    .build/debug/bookcat healthcheck >/dev/null 2>&1 && break
+    sleep 0.2
+done
+.build/debug/bookcat healthcheck >/dev/null || { cat "$SERVER_LOG" >&2; exit 1; }
+
+status=0
+"$@" || status=$?
+if grep -q "unhandled error" "$SERVER_LOG"; then
+    echo "the server logged unhandled errors:" >&2
+    grep "unhandled error" "$SERVER_LOG" >&2
+    status=1
+fi
+[ "$status" -eq 0 ] || { echo "--- server log (last 40 lines)" >&2; tail -n 40 "$SERVER_LOG" >&2; }
+exit "$status"
