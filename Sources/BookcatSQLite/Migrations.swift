@@ -58,6 +58,39 @@ extension AppDatabase {
                 t.column("returned_at", .datetime)
             }
         }
+        migrator.registerMigration("0002_search_index_and_counts") { db in
+            // Substring search (`title=une` finds "Dune") through a trigram full-text index, instead of a LIKE that
+            // scans every row. External content: the index stores trigrams only, the text stays in `book`.
+            try db.execute(
+                sql: """
+                    CREATE VIRTUAL TABLE book_search USING fts5(title, author, content='book', content_rowid='id', tokenize='trigram');
+                    INSERT INTO book_search(book_search) VALUES ('rebuild');
+                    CREATE TRIGGER book_search_after_insert AFTER INSERT ON book BEGIN
+                      INSERT INTO book_search(rowid, title, author) VALUES (new.id, new.title, new.author);
+                    END;
+                    CREATE TRIGGER book_search_after_delete AFTER DELETE ON book BEGIN
+                      INSERT INTO book_search(book_search, rowid, title, author) VALUES ('delete', old.id, old.title, old.author);
+                    END;
+                    CREATE TRIGGER book_search_after_update AFTER UPDATE OF title, author ON book BEGIN
+                      INSERT INTO book_search(book_search, rowid, title, author) VALUES ('delete', old.id, old.title, old.author);
+                      INSERT INTO book_search(rowid, title, author) VALUES (new.id, new.title, new.author);
+                    END;
+                    """
+            )
+            // The unfiltered listing's `count` from one row kept current by triggers, not a COUNT(*) over every book.
+            try db.execute(
+                sql: """
+                    CREATE TABLE catalog_stats (id INTEGER PRIMARY KEY CHECK (id = 1), book_count INTEGER NOT NULL);
+                    INSERT INTO catalog_stats (id, book_count) SELECT 1, COUNT(*) FROM book;
+                    CREATE TRIGGER catalog_stats_after_insert AFTER INSERT ON book BEGIN
+                      UPDATE catalog_stats SET book_count = book_count + 1 WHERE id = 1;
+                    END;
+                    CREATE TRIGGER catalog_stats_after_delete AFTER DELETE ON book BEGIN
+                      UPDATE catalog_stats SET book_count = book_count - 1 WHERE id = 1;
+                    END;
+                    """
+            )
+        }
         return migrator
     }
 }

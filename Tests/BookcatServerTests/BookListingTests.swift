@@ -147,3 +147,37 @@ struct BookListingTests {
         }
     }
 }
+
+@Suite("Search index and counts")
+struct SearchIndexTests {
+    private func count(_ app: TestApp, _ token: String, _ query: String) async throws -> Int64 {
+        try await app.send(.get, "/api/v1/books?\(query)", token: token).object().int("count")
+    }
+
+    @Test func substringSearchFollowsEveryEdit() async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            let id = try await app.createBook(token: token, ["title": "Les Misérables", "author": "Victor Hugo"]).int("book_id")
+            #expect(try await count(app, token, "title=MISÉR") == 1)
+            #expect(try await count(app, token, "author=hug") == 1)
+            #expect(try await count(app, token, "title=%22quoted%22%20and%20*") == 0)
+            _ = try await app.send(.patch, "/api/v1/books/\(id)", token: token, json: ["title": "Notre-Dame de Paris"])
+            #expect(try await count(app, token, "title=misér") == 0)
+            #expect(try await count(app, token, "title=dame%20de") == 1)
+            _ = try await app.send(.delete, "/api/v1/books/\(id)", token: token)
+            #expect(try await count(app, token, "title=dame") == 0)
+        }
+    }
+
+    @Test func theUnfilteredCountFollowsInsertsAndDeletes() async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            var ids: [Int64] = []
+            for _ in 0..<3 { ids.append(try await app.createBook(token: token).int("book_id")) }
+            #expect(try await count(app, token, "") == 3)
+            _ = try await app.send(.delete, "/api/v1/books/\(ids[0])", token: token)
+            #expect(try await count(app, token, "") == 2)
+            #expect(try await count(app, token, "page_size=1") == 2)
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import BookcatCore
+import Foundation
 import GRDB
 
 /// The SQL `WHERE` and `ORDER BY` that a ``BookListQuery`` stands for, with its arguments.
@@ -11,13 +12,17 @@ struct BookFilterSQL {
 
     init(_ query: BookListQuery) {
         var conditions: [String] = []
-        if let title = query.title {
-            conditions.append("title LIKE ? ESCAPE '\\'")
-            arguments += [Self.containsPattern(title)]
-        }
-        if let author = query.author {
-            conditions.append("author LIKE ? ESCAPE '\\'")
-            arguments += [Self.containsPattern(author)]
+        for (column, text) in [("title", query.title), ("author", query.author)] {
+            guard let text else { continue }
+            if text.count >= 3 {
+                // The trigram index answers substrings of three or more characters, case-insensitively.
+                conditions.append("id IN (SELECT rowid FROM book_search WHERE book_search MATCH ?)")
+                arguments += ["\(column) : \(Self.phrase(text))"]
+            } else {
+                // Shorter ones have no trigram: scan.
+                conditions.append("\(column) LIKE ? ESCAPE '\\'")
+                arguments += [Self.containsPattern(text)]
+            }
         }
         if !query.tagIDs.isEmpty {
             let placeholders = databaseQuestionMarks(count: query.tagIDs.count)
@@ -42,6 +47,13 @@ struct BookFilterSQL {
             }
         orderClause = "\(column) \(direction), id \(direction)"
     }
+
+    /// An FTS5 phrase: the text in double quotes, quotes inside doubled, so no character has query meaning.
+    private static func phrase(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    var isUnfiltered: Bool { whereClause.isEmpty }
 
     /// `%text%` with LIKE's own wildcards escaped, so `50%` matches the characters "50%" and nothing else.
     private static func containsPattern(_ text: String) -> String {

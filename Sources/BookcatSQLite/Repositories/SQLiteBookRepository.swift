@@ -60,7 +60,10 @@ struct SQLiteBookRepository: BookRepository {
         let filter = BookFilterSQL(query)
         return try await writer.read { db in
             // One read transaction: the count and the rows come from the same snapshot.
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM book \(filter.whereClause)", arguments: filter.arguments) ?? 0
+            let count =
+                filter.isUnfiltered
+                ? try Int.fetchOne(db, sql: "SELECT book_count FROM catalog_stats WHERE id = 1") ?? 0
+                : try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM book \(filter.whereClause)", arguments: filter.arguments) ?? 0
             let records = try BookRecord.fetchAll(
                 db,
                 sql: "SELECT * FROM book \(filter.whereClause) ORDER BY \(filter.orderClause) LIMIT ? OFFSET ?",
