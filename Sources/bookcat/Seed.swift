@@ -1,0 +1,45 @@
+import ArgumentParser
+import BookcatSQLite
+import BookcatServer
+import Foundation
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Add a deterministic synthetic catalog to the database, for load tests and demos."
+    )
+
+    @Option(help: "How many books to add.") var books: Int
+    @Option(help: "How many tags to spread them over (each book gets 1 to 3).") var tags: Int = 50
+    @Option(help: "Random seed; the same seed on the same database gives the same books.") var seed: UInt64 = 1
+
+    func validate() throws {
+        guard books > 0 else { throw ValidationError("--books must be at least 1") }
+        guard (1...10_000).contains(tags) else { throw ValidationError("--tags must be from 1 to 10000") }
+    }
+
+    func run() async throws {
+        let configuration = loadConfiguration()
+        let database = try AppDatabase(path: configuration.databasePath)
+        let total = books
+        let showBar = isatty(STDERR_FILENO) == 1
+        let summary = try await CatalogSeeder(database: database).seed(books: books, tags: tags, seed: seed) { written in
+            guard showBar else { return }
+            let width = 40
+            let filled = width * written / total
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            FileHandle.standardError.write(Data("\r[\(bar)] \(written)/\(total)".utf8))
+            if written == total { FileHandle.standardError.write(Data("\n".utf8)) }
+        }
+        let rate = Double(summary.books) / max(summary.seconds, 0.001)
+        print(
+            String(
+                format: "seeded %d books over %d tags in %.1f s (%.0f books/s) into %@",
+                summary.books,
+                summary.tags,
+                summary.seconds,
+                rate,
+                configuration.databasePath
+            )
+        )
+    }
+}
