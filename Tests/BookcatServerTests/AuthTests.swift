@@ -234,3 +234,16 @@ struct AuthTests {
         }
     }
 }
+
+@Suite("Verified-token cache")
+struct VerifiedTokenCacheTests {
+    @Test func aCachedTokenStillExpiresOnTime() async throws {
+        let service = await TokenService(secret: TestApp.secret, algorithm: .hs256, accessTTL: 60, refreshTTL: 60)
+        // Issued 59 s ago with a 60 s lifetime: valid for about one more second.
+        let token = try await service.accessToken(for: 7, now: Date().addingTimeInterval(-59))
+        #expect(await service.verify(token, as: .access)?.userID == 7)
+        #expect(await service.verify(token, as: .refresh) == nil)
+        try await Task.sleep(for: .milliseconds(2100))
+        #expect(await service.verify(token, as: .access) == nil)
+    }
+}

@@ -37,13 +37,16 @@ end
 local orderings = { "title", "-title", "published_at", "-published_at", "created_at", "-created_at" }
 local words = { "River", "Garden", "Empire", "Winter", "Silent", "Golden", "Hidden", "Storm" }
 
--- The k-th of many distinct filter/page combinations.
+-- The k-th of many distinct filter combinations. Only unfiltered listings page past page 1, so every request
+-- asks for a page that exists.
+local page_sizes = { 10, 20, 50 }
 local function combination(k)
-  local query = "/api/v1/books?page_size=20&order_by=" .. orderings[(k % #orderings) + 1]
+  local query = "/api/v1/books?page_size=" .. page_sizes[(k % #page_sizes) + 1] .. "&order_by=" .. orderings[(k % #orderings) + 1]
   if k % 3 == 0 then query = query .. "&title=" .. words[(k % #words) + 1] end
   if k % 4 == 1 then query = query .. "&tag=" .. ((k % tags) + 1) end
   if k % 5 == 2 then query = query .. "&tag=" .. ((k % tags) + 1) .. "&tag=" .. (((k + 7) % tags) + 1) .. "&tag_option=or" end
-  return query .. "&page=" .. ((k % 3) + 1)
+  if k % 3 ~= 0 and k % 4 ~= 1 and k % 5 ~= 2 then query = query .. "&page=" .. ((k % 3) + 1) end
+  return query
 end
 
 local counter = 0

@@ -48,8 +48,12 @@ struct SQLiteUserRepository: UserRepository {
 
     // MARK: - Reads
 
+    /// Runs on every authenticated request: a cached prepared statement skips building the SQL each time.
     func user(id: Int64) async throws -> User? {
-        try await writer.read { db in try UserRecord.fetchOne(db, key: id)?.user }
+        try await writer.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT * FROM user WHERE id = ?")
+            return try UserRecord.fetchOne(statement, arguments: [id])?.user
+        }
     }
 
     func user(email: String) async throws -> User? {

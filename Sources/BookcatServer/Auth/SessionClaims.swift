@@ -24,8 +24,13 @@ struct SessionClaims: JWTPayload {
     }
 
     func verify(using algorithm: some JWTAlgorithm) async throws {
+        try verifyTimes()
+    }
+
+    /// Throws unless the token is inside its validity window now.
+    func verifyTimes() throws {
         try exp.verifyNotExpired()
-        try nbf?.verifyNotBefore()
+        if let nbf { try nbf.verifyNotBefore() }
     }
 
     var userID: Int64? { Int64(sub.value) }

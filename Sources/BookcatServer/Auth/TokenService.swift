@@ -6,6 +6,8 @@ import JWTKit
 /// Signs and verifies the service's JWTs with one HMAC key and algorithm.
 struct TokenService: Sendable {
     let keys: JWTKeyCollection
+    /// Tokens already verified, so a client's repeated requests skip the HMAC and JSON work.
+    private let verified = VerifiedTokenCache()
     let algorithm: AppConfiguration.JWTAlgorithmName
     let accessTTL: TimeInterval
     let refreshTTL: TimeInterval
@@ -64,11 +66,17 @@ struct TokenService: Sendable {
     /// The claims of a valid token of the expected kind, or nil for anything else: garbled, expired, not yet
     /// valid, signed with another key or algorithm (including `none`), or a token of the other kind.
     func verify(_ token: String, as use: SessionClaims.Use) async -> SessionClaims? {
+        if let claims = verified.claims(for: token) {
+            // The signature was checked when the token was cached; its time limits must still be checked now.
+            guard claims.tokenUse == use, (try? claims.verifyTimes()) != nil else { return nil }
+            return claims
+        }
         guard headerAlgorithm(of: token) == algorithm.rawValue,
             let claims = try? await keys.verify(token, as: SessionClaims.self),
             claims.tokenUse == use, claims.userID != nil
         else { return nil }
         if use == .refresh, claims.fam == nil { return nil }
+        verified.remember(token, claims)
         return claims
     }
 

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# The cached-versus-uncached benchmark in one command. Installs what is missing, builds in release mode, starts Redis
+# and the server on free ports over a seeded database, runs each scenario with wrk, measures nginx serving the same
+# body as a reference, and writes bench-results/results.json, bench-results/report.svg and a table on the terminal.
+# Everything it starts, it stops.
+#
+# Settings (environment): BENCH_BOOKS (500), BENCH_DURATION seconds per scenario (10), BENCH_CONNECTIONS (16),
+# BENCH_THREADS (2), BENCH_LARGE_BOOKS (0: skip; e.g. 1000000 to time filtered listings over a large catalog),
+# BENCH_OUT (bench-results).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+books=${BENCH_BOOKS:-500}
+duration=${BENCH_DURATION:-10}
+connections=${BENCH_CONNECTIONS:-16}
+threads=${BENCH_THREADS:-2}
+large_books=${BENCH_LARGE_BOOKS:-0}
+out=${BENCH_OUT:-bench-results}
+
+ensure_apt_packages "${BUILD_PACKAGES[@]}" wrk nginx-light python3
+echo "==> building (release)"
+swift build -c release --product bookcat >/dev/null
+bookcat=$PWD/.build/release/bookcat
+
+work=$(mktemp -d)
+mkdir -p "$out"
+pids=()
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+redis_port=$(free_port)
+pids+=("$(start_private_redis "$redis_port")")
+export REDIS_URL="redis://127.0.0.1:$redis_port" DATABASE_PATH="$work/catalog.sqlite3" LOG_LEVEL=warning BCRYPT_COST=10
+export JWT_SECRET_KEY="benchmark-secret-0123456789abcdef0123"
+
+echo "==> seeding $books books"
+$bookcat seed --books "$books" --tags 50 --seed 1 </dev/null
+$bookcat user create --email bench@example.org --password 'bench password 1' --admin >/dev/null
+
+port=$(free_port)
+HTTP_PORT=$port $bookcat serve >"$work/server.log" 2>&1 &
+server_pid=$!
+pids+=("$server_pid")
+export HTTP_PORT=$port
+for _ in $(seq 1 50); do $bookcat healthcheck >/dev/null 2>&1 && break; sleep 0.2; done
+$bookcat healthcheck >/dev/null
+base="http://127.0.0.1:$port"
+token=$(curl -sS --fail-with-body -X POST "$base/api/v1/auth/login" -H 'Content-Type: application/json' \
+    -d '{"email": "bench@example.org", "password": "bench password 1"}' | jq -r .access_token)
+
+metric() { curl -sS "$base/metrics" | awk -v name="$1" '$1 == name {print $2}'; }
+
+run_scenario() {
+    local scenario=$1 target=$2
+    local before_hits before_misses
+    before_hits=$(metric cache_hits_total); before_misses=$(metric cache_misses_total)
+    SCENARIO=$scenario TOKEN=$token BOOKS=$books TAGS=50 OUT="$work/$scenario.json" \
+        wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 5s -s scripts/bench/scenario.lua "$target" >/dev/null
+    local hits misses
+    hits=$(( $(metric cache_hits_total) - ${before_hits:-0} )); misses=$(( $(metric cache_misses_total) - ${before_misses:-0} ))
+    python3 - "$work/$scenario.json" "$hits" "$misses" <<'PY'
+import json, sys
+path, hits, misses = sys.argv[1], int(float(sys.argv[2])), int(float(sys.argv[3]))
+result = json.load(open(path))
+result["cache_hits"], result["cache_misses"] = hits, misses
+result["hit_ratio"] = round(hits / (hits + misses), 4) if hits + misses else None
+json.dump(result, open(path, "w"))
+PY
+    echo "    $scenario: $(jq -r '"\(.requests_per_second) req/s, p99 \(.latency_ms.p99) ms, errors \(.errors)"' "$work/$scenario.json")"
+}
+
+echo "==> scenarios: ${duration}s each, $connections connections, $threads threads"
+# Warm the cached listing once, then measure.
+curl -sS -o "$work/books.json" "$base/api/v1/books?page_size=100" -H "Authorization: Bearer $token"
+for scenario in cached uncached detail mixed write; do
+    run_scenario "$scenario" "$base"
+done
+rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
+
+echo "==> reference: nginx (one worker) serving the same body as a static file"
+nginx_port=$(free_port)
+mkdir -p "$work/nginx/www"
+cp "$work/books.json" "$work/nginx/www/books.json"
+# nginx's worker drops root privileges: let it read the file.
+chmod o+rx "$work" "$work/nginx" "$work/nginx/www" && chmod o+r "$work/nginx/www/books.json"
+cat >"$work/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    server {
+        listen 127.0.0.1:$nginx_port;
+        root $work/nginx/www;
+        default_type application/json;
+    }
+}
+NGINX
+nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+pids+=("$!")
+sleep 0.5
+SCENARIO=static OUT="$work/static.json" \
+    wrk -t"$threads" -c"$connections" -d"${duration}s" -s scripts/bench/scenario.lua "http://127.0.0.1:$nginx_port" >/dev/null
+echo "    static: $(jq -r '"\(.requests_per_second) req/s, p99 \(.latency_ms.p99) ms"' "$work/static.json")"
+
+large="null"
+if [ "$large_books" -gt 0 ]; then
+    echo "==> filtered listings over $large_books books (uncached, one connection)"
+    large_db="$work/large.sqlite3"
+    DATABASE_PATH=$large_db $bookcat seed --books "$large_books" --tags 50 --seed 2 </dev/null
+    DATABASE_PATH=$large_db $bookcat user create --email bench@example.org --password 'bench password 1' --admin >/dev/null
+    large_port=$(free_port)
+    DATABASE_PATH=$large_db HTTP_PORT=$large_port REDIS_URL=off $bookcat serve >"$work/large.log" 2>&1 &
+    pids+=("$!")
+    for _ in $(seq 1 50); do HTTP_PORT=$large_port $bookcat healthcheck >/dev/null 2>&1 && break; sleep 0.2; done
+    large_token=$(curl -sS --fail-with-body -X POST "http://127.0.0.1:$large_port/api/v1/auth/login" -H 'Content-Type: application/json' \
+        -d '{"email": "bench@example.org", "password": "bench password 1"}' | jq -r .access_token)
+    large="["
+    for query in "title=River" "author=hopper" "tag=3&tag=7&tag_option=and" "tag=3&tag=7&tag_option=or" \
+        "title=Golden&order_by=title" "title=Golden&order_by=-published_at" "author=turing&order_by=created_at" \
+        "tag=5&order_by=-title" ""; do
+        python3 scripts/bench/time_requests.py "http://127.0.0.1:$large_port/api/v1/books?$query" "$large_token" 30 >"$work/q.json"
+        large="$large$(cat "$work/q.json"),"
+        echo "    ${query:-(no filter)}: p50 $(jq -r .p50_ms "$work/q.json") ms, count $(jq -r .count "$work/q.json")"
+    done
+    large="${large%,}]"
+fi
+
+python3 - "$work" "$out" "$books" "$duration" "$connections" "$threads" "$rss_kb" "$large" "$large_books" <<'PY'
+import json, os, platform, subprocess, sys
+work, out, books, duration, connections, threads, rss_kb, large, large_books = sys.argv[1:]
+scenarios = {name: json.load(open(os.path.join(work, name + ".json"))) for name in ["cached", "uncached", "detail", "mixed", "write", "static"]}
+cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "unknown")
+results = {
+    "machine": {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
+                "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)},
+    "settings": {"books": int(books), "duration_s": int(duration), "connections": int(connections), "threads": int(threads)},
+    "scenarios": scenarios,
+    "server_peak_rss_mb": round(int(rss_kb) / 1024, 1),
+    "large_catalog": {"books": int(large_books), "queries": json.loads(large)} if large != "null" else None,
+}
+json.dump(results, open(os.path.join(out, "results.json"), "w"), indent=2)
+PY
+python3 scripts/bench/report.py "$out/results.json" "$out/report.svg"

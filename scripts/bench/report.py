@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Turns bench-results/results.json into a terminal table, a verdict on each performance target, and a
+self-contained SVG chart (latency percentiles and throughput per scenario).
+
+    python3 scripts/bench/report.py RESULTS.json REPORT.svg
+"""
+import json
+import math
+import sys
+
+ORDER = ["cached", "uncached", "detail", "mixed", "write", "static"]
+LABELS = {"cached": "cached listing", "uncached": "uncached listing", "detail": "single book",
+          "mixed": "mixed (Zipf + 2% writes)", "write": "create book", "static": "nginx static file"}
+PERCENTILES = [("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("p99_9", "p99.9")]
+COLORS = ["#4e79a7", "#59a14f", "#f28e2b", "#e15759"]
+
+
+def targets(results):
+    s = results["scenarios"]
+    rows = [
+        ("cached req/s >= 0.5 x nginx static", s["cached"]["requests_per_second"], 0.5 * s["static"]["requests_per_second"], ">="),
+        ("uncached req/s >= 600", s["uncached"]["requests_per_second"], 600, ">="),
+        ("cached req/s >= 10 x uncached", s["cached"]["requests_per_second"], 10 * s["uncached"]["requests_per_second"], ">="),
+        ("cached p99 <= 5 ms", s["cached"]["latency_ms"]["p99"], 5, "<="),
+        ("server peak RSS <= 150 MB", results["server_peak_rss_mb"], 150, "<="),
+        ("create book p50 <= 5 ms", s["write"]["latency_ms"]["p50"], 5, "<="),
+    ]
+    large = results.get("large_catalog")
+    if large:
+        for query in large["queries"]:
+            rows.append((f"{large['books']:,} books, {query['query']}: p50 <= 25 ms", query["p50_ms"], 25, "<="))
+    verdicts = []
+    for name, value, bound, op in rows:
+        met = value >= bound if op == ">=" else value <= bound
+        gap = "" if met else (f"short by {bound - value:,.1f}" if op == ">=" else f"over by {value - bound:,.1f}")
+        verdicts.append((name, value, bound, met, gap))
+    return verdicts
+
+
+def table(results):
+    lines = []
+    machine = results["machine"]
+    settings = results["settings"]
+    lines.append(f"machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB; "
+                 f"{settings['books']} books, {settings['connections']} connections, {settings['duration_s']} s per scenario")
+    lines.append(f"{'scenario':28} {'req/s':>10} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'errors':>7} {'hit ratio':>9}")
+    for name in ORDER:
+        r = results["scenarios"][name]
+        lat = r["latency_ms"]
+        ratio = r.get("hit_ratio")
+        ratio_text = "-" if ratio is None or name == "static" else f"{ratio:.1%}"
+        lines.append(f"{LABELS[name]:28} {r['requests_per_second']:>10,.0f} {lat['p50']:>8.2f} {lat['p90']:>8.2f} "
+                     f"{lat['p99']:>8.2f} {lat['p99_9']:>9.2f} {r['errors']:>7} {ratio_text:>9}")
+    lines.append(f"server peak resident memory: {results['server_peak_rss_mb']} MB")
+    lines.append("")
+    lines.append("targets:")
+    for name, value, bound, met, gap in targets(results):
+        lines.append(f"  {'met   ' if met else 'MISSED'} {name}: {value:,.2f} (bound {bound:,.2f}) {gap}")
+    return "\n".join(lines)
+
+
+def svg(results):
+    width, height = 960, 520
+    left, top, plot_w, plot_h = 80, 60, 560, 360
+    names = [n for n in ORDER if n != "write"] + ["write"]
+    values = [results["scenarios"][n]["latency_ms"][key] for n in names for key, _ in PERCENTILES]
+    low = 10 ** math.floor(math.log10(max(min(v for v in values if v > 0), 0.01)))
+    high = 10 ** math.ceil(math.log10(max(values)))
+
+    def y(value):
+        value = max(value, low)
+        return top + plot_h - (math.log10(value) - math.log10(low)) / (math.log10(high) - math.log10(low)) * plot_h
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+             '<rect width="100%" height="100%" fill="white"/>',
+             f'<text x="{left}" y="28" font-size="16" font-weight="bold">bookcat: latency percentiles per scenario (log scale)</text>',
+             f'<text x="{left}" y="46" fill="#555">{results["machine"]["cpu"]}, {results["machine"]["cores"]} cores; '
+             f'{results["settings"]["books"]} books, {results["settings"]["connections"]} connections</text>']
+    decade = low
+    while decade <= high:
+        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(decade):.1f}" y2="{y(decade):.1f}" stroke="#ddd"/>')
+        parts.append(f'<text x="{left - 8}" y="{y(decade) + 4:.1f}" text-anchor="end">{decade:g} ms</text>')
+        decade *= 10
+    group_w = plot_w / len(names)
+    bar_w = group_w / (len(PERCENTILES) + 1)
+    for i, name in enumerate(names):
+        lat = results["scenarios"][name]["latency_ms"]
+        for j, (key, _) in enumerate(PERCENTILES):
+            x = left + i * group_w + (j + 0.5) * bar_w
+            parts.append(f'<rect x="{x:.1f}" y="{y(lat[key]):.1f}" width="{bar_w - 2:.1f}" height="{top + plot_h - y(lat[key]):.1f}" '
+                         f'fill="{COLORS[j]}"><title>{LABELS[name]} {key}: {lat[key]:.2f} ms</title></rect>')
+        parts.append(f'<text x="{left + (i + 0.5) * group_w:.1f}" y="{top + plot_h + 16}" text-anchor="middle">{name}</text>')
+        rps = results["scenarios"][name]["requests_per_second"]
+        parts.append(f'<text x="{left + (i + 0.5) * group_w:.1f}" y="{top + plot_h + 32}" text-anchor="middle" fill="#555">{rps:,.0f}/s</text>')
+    for j, (_, label) in enumerate(PERCENTILES):
+        parts.append(f'<rect x="{left + plot_w + 30}" y="{top + j * 22}" width="14" height="14" fill="{COLORS[j]}"/>')
+        parts.append(f'<text x="{left + plot_w + 50}" y="{top + j * 22 + 12}">{label}</text>')
+    ty = top + 110
+    parts.append(f'<text x="{left + plot_w + 30}" y="{ty}" font-weight="bold">targets</text>')
+    for k, (name, value, bound, met, gap) in enumerate(targets(results)[:6]):
+        color = "#2e7d32" if met else "#c62828"
+        parts.append(f'<text x="{left + plot_w + 30}" y="{ty + 18 * (k + 1)}" fill="{color}">{"✔" if met else "✘"} {name}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def main():
+    results = json.load(open(sys.argv[1]))
+    print(table(results))
+    if len(sys.argv) > 2:
+        with open(sys.argv[2], "w") as file:
+            file.write(svg(results))
+        print(f"\nchart: {sys.argv[2]}")
+
+
+if __name__ == "__main__":
+    main()
