@@ -7,6 +7,7 @@ self-contained SVG chart (latency percentiles and throughput per scenario).
 import json
 import math
 import sys
+from xml.sax.saxutils import escape
 
 ORDER = ["cached", "uncached", "detail", "mixed", "write", "static"]
 LABELS = {"cached": "cached listing", "uncached": "uncached listing", "detail": "single book",
@@ -60,7 +61,7 @@ def table(results):
 
 
 def svg(results):
-    width, height = 960, 520
+    width, height = 1180, 520
     left, top, plot_w, plot_h = 80, 60, 560, 360
     names = [n for n in ORDER if n != "write"] + ["write"]
     values = [results["scenarios"][n]["latency_ms"][key] for n in names for key, _ in PERCENTILES]
@@ -88,7 +89,7 @@ def svg(results):
         for j, (key, _) in enumerate(PERCENTILES):
             x = left + i * group_w + (j + 0.5) * bar_w
             parts.append(f'<rect x="{x:.1f}" y="{y(lat[key]):.1f}" width="{bar_w - 2:.1f}" height="{top + plot_h - y(lat[key]):.1f}" '
-                         f'fill="{COLORS[j]}"><title>{LABELS[name]} {key}: {lat[key]:.2f} ms</title></rect>')
+                         f'fill="{COLORS[j]}"><title>{escape(LABELS[name])} {key}: {lat[key]:.2f} ms</title></rect>')
         parts.append(f'<text x="{left + (i + 0.5) * group_w:.1f}" y="{top + plot_h + 16}" text-anchor="middle">{name}</text>')
         rps = results["scenarios"][name]["requests_per_second"]
         parts.append(f'<text x="{left + (i + 0.5) * group_w:.1f}" y="{top + plot_h + 32}" text-anchor="middle" fill="#555">{rps:,.0f}/s</text>')
@@ -97,9 +98,9 @@ def svg(results):
         parts.append(f'<text x="{left + plot_w + 50}" y="{top + j * 22 + 12}">{label}</text>')
     ty = top + 110
     parts.append(f'<text x="{left + plot_w + 30}" y="{ty}" font-weight="bold">targets</text>')
-    for k, (name, value, bound, met, gap) in enumerate(targets(results)[:6]):
+    for k, (name, value, bound, met, gap) in enumerate(targets(results)):
         color = "#2e7d32" if met else "#c62828"
-        parts.append(f'<text x="{left + plot_w + 30}" y="{ty + 18 * (k + 1)}" fill="{color}">{"✔" if met else "✘"} {name}</text>')
+        parts.append(f'<text x="{left + plot_w + 30}" y="{ty + 18 * (k + 1)}" fill="{color}">{"✔" if met else "✘"} {escape(name)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 
