@@ -181,3 +181,33 @@ struct SearchIndexTests {
         }
     }
 }
+
+@Suite("Listing plans")
+struct ListingPlanTests {
+    @Test func narrowAndBroadFiltersReturnTheSameOrderedPages() async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            let rare = try await app.createTag("rare", token: token)
+            let common = try await app.createTag("common", token: token)
+            for index in 0..<30 {
+                let tags = index == 17 ? [rare, common] : [common]
+                _ = try await app.createBook(token: token, ["title": "Volume \(index)", "tags": tags, "published_at": "2001-01-\(10 + index % 9)"])
+            }
+            // One match in 31 books: the narrow plan.
+            let narrow = try await app.send(.get, "/api/v1/books?tag=\(rare)&order_by=title", token: token).object()
+            #expect(try narrow.int("count") == 1)
+            // Every book: the broad plan walks the ordering index.
+            let broad = try await app.send(.get, "/api/v1/books?tag=\(common)&order_by=-published_at&page_size=100", token: token).object()
+            #expect(try broad.int("count") == 30)
+            let dates = try #require(broad["results"] as? [[String: Any]]).compactMap { $0["published_at"] as? String }
+            #expect(dates == dates.sorted(by: >))
+            let titles = try await app.send(.get, "/api/v1/books?title=volume&order_by=title&page_size=5&page=2", token: token).object()
+            #expect(try titles.int("count") == 30)
+            #expect(
+                (titles["results"] as? [[String: Any]])?.compactMap { $0["title"] as? String } == [
+                    "Volume 13", "Volume 14", "Volume 15", "Volume 16", "Volume 17",
+                ]
+            )
+        }
+    }
+}

@@ -2,22 +2,32 @@ import BookcatCore
 import Foundation
 import GRDB
 
-/// The SQL `WHERE` and `ORDER BY` that a ``BookListQuery`` stands for, with its arguments.
+/// The SQL that a ``BookListQuery`` stands for: how to count its matches and how to fetch one page.
 ///
 /// Only fixed SQL text is interpolated; every user-supplied value travels as an argument.
 struct BookFilterSQL {
     private(set) var whereClause = ""
     private(set) var arguments = StatementArguments()
     let orderClause: String
+    /// The index that yields rows in `orderClause`'s order.
+    let orderIndex: String
+    /// A cheaper way to count when only one kind of filter is given: straight from the search index or from
+    /// `book_tag`, without visiting `book` for each match.
+    private(set) var countSQL = ""
+    private(set) var countArguments = StatementArguments()
 
     init(_ query: BookListQuery) {
         var conditions: [String] = []
+        var textFilters = 0
         for (column, text) in [("title", query.title), ("author", query.author)] {
             guard let text else { continue }
+            textFilters += 1
             if text.count >= 3 {
                 // The trigram index answers substrings of three or more characters, case-insensitively.
                 conditions.append("id IN (SELECT rowid FROM book_search WHERE book_search MATCH ?)")
                 arguments += ["\(column) : \(Self.phrase(text))"]
+                countSQL = "SELECT COUNT(*) FROM book_search WHERE book_search MATCH ?"
+                countArguments = ["\(column) : \(Self.phrase(text))"]
             } else {
                 // Shorter ones have no trigram: scan.
                 conditions.append("\(column) LIKE ? ESCAPE '\\'")
@@ -26,17 +36,26 @@ struct BookFilterSQL {
         }
         if !query.tagIDs.isEmpty {
             let placeholders = databaseQuestionMarks(count: query.tagIDs.count)
-            if query.tagMatch == .all {
-                conditions.append(
-                    "id IN (SELECT book_id FROM book_tag WHERE tag_id IN (\(placeholders)) GROUP BY book_id HAVING COUNT(*) = \(query.tagIDs.count))"
-                )
-            } else {
-                conditions.append("id IN (SELECT book_id FROM book_tag WHERE tag_id IN (\(placeholders)))")
-            }
+            let matching =
+                query.tagMatch == .all
+                ? "SELECT book_id FROM book_tag WHERE tag_id IN (\(placeholders)) GROUP BY book_id HAVING COUNT(*) = \(query.tagIDs.count)"
+                : "SELECT DISTINCT book_id FROM book_tag WHERE tag_id IN (\(placeholders))"
+            conditions.append("id IN (\(matching))")
             arguments += StatementArguments(query.tagIDs)
+            countSQL = "SELECT COUNT(*) FROM (\(matching))"
+            countArguments = StatementArguments(query.tagIDs)
         }
         if !conditions.isEmpty {
             whereClause = "WHERE " + conditions.joined(separator: " AND ")
+        }
+        let singleKindOfFilter =
+            (textFilters == 1 && query.tagIDs.isEmpty && countSQL.contains("book_search")) || (textFilters == 0 && !query.tagIDs.isEmpty)
+        if conditions.isEmpty {
+            countSQL = "SELECT book_count FROM catalog_stats WHERE id = 1"
+            countArguments = []
+        } else if !singleKindOfFilter {
+            countSQL = "SELECT COUNT(*) FROM book \(whereClause)"
+            countArguments = arguments
         }
         let direction = query.ordering.isDescending ? "DESC" : "ASC"
         let column =
@@ -46,6 +65,16 @@ struct BookFilterSQL {
             case .createdAt: "created_at"
             }
         orderClause = "\(column) \(direction), id \(direction)"
+        orderIndex = "book_on_\(column)"
+    }
+
+    /// The page's rows. When the filter matches a good share of the catalog, walking the ordering index and testing
+    /// each row finds a page after a few rows; when it matches few books, SQLite's own plan (collect, then sort)
+    /// is the fast one. The count, already known, tells which case this is.
+    func pageSQL(matches: Int, total: Int) -> String {
+        let broad = !isUnfiltered && matches * 20 >= total
+        let source = broad ? "book INDEXED BY \(orderIndex)" : "book"
+        return "SELECT * FROM \(source) \(whereClause) ORDER BY \(orderClause) LIMIT ? OFFSET ?"
     }
 
     /// An FTS5 phrase: the text in double quotes, quotes inside doubled, so no character has query meaning.

@@ -60,13 +60,11 @@ struct SQLiteBookRepository: BookRepository {
         let filter = BookFilterSQL(query)
         return try await writer.read { db in
             // One read transaction: the count and the rows come from the same snapshot.
-            let count =
-                filter.isUnfiltered
-                ? try Int.fetchOne(db, sql: "SELECT book_count FROM catalog_stats WHERE id = 1") ?? 0
-                : try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM book \(filter.whereClause)", arguments: filter.arguments) ?? 0
+            let count = try Int.fetchOne(db, sql: filter.countSQL, arguments: filter.countArguments) ?? 0
+            let total = filter.isUnfiltered ? count : try Int.fetchOne(db, sql: "SELECT book_count FROM catalog_stats WHERE id = 1") ?? 0
             let records = try BookRecord.fetchAll(
                 db,
-                sql: "SELECT * FROM book \(filter.whereClause) ORDER BY \(filter.orderClause) LIMIT ? OFFSET ?",
+                sql: filter.pageSQL(matches: count, total: total),
                 arguments: filter.arguments + [query.pageSize, query.offset]
             )
             let tags = try BookTags.fetch(db, bookIDs: records.compactMap(\.id))
