@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Deploys one image tag to this host and keeps the last good one as `stable`.
+#
+#   REGISTRY=123456789012.dkr.ecr.eu-west-1.amazonaws.com IMAGE_TAG=<commit sha> scripts/deploy.sh
+#
+# Settings (environment): REGISTRY (required), IMAGE_TAG (required), IMAGE_REPOSITORY (bookcat), AWS_REGION
+# (from the registry's name), DEPLOY_DIR (/opt/bookcat: holds .env and docker-compose.yml), HEALTH_TIMEOUT (120).
+#
+# Steps: check .env exists, log in to the registry, pull the image, bring the stack up on it, wait for health.
+# Healthy: tag and push it as `stable`, exit 0. Unhealthy: bring `stable` back, exit 3 ("rolled back").
+# Any failure before the stack is touched (missing .env, registry or pull failure) exits non-zero and changes nothing.
+# Safe to run again with the same tag. Never prints secrets: the registry password goes through stdin only.
+set -euo pipefail
+
+registry=${REGISTRY:?set REGISTRY, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com}
+tag=${IMAGE_TAG:?set IMAGE_TAG to the image tag to deploy (the commit SHA)}
+repository=${IMAGE_REPOSITORY:-bookcat}
+region=${AWS_REGION:-$(echo "$registry" | cut -d. -f4)}
+deploy_dir=${DEPLOY_DIR:-/opt/bookcat}
+health_timeout=${HEALTH_TIMEOUT:-120}
+here=$(cd "$(dirname "$0")" && pwd)
+
+image="$registry/$repository:$tag"
+stable="$registry/$repository:stable"
+compose_file="$deploy_dir/docker-compose.yml"
+
+say() { echo "deploy: $*"; }
+fail() { echo "deploy: $*" >&2; exit "${2:-1}"; }
+
+[ -f "$deploy_dir/.env" ] || fail "no $deploy_dir/.env: create it from .env.example first; nothing was changed"
+[ -f "$compose_file" ] || fail "no $compose_file: copy scripts/docker-compose.yml there first; nothing was changed"
+
+say "logging in to $registry"
+aws ecr get-login-password --region "$region" | docker login --username AWS --password-stdin "$registry" >/dev/null ||
+    fail "registry login failed; nothing was changed"
+
+say "pulling $image"
+docker pull "$image" >/dev/null || fail "could not pull $image; nothing was changed"
+
+compose() { BOOKCAT_IMAGE=$1 docker compose --project-name bookcat --project-directory "$deploy_dir" -f "$compose_file" "${@:2}"; }
+
+start() {
+    compose "$1" up -d --remove-orphans >/dev/null || return 1
+    local container
+    container=$(compose "$1" ps -q api) || return 1
+    [ -n "$container" ] || return 1
+    "$here/health-checker.sh" "$container" "$health_timeout"
+}
+
+say "starting $image"
+if start "$image"; then
+    say "healthy; promoting $tag to stable"
+    docker tag "$image" "$stable"
+    docker push "$stable" >/dev/null || fail "healthy, but pushing $stable failed: the next rollback will use the previous stable"
+    say "deployed $tag"
+    exit 0
+fi
+
+echo "deploy: $image did not become healthy; ROLLING BACK to $stable" >&2
+docker pull "$stable" >/dev/null || fail "no stable image to roll back to; the stack runs the failed image" 4
+if start "$stable"; then
+    fail "rolled back to stable; $tag was not deployed" 3
+fi
+fail "rollback to stable is not healthy either; look at 'docker compose -p bookcat logs'" 4

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Behaviour tests for scripts/deploy.sh and scripts/health-checker.sh, with fake `docker` and `aws` first on PATH
+# that record every call and answer as each scenario scripts them. No Docker engine or AWS account is involved.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/bin"
+registry=123456789012.dkr.ecr.eu-west-1.amazonaws.com
+secret="fake-registry-password-do-not-print"
+
+cat >"$work/bin/aws" <<FAKE
+#!/usr/bin/env bash
+echo "aws \$*" >>"\$FAKE_LOG"
+[ "\$1 \$2" = "ecr get-login-password" ] && echo "$secret"
+exit 0
+FAKE
+cat >"$work/bin/docker" <<'FAKE'
+#!/usr/bin/env bash
+# Records the call; BOOKCAT_IMAGE is the image compose would run.
+echo "docker $* ${BOOKCAT_IMAGE:+[image=$BOOKCAT_IMAGE]}" >>"$FAKE_LOG"
+case "$1" in
+    login) cat >/dev/null; [ "${FAKE_LOGIN_FAILS:-0}" = 1 ] && exit 1; exit 0 ;;
+    pull) [ -n "${FAKE_PULL_FAILS:-}" ] && [[ "$2" == *"$FAKE_PULL_FAILS"* ]] && exit 1; exit 0 ;;
+    compose)
+        if [[ " $* " == *" ps -q api "* ]]; then echo "container-${BOOKCAT_IMAGE##*:}"; fi
+        exit 0 ;;
+    inspect)
+        container=${*: -1}
+        if [ "$container" = "container-${FAKE_UNHEALTHY_TAG:-none}" ]; then echo unhealthy; else echo healthy; fi
+        exit 0 ;;
+    tag | push) exit 0 ;;
+esac
+exit 0
+FAKE
+chmod +x "$work/bin/aws" "$work/bin/docker"
+
+passed=0
+failed=0
+scenario() {
+    local name=$1
+    shift
+    rm -rf "$work/deploy" && mkdir -p "$work/deploy"
+    cp scripts/docker-compose.yml "$work/deploy/"
+    [ "${NO_ENV:-0}" = 1 ] || echo "JWT_SECRET_KEY=x" >"$work/deploy/.env"
+    : >"$work/calls.log"
+    set +e
+    env PATH="$work/bin:$PATH" FAKE_LOG="$work/calls.log" REGISTRY=$registry IMAGE_TAG=abc123 DEPLOY_DIR="$work/deploy" \
+        HEALTH_TIMEOUT=5 HEALTH_INTERVAL=0.1 "$@" scripts/deploy.sh >"$work/out.log" 2>&1
+    status=$?
+    set -e
+    if grep -q "$secret" "$work/out.log"; then check "$name: never prints the registry password" false; fi
+}
+check() {
+    local description=$1
+    shift
+    if "$@"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAILED: $description" >&2
+        sed 's/^/    calls: /' "$work/calls.log" >&2
+        sed 's/^/    output: /' "$work/out.log" >&2
+    fi
+}
+called() { grep -qF -- "$1" "$work/calls.log"; }
+not_called() { ! grep -qF -- "$1" "$work/calls.log"; }
+
+scenario "healthy deploy"
+check "healthy deploy exits 0" [ "$status" -eq 0 ]
+check "healthy deploy starts the new image" called "up -d --remove-orphans [image=$registry/bookcat:abc123]"
+check "healthy deploy tags it stable" called "docker tag $registry/bookcat:abc123 $registry/bookcat:stable"
+check "healthy deploy pushes stable" called "docker push $registry/bookcat:stable"
+check "healthy deploy logs in with the password on stdin" called "docker login --username AWS --password-stdin $registry"
+
+scenario "unhealthy deploy" FAKE_UNHEALTHY_TAG=abc123
+check "unhealthy deploy exits 3 (rolled back)" [ "$status" -eq 3 ]
+check "unhealthy deploy brings stable back" called "up -d --remove-orphans [image=$registry/bookcat:stable]"
+check "unhealthy deploy does not promote the failed image" not_called "docker push $registry/bookcat:stable"
+check "unhealthy deploy says it rolled back" grep -q "ROLLING BACK" "$work/out.log"
+
+NO_ENV=1 scenario "missing .env"
+check "missing .env exits non-zero" [ "$status" -ne 0 ]
+check "missing .env touches no container" not_called "docker"
+check "missing .env says what to do" grep -q "create it from .env.example" "$work/out.log"
+
+scenario "registry login fails" FAKE_LOGIN_FAILS=1
+check "login failure exits non-zero" [ "$status" -ne 0 ]
+check "login failure pulls nothing" not_called "docker pull"
+check "login failure changes no container" not_called "docker compose"
+
+scenario "pull fails" FAKE_PULL_FAILS=abc123
+check "pull failure exits non-zero" [ "$status" -ne 0 ]
+check "pull failure changes no container" not_called "docker compose"
+check "pull failure promotes nothing" not_called "docker push"
+
+scenario "deploying the same tag again" 
+check "a repeated deploy succeeds the same way" [ "$status" -eq 0 ]
+
+# health-checker.sh on its own: a container that never turns healthy hits the deadline.
+cat >"$work/bin/docker" <<'FAKE'
+#!/usr/bin/env bash
+echo starting
+FAKE
+set +e
+PATH="$work/bin:$PATH" HEALTH_INTERVAL=0.1 scripts/health-checker.sh some-container 1 >"$work/out.log" 2>&1
+status=$?
+set -e
+: >"$work/calls.log"
+check "health-checker gives up at its deadline" [ "$status" -eq 1 ]
+check "health-checker says why" grep -q "after 1s" "$work/out.log"
+
+echo "deploy tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
