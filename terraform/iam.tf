@@ -1,0 +1,121 @@
+# --- The instance: managed through SSM, allowed to pull (and, for deploy.sh's `stable` tag, push) its one repository.
+
+resource "aws_iam_role" "api" {
+  name = "${var.project}-instance"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ec2.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "ssm" {
+  role       = aws_iam_role.api.name
+  policy_arn = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+}
+
+resource "aws_iam_role_policy" "ecr" {
+  name = "pull-and-promote-images"
+  role = aws_iam_role.api.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid = "RegistryLogin"
+        #checkov:skip=CKV_AWS_355:ecr:GetAuthorizationToken cannot be scoped to a resource; AWS requires "*".
+        Effect   = "Allow"
+        Action   = ["ecr:GetAuthorizationToken"]
+        Resource = "*"
+      },
+      {
+        Sid    = "ThisRepositoryOnly"
+        Effect = "Allow"
+        Action = [
+          "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability",
+          "ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
+        ]
+        Resource = aws_ecr_repository.api.arn
+      },
+    ]
+  })
+}
+
+resource "aws_iam_instance_profile" "api" {
+  name = "${var.project}-instance"
+  role = aws_iam_role.api.name
+}
+
+# --- GitHub Actions: short-lived credentials through OIDC, for this repository's main branch only. No access keys.
+
+resource "aws_iam_openid_connect_provider" "github" {
+  count           = var.create_github_oidc_provider ? 1 : 0
+  url             = "https://token.actions.githubusercontent.com"
+  client_id_list  = ["sts.amazonaws.com"]
+  thumbprint_list = ["6938fd4d98bab03faadb97b34396831e3780aea1", "1c58a3a8518e8759bf075b76b750d4f2df264fcd"]
+}
+
+data "aws_caller_identity" "current" {}
+
+locals {
+  github_oidc_provider_arn = var.create_github_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : "arn:aws:iam::${data.aws_caller_identity.current.account_id}:oidc-provider/token.actions.githubusercontent.com"
+}
+
+resource "aws_iam_role" "deploy" {
+  name = "${var.project}-github-deploy"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = local.github_oidc_provider_arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = {
+          "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+          "token.actions.githubusercontent.com:sub" = "repo:${var.github_repository}:ref:refs/heads/main"
+        }
+      }
+    }]
+  })
+}
+
+resource "aws_iam_role_policy" "deploy" {
+  name = "push-image-and-run-deploy"
+  role = aws_iam_role.deploy.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid = "RegistryLogin"
+        #checkov:skip=CKV_AWS_355:ecr:GetAuthorizationToken cannot be scoped to a resource; AWS requires "*".
+        Effect   = "Allow"
+        Action   = ["ecr:GetAuthorizationToken"]
+        Resource = "*"
+      },
+      {
+        Sid    = "PushToThisRepository"
+        Effect = "Allow"
+        Action = [
+          "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability",
+          "ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
+        ]
+        Resource = aws_ecr_repository.api.arn
+      },
+      {
+        Sid      = "RunDeployOnTheInstance"
+        Effect   = "Allow"
+        Action   = ["ssm:SendCommand"]
+        Resource = [aws_instance.api.arn, "arn:aws:ssm:${var.region}::document/AWS-RunShellScript"]
+      },
+      {
+        Sid = "ReadDeployResult"
+        #checkov:skip=CKV_AWS_355:ssm:GetCommandInvocation has no resource-level permissions.
+        Effect   = "Allow"
+        Action   = ["ssm:GetCommandInvocation", "ssm:ListCommandInvocations"]
+        Resource = "*"
+      },
+    ]
+  })
+}

@@ -1,0 +1,19 @@
+output "api_url" {
+  description = "Where the API answers (from the allowed CIDR)."
+  value       = "http://${aws_eip.api.public_ip}:${var.api_port}"
+}
+
+output "instance_id" {
+  description = "The server's instance id: the DEPLOY_INSTANCE_ID repository variable, and the target of `aws ssm start-session`."
+  value       = aws_instance.api.id
+}
+
+output "ecr_repository_url" {
+  description = "Registry and repository the images are pushed to (REGISTRY is the part before the slash)."
+  value       = aws_ecr_repository.api.repository_url
+}
+
+output "deploy_role_arn" {
+  description = "The role GitHub Actions assumes through OIDC: the AWS_DEPLOY_ROLE_ARN repository variable."
+  value       = aws_iam_role.deploy.arn
+}

@@ -1,0 +1,124 @@
+variable "project" {
+  description = "Name prefix for every resource."
+  type        = string
+  default     = "bookcat"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}$", var.project))
+    error_message = "project must be 2-31 lower-case letters, digits or dashes, starting with a letter."
+  }
+}
+
+variable "region" {
+  description = "AWS region to deploy into."
+  type        = string
+  default     = "eu-west-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}-[a-z]+-[0-9]$", var.region))
+    error_message = "region must look like eu-west-1."
+  }
+}
+
+variable "availability_zone_suffix" {
+  description = "Which of the region's zones hosts the subnet and the instance (a, b, c …)."
+  type        = string
+  default     = "a"
+
+  validation {
+    condition     = can(regex("^[a-f]$", var.availability_zone_suffix))
+    error_message = "availability_zone_suffix must be one letter from a to f."
+  }
+}
+
+variable "vpc_cidr" {
+  description = "Address range of the VPC."
+  type        = string
+  default     = "10.20.0.0/16"
+
+  validation {
+    condition     = can(cidrnetmask(var.vpc_cidr))
+    error_message = "vpc_cidr must be a CIDR block such as 10.20.0.0/16."
+  }
+}
+
+variable "public_subnet_cidr" {
+  description = "Address range of the public subnet, inside vpc_cidr."
+  type        = string
+  default     = "10.20.1.0/24"
+
+  validation {
+    condition     = can(cidrnetmask(var.public_subnet_cidr))
+    error_message = "public_subnet_cidr must be a CIDR block such as 10.20.1.0/24."
+  }
+}
+
+variable "api_allowed_cidr" {
+  description = "Who may reach the API port, e.g. your office's range or a load balancer's. Never SSH: access is through SSM."
+  type        = string
+
+  validation {
+    condition     = can(cidrnetmask(var.api_allowed_cidr))
+    error_message = "api_allowed_cidr must be a CIDR block such as 203.0.113.0/24."
+  }
+}
+
+variable "api_port" {
+  description = "Port the API listens on."
+  type        = number
+  default     = 8000
+
+  validation {
+    condition     = var.api_port > 0 && var.api_port < 65536
+    error_message = "api_port must be from 1 to 65535."
+  }
+}
+
+variable "instance_type" {
+  description = "EC2 instance type for the server."
+  type        = string
+  default     = "t3.small"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]*\\.[a-z0-9]+$", var.instance_type))
+    error_message = "instance_type must look like t3.small."
+  }
+}
+
+variable "root_volume_gib" {
+  description = "Size of the encrypted root volume, which also holds the database volume."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.root_volume_gib >= 10 && var.root_volume_gib <= 500
+    error_message = "root_volume_gib must be from 10 to 500."
+  }
+}
+
+variable "github_repository" {
+  description = "The GitHub repository allowed to deploy, as owner/name. Only its main branch may assume the deploy role."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", var.github_repository))
+    error_message = "github_repository must look like owner/name."
+  }
+}
+
+variable "create_github_oidc_provider" {
+  description = "Create the account's GitHub OIDC provider; set false if the account already has one."
+  type        = bool
+  default     = true
+}
+
+variable "image_retention_count" {
+  description = "How many tagged images ECR keeps (stable is always kept)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.image_retention_count >= 5
+    error_message = "image_retention_count must be at least 5 so rollbacks have something to go back to."
+  }
+}
