@@ -61,4 +61,4 @@ docker pull "$stable" >/dev/null || fail "no stable image to roll back to; the s
 if start "$stable"; then
     fail "rolled back to stable; $tag was not deployed" 3
 fi
-fail "rollback to stable is not healthy either; look at 'docker compose -p bookcat logs'" 4
+fail "rollback to stable is not healthy either; look at 'docker logs bookcat-api-1'" 4
