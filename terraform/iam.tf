@@ -1,3 +1,11 @@
+locals {
+  # Pull images and push the `stable` tag (the instance) or new images (the deploy role), on this repository only.
+  ecr_push_pull_actions = [
+    "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability",
+    "ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
+  ]
+}
+
 # --- The instance: managed through SSM, allowed to pull (and, for deploy.sh's `stable` tag, push) its one repository.
 
 resource "aws_iam_role" "api" {
@@ -31,12 +39,9 @@ resource "aws_iam_role_policy" "ecr" {
         Resource = "*"
       },
       {
-        Sid    = "ThisRepositoryOnly"
-        Effect = "Allow"
-        Action = [
-          "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability",
-          "ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
-        ]
+        Sid      = "ThisRepositoryOnly"
+        Effect   = "Allow"
+        Action   = local.ecr_push_pull_actions
         Resource = aws_ecr_repository.api.arn
       },
     ]
@@ -95,12 +100,9 @@ resource "aws_iam_role_policy" "deploy" {
         Resource = "*"
       },
       {
-        Sid    = "PushToThisRepository"
-        Effect = "Allow"
-        Action = [
-          "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability",
-          "ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
-        ]
+        Sid      = "PushToThisRepository"
+        Effect   = "Allow"
+        Action   = local.ecr_push_pull_actions
         Resource = aws_ecr_repository.api.arn
       },
       {
