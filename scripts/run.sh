@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_apt_packages "${BUILD_PACKAGES[@]}"
+ensure_apt_packages "${BUILD_PACKAGES[@]}" python3
 echo "==> building"
 swift build --product bookcat
 
