@@ -25,9 +25,10 @@ resource "aws_iam_role_policy_attachment" "ssm" {
   policy_arn = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 }
 
-resource "aws_iam_role_policy" "ecr" {
-  name = "pull-and-promote-images"
-  role = aws_iam_role.api.id
+# Pull images and push tags to this one repository: the instance (deploy.sh promotes `stable`) and the deploy role
+# (new images) both need exactly this.
+resource "aws_iam_policy" "ecr_push_pull" {
+  name = "${var.project}-ecr-push-pull"
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
@@ -46,6 +47,11 @@ resource "aws_iam_role_policy" "ecr" {
       },
     ]
   })
+}
+
+resource "aws_iam_role_policy_attachment" "instance_ecr" {
+  role       = aws_iam_role.api.name
+  policy_arn = aws_iam_policy.ecr_push_pull.arn
 }
 
 resource "aws_iam_instance_profile" "api" {
@@ -86,25 +92,17 @@ resource "aws_iam_role" "deploy" {
   })
 }
 
+resource "aws_iam_role_policy_attachment" "deploy_ecr" {
+  role       = aws_iam_role.deploy.name
+  policy_arn = aws_iam_policy.ecr_push_pull.arn
+}
+
 resource "aws_iam_role_policy" "deploy" {
-  name = "push-image-and-run-deploy"
+  name = "run-deploy"
   role = aws_iam_role.deploy.id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
-      {
-        Sid = "RegistryLogin"
-        #checkov:skip=CKV_AWS_355:ecr:GetAuthorizationToken cannot be scoped to a resource; AWS requires "*".
-        Effect   = "Allow"
-        Action   = ["ecr:GetAuthorizationToken"]
-        Resource = "*"
-      },
-      {
-        Sid      = "PushToThisRepository"
-        Effect   = "Allow"
-        Action   = local.ecr_push_pull_actions
-        Resource = aws_ecr_repository.api.arn
-      },
       {
         Sid      = "RunDeployOnTheInstance"
         Effect   = "Allow"
