@@ -51,7 +51,7 @@ public final class RedisLoginThrottle: LoginThrottle {
 
     public func retryAfter(account: String, client: String) async -> Duration? {
         do {
-            let reply = try await evaluate(
+            let reply = try await self.client.evaluate(
                 Self.check,
                 keys: [accountKey(account), clientKey(client)],
                 arguments: [RedisArgument(limits.failuresPerAccount), RedisArgument(limits.failuresPerClient)]
@@ -67,7 +67,11 @@ public final class RedisLoginThrottle: LoginThrottle {
     public func recordFailure(account: String, client: String) async {
         let windowMilliseconds = Int(limits.window.components.seconds * 1000)
         do {
-            _ = try await evaluate(Self.fail, keys: [accountKey(account), clientKey(client)], arguments: [RedisArgument(windowMilliseconds)])
+            _ = try await self.client.evaluate(
+                Self.fail,
+                keys: [accountKey(account), clientKey(client)],
+                arguments: [RedisArgument(windowMilliseconds)]
+            )
         } catch {
             await fallback.recordFailure(account: account, client: client)
         }
@@ -78,7 +82,4 @@ public final class RedisLoginThrottle: LoginThrottle {
         await fallback.recordSuccess(account: account)
     }
 
-    private func evaluate(_ script: CacheScript, keys: [String], arguments: [RedisArgument]) async throws -> RESPValue {
-        try await client.evaluate(script, keys: keys, arguments: arguments)
-    }
 }

@@ -100,19 +100,16 @@ public final class RedisResponseCache: ResponseCache {
     }
 
     private func bumpGeneration() async throws {
-        _ = try await evaluate(.invalidate, keys: [keys.generation], arguments: [])
+        _ = try await client.evaluate(.invalidate, keys: [keys.generation], arguments: [])
         invalidations.increment()
     }
 
     private func read(_ hashedKey: String) async throws -> (generation: String, stored: [UInt8]?) {
-        let reply = try await evaluate(.read, keys: [keys.generation], arguments: [RedisArgument(keys.entryPrefix), RedisArgument(hashedKey)])
+        let reply = try await client.evaluate(.read, keys: [keys.generation], arguments: [RedisArgument(keys.entryPrefix), RedisArgument(hashedKey)])
         guard case .array(let values) = reply, values.count == 2, let generation = values[0].string else {
             throw RedisError.protocolError("unexpected reply to the cache read script: \(reply)")
         }
         return (generation, values[1].bytes)
     }
 
-    private func evaluate(_ script: CacheScript, keys: [String], arguments: [RedisArgument]) async throws -> RESPValue {
-        try await client.evaluate(script, keys: keys, arguments: arguments)
-    }
 }

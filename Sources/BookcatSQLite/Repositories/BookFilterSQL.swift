@@ -11,27 +11,28 @@ struct BookFilterSQL {
     let orderClause: String
     /// The index that yields rows in `orderClause`'s order.
     let orderIndex: String
-    /// A cheaper way to count when only one kind of filter is given: straight from the search index or from
-    /// `book_tag`, without visiting `book` for each match.
+    /// How to count the matches. With a single indexed filter, straight from the search index or from `book_tag`,
+    /// without visiting `book` for each match.
     private(set) var countSQL = ""
     private(set) var countArguments = StatementArguments()
 
     init(_ query: BookListQuery) {
         var conditions: [String] = []
-        var textFilters = 0
+        // For each condition, the count it gives on its own without touching `book`, when there is one.
+        var standaloneCounts: [(sql: String, arguments: StatementArguments)?] = []
         for (column, text) in [("title", query.title), ("author", query.author)] {
             guard let text else { continue }
-            textFilters += 1
             if text.count >= 3 {
                 // The trigram index answers substrings of three or more characters, case-insensitively.
+                let phrase: StatementArguments = ["\(column) : \(Self.phrase(text))"]
                 conditions.append("id IN (SELECT rowid FROM book_search WHERE book_search MATCH ?)")
-                arguments += ["\(column) : \(Self.phrase(text))"]
-                countSQL = "SELECT COUNT(*) FROM book_search WHERE book_search MATCH ?"
-                countArguments = ["\(column) : \(Self.phrase(text))"]
+                arguments += phrase
+                standaloneCounts.append(("SELECT COUNT(*) FROM book_search WHERE book_search MATCH ?", phrase))
             } else {
                 // Shorter ones have no trigram: scan.
                 conditions.append("\(column) LIKE ? ESCAPE '\\'")
                 arguments += [Self.containsPattern(text)]
+                standaloneCounts.append(nil)
             }
         }
         if !query.tagIDs.isEmpty {
@@ -42,20 +43,17 @@ struct BookFilterSQL {
                 : "SELECT DISTINCT book_id FROM book_tag WHERE tag_id IN (\(placeholders))"
             conditions.append("id IN (\(matching))")
             arguments += StatementArguments(query.tagIDs)
-            countSQL = "SELECT COUNT(*) FROM (\(matching))"
-            countArguments = StatementArguments(query.tagIDs)
+            standaloneCounts.append(("SELECT COUNT(*) FROM (\(matching))", StatementArguments(query.tagIDs)))
         }
-        if !conditions.isEmpty {
-            whereClause = "WHERE " + conditions.joined(separator: " AND ")
-        }
-        let singleKindOfFilter =
-            (textFilters == 1 && query.tagIDs.isEmpty && countSQL.contains("book_search")) || (textFilters == 0 && !query.tagIDs.isEmpty)
         if conditions.isEmpty {
             countSQL = "SELECT book_count FROM catalog_stats WHERE id = 1"
-            countArguments = []
-        } else if !singleKindOfFilter {
-            countSQL = "SELECT COUNT(*) FROM book \(whereClause)"
-            countArguments = arguments
+        } else {
+            whereClause = "WHERE " + conditions.joined(separator: " AND ")
+            if conditions.count == 1, let standalone = standaloneCounts[0] {
+                (countSQL, countArguments) = standalone
+            } else {
+                (countSQL, countArguments) = ("SELECT COUNT(*) FROM book \(whereClause)", arguments)
+            }
         }
         let direction = query.ordering.isDescending ? "DESC" : "ASC"
         let column =

@@ -59,11 +59,13 @@ struct AccountService: Sendable {
         let account: User?
         switch (email, username) {
         case (let email?, nil):
-            identifier = "email:" + email.trimmingCharacters(in: .whitespaces).lowercased()
-            account = try await users.user(email: email.trimmingCharacters(in: .whitespaces).lowercased())
+            let email = email.trimmingCharacters(in: .whitespaces).lowercased()
+            identifier = "email:" + email
+            account = try await users.user(email: email)
         case (nil, let username?):
-            identifier = "username:" + username.trimmingCharacters(in: .whitespaces).lowercased()
-            account = try await users.user(username: username.trimmingCharacters(in: .whitespaces))
+            let username = username.trimmingCharacters(in: .whitespaces)
+            identifier = "username:" + username.lowercased()
+            account = try await users.user(username: username)
         default:
             throw CatalogError.invalid(field: "email", "give exactly one of email or username")
         }

@@ -9,14 +9,14 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next(request, context)
-        let elapsed = ContinuousClock.now - start
+        let elapsedNanoseconds = (ContinuousClock.now - start).nanoseconds
         context.logger.info(
             "request",
             metadata: [
                 "method": "\(request.method.rawValue)",
                 "path": "\(request.uri.path)",
                 "status": "\(response.status.code)",
-                "duration_ms": "\(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)",
+                "duration_ms": "\(Double(elapsedNanoseconds) / 1e6)",
             ]
         )
         return response
