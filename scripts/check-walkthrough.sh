@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the README's walkthrough, command for command, against a fresh server (scripts/with-server.sh), and checks
 # what it prints. Only the port differs: the server listens on a free one instead of 8000.
+# Against another server (the compose stack: scripts/check-stack.sh), set BOOKCAT_URL, and BOOKCAT_CLI to the
+# command that runs `bookcat` where that server's database is (e.g. `podman exec CONTAINER bookcat`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +14,8 @@ trap 'rm -rf "$work"' EXIT
 # The shell blocks between the walkthrough markers, with the documented address swapped for the test server's.
 sed -n '/<!-- walkthrough:start -->/,/<!-- walkthrough:end -->/p' README.md |
     awk '/^```sh$/ {inside = 1; next} /^```$/ {inside = 0; next} inside' |
-    sed "s|http://127\.0\.0\.1:8000|$BOOKCAT_URL|g" >"$work/walkthrough.sh"
+    sed -e "s|http://127\.0\.0\.1:8000|$BOOKCAT_URL|g" -e "s|\.build/debug/bookcat|${BOOKCAT_CLI:-.build/debug/bookcat}|g" \
+        >"$work/walkthrough.sh"
 [ -s "$work/walkthrough.sh" ] || { echo "no walkthrough found in README.md" >&2; exit 1; }
 
 fail() {

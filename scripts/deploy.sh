@@ -3,6 +3,8 @@
 #
 #   REGISTRY=123456789012.dkr.ecr.eu-west-1.amazonaws.com IMAGE_TAG=<commit sha> scripts/deploy.sh
 #
+# Compose: the v2 plugin (`docker compose`) where it is installed, otherwise v1 (`docker-compose`).
+#
 # Settings (environment): REGISTRY (required), IMAGE_TAG (required), IMAGE_REPOSITORY (bookcat), AWS_REGION
 # (from the registry's name), DEPLOY_DIR (/opt/bookcat: holds .env and docker-compose.yml), HEALTH_TIMEOUT (120).
 #
@@ -30,6 +32,14 @@ fail() { echo "deploy: $*" >&2; exit "${2:-1}"; }
 [ -f "$deploy_dir/.env" ] || fail "no $deploy_dir/.env: create it from .env.example first; nothing was changed"
 [ -f "$compose_file" ] || fail "no $compose_file: copy scripts/docker-compose.yml there first; nothing was changed"
 
+if docker compose version >/dev/null 2>&1; then
+    compose_command=(docker compose)
+elif docker-compose version >/dev/null 2>&1; then
+    compose_command=(docker-compose)
+else
+    fail "neither 'docker compose' (v2) nor 'docker-compose' (v1) works here; install one; nothing was changed"
+fi
+
 say "logging in to $registry"
 aws ecr get-login-password --region "$region" | docker login --username AWS --password-stdin "$registry" >/dev/null ||
     fail "registry login failed; nothing was changed"
@@ -37,7 +47,7 @@ aws ecr get-login-password --region "$region" | docker login --username AWS --pa
 say "pulling $image"
 docker pull "$image" >/dev/null || fail "could not pull $image; nothing was changed"
 
-compose() { BOOKCAT_IMAGE=$1 docker compose --project-name bookcat --project-directory "$deploy_dir" -f "$compose_file" "${@:2}"; }
+compose() { BOOKCAT_IMAGE=$1 "${compose_command[@]}" --project-name bookcat --project-directory "$deploy_dir" -f "$compose_file" "${@:2}"; }
 
 start() {
     compose "$1" up -d --remove-orphans >/dev/null || return 1

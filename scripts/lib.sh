@@ -34,8 +34,67 @@ start_private_redis() {
     local attempt
     for attempt in $(seq 1 50); do
         redis-cli -p "$port" ping >/dev/null 2>&1 && break
-        [ "$attempt" -eq 50 ] && { echo "redis-server did not start on port $port" >&2; return 1; }
+        if [ "$attempt" -eq 50 ]; then
+            echo "redis-server did not start on port $port" >&2
+            kill "$pid" 2>/dev/null || true
+            return 1
+        fi
         sleep 0.1
     done
     echo "$pid"
+}
+
+# The account that servers and tests run as when these scripts run as root. Root may do what no user of the
+# service can (a socket option that needs CAP_NET_ADMIN once passed every test as root and kept every real
+# deployment off Redis), so nothing that serves or talks to Redis is proven by running it as root.
+readonly UNPRIVILEGED_USER=bookcat-test
+
+# Runs a command as UNPRIVILEGED_USER when we are root (creating that system account once), and as ourselves
+# otherwise. The command gets its own writable HOME and keeps the rest of the environment.
+as_unprivileged() {
+    if [ "$(id -u)" -ne 0 ]; then
+        "$@"
+        return
+    fi
+    ensure_unprivileged_user
+    local home
+    home=$(mktemp -d /tmp/bookcat-test-home.XXXXXX)
+    chown "$UNPRIVILEGED_USER:" "$home"
+    local status=0
+    HOME=$home USER=$UNPRIVILEGED_USER LOGNAME=$UNPRIVILEGED_USER \
+        setpriv --reuid="$UNPRIVILEGED_USER" --regid="$UNPRIVILEGED_USER" --clear-groups -- "$@" || status=$?
+    rm -rf "$home"
+    return "$status"
+}
+
+# Creates UNPRIVILEGED_USER if missing, and makes sure it can reach the repository: a checkout under a folder
+# only root may enter (mktemp -d makes them) would otherwise be invisible to it. Only the search (x) bit is added
+# to such folders, never read or write.
+ensure_unprivileged_user() {
+    id -u "$UNPRIVILEGED_USER" >/dev/null 2>&1 ||
+        useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$UNPRIVILEGED_USER"
+    # From the root down, so each folder is tested with its parents already passable.
+    local folder="" part
+    local IFS=/
+    for part in ${PWD#/}; do
+        folder="$folder/$part"
+        if ! setpriv --reuid="$UNPRIVILEGED_USER" --regid="$UNPRIVILEGED_USER" --clear-groups -- test -x "$folder"; then
+            echo "==> letting $UNPRIVILEGED_USER pass through $folder (chmod o+x)"
+            chmod o+x "$folder"
+        fi
+    done
+}
+
+# For scripts that start servers: builds `bookcat` as the caller (the build folder belongs to it), then runs the
+# calling script again as UNPRIVILEGED_USER and exits with its status. In that second run it returns at once.
+#   build_then_run_unprivileged "$0" "$@"
+build_then_run_unprivileged() {
+    [ -z "${BOOKCAT_BUILT_FOR_UNPRIVILEGED:-}" ] || return 0
+    local log
+    log=$(mktemp)
+    swift build --product bookcat >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; exit 1; }
+    rm -f "$log"
+    local status=0
+    BOOKCAT_BUILT_FOR_UNPRIVILEGED=1 as_unprivileged "$@" || status=$?
+    exit "$status"
 }

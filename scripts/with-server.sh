@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs a command against a freshly built server with an empty database and its own Redis, both on free ports,
 # then stops them. The command sees BOOKCAT_URL (http://127.0.0.1:PORT) and DATABASE_PATH, so it can also use the
-# `bookcat` command line on the same database.
+# `bookcat` command line on the same database. Run as root, it builds, then runs the server, Redis and the
+# command as an unprivileged user (scripts/lib.sh), as a real deployment would.
 #   scripts/with-server.sh COMMAND [ARGUMENTS...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
+
+build_then_run_unprivileged "$0" "$@"
 
 work=$(mktemp -d)
 server_pid=""
@@ -25,14 +28,18 @@ export DATABASE_PATH="$work/catalog.sqlite3" HTTP_PORT="$port" BCRYPT_COST=4 RED
 export LOG_LEVEL="${LOG_LEVEL:-warning}" JWT_SECRET_KEY="${JWT_SECRET_KEY:-local-test-secret-0123456789abcdef}"
 export BOOKCAT_URL="http://127.0.0.1:$port" SERVER_LOG="$work/server.log"
 
-swift build --product bookcat >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
 .build/debug/bookcat serve >"$SERVER_LOG" 2>&1 &
 server_pid=$!
+# Ready means the cache answers too: `healthcheck` fails while it reports "degraded".
 for _ in $(seq 1 50); do
     .build/debug/bookcat healthcheck >/dev/null 2>&1 && break
     sleep 0.2
 done
-.build/debug/bookcat healthcheck >/dev/null || { cat "$SERVER_LOG" >&2; exit 1; }
+verdict=$(.build/debug/bookcat healthcheck 2>&1) || {
+    echo "the server did not become ready as $(id -un): $verdict" >&2
+    cat "$SERVER_LOG" >&2
+    exit 1
+}
 
 status=0
 "$@" || status=$?

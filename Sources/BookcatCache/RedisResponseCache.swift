@@ -86,7 +86,7 @@ public final class RedisResponseCache: ResponseCache {
             _ = try await client.send("PING").checked()
             return .ok
         } catch {
-            return .unavailable
+            return .unavailable(reason: client.describeFailure(error))
         }
     }
 

@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import Prometheus
 import RedisClient
+import ServiceLifecycle
 
 /// The dependencies a running service is made of; tests build their own with a temporary database.
 public struct AppDependencies: Sendable {
@@ -13,17 +14,21 @@ public struct AppDependencies: Sendable {
     public var cache: any ResponseCache
     public var loginThrottle: any LoginThrottle
     public var metrics: PrometheusCollectorRegistry
+    /// Background work that runs as long as the server does, started and stopped with it.
+    public var services: [any Service]
 
     public init(
         database: AppDatabase,
         cache: any ResponseCache = NoResponseCache(),
         loginThrottle: any LoginThrottle = MemoryLoginThrottle(),
-        metrics: PrometheusCollectorRegistry = .init()
+        metrics: PrometheusCollectorRegistry = .init(),
+        services: [any Service] = []
     ) {
         self.database = database
         self.cache = cache
         self.loginThrottle = loginThrottle
         self.metrics = metrics
+        self.services = services
     }
 
     /// What `bookcat serve` runs on: the configured database file, and Redis when `REDIS_URL` is set.
@@ -38,7 +43,8 @@ public struct AppDependencies: Sendable {
             database: database,
             cache: RedisResponseCache(client: client, ttlSeconds: configuration.cacheTTL, logger: logger),
             loginThrottle: RedisLoginThrottle(client: client, logger: logger),
-            metrics: metrics
+            metrics: metrics,
+            services: [RedisReachabilityMonitor(client: client, logger: logger)]
         )
     }
 }
@@ -53,6 +59,7 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bookcat"),
+        services: dependencies.services,
         logger: logger
     )
 }

@@ -1,4 +1,5 @@
 import Metrics
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -9,6 +10,8 @@ public final class RedisClient: Sendable {
     private let pool: RedisConnectionPool
     private let breaker: CircuitBreaker
     private let latency = Timer(label: "redis_command_duration_seconds")
+    /// The last transport failure, kept so that a command refused by the open breaker can still name the cause.
+    private let lastFailure = NIOLockedValueBox<RedisError?>(nil)
 
     public init(configuration: RedisConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.configuration = configuration
@@ -25,16 +28,29 @@ public final class RedisClient: Sendable {
             let connection = try await pool.connection()
             let reply = try await connection.send(arguments, timeout: configuration.commandTimeout)
             breaker.recordSuccess()
+            lastFailure.withLockedValue { $0 = nil }
             latency.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
             return reply
         } catch {
             breaker.recordFailure()
-            throw (error as? RedisError) ?? .connectionClosed
+            let failure = (error as? RedisError) ?? .connectionClosed
+            lastFailure.withLockedValue { $0 = failure }
+            throw failure
         }
     }
 
     public func send(_ arguments: RedisArgument...) async throws(RedisError) -> RESPValue {
         try await send(arguments)
+    }
+
+    /// Why `error` happened, for operators: where Redis was expected and, when the breaker refused the command,
+    /// the failure that opened it. Never includes the password.
+    public func describeFailure(_ error: any Error) -> String {
+        let endpoint = "Redis at \(configuration.host):\(configuration.port)"
+        if case RedisError.unavailable = error, let cause = lastFailure.withLockedValue({ $0 }) {
+            return "\(endpoint): \(cause)"
+        }
+        return "\(endpoint): \(error)"
     }
 
     /// True while the breaker lets commands through.

@@ -20,7 +20,9 @@ final class RedisConnection: Sendable {
         do {
             channel = try await ClientBootstrap(group: group)
                 .connectTimeout(.init(configuration.connectTimeout))
-                .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                // TCP_NODELAY is an IPPROTO_TCP option. As a SOL_SOCKET option its number is SO_DEBUG, which only
+                // privileged root may set: that mistake kept every unprivileged process (and every container) off Redis.
+                .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(RedisProtocolHandler())

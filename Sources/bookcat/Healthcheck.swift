@@ -4,7 +4,11 @@ import Foundation
 
 struct Healthcheck: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Exit 0 only if the service answers ready; used by container health checks."
+        abstract: "Exit 0 only if the service answers ready; used by container health checks.",
+        discussion: """
+            Ready means HTTP 200 with "status": "ok". A service whose configured cache does not answer reports \
+            "degraded": it still serves from the database, but this command exits 1 so that a deploy rolls back.
+            """
     )
 
     @Option(help: "Health endpoint to ask; defaults to the configured HTTP_HOST and HTTP_PORT.")
@@ -23,11 +27,15 @@ struct Healthcheck: AsyncParsableCommand {
             let host = configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host
             target = "http://\(host):\(configuration.port)/api/v1/common/health-check"
         }
-        let status = try await HealthProbe.status(of: target, timeout: .seconds(timeout))
-        guard status == 200 else {
-            print("unhealthy: \(target) answered \(status)")
+        switch try await HealthProbe.readiness(of: target, timeout: .seconds(timeout)) {
+        case .ready:
+            print("healthy: \(target)")
+        case .degraded(let reason):
+            print("degraded: \(target): \(reason)")
+            throw ExitCode(1)
+        case .unready(let why):
+            print("unhealthy: \(why)")
             throw ExitCode(1)
         }
-        print("healthy: \(target)")
     }
 }

@@ -89,18 +89,4 @@ struct CacheFaultTests {
             }
         }
     }
-
-    /// Repeats `request` until `done` holds for its response (Redis needs a moment to come back and the breaker
-    /// to let a probe through), for at most five seconds.
-    private func eventually(
-        _ request: () async throws -> TestResponse,
-        until done: (TestResponse) -> Bool
-    ) async throws -> TestResponse {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while true {
-            let response = try await request()
-            if done(response) || ContinuousClock.now > deadline { return response }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-    }
 }

@@ -69,6 +69,20 @@ struct RedisClientTests {
         }
     }
 
+    /// The socket options the client sets must be ones any user may set: one that needs CAP_NET_ADMIN once kept
+    /// every non-root process, and every container, off Redis while the tests (run as root) passed. Root hides
+    /// such bugs, so this only proves something unprivileged; `scripts/test.sh` runs the tests that way.
+    @Test(.enabled(if: geteuid() != 0, "run as an unprivileged user (scripts/test.sh does): root may set any socket option"))
+    func connectsAsAnUnprivilegedUser() async throws {
+        try await RedisServer.with { redis in
+            let client = redis.inspector()
+            let reply = try await client.send("PING")
+            #expect(reply == .simpleString("PONG"))
+            #expect(client.openConnections == 1)
+            await client.shutdown()
+        }
+    }
+
     @Test func urlsAreParsed() throws {
         let full = try #require(RedisConfiguration(url: "redis://:s3cret@cache.internal:6380/2"))
         #expect(full.host == "cache.internal")

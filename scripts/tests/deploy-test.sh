@@ -24,6 +24,7 @@ case "$1" in
     login) cat >/dev/null; [ "${FAKE_LOGIN_FAILS:-0}" = 1 ] && exit 1; exit 0 ;;
     pull) [ -n "${FAKE_PULL_FAILS:-}" ] && [[ "$2" == *"$FAKE_PULL_FAILS"* ]] && exit 1; exit 0 ;;
     compose)
+        [ "${FAKE_NO_COMPOSE_V2:-0}" = 1 ] && { echo "docker: 'compose' is not a docker command." >&2; exit 1; }
         if [[ " $* " == *" ps -q api "* ]]; then echo "container-${BOOKCAT_IMAGE##*:}"; fi
         exit 0 ;;
     inspect)
@@ -34,7 +35,15 @@ case "$1" in
 esac
 exit 0
 FAKE
-chmod +x "$work/bin/aws" "$work/bin/docker"
+# Compose v1, a program of its own; FAKE_NO_COMPOSE_V1 makes it as absent as it can be with a real one on PATH.
+cat >"$work/bin/docker-compose" <<'FAKE'
+#!/usr/bin/env bash
+echo "docker-compose $* ${BOOKCAT_IMAGE:+[image=$BOOKCAT_IMAGE]}" >>"$FAKE_LOG"
+[ "${FAKE_NO_COMPOSE_V1:-0}" = 1 ] && { echo "docker-compose: command not found" >&2; exit 127; }
+if [[ " $* " == *" ps -q api "* ]]; then echo "container-${BOOKCAT_IMAGE##*:}"; fi
+exit 0
+FAKE
+chmod +x "$work/bin/aws" "$work/bin/docker" "$work/bin/docker-compose"
 
 passed=0
 failed=0
@@ -70,6 +79,8 @@ not_called() { ! grep -qF -- "$1" "$work/calls.log"; }
 scenario "healthy deploy"
 check "healthy deploy exits 0" [ "$status" -eq 0 ]
 check "healthy deploy starts the new image" called "up -d --remove-orphans [image=$registry/bookcat:abc123]"
+check "healthy deploy uses the compose v2 plugin where it exists" called "docker compose --project-name bookcat"
+check "healthy deploy does not also run compose v1" not_called "docker-compose --project-name"
 check "healthy deploy tags it stable" called "docker tag $registry/bookcat:abc123 $registry/bookcat:stable"
 check "healthy deploy pushes stable" called "docker push $registry/bookcat:stable"
 check "healthy deploy logs in with the password on stdin" called "docker login --username AWS --password-stdin $registry"
@@ -88,14 +99,29 @@ check "missing .env says what to do" grep -q "create it from .env.example" "$wor
 scenario "registry login fails" FAKE_LOGIN_FAILS=1
 check "login failure exits non-zero" [ "$status" -ne 0 ]
 check "login failure pulls nothing" not_called "docker pull"
-check "login failure changes no container" not_called "docker compose"
+check "login failure changes no container" not_called "--project-name"
 
 scenario "pull fails" FAKE_PULL_FAILS=abc123
 check "pull failure exits non-zero" [ "$status" -ne 0 ]
-check "pull failure changes no container" not_called "docker compose"
+check "pull failure changes no container" not_called "--project-name"
 check "pull failure promotes nothing" not_called "docker push"
 
-scenario "deploying the same tag again" 
+scenario "only compose v1 installed" FAKE_NO_COMPOSE_V2=1
+check "a v1-only host deploys" [ "$status" -eq 0 ]
+check "a v1-only host runs docker-compose" called "docker-compose --project-name bookcat"
+check "a v1-only host starts the new image" called "up -d --remove-orphans [image=$registry/bookcat:abc123]"
+check "a v1-only host never calls the missing plugin for the stack" not_called "docker compose --project-name"
+
+scenario "only compose v1, unhealthy" FAKE_NO_COMPOSE_V2=1 FAKE_UNHEALTHY_TAG=abc123
+check "a v1-only host rolls back too" [ "$status" -eq 3 ]
+check "a v1-only host brings stable back with docker-compose" called "[image=$registry/bookcat:stable]"
+
+scenario "no compose at all" FAKE_NO_COMPOSE_V2=1 FAKE_NO_COMPOSE_V1=1
+check "without compose the deploy exits non-zero" [ "$status" -ne 0 ]
+check "without compose nothing is pulled" not_called "docker pull"
+check "without compose it says what to install" grep -q "neither 'docker compose' (v2) nor 'docker-compose' (v1)" "$work/out.log"
+
+scenario "deploying the same tag again"
 check "a repeated deploy succeeds the same way" [ "$status" -eq 0 ]
 
 # health-checker.sh on its own: a container that never turns healthy hits the deadline.

@@ -51,11 +51,21 @@ public protocol ResponseCache: Sendable {
 }
 
 /// What the health check reports about the cache.
-public enum CacheHealth: String, Sendable {
+public enum CacheHealth: Sendable, Equatable {
     case ok
-    case unavailable
+    /// The cache is configured but does not answer; `reason` names the cause for operators.
+    case unavailable(reason: String)
     /// No cache is configured.
     case disabled
+
+    /// The word the health check reports: `ok`, `unavailable` or `disabled`.
+    public var state: String {
+        switch self {
+        case .ok: "ok"
+        case .unavailable: "unavailable"
+        case .disabled: "disabled"
+        }
+    }
 }
 
 /// The cache used when none is configured: every read renders from the database.

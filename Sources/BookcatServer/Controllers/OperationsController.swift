@@ -17,10 +17,15 @@ struct OperationsController {
     }
 
     struct Health: ResponseEncodable {
+        /// `ok`, or `degraded` while a configured cache does not answer: the service still serves every request
+        /// from the database, but uncached, with login throttling counted in this process only. Readiness probes
+        /// (`bookcat healthcheck`) treat `degraded` as not ready, so a deploy whose cache cannot connect rolls back.
         var status: String
         var database: String
-        /// `ok`, `unavailable` or `disabled`; an unavailable cache does not make the service unready.
+        /// `ok`, `unavailable` or `disabled`.
         var cache: String
+        /// Why the status is not `ok`; absent when it is.
+        var reason: String?
     }
 
     @Sendable func health(_ request: Request, context: AppRequestContext) async throws -> Health {
@@ -30,7 +35,11 @@ struct OperationsController {
             context.logger.error("health check: database is not answering", metadata: ["error": "\(error)"])
             throw Problem(status: .serviceUnavailable, title: "Service unavailable", detail: "the database is not answering")
         }
-        return Health(status: "ok", database: "ok", cache: await cache.health().rawValue)
+        let cacheHealth = await cache.health()
+        if case .unavailable(let reason) = cacheHealth {
+            return Health(status: "degraded", database: "ok", cache: cacheHealth.state, reason: "cache unavailable: \(reason)")
+        }
+        return Health(status: "ok", database: "ok", cache: cacheHealth.state)
     }
 
     @Sendable func metrics(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -18,10 +18,14 @@ final class RedisServer: @unchecked Sendable {
     /// Starts a server, runs `body` with it and always stops it.
     static func with<Value: Sendable>(_ body: (RedisServer) async throws -> Value) async throws -> Value {
         let server = RedisServer(port: try freePort())
-        try await server.start()
+        // Stopped on every path, also when it never answered: a started process must not outlive the test.
         defer { server.stop() }
+        try await server.start()
         return try await body(server)
     }
+
+    /// A server that will listen on `port` once started; the caller stops it.
+    static func at(port: Int) -> RedisServer { RedisServer(port: port) }
 
     var url: String { "redis://127.0.0.1:\(port)" }
 
@@ -46,11 +50,17 @@ final class RedisServer: @unchecked Sendable {
         self.process = process
         let probe = RedisClient(configuration: clientConfiguration())
         defer { Task { await probe.shutdown() } }
+        var lastError: any Error = RedisError.unavailable
         for _ in 0..<100 {
-            if (try? await probe.send("PING")) == .simpleString("PONG") { return }
+            do {
+                if try await probe.send("PING") == .simpleString("PONG") { return }
+            } catch {
+                lastError = error
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw TestFailure("redis-server did not start on port \(port)")
+        stop()
+        throw TestFailure("redis-server did not answer on port \(port): \(probe.describeFailure(lastError))")
     }
 
     /// Kills the server and waits until its port is free again.
@@ -73,7 +83,8 @@ final class RedisServer: @unchecked Sendable {
     /// A client for inspecting the server from the test.
     func inspector() -> RedisClient { RedisClient(configuration: clientConfiguration()) }
 
-    private static func freePort() throws -> Int {
+    /// A loopback port that nothing listens on right now.
+    static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket() failed") }
         defer { close(fd) }
