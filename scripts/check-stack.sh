@@ -22,7 +22,8 @@ if [ "$(id -u)" -ne 0 ]; then
     say "SKIPPED: needs root for podman's rootful storage and networks; run scripts/test.sh as root or with sudo"
     exit 0
 fi
-ensure_apt_packages podman runc debootstrap docker-compose uidmap python3
+# The dnsname plugin lets containers on a compose network find each other by service name (podman 4 with CNI).
+ensure_apt_packages podman runc debootstrap docker-compose uidmap python3 golang-github-containernetworking-plugin-dnsname
 
 export CONTAINERS_CONF=$PWD/scripts/stack/containers.conf
 work=$(mktemp -d)
