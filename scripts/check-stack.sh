@@ -54,11 +54,15 @@ trap cleanup EXIT
 # Inside an unprivileged container, podman can neither mount nor make namespaces: say so instead of failing.
 # The probe is an image of /bin/true and the libraries it loads, so it needs no registry and no base image.
 probe_image=localhost/bookcat-standin/probe:latest
-if ! podman image exists "$probe_image"; then
-    # shellcheck disable=SC2046  # one path per word
-    tar -chf - /bin/true $(ldd /bin/true | grep -oE '/[^ ]+') 2>/dev/null | podman import --quiet - "$probe_image" >/dev/null
-fi
-if ! probe=$(podman run --rm --network none "$probe_image" /bin/true 2>&1); then
+can_start_containers() {
+    if ! podman image exists "$probe_image"; then
+        # shellcheck disable=SC2046  # one path per word
+        tar -chf - /bin/true $(ldd /bin/true | grep -oE '/[^ ]+') 2>/dev/null | podman import --quiet - "$probe_image" >/dev/null ||
+            return 1
+    fi
+    podman run --rm --network none "$probe_image" /bin/true
+}
+if ! probe=$(can_start_containers 2>&1); then
     if [ -f /.dockerenv ] || [ -f /run/.containerenv ]; then
         say "SKIPPED: this machine is a container that cannot start containers of its own (podman: ${probe##*$'\n'})"
         exit 0
