@@ -79,7 +79,7 @@ ensure_unprivileged_user() {
     for part in ${PWD#/}; do
         folder="$folder/$part"
         if ! setpriv --reuid="$UNPRIVILEGED_USER" --regid="$UNPRIVILEGED_USER" --clear-groups -- test -x "$folder"; then
-            echo "==> letting $UNPRIVILEGED_USER pass through $folder (chmod o+x)"
+            echo "==> letting $UNPRIVILEGED_USER pass through $folder (chmod o+x)" >&2
             chmod o+x "$folder"
         fi
     done
