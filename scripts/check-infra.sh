@@ -9,6 +9,9 @@ source scripts/lib.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+echo "--- one Swift version"
+.venv/bin/python scripts/check-swift-version.py
+
 echo "--- hadolint"
 .venv/bin/hadolint Dockerfile
 

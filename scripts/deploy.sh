@@ -7,9 +7,15 @@
 #
 # Settings (environment): REGISTRY (required), IMAGE_TAG (required), IMAGE_REPOSITORY (bookcat), AWS_REGION
 # (from the registry's name), DEPLOY_DIR (/opt/bookcat: holds .env and docker-compose.yml), HEALTH_TIMEOUT (120).
+# DEPLOY_DIR/instance.env, written by the instance's user_data from Terraform's variables, sets what the compose file
+# takes from the host (BOOKCAT_PORT, DATA_DIR).
+#
+# Registry credentials: the ECR credential helper (docker-credential-ecr-login, which user_data installs and
+# configures for the registry) when present, otherwise `aws ecr get-login-password` piped to `docker login`.
 #
 # Steps: check .env exists, log in to the registry, pull the image, bring the stack up on it, wait for health.
-# Healthy: tag and push it as `stable`, exit 0. Unhealthy: bring `stable` back, exit 3 ("rolled back").
+# Healthy: tag and push it as `stable`, prune images no container uses, exit 0. Unhealthy: bring `stable` back,
+# exit 3 ("rolled back").
 # Any failure before the stack is touched (missing .env, registry or pull failure) exits non-zero and changes nothing.
 # Safe to run again with the same tag. Never prints secrets: the registry password goes through stdin only.
 set -euo pipefail
@@ -40,9 +46,22 @@ else
     fail "neither 'docker compose' (v2) nor 'docker-compose' (v1) works here; install one; nothing was changed"
 fi
 
-say "logging in to $registry"
-aws ecr get-login-password --region "$region" | docker login --username AWS --password-stdin "$registry" >/dev/null ||
-    fail "registry login failed; nothing was changed"
+if [ -f "$deploy_dir/instance.env" ]; then
+    set -a
+    # shellcheck disable=SC1091  # written on the instance by user_data
+    . "$deploy_dir/instance.env"
+    set +a
+fi
+
+if command -v docker-credential-ecr-login >/dev/null 2>&1; then
+    say "registry credentials come from docker-credential-ecr-login (the instance role)"
+elif command -v aws >/dev/null 2>&1; then
+    say "logging in to $registry"
+    aws ecr get-login-password --region "$region" | docker login --username AWS --password-stdin "$registry" >/dev/null ||
+        fail "registry login failed; nothing was changed"
+else
+    fail "neither docker-credential-ecr-login nor the aws CLI is installed, so $registry cannot be reached; nothing was changed"
+fi
 
 say "pulling $image"
 docker pull "$image" >/dev/null || fail "could not pull $image; nothing was changed"
@@ -62,6 +81,9 @@ if start "$image"; then
     say "healthy; promoting $tag to stable"
     docker tag "$image" "$stable"
     docker push "$stable" >/dev/null || fail "healthy, but pushing $stable failed: the next rollback will use the previous stable"
+    # The root volume is small and every deploy pulls a new image: drop the ones no container uses. `stable` is
+    # pulled again by a rollback, so nothing needed is lost.
+    docker image prune --all --force >/dev/null || say "could not prune old images (the deploy itself succeeded)"
     say "deployed $tag"
     exit 0
 fi

@@ -6,11 +6,11 @@ cd "$(dirname "$0")/../.."
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/bin"
+mkdir -p "$work/bin" "$work/aws-bin" "$work/helper-bin"
 registry=123456789012.dkr.ecr.eu-west-1.amazonaws.com
 secret="fake-registry-password-do-not-print"
 
-cat >"$work/bin/aws" <<FAKE
+cat >"$work/aws-bin/aws" <<FAKE
 #!/usr/bin/env bash
 echo "aws \$*" >>"\$FAKE_LOG"
 [ "\$1 \$2" = "ecr get-login-password" ] && echo "$secret"
@@ -19,7 +19,7 @@ FAKE
 cat >"$work/bin/docker" <<'FAKE'
 #!/usr/bin/env bash
 # Records the call; BOOKCAT_IMAGE is the image compose would run.
-echo "docker $* ${BOOKCAT_IMAGE:+[image=$BOOKCAT_IMAGE]}" >>"$FAKE_LOG"
+echo "docker $* ${BOOKCAT_IMAGE:+[image=$BOOKCAT_IMAGE]}${BOOKCAT_PORT:+[port=$BOOKCAT_PORT]}" >>"$FAKE_LOG"
 case "$1" in
     login) cat >/dev/null; [ "${FAKE_LOGIN_FAILS:-0}" = 1 ] && exit 1; exit 0 ;;
     pull) [ -n "${FAKE_PULL_FAILS:-}" ] && [[ "$2" == *"$FAKE_PULL_FAILS"* ]] && exit 1; exit 0 ;;
@@ -43,7 +43,12 @@ echo "docker-compose $* ${BOOKCAT_IMAGE:+[image=$BOOKCAT_IMAGE]}" >>"$FAKE_LOG"
 if [[ " $* " == *" ps -q api "* ]]; then echo "container-${BOOKCAT_IMAGE##*:}"; fi
 exit 0
 FAKE
-chmod +x "$work/bin/aws" "$work/bin/docker" "$work/bin/docker-compose"
+# The ECR credential helper that user_data installs; deploy.sh only needs to find it.
+cat >"$work/helper-bin/docker-credential-ecr-login" <<'FAKE'
+#!/bin/sh
+echo "docker-credential-ecr-login $*" >>"$FAKE_LOG"
+FAKE
+chmod +x "$work/aws-bin/aws" "$work/bin/docker" "$work/bin/docker-compose" "$work/helper-bin/docker-credential-ecr-login"
 
 passed=0
 failed=0
@@ -53,9 +58,14 @@ scenario() {
     rm -rf "$work/deploy" && mkdir -p "$work/deploy"
     cp scripts/docker-compose.yml "$work/deploy/"
     [ "${NO_ENV:-0}" = 1 ] || echo "JWT_SECRET_KEY=x" >"$work/deploy/.env"
+    [ -z "${INSTANCE_ENV:-}" ] || echo "$INSTANCE_ENV" >"$work/deploy/instance.env"
     : >"$work/calls.log"
+    # The system folders only, so a real aws CLI elsewhere on this machine cannot stand in for the fake.
+    local path="$work/bin:/usr/bin:/bin"
+    [ "${NO_AWS:-0}" = 1 ] || path="$work/aws-bin:$path"
+    [ "${WITH_HELPER:-0}" = 1 ] && path="$work/helper-bin:$path"
     set +e
-    env PATH="$work/bin:$PATH" FAKE_LOG="$work/calls.log" REGISTRY=$registry IMAGE_TAG=abc123 DEPLOY_DIR="$work/deploy" \
+    env PATH="$path" FAKE_LOG="$work/calls.log" REGISTRY=$registry IMAGE_TAG=abc123 DEPLOY_DIR="$work/deploy" \
         HEALTH_TIMEOUT=5 HEALTH_INTERVAL=0.1 "$@" scripts/deploy.sh >"$work/out.log" 2>&1
     status=$?
     set -e
@@ -84,12 +94,44 @@ check "healthy deploy does not also run compose v1" not_called "docker-compose -
 check "healthy deploy tags it stable" called "docker tag $registry/bookcat:abc123 $registry/bookcat:stable"
 check "healthy deploy pushes stable" called "docker push $registry/bookcat:stable"
 check "healthy deploy logs in with the password on stdin" called "docker login --username AWS --password-stdin $registry"
+check "healthy deploy prunes images no container uses, after promoting" called "docker image prune --all --force"
 
 scenario "unhealthy deploy" FAKE_UNHEALTHY_TAG=abc123
 check "unhealthy deploy exits 3 (rolled back)" [ "$status" -eq 3 ]
 check "unhealthy deploy brings stable back" called "up -d --remove-orphans [image=$registry/bookcat:stable]"
 check "unhealthy deploy does not promote the failed image" not_called "docker push $registry/bookcat:stable"
 check "unhealthy deploy says it rolled back" grep -q "ROLLING BACK" "$work/out.log"
+check "unhealthy deploy prunes nothing" not_called "docker image prune"
+
+WITH_HELPER=1 NO_AWS=1 scenario "instance with the ECR credential helper and no aws CLI"
+check "the credential helper is enough to deploy" [ "$status" -eq 0 ]
+check "with the helper there is no docker login" not_called "docker login"
+check "with the helper the stack starts the new image" called "up -d --remove-orphans [image=$registry/bookcat:abc123]"
+
+NO_AWS=1 scenario "neither the credential helper nor the aws CLI"
+check "without any registry credentials the deploy exits non-zero" [ "$status" -ne 0 ]
+check "without any registry credentials nothing is pulled" not_called "docker pull"
+check "without any registry credentials it says why" grep -q "neither docker-credential-ecr-login nor the aws CLI" "$work/out.log"
+
+INSTANCE_ENV="BOOKCAT_PORT=9000" scenario "the instance's published port"
+check "instance.env's port reaches compose" called "up -d --remove-orphans [image=$registry/bookcat:abc123][port=9000]"
+
+# The SSM command text exactly as the workflow sends it, run the way the SSM agent runs it: with sh, which is dash
+# on Ubuntu. It writes this commit's scripts into the deploy folder and runs deploy.sh there.
+rm -rf "$work/deploy" && mkdir -p "$work/deploy"
+echo "JWT_SECRET_KEY=x" >"$work/deploy/.env"
+: >"$work/calls.log"
+scripts/ssm-deploy-commands.sh "$registry" abc123 eu-west-1 bookcat "$work/deploy" | jq -r '.[]' >"$work/ssm-script.sh"
+set +e
+env PATH="$work/aws-bin:$work/bin:/usr/bin:/bin" FAKE_LOG="$work/calls.log" HEALTH_TIMEOUT=5 HEALTH_INTERVAL=0.1 \
+    dash "$work/ssm-script.sh" >"$work/out.log" 2>&1
+status=$?
+set -e
+check "the SSM command runs under dash" [ "$status" -eq 0 ]
+check "the SSM command writes an executable deploy.sh" [ -x "$work/deploy/deploy.sh" ]
+check "the SSM command ships this commit's deploy.sh" cmp -s scripts/deploy.sh "$work/deploy/deploy.sh"
+check "the SSM command ships this commit's compose file" cmp -s scripts/docker-compose.yml "$work/deploy/docker-compose.yml"
+check "the SSM command deploys the tag" called "up -d --remove-orphans [image=$registry/bookcat:abc123]"
 
 NO_ENV=1 scenario "missing .env"
 check "missing .env exits non-zero" [ "$status" -ne 0 ]
