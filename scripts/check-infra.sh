@@ -48,6 +48,11 @@ for path in files:
 print(f"HCL parse: {len(files)} files")
 PY
 
+echo "--- deploy trust, ECR lifecycle, first boot"
+.venv/bin/python scripts/check-deploy-trust.py
+.venv/bin/python scripts/check-ecr-lifecycle.py
+scripts/tests/user-data-test.sh
+
 echo "--- checkov"
 BC_SKIP_MAPPING=TRUE .venv/bin/checkov -d . --skip-download --quiet --compact \
     --framework terraform dockerfile github_actions secrets \

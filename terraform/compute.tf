@@ -17,8 +17,15 @@ resource "aws_instance" "api" {
   monitoring             = true
   ebs_optimized          = true
   user_data = templatefile("${path.module}/user_data.sh.tftpl", {
-    deploy_dir = "/opt/bookcat"
+    deploy_dir    = "/opt/bookcat"
+    data_dir      = "/var/lib/bookcat"
+    api_port      = var.api_port
+    registry      = split("/", aws_ecr_repository.api.repository_url)[0]
+    volume_id     = aws_ebs_volume.data.id
+    volume_serial = replace(aws_ebs_volume.data.id, "-", "")
   })
+  # A changed first-boot script does not replace a running server by itself: `terraform apply
+  # -replace=aws_instance.api` does, when you choose to (the catalog is on its own volume and survives it).
   user_data_replace_on_change = false
 
   metadata_options {
@@ -31,7 +38,7 @@ resource "aws_instance" "api" {
     volume_type           = "gp3"
     volume_size           = var.root_volume_gib
     encrypted             = true
-    delete_on_termination = false # the database lives here
+    delete_on_termination = true # only the system and images: the catalog is on aws_ebs_volume.data
   }
 
   tags = { Name = var.project }
@@ -48,4 +55,30 @@ resource "aws_eip" "api" {
   tags = { Name = var.project }
 
   depends_on = [aws_internet_gateway.main]
+}
+
+# The catalog's own volume, in the instance's zone. It outlives any instance: a replacement is attached to it and
+# user_data mounts the filesystem the previous one wrote. Daily snapshots by backup.tf.
+resource "aws_ebs_volume" "data" {
+  availability_zone = aws_subnet.public.availability_zone
+  size              = var.data_volume_gib
+  type              = "gp3"
+  encrypted         = true
+
+  tags = {
+    Name     = "${var.project}-data"
+    Snapshot = "${var.project}-data"
+  }
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+resource "aws_volume_attachment" "data" {
+  device_name = "/dev/sdf"
+  volume_id   = aws_ebs_volume.data.id
+  instance_id = aws_instance.api.id
+  # Stop the old instance before detaching, so SQLite's last writes reach the disk.
+  stop_instance_before_detaching = true
 }

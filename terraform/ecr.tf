@@ -12,22 +12,10 @@ resource "aws_ecr_repository" "api" {
   }
 }
 
+# What it keeps is tested against a history of pushes by scripts/check-ecr-lifecycle.py: `stable` is never expired.
 resource "aws_ecr_lifecycle_policy" "api" {
   repository = aws_ecr_repository.api.name
-  policy = jsonencode({
-    rules = [
-      {
-        rulePriority = 1
-        description  = "Drop untagged layers after a day"
-        selection    = { tagStatus = "untagged", countType = "sinceImagePushed", countUnit = "days", countNumber = 1 }
-        action       = { type = "expire" }
-      },
-      {
-        rulePriority = 2
-        description  = "Keep the most recent releases (the stable tag is among them)"
-        selection    = { tagStatus = "any", countType = "imageCountMoreThan", countNumber = var.image_retention_count }
-        action       = { type = "expire" }
-      },
-    ]
+  policy = templatefile("${path.module}/ecr-lifecycle-policy.json.tftpl", {
+    image_retention_count = var.image_retention_count
   })
 }

@@ -59,7 +59,7 @@ resource "aws_iam_instance_profile" "api" {
   role = aws_iam_role.api.name
 }
 
-# --- GitHub Actions: short-lived credentials through OIDC, for this repository's main branch only. No access keys.
+# --- GitHub Actions: short-lived credentials through OIDC, for this repository's production environment only. No access keys.
 
 resource "aws_iam_openid_connect_provider" "github" {
   count           = var.create_github_oidc_provider ? 1 : 0
@@ -72,6 +72,10 @@ data "aws_caller_identity" "current" {}
 
 locals {
   github_oidc_provider_arn = var.create_github_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : "arn:aws:iam::${data.aws_caller_identity.current.account_id}:oidc-provider/token.actions.githubusercontent.com"
+  # A job that declares `environment:` gets this subject from GitHub, not the branch's `ref:refs/heads/main`. Only
+  # main deploys because the deployment workflow runs for main only and the environment allows main only
+  # (repository settings, see README). scripts/check-deploy-trust.py checks that this matches the workflow.
+  github_deploy_subject = "repo:${var.github_repository}:environment:${var.github_environment}"
 }
 
 resource "aws_iam_role" "deploy" {
@@ -85,7 +89,7 @@ resource "aws_iam_role" "deploy" {
       Condition = {
         StringEquals = {
           "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
-          "token.actions.githubusercontent.com:sub" = "repo:${var.github_repository}:ref:refs/heads/main"
+          "token.actions.githubusercontent.com:sub" = local.github_deploy_subject
         }
       }
     }]

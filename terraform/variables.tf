@@ -86,7 +86,7 @@ variable "instance_type" {
 }
 
 variable "root_volume_gib" {
-  description = "Size of the encrypted root volume, which also holds the database volume."
+  description = "Size of the encrypted root volume: the system and container images (the catalog has its own volume)."
   type        = number
   default     = 20
 
@@ -96,8 +96,41 @@ variable "root_volume_gib" {
   }
 }
 
+variable "data_volume_gib" {
+  description = "Size of the catalog's own encrypted volume, kept when the instance is replaced."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.data_volume_gib >= 1 && var.data_volume_gib <= 1000
+    error_message = "data_volume_gib must be from 1 to 1000."
+  }
+}
+
+variable "snapshot_retention_days" {
+  description = "How many daily snapshots of the catalog volume to keep."
+  type        = number
+  default     = 14
+
+  validation {
+    condition     = var.snapshot_retention_days >= 1 && var.snapshot_retention_days <= 1000
+    error_message = "snapshot_retention_days must be from 1 to 1000."
+  }
+}
+
+variable "github_environment" {
+  description = "The GitHub environment the deploy job runs in; the deploy role trusts only its OIDC subject. Restrict it to main in the repository settings."
+  type        = string
+  default     = "production"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+$", var.github_environment))
+    error_message = "github_environment must be a plain environment name such as production."
+  }
+}
+
 variable "github_repository" {
-  description = "The GitHub repository allowed to deploy, as owner/name. Only its main branch may assume the deploy role."
+  description = "The GitHub repository allowed to deploy, as owner/name. Only its github_environment may assume the deploy role."
   type        = string
 
   validation {
@@ -113,7 +146,7 @@ variable "create_github_oidc_provider" {
 }
 
 variable "image_retention_count" {
-  description = "How many tagged images ECR keeps (stable is always kept)."
+  description = "How many releases ECR keeps besides the one tagged stable, which is always kept (scripts/check-ecr-lifecycle.py)."
   type        = number
   default     = 30
 
