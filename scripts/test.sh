@@ -32,6 +32,9 @@ echo "==> OpenAPI document"
 echo "==> build"
 swift build --build-tests
 
+echo "==> dependencies pinned to what resolved"
+python3 scripts/pin-dependencies.py --check
+
 echo "==> tests (as $(as_unprivileged id -un))"
 # The test bundle runs directly: `swift test` would take the build folder's lock, which belongs to the builder.
 # The suites use Swift Testing only.

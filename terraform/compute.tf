@@ -60,6 +60,7 @@ resource "aws_eip" "api" {
 # The catalog's own volume, in the instance's zone. It outlives any instance: a replacement is attached to it and
 # user_data mounts the filesystem the previous one wrote. Daily snapshots by backup.tf.
 resource "aws_ebs_volume" "data" {
+  #checkov:skip=CKV_AWS_189:Encrypted with the account's AWS-managed EBS key, as the root volume is; a customer key would add a key policy to run for one volume and its snapshots.
   availability_zone = aws_subnet.public.availability_zone
   size              = var.data_volume_gib
   type              = "gp3"

@@ -17,3 +17,13 @@ output "deploy_role_arn" {
   description = "The role GitHub Actions assumes through OIDC: the AWS_DEPLOY_ROLE_ARN repository variable."
   value       = aws_iam_role.deploy.arn
 }
+
+output "ecr_repository_name" {
+  description = "The ECR repository's name (the `project` variable): the ECR_REPOSITORY repository variable when it is not bookcat."
+  value       = aws_ecr_repository.api.name
+}
+
+output "data_volume_id" {
+  description = "The catalog's own EBS volume, kept when the instance is replaced and snapshotted daily."
+  value       = aws_ebs_volume.data.id
+}
