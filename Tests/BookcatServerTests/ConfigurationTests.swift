@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import BookcatServer
@@ -41,8 +42,43 @@ struct ConfigurationTests {
         }
     }
 
+    /// The configuration error `environment` is refused with, or nil when it loads.
+    static func refusal(_ environment: [String: String]) -> ConfigurationError? {
+        do {
+            _ = try AppConfiguration.load(from: environment)
+            return nil
+        } catch {
+            return error as? ConfigurationError
+        }
+    }
+
+    /// The value `.env.example` ships, read from the file itself.
+    static func exampleSecret() throws -> String {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.env.example")
+        let line = try #require(try String(contentsOf: url, encoding: .utf8).split(separator: "\n").first { $0.hasPrefix("JWT_SECRET_KEY=") })
+        return String(line.dropFirst("JWT_SECRET_KEY=".count))
+    }
+
+    @Test(arguments: ["JWT_SECRET_KEY", "SECRET_KEY"])
+    func productionRefusesThePublishedPlaceholderAndGuessableSecrets(variable: String) throws {
+        let refused = [
+            try Self.exampleSecret(),
+            String(repeating: "s", count: 64),
+            "abcabcabcabcabcabcabcabcabcabcabcabc",
+            "please-changeme-before-going-live-0123456789",
+        ]
+        for secret in refused {
+            #expect(secret.utf8.count >= 32)
+            let error = try #require(Self.refusal(["APP_ENV": "production", variable: secret]), "production accepted \(secret)")
+            #expect(error.variable == variable)
+            #expect(error.description.contains("openssl rand -hex 32"))
+            // Development keeps working with whatever it is given.
+            #expect(try AppConfiguration.load(from: [variable: secret]).jwtSecret == secret)
+        }
+    }
+
     @Test func productionAcceptsALongEnoughSecret() throws {
-        let secret = String(repeating: "s", count: 32)
+        let secret = "9f2c1e7a4b8d3f60a5e1c7b2d9f4a6e8"
         let config = try AppConfiguration.load(from: ["APP_ENV": "production", "JWT_SECRET_KEY": secret, "JWT_ALGORITHM": "hs256"])
         #expect(config.jwtSecret == secret)
         #expect(config.mode == .production)

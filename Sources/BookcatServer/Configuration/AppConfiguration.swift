@@ -86,11 +86,20 @@ public struct AppConfiguration: Sendable {
         config.trustForwardedFor = try reader.boolean("TRUST_FORWARDED_FOR", default: false)
         // SECRET_KEY is what the previous service signed tokens with; JWT_SECRET_KEY wins when both are set.
         config.jwtSecret = reader.string("JWT_SECRET_KEY") ?? reader.string("SECRET_KEY")
-        if config.mode == .production, reader.string("JWT_SECRET_KEY") == nil {
-            throw ConfigurationError(variable: "JWT_SECRET_KEY", problem: "must be set when APP_ENV=production")
+        let secretVariable = reader.string("JWT_SECRET_KEY") == nil ? "SECRET_KEY" : "JWT_SECRET_KEY"
+        if config.mode == .production {
+            guard let secret = config.jwtSecret else {
+                throw ConfigurationError(
+                    variable: "JWT_SECRET_KEY",
+                    problem: "must be set when APP_ENV=production; \(ProductionSecret.remedy)"
+                )
+            }
+            if let weakness = ProductionSecret.weakness(of: secret) {
+                throw ConfigurationError(variable: secretVariable, problem: "\(weakness); \(ProductionSecret.remedy)")
+            }
         }
         if let secret = config.jwtSecret, secret.utf8.count < config.jwtAlgorithm.minimumKeyBytes {
-            let variable = reader.string("JWT_SECRET_KEY") == nil ? "SECRET_KEY" : "JWT_SECRET_KEY"
+            let variable = secretVariable
             throw ConfigurationError(
                 variable: variable,
                 problem:
