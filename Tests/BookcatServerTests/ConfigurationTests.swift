@@ -48,7 +48,7 @@ struct ConfigurationTests {
             _ = try AppConfiguration.load(from: environment)
             return nil
         } catch {
-            return error as? ConfigurationError
+            return error
         }
     }
 

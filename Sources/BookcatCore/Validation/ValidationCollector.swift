@@ -15,24 +15,33 @@ public struct ValidationCollector: Sendable {
         if !errors.isEmpty { throw .invalid(errors) }
     }
 
-    /// Trimmed text of 1...`maxLength` characters.
+    /// Trimmed text of 1...`maxLength` characters, without control characters.
     public mutating func requiredText(_ value: String, field: String, maxLength: Int = 255) -> String {
         let trimmed = value.trimmingWhitespace()
         if trimmed.isEmpty {
             fail(field, "must not be empty")
-        } else if trimmed.count > maxLength {
-            fail(field, "must be at most \(maxLength) characters (got \(trimmed.count))")
+        } else {
+            checkText(trimmed, field: field, maxLength: maxLength)
         }
         return trimmed
     }
 
-    /// Trimmed text of at most `maxLength` characters; empty becomes nil.
+    /// Trimmed text of at most `maxLength` characters, without control characters; empty becomes nil.
     public mutating func optionalText(_ value: String?, field: String, maxLength: Int = 255) -> String? {
         guard let trimmed = value?.trimmingWhitespace(), !trimmed.isEmpty else { return nil }
-        if trimmed.count > maxLength {
-            fail(field, "must be at most \(maxLength) characters (got \(trimmed.count))")
-        }
+        checkText(trimmed, field: field, maxLength: maxLength)
         return trimmed
+    }
+
+    /// Characters are counted as Unicode scalars, not as what a reader sees: one letter with thousands of combining
+    /// marks is one grapheme but thousands of scalars, and it is the scalars (at most four UTF-8 bytes each) that
+    /// are stored and indexed.
+    private mutating func checkText(_ text: String, field: String, maxLength: Int) {
+        if let control = ControlCharacters.first(in: text) {
+            fail(field, ControlCharacters.message(for: control))
+        } else if text.unicodeScalars.count > maxLength {
+            fail(field, "must be at most \(maxLength) characters (got \(text.unicodeScalars.count))")
+        }
     }
 
     /// A mailbox such as `ada@example.org`, lower-cased so uniqueness ignores case.
@@ -64,7 +73,9 @@ public struct ValidationCollector: Sendable {
     public mutating func newPassword(_ value: String, field: String = "password") -> String {
         let password = Password.normalised(value)
         let bytes = password.utf8.count
-        if bytes < Password.minimumBytes {
+        if let control = ControlCharacters.first(in: password) {
+            fail(field, ControlCharacters.message(for: control))
+        } else if bytes < Password.minimumBytes {
             fail(field, "must be at least \(Password.minimumBytes) bytes long")
         } else if bytes > Password.maximumBytes {
             fail(field, "must be at most \(Password.maximumBytes) bytes of UTF-8 (bcrypt's limit; got \(bytes))")

@@ -42,9 +42,9 @@ struct LoginRequest: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        email = try container.decodeUnlessAbsent(String.self, forKey: .email)
-        username = try container.decodeUnlessAbsent(String.self, forKey: .username)
-        password = try container.decode(String.self, forKey: .password)
+        email = try container.decodeTextUnlessAbsent(forKey: .email)
+        username = try container.decodeTextUnlessAbsent(forKey: .username)
+        password = try container.decodeText(forKey: .password)
     }
 }
 
@@ -84,10 +84,18 @@ struct UpdateMeRequest: Decodable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         username = try container.decodeUnlessAbsent(String.self, forKey: .username)
         password = try container.decodeUnlessAbsent(String.self, forKey: .password)
-        currentPassword = try container.decodeUnlessAbsent(String.self, forKey: .currentPassword)
+        currentPassword = try container.decodeTextUnlessAbsent(forKey: .currentPassword)
     }
 }
 
 struct DeleteMeRequest: Decodable {
     var password: String
+
+    enum CodingKeys: String, CodingKey {
+        case password
+    }
+
+    init(from decoder: any Decoder) throws {
+        password = try decoder.container(keyedBy: CodingKeys.self).decodeText(forKey: .password)
+    }
 }

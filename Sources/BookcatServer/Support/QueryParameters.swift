@@ -4,6 +4,7 @@ import BookcatCore
 ///
 /// Stricter than a lenient parser on purpose: a malformed escape or bytes that are not UTF-8 are a 400 naming
 /// the parameter, rather than being passed on half-decoded where they could split one logical query into two cache keys.
+/// Control characters are refused here too (see ``ControlCharacters``): `title=abc%00` would otherwise reach FTS5.
 enum QueryParameters {
     static func parse(_ query: String?) throws(CatalogError) -> [(name: String, value: String)] {
         guard let query, !query.isEmpty else { return [] }
@@ -15,6 +16,12 @@ enum QueryParameters {
             }
             guard let value = parts.count > 1 ? decode(parts[1]) : "" else {
                 throw .invalid(field: name, "contains a malformed percent-escape or invalid UTF-8")
+            }
+            if let control = ControlCharacters.first(in: name) {
+                throw .invalid(field: "query", "parameter names \(ControlCharacters.message(for: control))")
+            }
+            if let control = ControlCharacters.first(in: value) {
+                throw .invalid(field: name, ControlCharacters.message(for: control))
             }
             pairs.append((name, value))
         }

@@ -1,7 +1,24 @@
+import BookcatCore
+
 extension KeyedDecodingContainer {
     /// An optional field that may be left out but, when present, must not be `null`: the contract says "string",
     /// and silently reading `null` as "absent" would accept what the contract forbids.
     func decodeUnlessAbsent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         contains(key) ? try decode(T.self, forKey: key) : nil
+    }
+
+    /// A string that goes to a C library unvalidated (a login identifier, a password to verify): refused with a
+    /// 400 naming the field when it holds a control character, which the C side would cut the value at.
+    func decodeText(forKey key: Key) throws -> String {
+        let text = try decode(String.self, forKey: key)
+        if let control = ControlCharacters.first(in: text) {
+            throw CatalogError.invalid(field: (codingPath + [key]).map(\.stringValue).joined(separator: "."), ControlCharacters.message(for: control))
+        }
+        return text
+    }
+
+    /// ``decodeText(forKey:)`` for a field that may be left out but is never `null`.
+    func decodeTextUnlessAbsent(forKey key: Key) throws -> String? {
+        contains(key) ? try decodeText(forKey: key) : nil
     }
 }
