@@ -27,59 +27,52 @@ public final class RedisLoginThrottle: LoginThrottle {
 
     private func clientKey(_ client: String) -> String { namespace + ":client:" + client }
 
-    /// KEYS: account, client. ARGV: account limit, client limit. Returns the longest remaining lockout in ms, or 0.
-    private static let check = CacheScript(
+    /// KEYS: account, client. ARGV: account limit, client limit, window in ms. Checks both limits and counts the
+    /// attempt in one step, so concurrent attempts cannot all pass the check before any is counted. Returns the
+    /// longest remaining lockout in ms (counting nothing), or 0 when the attempt was counted and may go ahead.
+    private static let reserve = CacheScript(
         """
         local wait = 0
         for i, key in ipairs(KEYS) do
-          local failures = tonumber(redis.call('GET', key) or '0')
-          if failures >= tonumber(ARGV[i]) then wait = math.max(wait, redis.call('PTTL', key)) end
+          local attempts = tonumber(redis.call('GET', key) or '0')
+          if attempts >= tonumber(ARGV[i]) then wait = math.max(wait, redis.call('PTTL', key)) end
         end
-        return wait
+        if wait > 0 then return wait end
+        for _, key in ipairs(KEYS) do
+          if redis.call('INCR', key) == 1 then redis.call('PEXPIRE', key, ARGV[3]) end
+        end
+        return 0
         """
     )
 
-    /// KEYS: account, client. ARGV: window in ms. Counts a failure; the window starts at the first one.
-    private static let fail = CacheScript(
+    /// KEYS: account, client. Clears the account's count and gives the client its attempt back.
+    private static let succeed = CacheScript(
         """
-        for _, key in ipairs(KEYS) do
-          if redis.call('INCR', key) == 1 then redis.call('PEXPIRE', key, ARGV[1]) end
-        end
+        redis.call('DEL', KEYS[1])
+        if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[2]) end
         return 1
         """
     )
 
-    public func retryAfter(account: String, client: String) async -> Duration? {
+    public func reserveAttempt(account: String, client: String) async -> Duration? {
+        let windowMilliseconds = Int(limits.window.components.seconds * 1000)
         do {
             let reply = try await self.client.evaluate(
-                Self.check,
+                Self.reserve,
                 keys: [accountKey(account), clientKey(client)],
-                arguments: [RedisArgument(limits.failuresPerAccount), RedisArgument(limits.failuresPerClient)]
+                arguments: [RedisArgument(limits.failuresPerAccount), RedisArgument(limits.failuresPerClient), RedisArgument(windowMilliseconds)]
             )
             let milliseconds = reply.integer ?? 0
             return milliseconds > 0 ? .milliseconds(milliseconds) : nil
         } catch {
             logger.warning("login throttle: Redis failed, using process memory", metadata: ["error": "\(error)"])
-            return await fallback.retryAfter(account: account, client: client)
+            return await fallback.reserveAttempt(account: account, client: client)
         }
     }
 
-    public func recordFailure(account: String, client: String) async {
-        let windowMilliseconds = Int(limits.window.components.seconds * 1000)
-        do {
-            _ = try await self.client.evaluate(
-                Self.fail,
-                keys: [accountKey(account), clientKey(client)],
-                arguments: [RedisArgument(windowMilliseconds)]
-            )
-        } catch {
-            await fallback.recordFailure(account: account, client: client)
-        }
-    }
-
-    public func recordSuccess(account: String) async {
-        _ = try? await client.send("DEL", RedisArgument(accountKey(account)))
-        await fallback.recordSuccess(account: account)
+    public func recordSuccess(account: String, client: String) async {
+        _ = try? await self.client.evaluate(Self.succeed, keys: [accountKey(account), clientKey(client)], arguments: [])
+        await fallback.recordSuccess(account: account, client: client)
     }
 
 }

@@ -117,7 +117,7 @@ public func buildRouter(
         prefix: "/api/v1",
         table: routes
     )
-    UserController(accounts: accounts).addRoutes(to: authenticated)
+    UserController(accounts: accounts, trustForwardedFor: configuration.trustForwardedFor).addRoutes(to: authenticated)
     BookController(books: database.books, reads: reads).addRoutes(to: authenticated)
     TagController(tags: database.tags, reads: reads).addRoutes(to: authenticated)
     LoanController(loans: database.loans, reads: reads).addRoutes(to: authenticated)

@@ -79,16 +79,93 @@ struct LoginThrottleTests {
             let limits = LoginLimits(failuresPerAccount: 2, failuresPerClient: 100)
             let first = RedisLoginThrottle(client: redis.inspector(), limits: limits, logger: logger)
             let second = RedisLoginThrottle(client: redis.inspector(), limits: limits, logger: logger)
-            await first.recordFailure(account: "email:a@example.org", client: "192.0.2.1")
-            await second.recordFailure(account: "email:a@example.org", client: "192.0.2.2")
-            let wait = try #require(await first.retryAfter(account: "email:a@example.org", client: "192.0.2.3"))
+            #expect(await first.reserveAttempt(account: "email:a@example.org", client: "192.0.2.1") == nil)
+            #expect(await second.reserveAttempt(account: "email:a@example.org", client: "192.0.2.2") == nil)
+            let wait = try #require(await first.reserveAttempt(account: "email:a@example.org", client: "192.0.2.3"))
             #expect(wait > .seconds(890) && wait <= .seconds(900))
-            #expect(await second.retryAfter(account: "email:b@example.org", client: "192.0.2.3") == nil)
+            #expect(await second.reserveAttempt(account: "email:b@example.org", client: "192.0.2.3") == nil)
 
             redis.stop()
-            await first.recordFailure(account: "email:c@example.org", client: "192.0.2.1")
-            await first.recordFailure(account: "email:c@example.org", client: "192.0.2.1")
-            #expect(await first.retryAfter(account: "email:c@example.org", client: "192.0.2.1") != nil)
+            #expect(await first.reserveAttempt(account: "email:c@example.org", client: "192.0.2.1") == nil)
+            #expect(await first.reserveAttempt(account: "email:c@example.org", client: "192.0.2.1") == nil)
+            #expect(await first.reserveAttempt(account: "email:c@example.org", client: "192.0.2.1") != nil)
+        }
+    }
+
+    /// The audit's race: 30 concurrent wrong passwords for one account were all evaluated (30 × 401, no 429).
+    /// Reserving before verifying lets exactly the limit through, on a real server with Redis.
+    @Test func concurrentGuessesForOneAccountAreEvaluatedAtMostUpToTheLimit() async throws {
+        try await RedisServer.with { redis in
+            let throttle = RedisLoginThrottle(client: redis.inspector(), logger: Logger(label: "throttle-race"))
+            try await TestApp.run(.live, throttle: throttle) { app in
+                _ = try await app.member("grace")
+                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for _ in 0..<30 {
+                        group.addTask { try await logIn(app, "grace@example.org", "wrong password").status }
+                    }
+                    return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+                }
+                #expect(statuses.filter { $0 == .unauthorized }.count == 5)
+                #expect(statuses.filter { $0 == .tooManyRequests }.count == 25)
+                #expect(try await logIn(app, "grace@example.org", "member password 1").status == .tooManyRequests)
+            }
+        }
+    }
+
+    /// One address guessing with the right password among 50 concurrent tries must be stopped at its 20 attempts.
+    @Test func concurrentGuessesFromOneAddressStopAtTheAddressLimit() async throws {
+        var configuration = TestApp.configuration()
+        configuration.trustForwardedFor = true
+        try await TestApp.run(.live, configuration: configuration) { app in
+            for index in 0..<50 { _ = try await app.member("user\(index)") }
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for index in 0..<50 {
+                    group.addTask { try await logIn(app, "user\(index)@example.org", "wrong password", from: "198.51.100.9").status }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .unauthorized }.count == 20)
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 30)
+        }
+    }
+
+    @Test func switchingBetweenEmailAndUsernameDoesNotResetTheCount() async throws {
+        try await TestApp.run { app in
+            _ = try await app.member("grace")
+            for index in 0..<5 {
+                let identifier = index.isMultiple(of: 2) ? ["email": "GRACE@example.org"] : ["username": "Grace"]
+                var body: [String: Any] = identifier
+                body["password"] = "wrong password"
+                #expect(try await app.send(.post, "/api/v1/auth/login", json: body).status == .unauthorized)
+            }
+            let locked = try await app.send(.post, "/api/v1/auth/login", json: ["username": "grace", "password": "member password 1"])
+            #expect(locked.status == .tooManyRequests)
+        }
+    }
+
+    /// The audit: PATCH and DELETE /users/me checked current_password with no throttle (30 × 403, then 200).
+    @Test func currentPasswordChecksCountTowardTheAccountsLockout() async throws {
+        try await TestApp.run { app in
+            let session = try await app.member("grace")
+            for _ in 0..<5 {
+                let wrong = try await app.send(
+                    .patch,
+                    "/api/v1/users/me",
+                    token: session.accessToken,
+                    json: ["password": "new password 2", "current_password": "wrong password"]
+                )
+                #expect(wrong.status == .forbidden)
+            }
+            let right = try await app.send(
+                .patch,
+                "/api/v1/users/me",
+                token: session.accessToken,
+                json: ["password": "new password 2", "current_password": "member password 1"]
+            )
+            #expect(right.status == .tooManyRequests)
+            let delete = try await app.send(.delete, "/api/v1/users/me", token: session.accessToken, json: ["password": "member password 1"])
+            #expect(delete.status == .tooManyRequests)
+            #expect(try await logIn(app, "grace@example.org", "member password 1").status == .tooManyRequests)
         }
     }
 }

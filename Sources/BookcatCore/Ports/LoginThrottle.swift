@@ -1,13 +1,15 @@
 /// Limits failed logins, so passwords cannot be guessed at speed.
 ///
-/// Counted per account identifier (whether or not the account exists, so a 429 reveals nothing) and per client
-/// address, within a fixed window that starts at the first failure.
+/// Counted per account (whether or not it exists, so a 429 reveals nothing) and per client address, within a fixed
+/// window that starts at the first attempt. An attempt is reserved *before* the password is checked, in one atomic
+/// step that checks the limits and counts: N concurrent guesses are evaluated at most up to the limit, never all N.
 public protocol LoginThrottle: Sendable {
-    /// How long until `account` may try again from `client`, or nil when it may try now.
-    func retryAfter(account: String, client: String) async -> Duration?
-    func recordFailure(account: String, client: String) async
-    /// A successful login clears the account's failures (not the client's).
-    func recordSuccess(account: String) async
+    /// Takes one attempt for `account` from `client`: counts it at once and returns nil when it may go ahead, or
+    /// returns how long to wait when the account or the client is locked out (and counts nothing).
+    func reserveAttempt(account: String, client: String) async -> Duration?
+    /// The reserved attempt proved the password: clears the account's count and gives the client its attempt back,
+    /// so only failures lock anyone out.
+    func recordSuccess(account: String, client: String) async
 }
 
 /// How many failures lock out an account or a client address, and for how long.

@@ -20,7 +20,9 @@ struct AccountService: Sendable {
         try await AccountRegistrar(users: users, hasher: hasher).register(email: email, username: username, password: password, role: .user)
     }
 
-    func update(_ user: User, username: String?, newPassword: String?, currentPassword: String?) async throws -> User {
+    /// `client` is who asks, for the throttle: a wrong `current_password` counts toward the account's lockout
+    /// exactly like a failed login, so a stolen access token cannot be used to guess the password.
+    func update(_ user: User, username: String?, newPassword: String?, currentPassword: String?, client: String) async throws -> User {
         var check = ValidationCollector()
         let username = username.map { check.username($0) }
         let newPassword = newPassword.map { check.newPassword($0) }
@@ -31,8 +33,8 @@ struct AccountService: Sendable {
             check.fail("body", "give at least one of username or password")
         }
         try check.check()
-        if let currentPassword, !(try await hasher.verify(currentPassword, against: user.passwordHash)) {
-            throw CatalogError.forbidden("current_password is incorrect")
+        if let currentPassword {
+            try await proveCurrentPassword(currentPassword, of: user, client: client, field: "current_password")
         }
         let hash = try await newPassword.asyncMap { try await hasher.hash($0) }
         let updated = try await users.update(id: user.id, username: username, passwordHash: hash)
@@ -43,13 +45,28 @@ struct AccountService: Sendable {
         return updated
     }
 
-    func delete(_ user: User, password: String) async throws {
-        // 403, not 400: the request is well formed, the proof of identity is what failed.
-        guard try await hasher.verify(password, against: user.passwordHash) else {
-            throw CatalogError.forbidden("the password is incorrect")
-        }
+    func delete(_ user: User, password: String, client: String) async throws {
+        try await proveCurrentPassword(password, of: user, client: client, field: "password")
         try await users.delete(id: user.id)
     }
+
+    /// Checks a signed-in account's password under the login throttle. 403, not 400, when it is wrong: the request
+    /// is well formed, the proof of identity is what failed.
+    private func proveCurrentPassword(_ password: String, of user: User, client: String, field: String) async throws {
+        let key = Self.throttleKey(account: user)
+        if let wait = await throttle.reserveAttempt(account: key, client: client) {
+            throw TooManyLogins(retryAfter: wait)
+        }
+        guard try await hasher.verify(password, against: user.passwordHash) else {
+            throw CatalogError.forbidden("\(field) is incorrect")
+        }
+        await throttle.recordSuccess(account: key, client: client)
+    }
+
+    /// What the throttle counts attempts under: the account itself when the identifier names one, so switching
+    /// between e-mail and username (or their spellings) does not reset the count; the normalised identifier
+    /// otherwise, so a 429 does not reveal whether an account exists.
+    static func throttleKey(account: User) -> String { "account:\(account.id)" }
 
     // MARK: - Sessions
 
@@ -69,15 +86,16 @@ struct AccountService: Sendable {
         default:
             throw CatalogError.invalid(field: "email", "give exactly one of email or username")
         }
-        if let wait = await throttle.retryAfter(account: identifier, client: client) {
+        // Reserved before the password is checked: concurrent guesses cannot all slip in under the limit.
+        let key = account.map(Self.throttleKey(account:)) ?? identifier
+        if let wait = await throttle.reserveAttempt(account: key, client: client) {
             throw TooManyLogins(retryAfter: wait)
         }
         let matches = try await hasher.verify(password, against: account?.passwordHash ?? decoyHash)
         guard let account, matches else {
-            await throttle.recordFailure(account: identifier, client: client)
             throw Self.invalidCredentials
         }
-        await throttle.recordSuccess(account: identifier)
+        await throttle.recordSuccess(account: key, client: client)
         return try await issueTokens(for: account.id, familyID: nil)
     }
 
@@ -112,11 +130,6 @@ struct AccountService: Sendable {
         try await refreshTokens.store(refresh.record)
         return TokenResponse(accessToken: try await tokens.accessToken(for: userID), refreshToken: refresh.token, expiresIn: Int(tokens.accessTTL))
     }
-}
-
-/// Login attempts are paused for this account or client address.
-struct TooManyLogins: Error {
-    var retryAfter: Duration
 }
 
 extension Optional {

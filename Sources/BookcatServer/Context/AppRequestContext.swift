@@ -24,11 +24,14 @@ public struct AppRequestContext: RequestContext {
 public struct AuthenticatedContext: ChildRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let user: User
+    /// The peer's IP address, for throttling password checks; nil when there is no socket (in-process tests).
+    public let peerAddress: String?
 
     public init(context: AppRequestContext) throws {
         guard let user = context.user else { throw CatalogError.unauthenticated("an access token is required") }
         self.coreContext = context.coreContext
         self.user = user
+        self.peerAddress = context.peerAddress
     }
 
     public var maxUploadSize: Int { 1024 * 1024 }

@@ -4,6 +4,7 @@ import Hummingbird
 /// Routes about accounts for signed-in callers: the caller's own account, and every account for admins.
 struct UserController {
     let accounts: AccountService
+    let trustForwardedFor: Bool
 
     func addRoutes(to group: RecordingGroup<AuthenticatedContext>) {
         group.post("auth/logout", use: logOut)
@@ -38,13 +39,23 @@ struct UserController {
 
     @Sendable func updateMe(_ request: Request, context: AuthenticatedContext) async throws -> UserResponse {
         let body = try await request.decodeJSON(as: UpdateMeRequest.self, context: context)
-        let user = try await accounts.update(context.user, username: body.username, newPassword: body.password, currentPassword: body.currentPassword)
+        let user = try await accounts.update(
+            context.user,
+            username: body.username,
+            newPassword: body.password,
+            currentPassword: body.currentPassword,
+            client: request.throttleClient(peerAddress: context.peerAddress, trustForwardedFor: trustForwardedFor)
+        )
         return UserResponse(user)
     }
 
     @Sendable func deleteMe(_ request: Request, context: AuthenticatedContext) async throws -> HTTPResponse.Status {
         let body = try await request.decodeJSON(as: DeleteMeRequest.self, context: context)
-        try await accounts.delete(context.user, password: body.password)
+        try await accounts.delete(
+            context.user,
+            password: body.password,
+            client: request.throttleClient(peerAddress: context.peerAddress, trustForwardedFor: trustForwardedFor)
+        )
         return .noContent
     }
 }

@@ -25,6 +25,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return problem
         case let error as CatalogError:
             return Problem.from(error, authScheme: authScheme)
+        case let error as TooManyLogins:
+            return error.problem
         case let error as HTTPError where error.status == .notFound && routes.isKnownPathWithOtherMethods(request):
             // A known path asked with a method it does not have: say which methods it has.
             let allowed = routes.allowedMethods(for: request.uri.path)

@@ -23,6 +23,7 @@ struct TestApp: Sendable {
         _ setup: TestingSetup = .router,
         configuration: AppConfiguration = TestApp.configuration(),
         cache: (any ResponseCache)? = nil,
+        throttle: (any LoginThrottle)? = nil,
         logger: Logger? = nil,
         _ test: @Sendable (TestApp) async throws -> Value
     ) async throws -> Value {
@@ -33,6 +34,7 @@ struct TestApp: Sendable {
             databasePath: folder.appendingPathComponent("catalog.sqlite3").path,
             configuration: configuration,
             cache: cache,
+            throttle: throttle,
             logger: logger,
             test
         )
@@ -45,6 +47,7 @@ struct TestApp: Sendable {
         databasePath: String,
         configuration: AppConfiguration = TestApp.configuration(),
         cache: (any ResponseCache)? = nil,
+        throttle: (any LoginThrottle)? = nil,
         logger: Logger? = nil,
         _ test: @Sendable (TestApp) async throws -> Value
     ) async throws -> Value {
@@ -56,7 +59,11 @@ struct TestApp: Sendable {
                 logger.logLevel = .warning
                 return logger
             }()
-        let dependencies = AppDependencies(database: database, cache: cache ?? NoResponseCache())
+        let dependencies = AppDependencies(
+            database: database,
+            cache: cache ?? NoResponseCache(),
+            loginThrottle: throttle ?? MemoryLoginThrottle()
+        )
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
         return try await app.test(setup) { client in
             try await test(TestApp(client: client, database: database, configuration: configuration))

@@ -1,0 +1,21 @@
+import HTTPTypes
+
+/// Login attempts are paused for this account or client address; answered as 429 with `Retry-After`.
+struct TooManyLogins: Error {
+    var retryAfter: Duration
+
+    var problem: Problem {
+        let seconds = max(
+            1,
+            Int((Double(retryAfter.components.seconds) + Double(retryAfter.components.attoseconds) / 1e18).rounded(.up))
+        )
+        var problem = Problem(
+            status: .tooManyRequests,
+            type: Problem.typePrefix + "too-many-logins",
+            title: "Too many failed logins",
+            detail: "too many failed login attempts; try again in \(seconds) seconds"
+        )
+        problem.headers[.retryAfter] = String(seconds)
+        return problem
+    }
+}
