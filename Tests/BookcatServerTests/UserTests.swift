@@ -2,6 +2,7 @@ import BookcatCore
 import BookcatSQLite
 import HTTPTypes
 import HummingbirdTesting
+import NIOPosix
 import Testing
 
 @testable import BookcatServer
@@ -100,6 +101,25 @@ struct UserTests {
             _ = try await app.send(.post, "/api/v1/loans", token: alice.accessToken, json: ["book_id": book["book_id"]!, "quantity": 1])
             let delete = try await app.send(.delete, "/api/v1/users/me", token: alice.accessToken, json: ["password": "member password 1"])
             #expect(delete.status == .conflict)
+        }
+    }
+
+    /// The audit: bcrypt ran before the uniqueness check, so a taken e-mail cost a pool thread a full hash. With a
+    /// hasher whose thread pool never started, hashing fails: a conflict proves the check came first.
+    @Test func aTakenNameIsRefusedBeforeAnyPasswordIsHashed() async throws {
+        try await TestApp.run { app in
+            _ = try await app.member("grace")
+            let idlePool = NIOThreadPool(numberOfThreads: 1)
+            let registrar = AccountRegistrar(users: app.database.users, hasher: PasswordHasher(cost: 4, threadPool: idlePool))
+            for (email, username) in [("grace@example.org", "someone"), ("someone@example.org", "Grace")] {
+                await #expect(throws: CatalogError.self) {
+                    _ = try await registrar.register(email: email, username: username, password: "a fine password", role: .user)
+                }
+            }
+            // A free name does reach the hasher, and fails there (an inactive pool cancels the work).
+            await #expect(throws: CancellationError.self) {
+                _ = try await registrar.register(email: "new@example.org", username: "newcomer", password: "a fine password", role: .user)
+            }
         }
     }
 }

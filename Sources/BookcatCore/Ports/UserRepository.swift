@@ -2,6 +2,9 @@
 public protocol UserRepository: Sendable {
     /// Throws ``CatalogError/conflict(_:)`` when the email or username is taken.
     func create(_ user: NewUser) async throws -> User
+    /// Throws the conflict ``create(_:)`` would throw when the e-mail or username is taken: a cheap read, so a
+    /// taken name is refused before any password is hashed.
+    func ensureAvailable(email: String, username: String) async throws
     func user(id: Int64) async throws -> User?
     func user(email: String) async throws -> User?
     func user(username: String) async throws -> User?

@@ -64,6 +64,10 @@ struct SQLiteUserRepository: UserRepository {
         try await writer.read { db in try UserRecord.filter(UserRecord.Columns.username == username).fetchOne(db)?.user }
     }
 
+    func ensureAvailable(email: String, username: String) async throws {
+        try await writer.read { db in try ensureAvailable(db, email: email, username: username, exceptUserID: nil) }
+    }
+
     func allUsers() async throws -> [User] {
         try await writer.read { db in try UserRecord.order(Column("id")).fetchAll(db).map(\.user) }
     }

@@ -12,6 +12,9 @@ struct AccountRegistrar: Sendable {
         let username = check.username(username)
         let password = check.newPassword(password)
         try check.check()
+        // Before bcrypt, which costs a pool thread hundreds of milliseconds: a taken name must not be a cheap way
+        // to keep the pool busy. The write still checks again inside its transaction.
+        try await users.ensureAvailable(email: email, username: username)
         let hash = try await hasher.hash(password)
         return try await users.create(NewUser(email: email, username: username, passwordHash: hash, role: role))
     }
