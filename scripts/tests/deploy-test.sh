@@ -3,6 +3,7 @@
 # that record every call and answer as each scenario scripts them. No Docker engine or AWS account is involved.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/tests/fakes.sh
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -50,8 +51,6 @@ echo "docker-credential-ecr-login $*" >>"$FAKE_LOG"
 FAKE
 chmod +x "$work/aws-bin/aws" "$work/bin/docker" "$work/bin/docker-compose" "$work/helper-bin/docker-credential-ecr-login"
 
-passed=0
-failed=0
 scenario() {
     local name=$1
     shift
@@ -71,20 +70,6 @@ scenario() {
     set -e
     if grep -q "$secret" "$work/out.log"; then check "$name: never prints the registry password" false; fi
 }
-check() {
-    local description=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAILED: $description" >&2
-        sed 's/^/    calls: /' "$work/calls.log" >&2
-        sed 's/^/    output: /' "$work/out.log" >&2
-    fi
-}
-called() { grep -qF -- "$1" "$work/calls.log"; }
-not_called() { ! grep -qF -- "$1" "$work/calls.log"; }
 
 scenario "healthy deploy"
 check "healthy deploy exits 0" [ "$status" -eq 0 ]
@@ -179,5 +164,4 @@ set -e
 check "health-checker gives up at its deadline" [ "$status" -eq 1 ]
 check "health-checker says why" grep -q "after 1s" "$work/out.log"
 
-echo "deploy tests: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report deploy

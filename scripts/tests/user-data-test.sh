@@ -4,6 +4,7 @@
 # systemctl, the disk tools and mount. Checks what it installs, writes and mounts, on a new and on a reused volume.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/tests/fakes.sh
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -69,8 +70,6 @@ exit 1
 FAKE
 chmod +x "$work"/bin/*
 
-passed=0
-failed=0
 boot() {
     : >"$work/calls.log"
     rm -f "$work/calls.log.apt-failed" "$work/calls.log.getent"
@@ -79,20 +78,6 @@ boot() {
     status=$?
     set -e
 }
-check() {
-    local description=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAILED: $description" >&2
-        sed 's/^/    calls: /' "$work/calls.log" >&2
-        sed 's/^/    output: /' "$work/out.log" >&2
-    fi
-}
-called() { grep -qF -- "$1" "$work/calls.log"; }
-not_called() { ! grep -qF -- "$1" "$work/calls.log"; }
 
 boot FAKE_NEW_VOLUME=1 FAKE_APT_FAILS=1 FAKE_NETWORK_AFTER=3
 check "first boot on a new volume finishes" [ "$status" -eq 0 ]
@@ -114,5 +99,4 @@ check "a replacement instance boots on the existing volume" [ "$status" -eq 0 ]
 check "an existing filesystem is never formatted" not_called "mkfs.ext4"
 check "the existing volume is mounted" called "mount /var/lib/bookcat"
 
-echo "user_data tests: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+report user_data

@@ -1,0 +1,31 @@
+# shellcheck shell=bash disable=SC2154  # `work` is set by the sourcing test
+# Assertions for the behaviour tests that run a script against recording fakes; source it, don't run it.
+# The sourcing test sets `work` (a temporary folder): the fakes append each call to $work/calls.log, and the script
+# under test writes its output to $work/out.log.
+
+passed=0
+failed=0
+
+# check DESCRIPTION COMMAND...: counts COMMAND's success; on failure prints the calls and the output.
+check() {
+    local description=$1
+    shift
+    if "$@"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAILED: $description" >&2
+        sed 's/^/    calls: /' "$work/calls.log" >&2
+        sed 's/^/    output: /' "$work/out.log" >&2
+    fi
+}
+
+# Whether a fake recorded a call containing TEXT.
+called() { grep -qF -- "$1" "$work/calls.log"; }
+not_called() { ! grep -qF -- "$1" "$work/calls.log"; }
+
+# report NAME: prints the tally and fails when any check failed.
+report() {
+    echo "$1 tests: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+}
