@@ -102,6 +102,7 @@ public func buildRouter(
     router.addMiddleware {
         RequestLogMiddleware()
         RequestMetricsMiddleware(registry: dependencies.metrics)
+        SecurityHeadersMiddleware()
         ProblemMiddleware(authScheme: configuration.authScheme, routes: routes)
     }
     let root = RecordingGroup(group: router.group(), prefix: "", table: routes)

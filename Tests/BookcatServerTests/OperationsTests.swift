@@ -54,4 +54,40 @@ struct OperationsTests {
             _ = try await HealthProbe.status(of: "http://127.0.0.1:1/", timeout: .seconds(2))
         }
     }
+
+    @Test func everyResponseTellsBrowsersNotToSniffItsType() async throws {
+        try await TestApp.run { app in
+            let token = try await app.member().accessToken
+            let responses = [
+                try await app.send(.get, "/api/v1/books", token: token),
+                try await app.send(.get, "/api/v1/books"),
+                try await app.send(.get, "/api/v1/books/999", token: token),
+                try await app.send(.get, "/api/v1/books?page_size=500", token: token),
+                try await app.send(.delete, "/api/v1/common/health-check"),
+                try await app.send(.get, "/nothing/here"),
+                try await app.send(.get, "/metrics"),
+                try await app.send(.get, "/docs"),
+            ]
+            #expect(responses.map(\.status.code) == [200, 401, 404, 400, 405, 404, 200, 200])
+            for response in responses {
+                #expect(response.headers[.xContentTypeOptions] == "nosniff", "\(response.status)")
+            }
+        }
+    }
+
+    @Test func theDocsPageRunsNoInlineScriptAndSaysWhereScriptsMayComeFrom() async throws {
+        try await TestApp.run { app in
+            let page = try await app.send(.get, "/docs")
+            let policy = try #require(page.headers[.contentSecurityPolicy])
+            #expect(policy.contains("script-src 'self' https://unpkg.com;"))
+            #expect(policy.contains("default-src 'none'"))
+            #expect(!policy.contains("script-src 'self' https://unpkg.com 'unsafe-inline'"))
+            // Every <script> has a src: nothing inline that the policy would have to allow.
+            #expect(page.text.components(separatedBy: "<script").count - 1 == page.text.components(separatedBy: "<script src=").count - 1)
+            let script = try await app.send(.get, "/docs/init.js")
+            #expect(script.status == .ok)
+            #expect(script.headers[.contentType] == "text/javascript; charset=utf-8")
+            #expect(script.text.contains("SwaggerUIBundle"))
+        }
+    }
 }
