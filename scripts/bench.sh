@@ -40,7 +40,7 @@ export JWT_SECRET_KEY="benchmark-secret-0123456789abcdef0123"
 
 echo "==> seeding $books books"
 $bookcat seed --books "$books" --tags 50 --seed 1 </dev/null
-$bookcat user create --email bench@example.org --password 'bench password 1' --admin >/dev/null
+printf '%s\n' 'bench password 1' | $bookcat user create --email bench@example.org --password-stdin --admin >/dev/null
 
 port=$(free_port)
 HTTP_PORT=$port $bookcat serve >"$work/server.log" 2>&1 &
@@ -115,7 +115,7 @@ if [ "$large_books" -gt 0 ]; then
     echo "==> filtered listings over $large_books books (uncached, one connection)"
     large_db="$work/large.sqlite3"
     DATABASE_PATH=$large_db $bookcat seed --books "$large_books" --tags 50 --seed 2 </dev/null
-    DATABASE_PATH=$large_db $bookcat user create --email bench@example.org --password 'bench password 1' --admin >/dev/null
+    printf '%s\n' 'bench password 1' | DATABASE_PATH=$large_db $bookcat user create --email bench@example.org --password-stdin --admin >/dev/null
     large_port=$(free_port)
     DATABASE_PATH=$large_db HTTP_PORT=$large_port REDIS_URL=off $bookcat serve >"$work/large.log" 2>&1 &
     pids+=("$!")

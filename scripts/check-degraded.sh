@@ -42,7 +42,7 @@ verdict=$(.build/debug/bookcat healthcheck) || verdict_status=$?
 [[ "$verdict" == degraded:* ]] || fail "bookcat healthcheck printed '$verdict'"
 
 # Still serving, from the database.
-.build/debug/bookcat user create --email admin@example.org --password 'admin password 1' --admin >/dev/null
+printf '%s\n' 'admin password 1' | .build/debug/bookcat user create --email admin@example.org --password-stdin --admin >/dev/null
 token=$(curl -sS --fail-with-body -X POST "$base/auth/login" -H 'Content-Type: application/json' \
     -d '{"email": "admin@example.org", "password": "admin password 1"}' | jq -r .access_token)
 cache=$(curl -sS --fail-with-body -o /dev/null -D - "$base/books" -H "Authorization: Bearer $token" | tr -d '\r' | grep -i '^x-cache')

@@ -188,7 +188,7 @@ echo "$health" | jq -e '.status == "ok" and .cache == "ok"' >/dev/null || { say 
 [ "$(podman exec "$api" id -u)" = "10001" ] || { say "the api container does not run as 10001"; exit 1; }
 
 say "README walkthrough through the published port"
-BOOKCAT_URL="http://127.0.0.1:$port" BOOKCAT_CLI="podman exec $api bookcat" scripts/check-walkthrough.sh
+BOOKCAT_URL="http://127.0.0.1:$port" BOOKCAT_CLI="podman exec -i $api bookcat" scripts/check-walkthrough.sh
 
 say "Redis stopped: the api must turn unhealthy (degraded is not ready), and healthy again when Redis is back"
 redis=$(podman ps -q --filter "label=com.docker.compose.project=$project" --filter "label=com.docker.compose.service=redis")

@@ -9,8 +9,8 @@ if [ -z "${BOOKCAT_URL:-}" ]; then exec scripts/with-server.sh "$0"; fi
 
 bookcat=.build/debug/bookcat
 # The accounts the spec's examples use, so example requests can succeed.
-$bookcat user create --email admin@example.org --password 'admin password 1' --admin >/dev/null
-$bookcat user create --email ada@example.org --username ada --password 'correct horse 1' >/dev/null
+printf '%s\n' 'admin password 1' | $bookcat user create --email admin@example.org --password-stdin --admin >/dev/null
+printf '%s\n' 'correct horse 1' | $bookcat user create --email ada@example.org --username ada --password-stdin >/dev/null
 
 base="$BOOKCAT_URL/api/v1"
 token=$(curl -sS --fail-with-body -X POST "$base/auth/login" -H 'Content-Type: application/json' \

@@ -43,11 +43,14 @@ as_unprivileged .build/debug/bookcatPackageTests.xctest --testing-library swift-
 echo "==> Postman collection"
 .venv/bin/python scripts/generate-postman.py --check
 # shellcheck disable=SC2016  # expanded by the inner shell
-scripts/with-server.sh bash -c '.build/debug/bookcat user create --email admin@example.org --password "admin password 1" --admin >/dev/null &&
+scripts/with-server.sh bash -c 'printf "%s\n" "admin password 1" | .build/debug/bookcat user create --email admin@example.org --password-stdin --admin >/dev/null &&
     .venv/bin/python scripts/check-postman.py'
 
 echo "==> contract: schemathesis against the live server"
 scripts/contract-test.sh
+
+echo "==> the command line: the password sources of bookcat user create"
+scripts/tests/cli-test.sh
 
 echo "==> a configured Redis that is down: degraded, not silent"
 scripts/check-degraded.sh

@@ -29,3 +29,6 @@ report() {
     echo "$1 tests: $passed passed, $failed failed"
     [ "$failed" -eq 0 ]
 }
+
+# Whether the output of the script under test lacks TEXT.
+not_in_output() { ! grep -qF -- "$1" "$work/out.log"; }
