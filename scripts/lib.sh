@@ -98,3 +98,15 @@ build_then_run_unprivileged() {
     BOOKCAT_BUILT_FOR_UNPRIVILEGED=1 as_unprivileged "$@" || status=$?
     exit "$status"
 }
+
+# Stops whatever UNPRIVILEGED_USER still runs, and says so. A clean run leaves nothing, but a test process that
+# crashes cannot stop the redis-server processes it started, and they would outlive the run.
+stop_unprivileged_leftovers() {
+    [ "$(id -u)" -eq 0 ] || return 0
+    local leftovers
+    leftovers=$(pgrep -u "$UNPRIVILEGED_USER" -d ' ' 2>/dev/null || true)
+    [ -n "$leftovers" ] || return 0
+    echo "==> stopping what the checks left running as $UNPRIVILEGED_USER (pids $leftovers)" >&2
+    # shellcheck disable=SC2086  # one pid per word
+    kill -KILL $leftovers 2>/dev/null || true
+}

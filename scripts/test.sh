@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
+trap stop_unprivileged_leftovers EXIT
 
 ensure_apt_packages "${BUILD_PACKAGES[@]}" python3 python3-venv shellcheck docker-compose
 
