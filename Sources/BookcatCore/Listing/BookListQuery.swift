@@ -67,8 +67,8 @@ public struct BookListQuery: Sendable, Hashable {
         func text(_ name: String) -> String? {
             guard let value = single(name), !value.isEmpty else { return nil }
             // Scalars, not graphemes: one letter with thousands of combining marks is one grapheme.
-            if let control = ControlCharacters.first(in: value) {
-                errors.append(FieldError(field: name, message: ControlCharacters.message(for: control)))
+            if let violation = ControlCharacters.violation(in: value) {
+                errors.append(FieldError(field: name, message: violation))
             } else if value.unicodeScalars.count > maximumFilterLength {
                 errors.append(FieldError(field: name, message: "must be at most \(maximumFilterLength) characters"))
             }

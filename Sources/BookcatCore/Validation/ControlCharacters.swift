@@ -5,13 +5,10 @@
 /// downstream stop at NUL: SQLite bound with length -1, bcrypt's C strings and FTS5's query parser would store,
 /// compare or search something other than what was acknowledged.
 public enum ControlCharacters {
-    /// The first control character in `text`, if any.
-    public static func first(in text: some StringProtocol) -> Unicode.Scalar? {
-        text.unicodeScalars.first { $0.value < 0x20 || $0.value == 0x7F }
-    }
-
-    /// The problem message for a value containing `scalar`, e.g. "must not contain control characters (found U+0000)".
-    public static func message(for scalar: Unicode.Scalar) -> String {
+    /// What is wrong with `text`, e.g. "must not contain control characters (found U+0000)", or nil when it holds
+    /// none: the message every boundary reports under the field's name.
+    public static func violation(in text: some StringProtocol) -> String? {
+        guard let scalar = text.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return nil }
         let hex = String(scalar.value, radix: 16, uppercase: true)
         return "must not contain control characters (found U+\(String(repeating: "0", count: max(0, 4 - hex.count)) + hex))"
     }

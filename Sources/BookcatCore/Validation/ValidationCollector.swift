@@ -37,8 +37,8 @@ public struct ValidationCollector: Sendable {
     /// marks is one grapheme but thousands of scalars, and it is the scalars (at most four UTF-8 bytes each) that
     /// are stored and indexed.
     private mutating func checkText(_ text: String, field: String, maxLength: Int) {
-        if let control = ControlCharacters.first(in: text) {
-            fail(field, ControlCharacters.message(for: control))
+        if let violation = ControlCharacters.violation(in: text) {
+            fail(field, violation)
         } else if text.unicodeScalars.count > maxLength {
             fail(field, "must be at most \(maxLength) characters (got \(text.unicodeScalars.count))")
         }
@@ -73,8 +73,8 @@ public struct ValidationCollector: Sendable {
     public mutating func newPassword(_ value: String, field: String = "password") -> String {
         let password = Password.normalised(value)
         let bytes = password.utf8.count
-        if let control = ControlCharacters.first(in: password) {
-            fail(field, ControlCharacters.message(for: control))
+        if let violation = ControlCharacters.violation(in: password) {
+            fail(field, violation)
         } else if bytes < Password.minimumBytes {
             fail(field, "must be at least \(Password.minimumBytes) bytes long")
         } else if bytes > Password.maximumBytes {

@@ -63,9 +63,9 @@ struct AccountService: Sendable {
         await throttle.recordSuccess(account: key, client: client)
     }
 
-    /// What the throttle counts attempts under: the account itself when the identifier names one, so switching
-    /// between e-mail and username (or their spellings) does not reset the count; the normalised identifier
-    /// otherwise, so a 429 does not reveal whether an account exists.
+    /// What the throttle counts an existing account's attempts under: its id, so switching between e-mail and
+    /// username (or their spellings) does not reset the count. A login naming no account is counted under the
+    /// normalised identifier instead, so a 429 does not reveal whether an account exists.
     static func throttleKey(account: User) -> String { "account:\(account.id)" }
 
     // MARK: - Sessions

@@ -99,9 +99,8 @@ public struct AppConfiguration: Sendable {
             }
         }
         if let secret = config.jwtSecret, secret.utf8.count < config.jwtAlgorithm.minimumKeyBytes {
-            let variable = secretVariable
             throw ConfigurationError(
-                variable: variable,
+                variable: secretVariable,
                 problem:
                     "must be at least \(config.jwtAlgorithm.minimumKeyBytes) bytes for \(config.jwtAlgorithm.rawValue) (got \(secret.utf8.count))"
             )

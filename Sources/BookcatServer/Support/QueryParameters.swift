@@ -17,11 +17,11 @@ enum QueryParameters {
             guard let value = parts.count > 1 ? decode(parts[1]) : "" else {
                 throw .invalid(field: name, "contains a malformed percent-escape or invalid UTF-8")
             }
-            if let control = ControlCharacters.first(in: name) {
-                throw .invalid(field: "query", "parameter names \(ControlCharacters.message(for: control))")
+            if let violation = ControlCharacters.violation(in: name) {
+                throw .invalid(field: "query", "parameter names \(violation)")
             }
-            if let control = ControlCharacters.first(in: value) {
-                throw .invalid(field: name, ControlCharacters.message(for: control))
+            if let violation = ControlCharacters.violation(in: value) {
+                throw .invalid(field: name, violation)
             }
             pairs.append((name, value))
         }

@@ -11,8 +11,8 @@ extension KeyedDecodingContainer {
     /// 400 naming the field when it holds a control character, which the C side would cut the value at.
     func decodeText(forKey key: Key) throws -> String {
         let text = try decode(String.self, forKey: key)
-        if let control = ControlCharacters.first(in: text) {
-            throw CatalogError.invalid(field: (codingPath + [key]).map(\.stringValue).joined(separator: "."), ControlCharacters.message(for: control))
+        if let violation = ControlCharacters.violation(in: text) {
+            throw CatalogError.invalid(field: (codingPath + [key]).map(\.stringValue).joined(separator: "."), violation)
         }
         return text
     }
