@@ -16,6 +16,17 @@ struct LoginThrottleTests {
         return try await app.send(.post, "/api/v1/auth/login", json: ["email": email, "password": password], headers: headers)
     }
 
+    /// Sends `count` requests at once and collects their statuses.
+    private func concurrently(
+        _ count: Int,
+        _ request: @escaping @Sendable (Int) async throws -> HTTPResponse.Status
+    ) async throws -> [HTTPResponse.Status] {
+        try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+            for index in 0..<count { group.addTask { try await request(index) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
     @Test func fiveFailuresLockTheAccountEvenForTheRightPassword() async throws {
         try await TestApp.run { app in
             _ = try await app.member("grace")
@@ -99,12 +110,7 @@ struct LoginThrottleTests {
             let throttle = RedisLoginThrottle(client: redis.inspector(), logger: Logger(label: "throttle-race"))
             try await TestApp.run(.live, throttle: throttle) { app in
                 _ = try await app.member("grace")
-                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                    for _ in 0..<30 {
-                        group.addTask { try await logIn(app, "grace@example.org", "wrong password").status }
-                    }
-                    return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
-                }
+                let statuses = try await concurrently(30) { _ in try await logIn(app, "grace@example.org", "wrong password").status }
                 #expect(statuses.filter { $0 == .unauthorized }.count == 5)
                 #expect(statuses.filter { $0 == .tooManyRequests }.count == 25)
                 #expect(try await logIn(app, "grace@example.org", "member password 1").status == .tooManyRequests)
@@ -118,11 +124,8 @@ struct LoginThrottleTests {
         configuration.trustForwardedFor = true
         try await TestApp.run(.live, configuration: configuration) { app in
             for index in 0..<50 { _ = try await app.member("user\(index)") }
-            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for index in 0..<50 {
-                    group.addTask { try await logIn(app, "user\(index)@example.org", "wrong password", from: "198.51.100.9").status }
-                }
-                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            let statuses = try await concurrently(50) { index in
+                try await logIn(app, "user\(index)@example.org", "wrong password", from: "198.51.100.9").status
             }
             #expect(statuses.filter { $0 == .unauthorized }.count == 20)
             #expect(statuses.filter { $0 == .tooManyRequests }.count == 30)
@@ -147,22 +150,12 @@ struct LoginThrottleTests {
     @Test func currentPasswordChecksCountTowardTheAccountsLockout() async throws {
         try await TestApp.run { app in
             let session = try await app.member("grace")
-            for _ in 0..<5 {
-                let wrong = try await app.send(
-                    .patch,
-                    "/api/v1/users/me",
-                    token: session.accessToken,
-                    json: ["password": "new password 2", "current_password": "wrong password"]
-                )
-                #expect(wrong.status == .forbidden)
+            func changePassword(current: String) async throws -> HTTPResponse.Status {
+                let body = ["password": "new password 2", "current_password": current]
+                return try await app.send(.patch, "/api/v1/users/me", token: session.accessToken, json: body).status
             }
-            let right = try await app.send(
-                .patch,
-                "/api/v1/users/me",
-                token: session.accessToken,
-                json: ["password": "new password 2", "current_password": "member password 1"]
-            )
-            #expect(right.status == .tooManyRequests)
+            for _ in 0..<5 { #expect(try await changePassword(current: "wrong password") == .forbidden) }
+            #expect(try await changePassword(current: "member password 1") == .tooManyRequests)
             let delete = try await app.send(.delete, "/api/v1/users/me", token: session.accessToken, json: ["password": "member password 1"])
             #expect(delete.status == .tooManyRequests)
             #expect(try await logIn(app, "grace@example.org", "member password 1").status == .tooManyRequests)
