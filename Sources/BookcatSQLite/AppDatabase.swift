@@ -31,6 +31,7 @@ public final class AppDatabase: Sendable {
     public var tags: some TagRepository { SQLiteTagRepository(writer: writer) }
     public var books: some BookRepository { SQLiteBookRepository(writer: writer) }
     public var loans: some LoanRepository { SQLiteLoanRepository(writer: writer) }
+    public func loginThrottle(limits: LoginLimits = LoginLimits()) -> some LoginThrottle { SQLiteLoginThrottle(writer: writer, limits: limits) }
 }
 
 extension AppDatabase: DatabaseHealth {

@@ -91,6 +91,14 @@ extension AppDatabase {
                     """
             )
         }
+        migrator.registerMigration("0003_throttle_windows") { db in
+            // Login and signup counters (see SQLiteLoginThrottle): here rather than in the evictable cache.
+            try db.create(table: "throttle_window") { t in
+                t.primaryKey("key", .text)
+                t.column("attempts", .integer).notNull()
+                t.column("ends_at", .double).notNull().indexed()
+            }
+        }
         return migrator
     }
 }

@@ -20,13 +20,13 @@ public struct AppDependencies: Sendable {
     public init(
         database: AppDatabase,
         cache: any ResponseCache = NoResponseCache(),
-        loginThrottle: any LoginThrottle = MemoryLoginThrottle(),
+        loginThrottle: (any LoginThrottle)? = nil,
         metrics: PrometheusCollectorRegistry = .init(),
         services: [any Service] = []
     ) {
         self.database = database
         self.cache = cache
-        self.loginThrottle = loginThrottle
+        self.loginThrottle = loginThrottle ?? database.loginThrottle()
         self.metrics = metrics
         self.services = services
     }
@@ -35,14 +35,14 @@ public struct AppDependencies: Sendable {
     public static func live(configuration: AppConfiguration, metrics: PrometheusCollectorRegistry, logger: Logger) throws -> AppDependencies {
         let database = try AppDatabase(path: configuration.databasePath)
         guard let redis = configuration.redis else {
-            logger.notice("REDIS_URL is not set: responses are not cached and login throttling counts in process memory")
-            return AppDependencies(database: database, metrics: metrics)
+            logger.notice("REDIS_URL is not set: responses are not cached")
+            return AppDependencies(database: database, loginThrottle: database.loginThrottle(limits: configuration.loginLimits), metrics: metrics)
         }
         let client = RedisClient(configuration: redis)
         return AppDependencies(
             database: database,
             cache: RedisResponseCache(client: client, ttlSeconds: configuration.cacheTTL, logger: logger),
-            loginThrottle: RedisLoginThrottle(client: client, logger: logger),
+            loginThrottle: database.loginThrottle(limits: configuration.loginLimits),
             metrics: metrics,
             services: [RedisReachabilityMonitor(client: client, logger: logger)]
         )

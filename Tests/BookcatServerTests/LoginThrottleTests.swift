@@ -1,9 +1,11 @@
 import BookcatCache
 import BookcatCore
+import BookcatSQLite
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Logging
+import RedisClient
 import Testing
 
 @testable import BookcatServer
@@ -83,38 +85,105 @@ struct LoginThrottleTests {
         }
     }
 
-    @Test func countersInRedisAreSharedAndFallBackToMemoryWhenRedisFails() async throws {
-        try await RedisServer.with { redis in
-            var logger = Logger(label: "throttle-tests")
-            logger.logLevel = .critical
-            let limits = LoginLimits(failuresPerAccount: 2, failuresPerClient: 100)
-            let first = RedisLoginThrottle(client: redis.inspector(), limits: limits, logger: logger)
-            let second = RedisLoginThrottle(client: redis.inspector(), limits: limits, logger: logger)
-            #expect(await first.reserveAttempt(account: "email:a@example.org", client: "192.0.2.1") == nil)
-            #expect(await second.reserveAttempt(account: "email:a@example.org", client: "192.0.2.2") == nil)
-            let wait = try #require(await first.reserveAttempt(account: "email:a@example.org", client: "192.0.2.3"))
-            #expect(wait > .seconds(890) && wait <= .seconds(900))
-            #expect(await second.reserveAttempt(account: "email:b@example.org", client: "192.0.2.3") == nil)
-
-            redis.stop()
-            #expect(await first.reserveAttempt(account: "email:c@example.org", client: "192.0.2.1") == nil)
-            #expect(await first.reserveAttempt(account: "email:c@example.org", client: "192.0.2.1") == nil)
-            #expect(await first.reserveAttempt(account: "email:c@example.org", client: "192.0.2.1") != nil)
-        }
+    /// Two server processes on one database share the counts: a lockout holds whichever process is asked.
+    @Test func countersAreSharedByEveryProcessOnTheDatabase() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-throttle-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("catalog.sqlite3").path
+        let limits = LoginLimits(failuresPerAccount: 2, failuresPerClient: 100)
+        let first = try AppDatabase(path: path).loginThrottle(limits: limits)
+        let second = try AppDatabase(path: path).loginThrottle(limits: limits)
+        #expect(try await first.reserveAttempt(account: "account:1", client: "192.0.2.1") == nil)
+        #expect(try await second.reserveAttempt(account: "account:1", client: "192.0.2.2") == nil)
+        let wait = try #require(try await first.reserveAttempt(account: "account:1", client: "192.0.2.3"))
+        #expect(wait > .seconds(890) && wait <= .seconds(900))
+        #expect(try await second.reserveAttempt(account: "account:2", client: "192.0.2.3") == nil)
+        try await second.recordSuccess(account: "account:1", client: "192.0.2.2")
+        #expect(try await first.reserveAttempt(account: "account:1", client: "192.0.2.3") == nil)
     }
 
     /// The audit's race: 30 concurrent wrong passwords for one account were all evaluated (30 × 401, no 429).
-    /// Reserving before verifying lets exactly the limit through, on a real server with Redis.
+    /// Reserving before verifying lets exactly the limit through, on a real server with Redis as its cache.
     @Test func concurrentGuessesForOneAccountAreEvaluatedAtMostUpToTheLimit() async throws {
         try await RedisServer.with { redis in
-            let throttle = RedisLoginThrottle(client: redis.inspector(), logger: Logger(label: "throttle-race"))
-            try await TestApp.run(.live, throttle: throttle) { app in
+            try await TestApp.run(.live, cache: redis.responseCache()) { app in
                 _ = try await app.member("grace")
                 let statuses = try await concurrently(30) { _ in try await logIn(app, "grace@example.org", "wrong password").status }
                 #expect(statuses.filter { $0 == .unauthorized }.count == 5)
                 #expect(statuses.filter { $0 == .tooManyRequests }.count == 25)
                 #expect(try await logIn(app, "grace@example.org", "member password 1").status == .tooManyRequests)
             }
+        }
+    }
+
+    /// The audit: the counters shared Redis with the cache under `allkeys-lru`, and 1,200 distinct listings evicted
+    /// them, unlocking the account. Here Redis is filled past a real `maxmemory` until it evicts, and the account
+    /// stays locked.
+    @Test func cachePressureDoesNotUnlockAnAccount() async throws {
+        try await RedisServer.with { redis in
+            let inspector = redis.inspector()
+            defer { Task { await inspector.shutdown() } }
+            _ = try await inspector.send("CONFIG", "SET", "maxmemory", "2mb")
+            _ = try await inspector.send("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+            try await TestApp.run(.live, cache: redis.responseCache()) { app in
+                let admin = try await app.admin()
+                for index in 0..<60 {
+                    _ = try await app.createBook(token: admin.accessToken, ["title": "Pressure \(index) " + String(repeating: "x", count: 200)])
+                }
+                _ = try await app.member("grace")
+                for _ in 0..<5 { _ = try await logIn(app, "grace@example.org", "wrong password") }
+                #expect(try await logIn(app, "grace@example.org", "member password 1").status == .tooManyRequests)
+
+                var evicted: Int64 = 0
+                var query = 0
+                while evicted < 50, query < 5_000 {
+                    for _ in 0..<20 {
+                        query += 1
+                        // Distinct keys with large bodies: every page size, in both directions of each ordering.
+                        let order = ["title", "-title", "created_at", "-created_at"][query % 4]
+                        let listing = try await app.send(
+                            .get,
+                            "/api/v1/books?page_size=\(20 + (query / 4) % 81)&order_by=\(order)",
+                            token: admin.accessToken
+                        )
+                        #expect(listing.status == .ok)
+                    }
+                    evicted = try await Self.evictedKeys(inspector)
+                }
+                #expect(evicted >= 50, "Redis never evicted under maxmemory (evicted \(evicted) after \(query) listings)")
+                #expect(try await logIn(app, "grace@example.org", "member password 1").status == .tooManyRequests)
+            }
+        }
+    }
+
+    private static func evictedKeys(_ client: RedisClient) async throws -> Int64 {
+        let info = try await client.send("INFO", "stats").string ?? ""
+        let line = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("evicted_keys:") }
+        return line.flatMap { Int64($0.dropFirst("evicted_keys:".count)) } ?? 0
+    }
+
+    /// Signup costs a bcrypt hash, so one address may only sign up so often; another address is unaffected.
+    @Test func signupsAreLimitedPerAddress() async throws {
+        var configuration = TestApp.configuration()
+        configuration.trustForwardedFor = true
+        configuration.loginLimits.signupsPerClient = 3
+        try await TestApp.run(configuration: configuration) { app in
+            func signUp(_ name: String, from address: String) async throws -> TestResponse {
+                var headers: HTTPFields = [:]
+                headers[HTTPField.Name("X-Forwarded-For")!] = address
+                let body = ["email": "\(name)@example.org", "username": name, "password": "member password 1"]
+                return try await app.send(.post, "/api/v1/users", json: body, headers: headers)
+            }
+            #expect(try await signUp("ada", from: "198.51.100.1").status == .created)
+            // A taken name still counts: it is the cheap way to probe, and the answer is the same 409 either way.
+            #expect(try await signUp("ada", from: "198.51.100.1").status == .conflict)
+            #expect(try await signUp("bea", from: "198.51.100.1").status == .created)
+            let refused = try await signUp("cyd", from: "198.51.100.1")
+            #expect(refused.status == .tooManyRequests)
+            #expect(try refused.problem()["type"] as? String == Problem.typePrefix + "too-many-signups")
+            #expect(refused.headers[.retryAfter].flatMap { Int($0) } != nil)
+            #expect(try await app.database.users.user(username: "cyd") == nil)
+            #expect(try await signUp("cyd", from: "198.51.100.2").status == .created)
         }
     }
 

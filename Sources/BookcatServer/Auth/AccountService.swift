@@ -16,8 +16,12 @@ struct AccountService: Sendable {
 
     // MARK: - Accounts
 
-    func signUp(email: String, username: String, password: String) async throws -> User {
-        try await AccountRegistrar(users: users, hasher: hasher).register(email: email, username: username, password: password, role: .user)
+    /// `client` is who asks: each address may sign up only so often, since every signup costs a bcrypt hash.
+    func signUp(email: String, username: String, password: String, client: String) async throws -> User {
+        if let wait = try await throttle.reserveSignup(client: client) {
+            throw TooManyAttempts(kind: .signups, retryAfter: wait)
+        }
+        return try await AccountRegistrar(users: users, hasher: hasher).register(email: email, username: username, password: password, role: .user)
     }
 
     /// `client` is who asks, for the throttle: a wrong `current_password` counts toward the account's lockout
@@ -54,13 +58,13 @@ struct AccountService: Sendable {
     /// is well formed, the proof of identity is what failed.
     private func proveCurrentPassword(_ password: String, of user: User, client: String, field: String) async throws {
         let key = Self.throttleKey(account: user)
-        if let wait = await throttle.reserveAttempt(account: key, client: client) {
-            throw TooManyLogins(retryAfter: wait)
+        if let wait = try await throttle.reserveAttempt(account: key, client: client) {
+            throw TooManyAttempts(kind: .logins, retryAfter: wait)
         }
         guard try await hasher.verify(password, against: user.passwordHash) else {
             throw CatalogError.forbidden("\(field) is incorrect")
         }
-        await throttle.recordSuccess(account: key, client: client)
+        try await throttle.recordSuccess(account: key, client: client)
     }
 
     /// What the throttle counts an existing account's attempts under: its id, so switching between e-mail and
@@ -68,9 +72,13 @@ struct AccountService: Sendable {
     /// normalised identifier instead, so a 429 does not reveal whether an account exists.
     static func throttleKey(account: User) -> String { "account:\(account.id)" }
 
+    /// An identifier that names no account is counted by its hash: what strangers type at a login prompt (often a
+    /// password in the wrong field) is not stored in clear text.
+    static func throttleKey(identifier: String) -> String { "identifier:" + TokenService.hash(identifier) }
+
     // MARK: - Sessions
 
-    /// Throws ``TooManyLogins`` while `client` or the named account is locked out by failed attempts.
+    /// Throws ``TooManyAttempts`` while `client` or the named account is locked out by failed attempts.
     func logIn(email: String?, username: String?, password: String, client: String) async throws -> TokenResponse {
         let identifier: String
         let account: User?
@@ -87,15 +95,15 @@ struct AccountService: Sendable {
             throw CatalogError.invalid(field: "email", "give exactly one of email or username")
         }
         // Reserved before the password is checked: concurrent guesses cannot all slip in under the limit.
-        let key = account.map(Self.throttleKey(account:)) ?? identifier
-        if let wait = await throttle.reserveAttempt(account: key, client: client) {
-            throw TooManyLogins(retryAfter: wait)
+        let key = account.map(Self.throttleKey(account:)) ?? Self.throttleKey(identifier: identifier)
+        if let wait = try await throttle.reserveAttempt(account: key, client: client) {
+            throw TooManyAttempts(kind: .logins, retryAfter: wait)
         }
         let matches = try await hasher.verify(password, against: account?.passwordHash ?? decoyHash)
         guard let account, matches else {
             throw Self.invalidCredentials
         }
-        await throttle.recordSuccess(account: key, client: client)
+        try await throttle.recordSuccess(account: key, client: client)
         return try await issueTokens(for: account.id, familyID: nil)
     }
 

@@ -1,3 +1,4 @@
+import BookcatCore
 import Foundation
 import Logging
 import RedisClient
@@ -29,8 +30,31 @@ public struct AppConfiguration: Sendable {
     /// Behind a reverse proxy, the client address is the last `X-Forwarded-For` entry (the one the proxy saw);
     /// otherwise it is the socket's peer, and the header is ignored because anyone can send it.
     public var trustForwardedFor = false
+    /// Failed logins and signups allowed before an account or address waits (see `LoginThrottle`).
+    public var loginLimits = LoginLimits()
+    /// Who may skip the cache with `Cache-Control: no-cache`/`no-store`: an uncached listing can cost hundreds of
+    /// milliseconds of CPU, so by default only admins may ask for one.
+    public var cacheBypass: CacheBypass = .admins
+    /// When set, `GET /metrics` answers only `Authorization: Bearer <token>`.
+    public var metricsToken: String?
+    /// Seconds a connection may sit idle between requests before it is closed.
+    public var idleTimeout: Int = 30
+    /// Seconds a client has to send a request's headers, counted from its first byte.
+    public var headerTimeout: Int = 10
+    /// Open connections beyond this are closed as soon as they are accepted, with a warning.
+    public var maxConnections: Int = 1024
+    /// Seconds after a refresh token is used during which presenting it again gets a fresh pair instead of ending
+    /// the session: a client retrying a refresh whose answer it never saw.
+    public var refreshReuseGrace: Int = 10
 
     public init() {}
+
+    /// Who may ask for an uncached response.
+    public enum CacheBypass: String, Sendable, CaseIterable {
+        case admins
+        case everyone
+        case nobody
+    }
 
     /// HMAC algorithms tokens may be signed with.
     public enum JWTAlgorithmName: String, Sendable, CaseIterable {
@@ -84,6 +108,17 @@ public struct AppConfiguration: Sendable {
         }
         config.cacheTTL = try reader.integer("CACHE_TTL", default: config.cacheTTL, in: 1...86_400)
         config.trustForwardedFor = try reader.boolean("TRUST_FORWARDED_FOR", default: false)
+        config.loginLimits.signupsPerClient = try reader.integer(
+            "SIGNUPS_PER_ADDRESS",
+            default: config.loginLimits.signupsPerClient,
+            in: 1...1_000_000
+        )
+        config.cacheBypass = try reader.choice("CACHE_BYPASS", default: .admins)
+        config.metricsToken = reader.string("METRICS_TOKEN")
+        config.idleTimeout = try reader.integer("HTTP_IDLE_TIMEOUT", default: config.idleTimeout, in: 1...3_600)
+        config.headerTimeout = try reader.integer("HTTP_HEADER_TIMEOUT", default: config.headerTimeout, in: 1...3_600)
+        config.maxConnections = try reader.integer("HTTP_MAX_CONNECTIONS", default: config.maxConnections, in: 1...1_000_000)
+        config.refreshReuseGrace = try reader.integer("REFRESH_REUSE_GRACE", default: config.refreshReuseGrace, in: 0...300)
         // SECRET_KEY is what the previous service signed tokens with; JWT_SECRET_KEY wins when both are set.
         config.jwtSecret = reader.string("JWT_SECRET_KEY") ?? reader.string("SECRET_KEY")
         let secretVariable = reader.string("JWT_SECRET_KEY") == nil ? "SECRET_KEY" : "JWT_SECRET_KEY"

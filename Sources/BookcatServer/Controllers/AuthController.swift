@@ -16,7 +16,12 @@ struct AuthController {
 
     @Sendable func signUp(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<UserResponse> {
         let body = try await request.decodeJSON(as: SignupRequest.self, context: context)
-        let user = try await accounts.signUp(email: body.email, username: body.username, password: body.password)
+        let user = try await accounts.signUp(
+            email: body.email,
+            username: body.username,
+            password: body.password,
+            client: request.throttleClient(peerAddress: context.peerAddress, trustForwardedFor: trustForwardedFor)
+        )
         return EditedResponse(status: .created, headers: [.location: "/api/v1/users/\(user.id)"], response: UserResponse(user))
     }
 

@@ -18,7 +18,7 @@ struct OperationsController {
 
     struct Health: ResponseEncodable {
         /// `ok`, or `degraded` while a configured cache does not answer: the service still serves every request
-        /// from the database, but uncached, with login throttling counted in this process only. Readiness probes
+        /// from the database, but uncached. Readiness probes
         /// (`bookcat healthcheck`) treat `degraded` as not ready, so a deploy whose cache cannot connect rolls back.
         var status: String
         var database: String

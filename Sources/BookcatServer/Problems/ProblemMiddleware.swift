@@ -25,7 +25,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return problem
         case let error as CatalogError:
             return Problem.from(error, authScheme: authScheme)
-        case let error as TooManyLogins:
+        case let error as TooManyAttempts:
             return error.problem
         case let error as HTTPError where error.status == .notFound && routes.isKnownPathWithOtherMethods(request):
             // A known path asked with a method it does not have: say which methods it has.

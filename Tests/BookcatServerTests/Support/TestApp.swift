@@ -62,7 +62,7 @@ struct TestApp: Sendable {
         let dependencies = AppDependencies(
             database: database,
             cache: cache ?? NoResponseCache(),
-            loginThrottle: throttle ?? MemoryLoginThrottle()
+            loginThrottle: throttle ?? database.loginThrottle(limits: configuration.loginLimits)
         )
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
         return try await app.test(setup) { client in
@@ -76,6 +76,8 @@ struct TestApp: Sendable {
         configuration.bcryptCost = 4
         configuration.jwtSecret = secret
         configuration.port = 0
+        // Tests sign up many accounts from one address; the signup limit has its own test.
+        configuration.loginLimits.signupsPerClient = 10_000
         return configuration
     }
 

@@ -1,0 +1,55 @@
+import BookcatCore
+import Foundation
+import GRDB
+
+/// Login and signup counters in the database, beside the accounts they protect.
+///
+/// Not in Redis: the cache shares Redis under an `allkeys-lru` policy, and an evicted counter is an unlocked account.
+/// Every server process on the database shares the counts, and each reservation is one write transaction, which
+/// SQLite runs one at a time: checking the limits and counting cannot interleave.
+struct SQLiteLoginThrottle: LoginThrottle {
+    let writer: DatabasePool
+    let limits: LoginLimits
+
+    func reserveAttempt(account: String, client: String) async throws -> Duration? {
+        try await reserve([("account:" + account, limits.failuresPerAccount), ("client:" + client, limits.failuresPerClient)], window: limits.window)
+    }
+
+    func recordSuccess(account: String, client: String) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM throttle_window WHERE key = ?", arguments: ["account:" + account])
+            try db.execute(sql: "UPDATE throttle_window SET attempts = attempts - 1 WHERE key = ? AND attempts > 0", arguments: ["client:" + client])
+        }
+    }
+
+    func reserveSignup(client: String) async throws -> Duration? {
+        try await reserve([("signup:" + client, limits.signupsPerClient)], window: limits.signupWindow)
+    }
+
+    /// Returns the longest remaining lockout among `keys` (counting nothing), or counts one attempt on each and
+    /// returns nil.
+    private func reserve(_ keys: [(key: String, limit: Int)], window: Duration) async throws -> Duration? {
+        let now = Date().timeIntervalSince1970
+        let windowSeconds = Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18
+        return try await writer.write { db in
+            // Finished windows are forgotten as we go (indexed), so the table holds only live counts.
+            try db.execute(sql: "DELETE FROM throttle_window WHERE ends_at <= ?", arguments: [now])
+            var wait = 0.0
+            for (key, limit) in keys {
+                let row = try Row.fetchOne(db, sql: "SELECT attempts, ends_at FROM throttle_window WHERE key = ?", arguments: [key])
+                if let row, (row["attempts"] as Int) >= limit { wait = max(wait, (row["ends_at"] as Double) - now) }
+            }
+            if wait > 0 { return .milliseconds(Int64((wait * 1000).rounded(.up))) }
+            for (key, _) in keys {
+                try db.execute(
+                    sql: """
+                        INSERT INTO throttle_window (key, attempts, ends_at) VALUES (?, 1, ?)
+                        ON CONFLICT (key) DO UPDATE SET attempts = attempts + 1
+                        """,
+                    arguments: [key, now + windowSeconds]
+                )
+            }
+            return nil
+        }
+    }
+}

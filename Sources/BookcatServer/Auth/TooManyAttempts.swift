@@ -1,0 +1,37 @@
+import HTTPTypes
+
+/// Logins or signups are paused for this account or client address; answered as 429 with `Retry-After`.
+struct TooManyAttempts: Error {
+    enum Kind {
+        case logins, signups
+    }
+
+    var kind: Kind
+    var retryAfter: Duration
+
+    var problem: Problem {
+        let seconds = max(
+            1,
+            Int((Double(retryAfter.components.seconds) + Double(retryAfter.components.attoseconds) / 1e18).rounded(.up))
+        )
+        var problem =
+            switch kind {
+            case .logins:
+                Problem(
+                    status: .tooManyRequests,
+                    type: Problem.typePrefix + "too-many-logins",
+                    title: "Too many failed logins",
+                    detail: "too many failed login attempts; try again in \(seconds) seconds"
+                )
+            case .signups:
+                Problem(
+                    status: .tooManyRequests,
+                    type: Problem.typePrefix + "too-many-signups",
+                    title: "Too many signups",
+                    detail: "too many signups from this address; try again in \(seconds) seconds"
+                )
+            }
+        problem.headers[.retryAfter] = String(seconds)
+        return problem
+    }
+}
