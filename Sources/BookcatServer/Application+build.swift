@@ -95,7 +95,7 @@ public func buildRouter(
         throttle: dependencies.loginThrottle,
         decoyHash: try await hasher.decoyHash()
     )
-    let reads = CachedReads(cache: dependencies.cache)
+    let reads = CachedReads(cache: dependencies.cache, bypass: CacheBypassGate(who: configuration.cacheBypass))
 
     let routes = RouteTable()
     let router = Router(context: AppRequestContext.self)

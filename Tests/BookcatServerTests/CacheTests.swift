@@ -154,6 +154,47 @@ struct CacheTests {
         }
     }
 
+    /// The audit: any member could force the expensive uncached render with `Cache-Control: no-store`. By default
+    /// only admins may; `CACHE_BYPASS` opens it to everyone (load tests) or closes it to all.
+    @Test(arguments: [
+        (AppConfiguration.CacheBypass.admins, false, true),
+        (.everyone, true, true),
+        (.nobody, false, false),
+    ])
+    func onlyTheConfiguredCallersMayBypassTheCache(setting: AppConfiguration.CacheBypass, member: Bool, admin: Bool) async throws {
+        var configuration = TestApp.configuration()
+        configuration.cacheBypass = setting
+        try await RedisServer.with { redis in
+            try await TestApp.run(configuration: configuration, cache: redis.responseCache()) { app in
+                let adminToken = try await app.admin().accessToken
+                let memberToken = try await app.member("grace").accessToken
+                #expect(try await app.send(.get, "/api/v1/books", token: memberToken).cacheOutcome == "MISS")
+                for (token, allowed) in [(memberToken, member), (adminToken, admin)] {
+                    let noStore = try await app.send(.get, "/api/v1/books", token: token, headers: [.cacheControl: "no-store"])
+                    #expect(noStore.cacheOutcome == (allowed ? "BYPASS" : "HIT"))
+                    let noCache = try await app.send(.get, "/api/v1/books", token: token, headers: [.cacheControl: "no-cache"])
+                    #expect(noCache.cacheOutcome == (allowed ? "MISS" : "HIT"))
+                }
+            }
+        }
+    }
+
+    /// Even a caller who may bypass the cache gets only two uncached renders at a time; a third is served normally.
+    @Test func uncachedRendersAreLimitedPerAccount() async throws {
+        let gate = CacheBypassGate(who: .everyone, perAccount: 2)
+        let grace = User(id: 7, email: "grace@example.org", username: "grace", passwordHash: "", role: .user, createdAt: Date())
+        let ada = User(id: 8, email: "ada@example.org", username: "ada", passwordHash: "", role: .user, createdAt: Date())
+        let policies = try await gate.withPolicy(.bypass, for: grace) { first in
+            try await gate.withPolicy(.bypass, for: grace) { second in
+                let third = try await gate.withPolicy(.bypass, for: grace) { $0 }
+                let other = try await gate.withPolicy(.bypass, for: ada) { $0 }
+                return [first, second, third, other]
+            }
+        }
+        #expect(policies == [.bypass, .bypass, .normal, .bypass])
+        #expect(try await gate.withPolicy(.refresh, for: grace) { $0 } == .refresh)
+    }
+
     @Test func twoInstancesSharingRedisReadTheirWrites() async throws {
         try await RedisServer.with { redis in
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-shared-\(UUID().uuidString)")

@@ -19,7 +19,7 @@ struct BookController {
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         // Validated before the cache is consulted, so invalid requests never create or read entries.
         let query = try BookListQuery.parse(try QueryParameters.parse(request.uri.query))
-        return try await reads.respond(to: request, key: "books:list:" + query.canonicalQuery) { [books] in
+        return try await reads.respond(to: request, as: context.user, key: "books:list:" + query.canonicalQuery) { [books] in
             let page = try await books.page(query)
             let lastPage = page.lastPage(pageSize: query.pageSize)
             guard query.page <= lastPage else {
@@ -36,7 +36,7 @@ struct BookController {
 
     @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let id = try context.parameters.positiveID("book_id")
-        return try await reads.respond(to: request, key: "books:detail:\(id)") { [books] in
+        return try await reads.respond(to: request, as: context.user, key: "books:detail:\(id)") { [books] in
             BookResponse(try await Self.existing(id, in: books))
         }
     }

@@ -15,7 +15,7 @@ struct TagController {
     }
 
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Response {
-        try await reads.respond(to: request, key: "tags:list") { [tags] in
+        try await reads.respond(to: request, as: context.user, key: "tags:list") { [tags] in
             try await tags.allTags().map(TagResponse.init)
         }
     }

@@ -8,16 +8,20 @@ import Hummingbird
 /// and every response says in `X-Cache` where its body came from.
 struct CachedReads: Sendable {
     let cache: any ResponseCache
+    let bypass: CacheBypassGate
 
-    /// Answers with the cached body for `key`, rendering `value()` on a miss.
+    /// Answers `user` with the cached body for `key`, rendering `value()` on a miss.
     func respond(
         to request: Request,
+        as user: User,
         key: String,
         render value: @escaping @Sendable () async throws -> some Encodable & Sendable
     ) async throws -> Response {
-        let (body, outcome) = try await cache.body(for: key, policy: Self.policy(of: request)) {
-            let bytes = Array(try JSONCoding.makeEncoder().encode(try await value()))
-            return CachedBody(bytes: bytes, etag: Self.etag(of: bytes))
+        let (body, outcome) = try await bypass.withPolicy(Self.policy(of: request), for: user) { policy in
+            try await cache.body(for: key, policy: policy) {
+                let bytes = Array(try JSONCoding.makeEncoder().encode(try await value()))
+                return CachedBody(bytes: bytes, etag: Self.etag(of: bytes))
+            }
         }
         var headers: HTTPFields = [.eTag: body.etag, .xCache: outcome.rawValue]
         if let candidates = request.headers[.ifNoneMatch], Self.matches(candidates, etag: body.etag) {
@@ -28,7 +32,8 @@ struct CachedReads: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body.bytes)))
     }
 
-    /// `no-store` skips the cache entirely and `no-cache` re-renders and refreshes the entry.
+    /// What the request asks for: `no-store` skips the cache entirely and `no-cache` re-renders and refreshes the
+    /// entry. Whether it gets that is ``CacheBypassGate``'s decision.
     static func policy(of request: Request) -> CachePolicy {
         let directives = request.headers[values: .cacheControl].flatMap { $0.lowercased().split(separator: ",") }
             .map { $0.trimmingCharacters(in: .whitespaces) }
