@@ -106,7 +106,16 @@ public func buildRouter(
         ProblemMiddleware(authScheme: configuration.authScheme, routes: routes)
     }
     let root = RecordingGroup(group: router.group(), prefix: "", table: routes)
-    OperationsController(database: database, cache: dependencies.cache, registry: dependencies.metrics).addRoutes(to: root)
+    if configuration.metricsToken == nil, configuration.mode == .production {
+        logger.notice("METRICS_TOKEN is not set: /metrics is public; set it, or keep /metrics off the internet at your proxy")
+    }
+    OperationsController(
+        database: database,
+        cache: dependencies.cache,
+        registry: dependencies.metrics,
+        metricsToken: configuration.metricsToken
+    )
+    .addRoutes(to: root)
     DocsController().addRoutes(to: root)
 
     let api = RecordingGroup(group: router.group("api/v1"), prefix: "/api/v1", table: routes)

@@ -18,6 +18,25 @@ struct OperationsTests {
         }
     }
 
+    /// The audit: `/metrics` was public. With METRICS_TOKEN set it answers only that bearer token.
+    @Test func metricsCanBeProtectedWithAToken() async throws {
+        var configuration = TestApp.configuration()
+        configuration.metricsToken = "metrics-token-0123456789"
+        try await TestApp.run(configuration: configuration) { app in
+            let anonymous = try await app.send(.get, "/metrics")
+            #expect(anonymous.status == .unauthorized)
+            #expect(anonymous.headers[.wwwAuthenticate] == "Bearer")
+            _ = try anonymous.problem()
+            #expect(try await app.send(.get, "/metrics", token: "metrics-token-012345678X").status == .unauthorized)
+            #expect(try await app.send(.get, "/metrics", token: "metrics-token").status == .unauthorized)
+            let member = try await app.member("grace")
+            #expect(try await app.send(.get, "/metrics", token: member.accessToken).status == .unauthorized)
+            let allowed = try await app.send(.get, "/metrics", token: "metrics-token-0123456789")
+            #expect(allowed.status == .ok)
+            #expect(allowed.text.contains("http_requests_total"))
+        }
+    }
+
     @Test func metricsCountRequestsPerRouteTemplateAndStatus() async throws {
         try await TestApp.run { app in
             let token = try await app.admin().accessToken

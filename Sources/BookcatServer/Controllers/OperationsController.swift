@@ -9,6 +9,9 @@ struct OperationsController {
     let database: any DatabaseHealth
     let cache: any ResponseCache
     let registry: PrometheusCollectorRegistry
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>`: per-route counts show what a service is
+    /// used for, which is the operator's business.
+    let metricsToken: String?
 
     func addRoutes(to group: RecordingGroup<AppRequestContext>) {
         group.get("api/v1/common/health-check", use: health)
@@ -43,12 +46,26 @@ struct OperationsController {
     }
 
     @Sendable func metrics(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if let metricsToken, !Self.presents(metricsToken, in: request) {
+            var problem = Problem(status: .unauthorized, title: "Unauthorized", detail: "/metrics needs the token set in METRICS_TOKEN")
+            problem.headers[.wwwAuthenticate] = "Bearer"
+            throw problem
+        }
         let bytes = registry.emitToBuffer()
         return Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .contentLength: String(bytes.count)],
             body: .init(byteBuffer: ByteBuffer(bytes: bytes))
         )
+    }
+
+    /// Compared in constant time, so the answer's timing does not give the token away byte by byte.
+    private static func presents(_ token: String, in request: Request) -> Bool {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return false }
+        let presented = Array(header.utf8.dropFirst("Bearer ".utf8.count))
+        let expected = Array(token.utf8)
+        guard presented.count == expected.count else { return false }
+        return zip(presented, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     @Sendable func openAPI(_ request: Request, context: AppRequestContext) async throws -> Response {
