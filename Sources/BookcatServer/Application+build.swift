@@ -4,6 +4,7 @@ import BookcatSQLite
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import Prometheus
 import RedisClient
 import ServiceLifecycle
@@ -56,9 +57,20 @@ public func buildApplication(
     logger: Logger
 ) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger)
+    let headerTimeout = TimeAmount.seconds(Int64(configuration.headerTimeout))
     return Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bookcat"),
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [HeaderDeadlineHandler(deadline: headerTimeout, logger: logger)],
+                idleTimeout: .seconds(Int64(configuration.idleTimeout))
+            )
+        ),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: "bookcat",
+            availableConnectionsDelegate: ConnectionCap(limit: configuration.maxConnections, logger: logger)
+        ),
         services: dependencies.services,
         logger: logger
     )
