@@ -15,6 +15,7 @@ struct CacheKeys: Sendable {
     }
 
     var generation: String { "\(namespace):generation" }
+    var catalogVersion: String { "\(namespace):catalog-version" }
     var entryPrefix: String { "\(namespace):entry:" }
 
     /// A bounded-length stand-in for a request key of any length.

@@ -32,11 +32,20 @@ struct CacheScript: Sendable {
             """
     )
 
-    /// KEYS[1] generation key. Returns the new generation.
+    /// KEYS[1] generation key, KEYS[2] the catalog version the generation is known to cover; ARGV[1] the store's
+    /// catalog version, ARGV[2] '1' to bump whatever the versions say (after a write). Bumps the generation when
+    /// asked to or when the store is ahead of what the cache saw, and records the version. Returns 1 if it bumped.
     static let invalidate = CacheScript(
         initialiseGeneration + """
 
-            return redis.call('INCR', KEYS[1])
+            local seen = tonumber(redis.call('GET', KEYS[2]) or '-1')
+            local version = tonumber(ARGV[1])
+            if version > seen then redis.call('SET', KEYS[2], ARGV[1]) end
+            if ARGV[2] == '1' or version > seen then
+              redis.call('INCR', KEYS[1])
+              return 1
+            end
+            return 0
             """
     )
 }

@@ -12,9 +12,19 @@ public final class RedisResponseCache: ResponseCache {
     private let ttlSeconds: Int
     private let logger: Logger
     private let fills = FillCoalescer()
-    /// Set when an invalidation could not reach Redis: the next read must invalidate first, or it could serve a
-    /// body from before that write.
-    private let invalidationOwed = NIOLockedValueBox(false)
+    /// Set when an invalidation could not reach Redis (the catalog version it was for): the next read must
+    /// invalidate first, or it could serve a body from before that write. `reconcile` sets it too until it reaches
+    /// Redis, which is how a new process pays what a crashed one owed.
+    private let invalidationOwed = NIOLockedValueBox<Invalidation?>(nil)
+
+    /// Whether an invalidation is waiting for Redis to answer.
+    public var owesInvalidation: Bool { invalidationOwed.withLockedValue { $0 != nil } }
+
+    private struct Invalidation {
+        var catalogVersion: Int64
+        /// After a write: bump whatever the versions say. Reconciling: only when the store is ahead.
+        var force: Bool
+    }
 
     private let hits = Counter(label: "cache_hits_total")
     private let misses = Counter(label: "cache_misses_total")
@@ -70,12 +80,24 @@ public final class RedisResponseCache: ResponseCache {
         return (body, .miss)
     }
 
-    public func invalidateCatalog() async {
+    public func invalidateCatalog(catalogVersion: Int64) async {
+        await invalidate(Invalidation(catalogVersion: catalogVersion, force: true))
+    }
+
+    public func reconcile(catalogVersion: Int64) async {
+        await invalidate(Invalidation(catalogVersion: catalogVersion, force: false))
+    }
+
+    private func invalidate(_ wanted: Invalidation) async {
+        // Merged with anything still owed, so paying one pays all.
+        let invalidation = invalidationOwed.withLockedValue { owed in
+            Invalidation(catalogVersion: max(wanted.catalogVersion, owed?.catalogVersion ?? 0), force: wanted.force || owed?.force == true)
+        }
         do {
-            try await bumpGeneration()
-            invalidationOwed.withLockedValue { $0 = false }
+            try await send(invalidation)
+            clearOwed(ifCoveredBy: invalidation)
         } catch {
-            invalidationOwed.withLockedValue { $0 = true }
+            invalidationOwed.withLockedValue { $0 = invalidation }
             errors.increment()
             logger.warning("cache invalidation failed; the next cache read invalidates first", metadata: ["error": "\(error)"])
         }
@@ -93,15 +115,27 @@ public final class RedisResponseCache: ResponseCache {
     // MARK: - Redis operations
 
     private func payInvalidationOwed() async throws {
-        guard invalidationOwed.withLockedValue({ $0 }) else { return }
-        try await bumpGeneration()
-        invalidationOwed.withLockedValue { $0 = false }
+        guard let owed = invalidationOwed.withLockedValue({ $0 }) else { return }
+        try await send(owed)
+        clearOwed(ifCoveredBy: owed)
         logger.info("cache invalidated after Redis became reachable again")
     }
 
-    private func bumpGeneration() async throws {
-        _ = try await client.evaluate(.invalidate, keys: [keys.generation], arguments: [])
-        invalidations.increment()
+    /// Forgets what is owed once `sent` covers it; an invalidation owed meanwhile by a concurrent failure stays.
+    private func clearOwed(ifCoveredBy sent: Invalidation) {
+        invalidationOwed.withLockedValue { owed in
+            guard let pending = owed else { return }
+            if pending.catalogVersion <= sent.catalogVersion, sent.force || !pending.force { owed = nil }
+        }
+    }
+
+    private func send(_ invalidation: Invalidation) async throws {
+        let reply = try await client.evaluate(
+            .invalidate,
+            keys: [keys.generation, keys.catalogVersion],
+            arguments: [RedisArgument(Int(invalidation.catalogVersion)), invalidation.force ? "1" : "0"]
+        )
+        if reply.integer == 1 { invalidations.increment() }
     }
 
     private func read(_ hashedKey: String) async throws -> (generation: String, stored: [UInt8]?) {

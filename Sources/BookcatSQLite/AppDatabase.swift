@@ -34,6 +34,12 @@ public final class AppDatabase: Sendable {
     public func loginThrottle(limits: LoginLimits = LoginLimits()) -> some LoginThrottle { SQLiteLoginThrottle(writer: writer, limits: limits) }
 }
 
+extension AppDatabase: CatalogVersionSource {
+    public func catalogVersion() async throws -> Int64 {
+        try await writer.read { db in try Int64.fetchOne(db, sql: "SELECT version FROM catalog_version WHERE id = 1") ?? 0 }
+    }
+}
+
 extension AppDatabase: DatabaseHealth {
     public func ping() async throws {
         _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }

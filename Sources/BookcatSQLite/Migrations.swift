@@ -99,6 +99,22 @@ extension AppDatabase {
                 t.column("ends_at", .double).notNull().indexed()
             }
         }
+        migrator.registerMigration("0004_catalog_version") { db in
+            // Bumped by triggers, so in the same transaction as every write that can change a cached body (the
+            // seeder's too): after a crash, the cache compares it with the last version it invalidated for.
+            var sql = "CREATE TABLE catalog_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);"
+            sql += "INSERT INTO catalog_version (id, version) VALUES (1, 1);"
+            for table in ["book", "tag", "book_tag"] {
+                for event in ["INSERT", "UPDATE", "DELETE"] {
+                    sql += """
+                        CREATE TRIGGER catalog_version_after_\(event.lowercased())_\(table) AFTER \(event) ON \(table) BEGIN
+                          UPDATE catalog_version SET version = version + 1 WHERE id = 1;
+                        END;
+                        """
+                }
+            }
+            try db.execute(sql: sql)
+        }
         return migrator
     }
 }

@@ -40,12 +40,19 @@ public struct AppDependencies: Sendable {
             return AppDependencies(database: database, loginThrottle: database.loginThrottle(limits: configuration.loginLimits), metrics: metrics)
         }
         let client = RedisClient(configuration: redis)
+        let cache = RedisResponseCache(client: client, ttlSeconds: configuration.cacheTTL, logger: logger)
         return AppDependencies(
             database: database,
-            cache: RedisResponseCache(client: client, ttlSeconds: configuration.cacheTTL, logger: logger),
+            cache: cache,
             loginThrottle: database.loginThrottle(limits: configuration.loginLimits),
             metrics: metrics,
-            services: [RedisReachabilityMonitor(client: client, logger: logger)]
+            services: [
+                RedisReachabilityMonitor(client: client, logger: logger) { [cache] in
+                    // Another process may have crashed owing an invalidation: every healthy check reconciles.
+                    guard let version = try? await database.catalogVersion() else { return }
+                    await cache.reconcile(catalogVersion: version)
+                }
+            ]
         )
     }
 }
@@ -107,7 +114,9 @@ public func buildRouter(
         throttle: dependencies.loginThrottle,
         decoyHash: try await hasher.decoyHash()
     )
-    let reads = CachedReads(cache: dependencies.cache, bypass: CacheBypassGate(who: configuration.cacheBypass))
+    let reads = CachedReads(cache: dependencies.cache, bypass: CacheBypassGate(who: configuration.cacheBypass), versions: database)
+    // Before anything is served: an invalidation a crashed process owed is paid now, or by the first cached read.
+    await dependencies.cache.reconcile(catalogVersion: try await database.catalogVersion())
 
     let routes = RouteTable()
     let router = Router(context: AppRequestContext.self)

@@ -1,5 +1,7 @@
+import BookcatSQLite
 import BookcatServer
 import Foundation
+import Logging
 
 /// Loads the configuration or exits with the one-line error that names the variable.
 func loadConfiguration() -> AppConfiguration {
@@ -8,5 +10,17 @@ func loadConfiguration() -> AppConfiguration {
     } catch {
         FileHandle.standardError.write(Data("bookcat: \(error)\n".utf8))
         exit(78)  // EX_CONFIG
+    }
+}
+
+/// After a command wrote the database: cached pages from before it must not be served. Warns instead of failing
+/// when Redis does not answer, since the servers reconcile on their own.
+func invalidateCachedPages(configuration: AppConfiguration, database: AppDatabase) async throws {
+    var logger = Logger(label: "bookcat")
+    logger.logLevel = .critical
+    if try await !reconcileCache(configuration: configuration, database: database, logger: logger) {
+        FileHandle.standardError.write(
+            Data("bookcat: warning: Redis did not answer; running servers invalidate their cache within 15 s\n".utf8)
+        )
     }
 }

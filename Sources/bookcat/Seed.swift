@@ -30,6 +30,7 @@ struct Seed: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\r[\(bar)] \(written)/\(total)".utf8))
             if written == total { FileHandle.standardError.write(Data("\n".utf8)) }
         }
+        try await invalidateCachedPages(configuration: configuration, database: database)
         let rate = Double(summary.books) / max(summary.seconds, 0.001)
         print(
             String(

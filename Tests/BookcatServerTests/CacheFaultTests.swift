@@ -1,8 +1,10 @@
 import BookcatCache
 import BookcatCore
+import BookcatSQLite
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Logging
 import Testing
 
 @testable import BookcatServer
@@ -86,6 +88,62 @@ struct CacheFaultTests {
                     #expect(response.status == .ok)
                     #expect(response.cacheOutcome == "ERROR")
                 }
+            }
+        }
+    }
+
+    /// The audit: warm a page, hang Redis, write (200), kill the server, restart it, resume Redis: the restarted
+    /// server served the page from before the write until CACHE_TTL. The write bumped the catalog version in its
+    /// transaction, and the new process compares it with the cache's before serving anything.
+    @Test func anInvalidationOwedByACrashedProcessIsPaidByTheNextOne() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-owed-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("catalog.sqlite3").path
+        try await RedisServer.with { redis in
+            let cache = redis.responseCache(commandTimeout: .milliseconds(300), breakerPause: .seconds(30))
+            let (token, bookID) = try await TestApp.run(databasePath: path, cache: cache) { app in
+                let token = try await app.admin().accessToken
+                let bookID = try await app.createBook(token: token, ["stock": 5]).int("book_id")
+                _ = try await app.send(.get, "/api/v1/books/\(bookID)", token: token)
+                #expect(try await app.send(.get, "/api/v1/books/\(bookID)", token: token).cacheOutcome == "HIT")
+                redis.pause()
+                // Three timed-out reads open the circuit breaker, so the write's invalidation is not even sent
+                // (a sent one would still run once Redis resumes): it is owed, in this process's memory only.
+                for _ in 0..<3 { _ = try await app.send(.get, "/api/v1/books", token: token) }
+                let patch = try await app.send(.patch, "/api/v1/books/\(bookID)", token: token, json: ["stock": 9])
+                #expect(patch.status == .ok)
+                #expect(cache.owesInvalidation)
+                return (token, bookID)
+            }
+            // The first process is gone, and with it the invalidation it owed in memory.
+            redis.resume()
+            try await TestApp.run(databasePath: path, cache: redis.responseCache()) { app in
+                let first = try await app.send(.get, "/api/v1/books/\(bookID)", token: token)
+                #expect(first.cacheOutcome == "MISS")
+                #expect(try first.object().int("stock") == 9)
+            }
+            // A restart with nothing owed keeps the warm cache.
+            try await TestApp.run(databasePath: path, cache: redis.responseCache()) { app in
+                let warm = try await app.send(.get, "/api/v1/books/\(bookID)", token: token)
+                #expect(warm.cacheOutcome == "HIT")
+            }
+        }
+    }
+
+    /// `bookcat seed` (and `migrate`) write outside any server; they invalidate what running servers cached.
+    @Test func seedingInvalidatesWhatARunningServerCached() async throws {
+        try await RedisServer.with { redis in
+            try await TestApp.run(cache: redis.responseCache()) { app in
+                let token = try await app.admin().accessToken
+                _ = try await app.send(.get, "/api/v1/books", token: token)
+                #expect(try await app.send(.get, "/api/v1/books", token: token).cacheOutcome == "HIT")
+                _ = try await CatalogSeeder(database: app.database).seed(books: 3, tags: 2, seed: 7) { _ in }
+                var configuration = app.configuration
+                configuration.redis = redis.clientConfiguration()
+                #expect(try await reconcileCache(configuration: configuration, database: app.database, logger: Logger(label: "seed")))
+                let after = try await app.send(.get, "/api/v1/books", token: token)
+                #expect(after.cacheOutcome == "MISS")
+                #expect(try after.object().int("count") == 3)
             }
         }
     }

@@ -33,7 +33,7 @@ public enum CachePolicy: Sendable {
 /// The seam between read endpoints and a response cache.
 ///
 /// Read endpoints hand the cache a key built from the canonical request and a `fill` that renders the body
-/// from the database; writes call ``invalidateCatalog()`` before they answer, so no client that saw a
+/// from the database; writes call ``invalidateCatalog(catalogVersion:)`` before they answer, so no client that saw a
 /// write's response can afterwards read a body from before it.
 public protocol ResponseCache: Sendable {
     func body(
@@ -42,9 +42,14 @@ public protocol ResponseCache: Sendable {
         fill: @escaping @Sendable () async throws -> CachedBody
     ) async throws -> (body: CachedBody, outcome: CacheOutcome)
 
-    /// Makes every cached catalog body unreachable. Never throws: a cache that cannot be reached must
-    /// remember to invalidate before it serves anything again.
-    func invalidateCatalog() async
+    /// Makes every cached catalog body unreachable, after a write that brought the store to `catalogVersion`.
+    /// Never throws: a cache that cannot be reached must remember to invalidate before it serves anything again.
+    func invalidateCatalog(catalogVersion: Int64) async
+
+    /// Makes sure nothing cached predates `catalogVersion`, the store's current version: invalidates unless the
+    /// cache already saw an invalidation for that version. The server calls this before it serves anything, so an
+    /// invalidation a crashed process owed is paid by the next one. Never throws, like ``invalidateCatalog(catalogVersion:)``.
+    func reconcile(catalogVersion: Int64) async
 
     /// Whether the cache answers, for the health check.
     func health() async -> CacheHealth
@@ -80,7 +85,9 @@ public struct NoResponseCache: ResponseCache {
         (try await fill(), .bypass)
     }
 
-    public func invalidateCatalog() async {}
+    public func invalidateCatalog(catalogVersion: Int64) async {}
+
+    public func reconcile(catalogVersion: Int64) async {}
 
     public func health() async -> CacheHealth { .disabled }
 }

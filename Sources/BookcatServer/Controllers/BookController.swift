@@ -50,7 +50,7 @@ struct BookController {
         try context.requireAdmin()
         let draft = try await request.decodeJSON(as: BookRequest.self, context: context).draft()
         let book = try await books.create(draft)
-        await reads.cache.invalidateCatalog()
+        await reads.invalidateCatalog()
         return EditedResponse(status: .created, headers: [.location: "/api/v1/books/\(book.id)"], response: BookResponse(book))
     }
 
@@ -59,7 +59,7 @@ struct BookController {
         let id = try context.parameters.positiveID("book_id")
         let draft = try await request.decodeJSON(as: BookRequest.self, context: context).draft()
         let book = try await books.update(id: id) { _ in draft }
-        await reads.cache.invalidateCatalog()
+        await reads.invalidateCatalog()
         return BookResponse(book)
     }
 
@@ -68,7 +68,7 @@ struct BookController {
         let id = try context.parameters.positiveID("book_id")
         let patch = try await request.decodeJSON(as: BookPatchRequest.self, context: context)
         let book = try await books.update(id: id) { current in try patch.applied(to: current) }
-        await reads.cache.invalidateCatalog()
+        await reads.invalidateCatalog()
         return BookResponse(book)
     }
 
@@ -76,7 +76,7 @@ struct BookController {
         try context.requireAdmin()
         let id = try context.parameters.positiveID("book_id")
         try await books.delete(id: id)
-        await reads.cache.invalidateCatalog()
+        await reads.invalidateCatalog()
         return .noContent
     }
 

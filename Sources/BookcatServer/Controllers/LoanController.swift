@@ -23,7 +23,7 @@ struct LoanController {
         try check.check()
         let loan = try await loans.create(userID: context.user.id, bookID: body.bookID, quantity: quantity, now: Date())
         // Stock is part of every cached book body.
-        await reads.cache.invalidateCatalog()
+        await reads.invalidateCatalog()
         return EditedResponse(status: .created, headers: [.location: "/api/v1/loans/\(loan.id)"], response: LoanResponse(loan))
     }
 
@@ -48,7 +48,7 @@ struct LoanController {
             throw Problem.badRequest(field: "is_returned", "only true is accepted: a returned loan cannot be reopened")
         }
         let returned = try await loans.markReturned(id: loan.id, now: Date())
-        await reads.cache.invalidateCatalog()
+        await reads.invalidateCatalog()
         return LoanResponse(returned)
     }
 

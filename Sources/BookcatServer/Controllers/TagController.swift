@@ -30,7 +30,7 @@ struct TagController {
         try context.requireAdmin()
         let name = try Self.validName(try await request.decodeJSON(as: TagRequest.self, context: context))
         let tag = try await tags.create(name: name)
-        await reads.cache.invalidateCatalog()
+        await reads.invalidateCatalog()
         return EditedResponse(status: .created, headers: [.location: "/api/v1/tags/\(tag.id)"], response: TagResponse(tag))
     }
 
@@ -39,7 +39,7 @@ struct TagController {
         let id = try context.parameters.positiveID("tag_id")
         let name = try Self.validName(try await request.decodeJSON(as: TagRequest.self, context: context))
         let tag = try await tags.rename(id: id, to: name)
-        await reads.cache.invalidateCatalog()
+        await reads.invalidateCatalog()
         return TagResponse(tag)
     }
 
@@ -47,7 +47,7 @@ struct TagController {
         try context.requireAdmin()
         let id = try context.parameters.positiveID("tag_id")
         try await tags.delete(id: id)
-        await reads.cache.invalidateCatalog()
+        await reads.invalidateCatalog()
         return .noContent
     }
 

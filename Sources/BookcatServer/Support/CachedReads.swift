@@ -9,6 +9,16 @@ import Hummingbird
 struct CachedReads: Sendable {
     let cache: any ResponseCache
     let bypass: CacheBypassGate
+    let versions: any CatalogVersionSource
+
+    /// The one place writes invalidate: after the write committed (which bumped the store's catalog version in its
+    /// transaction) and before it is acknowledged.
+    func invalidateCatalog() async {
+        // Should the version not be readable, 0 still invalidates (a write's invalidation always does); it only
+        // leaves the recorded version as it was.
+        let version = (try? await versions.catalogVersion()) ?? 0
+        await cache.invalidateCatalog(catalogVersion: version)
+    }
 
     /// Answers `user` with the cached body for `key`, rendering `value()` on a miss.
     func respond(

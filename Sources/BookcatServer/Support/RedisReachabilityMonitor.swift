@@ -5,15 +5,16 @@ import ServiceLifecycle
 /// Watches whether Redis answers and says so in the log, so a cache that cannot connect is never silent.
 ///
 /// Without it, an unreachable Redis shows only as `X-Cache: ERROR` on each response (which is logged at debug
-/// level): the service keeps working from the database and nobody notices that the cache, and the shared login
-/// throttle, are gone. While Redis does not answer this logs a warning naming the cause, repeated with
-/// exponential backoff; once it answers again it says so, then checks every `healthyInterval`.
+/// level): the service keeps working from the database and nobody notices that the cache is gone. While Redis does
+/// not answer this logs a warning naming the cause, repeated with exponential backoff; once it answers again it says
+/// so, then checks every `healthyInterval`, running `whenReachable` after each check that Redis answered.
 struct RedisReachabilityMonitor: Service {
     let client: RedisClient
     let logger: Logger
     var firstRetry: Duration = .seconds(1)
     var maximumRetry: Duration = .seconds(60)
     var healthyInterval: Duration = .seconds(15)
+    var whenReachable: @Sendable () async -> Void = {}
 
     func run() async throws {
         var retry = firstRetry
@@ -26,13 +27,13 @@ struct RedisReachabilityMonitor: Service {
                     logger.notice("Redis at \(client.configuration.host):\(client.configuration.port) answers: responses are cached")
                 }
                 wasReachable = true
+                await whenReachable()
                 retry = firstRetry
                 pause = healthyInterval
             } catch {
                 logger.warning(
                     """
-                    Redis is unreachable, so responses are not cached and login throttling counts in this process only \
-                    (health reports "degraded"); retrying in \(retry)
+                    Redis is unreachable, so responses are not cached (health reports "degraded"); retrying in \(retry)
                     """,
                     metadata: ["cause": "\(client.describeFailure(error))"]
                 )

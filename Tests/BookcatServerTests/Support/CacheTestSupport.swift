@@ -15,11 +15,17 @@ extension TestResponse {
 
 extension RedisServer {
     /// A response cache in this server, with its own client (as a separate process would have).
-    func responseCache(keyPrefix: String = "bookcat", commandTimeout: Duration = .seconds(2)) -> RedisResponseCache {
+    func responseCache(
+        keyPrefix: String = "bookcat",
+        commandTimeout: Duration = .seconds(2),
+        breakerPause: Duration? = nil
+    ) -> RedisResponseCache {
         var logger = Logger(label: "bookcat-cache-tests")
         logger.logLevel = .critical
+        var configuration = clientConfiguration(commandTimeout: commandTimeout)
+        if let breakerPause { configuration.openDuration = breakerPause }
         return RedisResponseCache(
-            client: RedisClient(configuration: clientConfiguration(commandTimeout: commandTimeout)),
+            client: RedisClient(configuration: configuration),
             ttlSeconds: 300,
             keyPrefix: keyPrefix,
             logger: logger

@@ -1,0 +1,18 @@
+import BookcatCache
+import BookcatSQLite
+import Logging
+import RedisClient
+
+/// For commands that write the database outside a server (`bookcat seed`, `bookcat migrate`): makes every cached
+/// body from before their writes unreachable, so running servers do not go on serving them.
+///
+/// Returns false when Redis is configured but did not answer; servers then catch up on their own (at start and on
+/// every healthy Redis check, by comparing the database's catalog version with the cache's).
+public func reconcileCache(configuration: AppConfiguration, database: AppDatabase, logger: Logger) async throws -> Bool {
+    guard let redis = configuration.redis else { return true }
+    let client = RedisClient(configuration: redis)
+    let cache = RedisResponseCache(client: client, ttlSeconds: configuration.cacheTTL, logger: logger)
+    await cache.reconcile(catalogVersion: try await database.catalogVersion())
+    await client.shutdown()
+    return !cache.owesInvalidation
+}
