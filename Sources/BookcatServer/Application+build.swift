@@ -112,6 +112,7 @@ public func buildRouter(
         hasher: hasher,
         tokens: tokens,
         throttle: dependencies.loginThrottle,
+        refreshReuseGrace: TimeInterval(configuration.refreshReuseGrace),
         decoyHash: try await hasher.decoyHash()
     )
     let reads = CachedReads(cache: dependencies.cache, bypass: CacheBypassGate(who: configuration.cacheBypass), versions: database)

@@ -109,8 +109,11 @@ struct AuthTests {
         }
     }
 
+    /// With no grace window (`REFRESH_REUSE_GRACE=0`); the window has its own tests in SessionTests.
     @Test func refreshRotatesAndEachRefreshTokenWorksOnce() async throws {
-        try await TestApp.run { app in
+        var configuration = TestApp.configuration()
+        configuration.refreshReuseGrace = 0
+        try await TestApp.run(configuration: configuration) { app in
             let session = try await app.member()
             let first = try await app.send(.post, "/api/v1/token/refresh", json: ["refresh_token": session.refreshToken])
             #expect(first.status == .ok)
@@ -189,7 +192,7 @@ struct AuthTests {
             let otherAlgorithm = await TokenService(secret: TestApp.secret, algorithm: .hs512, accessTTL: 900, refreshTTL: 900)
             let otherKey = await TokenService(secret: "another secret that is long enough!!", algorithm: .hs256, accessTTL: 900, refreshTTL: 900)
             for service in [otherAlgorithm, otherKey] {
-                let token = try await service.accessToken(for: session.userID)
+                let token = try await service.accessToken(for: session.userID, session: try session.sessionID)
                 let response = try await app.send(.get, "/api/v1/users/me", token: token)
                 #expect(response.status == .unauthorized)
             }
@@ -200,9 +203,9 @@ struct AuthTests {
         try await TestApp.run { app in
             let session = try await app.member()
             let service = await TokenService(secret: TestApp.secret, algorithm: .hs256, accessTTL: 60, refreshTTL: 60)
-            let expired = try await service.accessToken(for: session.userID, now: Date().addingTimeInterval(-120))
+            let expired = try await service.accessToken(for: session.userID, session: try session.sessionID, now: Date().addingTimeInterval(-120))
             #expect(try await app.send(.get, "/api/v1/users/me", token: expired).status == .unauthorized)
-            let valid = try await service.accessToken(for: session.userID)
+            let valid = try await service.accessToken(for: session.userID, session: try session.sessionID)
             #expect(try await app.send(.get, "/api/v1/users/me", token: valid).status == .ok)
         }
     }
@@ -240,7 +243,7 @@ struct VerifiedTokenCacheTests {
     @Test func aCachedTokenStillExpiresOnTime() async throws {
         let service = await TokenService(secret: TestApp.secret, algorithm: .hs256, accessTTL: 60, refreshTTL: 60)
         // Issued 59 s ago with a 60 s lifetime: valid for about one more second.
-        let token = try await service.accessToken(for: 7, now: Date().addingTimeInterval(-59))
+        let token = try await service.accessToken(for: 7, session: "session-7", now: Date().addingTimeInterval(-59))
         #expect(await service.verify(token, as: .access)?.userID == 7)
         #expect(await service.verify(token, as: .refresh) == nil)
         try await Task.sleep(for: .milliseconds(2100))

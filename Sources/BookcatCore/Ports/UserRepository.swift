@@ -6,6 +6,9 @@ public protocol UserRepository: Sendable {
     /// taken name is refused before any password is hashed.
     func ensureAvailable(email: String, username: String) async throws
     func user(id: Int64) async throws -> User?
+    /// The account, only while `session` (a refresh-token family of it) has not ended: not logged out, revoked by
+    /// a password change or reuse detection, or expired. Runs on every authenticated request.
+    func user(id: Int64, inSession session: String) async throws -> User?
     func user(email: String) async throws -> User?
     func user(username: String) async throws -> User?
     func allUsers() async throws -> [User]

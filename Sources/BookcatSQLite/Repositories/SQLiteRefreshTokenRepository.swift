@@ -9,16 +9,20 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
         try await writer.write { db in try RefreshTokenRow(token).insert(db) }
     }
 
-    func rotate(presentedHash: String, successor: RefreshTokenRecord, now: Date) async throws -> RefreshRotation {
+    func rotate(presentedHash: String, successor: RefreshTokenRecord, now: Date, grace: TimeInterval) async throws -> RefreshRotation {
         try await writer.write { db in
             guard var presented = try RefreshTokenRow.filter(RefreshTokenRow.Columns.tokenHash == presentedHash).fetchOne(db),
                 presented.userID == successor.userID, presented.familyID == successor.familyID
             else { return .unknown }
+            guard presented.expiresAt > now else { return .unknown }
+            if let usedAt = presented.usedAt, presented.revokedAt == nil, now.timeIntervalSince(usedAt) < grace {
+                try RefreshTokenRow(successor).insert(db)
+                return .rotated(userID: presented.userID)
+            }
             if presented.usedAt != nil || presented.revokedAt != nil {
                 try revokeFamily(db, familyID: presented.familyID, now: now)
                 return .reuseDetected
             }
-            guard presented.expiresAt > now else { return .unknown }
             presented.usedAt = now
             try presented.update(db)
             try RefreshTokenRow(successor).insert(db)

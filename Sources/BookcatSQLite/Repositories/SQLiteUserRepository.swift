@@ -48,11 +48,25 @@ struct SQLiteUserRepository: UserRepository {
 
     // MARK: - Reads
 
-    /// Runs on every authenticated request: a cached prepared statement skips building the SQL each time.
     func user(id: Int64) async throws -> User? {
-        try await writer.read { db in
-            let statement = try db.cachedStatement(sql: "SELECT * FROM user WHERE id = ?")
-            return try UserRecord.fetchOne(statement, arguments: [id])?.user
+        try await writer.read { db in try UserRecord.fetchOne(db, key: id)?.user }
+    }
+
+    /// Runs on every authenticated request: one indexed query (a cached prepared statement) finds the account and
+    /// checks that its session still has a refresh token that is neither revoked nor expired.
+    func user(id: Int64, inSession session: String) async throws -> User? {
+        let now = Date()
+        return try await writer.read { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT user.* FROM user
+                    WHERE user.id = ? AND EXISTS (
+                      SELECT 1 FROM refresh_token
+                      WHERE family_id = ? AND user_id = user.id AND revoked_at IS NULL AND expires_at > ?
+                    )
+                    """
+            )
+            return try UserRecord.fetchOne(statement, arguments: [id, session, now])?.user
         }
     }
 

@@ -8,6 +8,8 @@ struct AccountService: Sendable {
     let hasher: PasswordHasher
     let tokens: TokenService
     let throttle: any LoginThrottle
+    /// Seconds after a refresh token's use during which presenting it again still works (see `rotate`).
+    let refreshReuseGrace: TimeInterval
     /// Verified when a login names no account, so both failures cost one bcrypt verification.
     let decoyHash: String
 
@@ -113,10 +115,11 @@ struct AccountService: Sendable {
         }
         let now = Date()
         let successor = try await tokens.refreshToken(for: userID, familyID: family, now: now)
-        switch try await refreshTokens.rotate(presentedHash: TokenService.hash(refreshToken), successor: successor.record, now: now) {
+        let presented = TokenService.hash(refreshToken)
+        switch try await refreshTokens.rotate(presentedHash: presented, successor: successor.record, now: now, grace: refreshReuseGrace) {
         case .rotated:
             return TokenResponse(
-                accessToken: try await tokens.accessToken(for: userID, now: now),
+                accessToken: try await tokens.accessToken(for: userID, session: family, now: now),
                 refreshToken: successor.token,
                 expiresIn: Int(tokens.accessTTL)
             )
@@ -136,7 +139,11 @@ struct AccountService: Sendable {
     private func issueTokens(for userID: Int64, familyID: String?) async throws -> TokenResponse {
         let refresh = try await tokens.refreshToken(for: userID, familyID: familyID)
         try await refreshTokens.store(refresh.record)
-        return TokenResponse(accessToken: try await tokens.accessToken(for: userID), refreshToken: refresh.token, expiresIn: Int(tokens.accessTTL))
+        return TokenResponse(
+            accessToken: try await tokens.accessToken(for: userID, session: refresh.record.familyID),
+            refreshToken: refresh.token,
+            expiresIn: Int(tokens.accessTTL)
+        )
     }
 }
 

@@ -19,11 +19,11 @@ struct Authenticator: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == scheme.lowercased() else {
             throw unauthenticated("the Authorization header must be '\(scheme) <access token>'")
         }
-        guard let claims = await tokens.verify(String(parts[1]), as: .access), let userID = claims.userID else {
+        guard let claims = await tokens.verify(String(parts[1]), as: .access), let userID = claims.userID, let session = claims.sid else {
             throw unauthenticated("the access token is invalid or expired")
         }
-        guard let user = try await users.user(id: userID) else {
-            throw unauthenticated("the account of this access token no longer exists")
+        guard let user = try await users.user(id: userID, inSession: session) else {
+            throw unauthenticated("the session of this access token has ended (logged out, password changed or account deleted)")
         }
         var context = context
         context.user = user

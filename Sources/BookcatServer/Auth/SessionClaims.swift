@@ -17,9 +17,12 @@ struct SessionClaims: JWTPayload {
     var tokenUse: Use
     /// The rotation family of a refresh token.
     var fam: String?
+    /// The session (login) an access token belongs to: its refresh-token family. Checked on every request, so
+    /// ending the session ends its access tokens at once.
+    var sid: String?
 
     enum CodingKeys: String, CodingKey {
-        case sub, iat, nbf, exp, jti, fam
+        case sub, iat, nbf, exp, jti, fam, sid
         case tokenUse = "token_use"
     }
 

@@ -32,14 +32,16 @@ struct TokenService: Sendable {
         var record: RefreshTokenRecord
     }
 
-    func accessToken(for userID: Int64, now: Date = Date()) async throws -> String {
+    /// An access token for `userID` in `session` (the refresh-token family of its login).
+    func accessToken(for userID: Int64, session: String, now: Date = Date()) async throws -> String {
         let now = Self.wholeSeconds(now)
         let claims = SessionClaims(
             sub: .init(value: String(userID)),
             iat: .init(value: now),
             exp: .init(value: now.addingTimeInterval(accessTTL)),
             jti: .init(value: UUID().uuidString),
-            tokenUse: .access
+            tokenUse: .access,
+            sid: session
         )
         return try await keys.sign(claims)
     }
@@ -76,6 +78,8 @@ struct TokenService: Sendable {
             claims.tokenUse == use, claims.userID != nil
         else { return nil }
         if use == .refresh, claims.fam == nil { return nil }
+        // Tokens from before sessions existed name none; they cannot be ended, so they are not accepted.
+        if use == .access, claims.sid == nil { return nil }
         verified.remember(token, claims)
         return claims
     }

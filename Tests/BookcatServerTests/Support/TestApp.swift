@@ -108,6 +108,20 @@ struct TestApp: Sendable {
         var userID: Int64
         var accessToken: String
         var refreshToken: String
+
+        /// The session id (`sid`) the server put in the access token: read from its payload, unverified.
+        var sessionID: String {
+            get throws {
+                var payload = String(accessToken.split(separator: ".")[1]).replacingOccurrences(of: "-", with: "+")
+                    .replacingOccurrences(of: "_", with: "/")
+                while payload.count % 4 != 0 { payload += "=" }
+                guard let data = Data(base64Encoded: payload),
+                    let claims = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+                    let sid = claims["sid"] as? String
+                else { throw TestFailure("the access token carries no sid") }
+                return sid
+            }
+        }
     }
 
     /// Creates an account directly in the store and logs it in through the API.
