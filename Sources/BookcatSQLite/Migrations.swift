@@ -1,3 +1,4 @@
+import BookcatCore
 import GRDB
 
 extension AppDatabase {
@@ -114,6 +115,19 @@ extension AppDatabase {
                 }
             }
             try db.execute(sql: sql)
+        }
+        migrator.registerMigration("0005_username_skeleton") { db in
+            // Look-alike usernames (`ADMIN`, `ädmin`, Cyrillic `аdmin`) are one account: the skeleton is unique.
+            try db.alter(table: "user") { t in t.add(column: "username_key", .text) }
+            var taken = Set<String>()
+            for row in try Row.fetchAll(db, sql: "SELECT id, username FROM user ORDER BY id") {
+                let id: Int64 = row["id"]
+                var key = UsernameSkeleton.of(row["username"])
+                // Accounts that already collide keep working under their exact name; the oldest gets the skeleton.
+                if !taken.insert(key).inserted { key += "#\(id)" }
+                try db.execute(sql: "UPDATE user SET username_key = ? WHERE id = ?", arguments: [key, id])
+            }
+            try db.create(index: "user_on_username_key", on: "user", columns: ["username_key"], unique: true)
         }
         return migrator
     }

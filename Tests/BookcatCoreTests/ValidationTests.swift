@@ -75,4 +75,12 @@ struct ValidationTests {
         )
         #expect(draft.tagIDs == [1, 2, 3])
     }
+
+    @Test func usernameSkeletonsFoldCaseAccentsWidthAndLookAlikeLetters() {
+        for lookAlike in ["admin", "ADMIN", "ädmin", "ÄDMIN", "аdmin", "ａｄｍｉｎ", "ΑDMIN"] {
+            #expect(UsernameSkeleton.of(lookAlike) == "admin", "\(lookAlike)")
+        }
+        #expect(UsernameSkeleton.of("grace") != UsernameSkeleton.of("grade"))
+        #expect(UsernameSkeleton.of("bob_1") != UsernameSkeleton.of("bob_2"))
+    }
 }

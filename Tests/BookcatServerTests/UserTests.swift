@@ -106,6 +106,27 @@ struct UserTests {
 
     /// The audit: bcrypt ran before the uniqueness check, so a taken e-mail cost a pool thread a full hash. With a
     /// hasher whose thread pool never started, hashing fails: a conflict proves the check came first.
+    /// The audit: `аdmin` (Cyrillic а), `ädmin` and `ÄDMIN` registered as accounts separate from `admin`.
+    @Test(arguments: ["аdmin", "ädmin", "ÄDMIN", "ａｄｍｉｎ", "Admin"])
+    func lookAlikeUsernamesAreTheSameAccount(lookAlike: String) async throws {
+        try await TestApp.run { app in
+            _ = try await app.admin()
+            let signup = try await app.send(
+                .post,
+                "/api/v1/users",
+                json: ["email": "other@example.org", "username": lookAlike, "password": "member password 1"]
+            )
+            #expect(signup.status == .conflict)
+            #expect(try await app.database.users.user(email: "other@example.org") == nil)
+            // Logging in by the look-alike reaches the one account it resembles.
+            let login = try await app.send(.post, "/api/v1/auth/login", json: ["username": lookAlike, "password": TestApp.adminPassword])
+            #expect(login.status == .ok)
+            let member = try await app.member("grace")
+            let rename = try await app.send(.patch, "/api/v1/users/me", token: member.accessToken, json: ["username": lookAlike])
+            #expect(rename.status == .conflict)
+        }
+    }
+
     @Test func aTakenNameIsRefusedBeforeAnyPasswordIsHashed() async throws {
         try await TestApp.run { app in
             _ = try await app.member("grace")

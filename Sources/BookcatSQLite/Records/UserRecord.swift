@@ -7,20 +7,35 @@ struct UserRecord: Codable, FetchableRecord, MutablePersistableRecord {
 
     var id: Int64?
     var email: String
-    var username: String
+    var username: String {
+        didSet { usernameKey = UsernameSkeleton.of(username) }
+    }
+    /// The username's skeleton (``UsernameSkeleton``): what uniqueness and lookups go by.
+    var usernameKey: String
     var passwordHash: String
     var role: String
     var createdAt: Date
 
     enum CodingKeys: String, CodingKey {
         case id, email, username, role
+        case usernameKey = "username_key"
         case passwordHash = "password_hash"
         case createdAt = "created_at"
     }
 
     enum Columns {
         static let email = Column(CodingKeys.email)
-        static let username = Column(CodingKeys.username)
+        static let usernameKey = Column(CodingKeys.usernameKey)
+    }
+
+    init(id: Int64?, email: String, username: String, passwordHash: String, role: String, createdAt: Date) {
+        self.id = id
+        self.email = email
+        self.username = username
+        self.usernameKey = UsernameSkeleton.of(username)
+        self.passwordHash = passwordHash
+        self.role = role
+        self.createdAt = createdAt
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) {

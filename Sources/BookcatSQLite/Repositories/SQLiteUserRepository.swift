@@ -75,7 +75,9 @@ struct SQLiteUserRepository: UserRepository {
     }
 
     func user(username: String) async throws -> User? {
-        try await writer.read { db in try UserRecord.filter(UserRecord.Columns.username == username).fetchOne(db)?.user }
+        try await writer.read { db in
+            try UserRecord.filter(UserRecord.Columns.usernameKey == UsernameSkeleton.of(username)).fetchOne(db)?.user
+        }
     }
 
     func ensureAvailable(email: String, username: String) async throws {
@@ -93,8 +95,15 @@ struct SQLiteUserRepository: UserRepository {
         if let email, let other = try UserRecord.filter(UserRecord.Columns.email == email).fetchOne(db), other.id != exceptUserID {
             errors.append(FieldError(field: "email", message: "is already registered"))
         }
-        if let username, let other = try UserRecord.filter(UserRecord.Columns.username == username).fetchOne(db), other.id != exceptUserID {
-            errors.append(FieldError(field: "username", message: "is already taken"))
+        if let username, let other = try UserRecord.filter(UserRecord.Columns.usernameKey == UsernameSkeleton.of(username)).fetchOne(db),
+            other.id != exceptUserID
+        {
+            errors.append(
+                FieldError(
+                    field: "username",
+                    message: "is already taken (or one too much like it, differing only in case, accents or look-alike letters)"
+                )
+            )
         }
         if !errors.isEmpty {
             throw CatalogError.conflict(errors.map { "\($0.field) \($0.message)" }.joined(separator: "; "))
