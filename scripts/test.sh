@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every check: shell and Swift format lint, build, tests, the OpenAPI document,
 # the Postman collection, schemathesis against the live server, a service whose Redis is down, the deployment
-# artifacts, the README walkthrough, and the image built and booted as the compose stack.
+# artifacts, the README walkthrough, /docs in a headless browser, and the image built and booted as the compose stack.
 #
 # Run as root (as CI does), every test and server that starts redis-server or `bookcat serve` runs as an
 # unprivileged system user (scripts/lib.sh): root may do what users cannot, and would hide such bugs.
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 trap stop_unprivileged_leftovers EXIT
 
-ensure_apt_packages "${BUILD_PACKAGES[@]}" python3 python3-venv shellcheck docker-compose
+ensure_apt_packages "${BUILD_PACKAGES[@]}" python3 python3-venv shellcheck docker-compose chromium
 
 echo "==> python tools (.venv)"
 # On Debian's own Python: the unprivileged user runs these tools too, and may not reach another installation's.
@@ -35,6 +35,7 @@ swift build --build-tests
 
 echo "==> dependencies pinned to what resolved"
 python3 scripts/pin-dependencies.py --check
+python3 scripts/vendor-swagger-ui.py --check
 
 echo "==> tests (as $(as_unprivileged id -un))"
 # The test bundle runs directly: `swift test` would take the build folder's lock, which belongs to the builder.
@@ -61,6 +62,9 @@ scripts/check-infra.sh
 
 echo "==> README walkthrough against a live server"
 scripts/check-walkthrough.sh
+
+echo "==> /docs in a headless browser, offline"
+scripts/check-docs-browser.sh
 
 echo "==> the image and the compose stack, booted with podman"
 scripts/check-stack.sh
