@@ -34,7 +34,8 @@ cleanup() {
 trap cleanup EXIT
 
 redis_port=$(free_port)
-pids+=("$(start_private_redis "$redis_port")")
+redis_pid=$(start_private_redis "$redis_port")
+pids+=("$redis_pid")
 export REDIS_URL="redis://127.0.0.1:$redis_port" DATABASE_PATH="$work/catalog.sqlite3" LOG_LEVEL=warning BCRYPT_COST=10
 export JWT_SECRET_KEY="benchmark-secret-0123456789abcdef0123"
 
@@ -55,12 +56,43 @@ token=$(curl -sS --fail-with-body -X POST "$base/api/v1/auth/login" -H 'Content-
 
 metric() { curl -sS "$base/metrics" | awk -v name="$1" '$1 == name {print $2}'; }
 
+# CPU time (user + system) of processes, in clock ticks, from /proc/PID/stat: divided by the requests a scenario
+# served, it gives CPU microseconds per request, steadier than req/s on a shared machine and comparable across runs.
+cpu_ticks() {
+    local total=0 pid
+    for pid in "$@"; do
+        total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+    done
+    echo "$total"
+}
+tick_us=$((1000000 / $(getconf CLK_TCK)))
+
+# Adds cpu_us_per_request (server, redis, total) to a scenario's result file.
+record_cpu() {
+    local file=$1 server_ticks=$2 redis_ticks=$3
+    python3 - "$file" "$server_ticks" "$redis_ticks" "$tick_us" <<'PY'
+import json, sys
+path, server, redis, tick_us = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+result = json.load(open(path))
+requests = max(result["requests"], 1)
+result["cpu_us_per_request"] = {
+    "server": round(server * tick_us / requests, 1),
+    "redis": round(redis * tick_us / requests, 1),
+    "total": round((server + redis) * tick_us / requests, 1),
+}
+json.dump(result, open(path, "w"))
+PY
+}
+
 run_scenario() {
     local scenario=$1 target=$2
     local before_hits before_misses
     before_hits=$(metric cache_hits_total); before_misses=$(metric cache_misses_total)
+    local server_before redis_before
+    server_before=$(cpu_ticks "$server_pid"); redis_before=$(cpu_ticks "$redis_pid")
     SCENARIO=$scenario TOKEN=$token BOOKS=$books TAGS=50 OUT="$work/$scenario.json" \
         wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 5s -s scripts/bench/scenario.lua "$target" >/dev/null
+    record_cpu "$work/$scenario.json" $(($(cpu_ticks "$server_pid") - server_before)) $(($(cpu_ticks "$redis_pid") - redis_before))
     local hits misses
     hits=$(( $(metric cache_hits_total) - ${before_hits:-0} )); misses=$(( $(metric cache_misses_total) - ${before_misses:-0} ))
     python3 - "$work/$scenario.json" "$hits" "$misses" <<'PY'
@@ -71,7 +103,7 @@ result["cache_hits"], result["cache_misses"] = hits, misses
 result["hit_ratio"] = round(hits / (hits + misses), 4) if hits + misses else None
 json.dump(result, open(path, "w"))
 PY
-    echo "    $scenario: $(jq -r '"\(.requests_per_second) req/s, p99 \(.latency_ms.p99) ms, errors \(.errors)"' "$work/$scenario.json")"
+    echo "    $scenario: $(jq -r '"\(.requests_per_second) req/s, p99 \(.latency_ms.p99) ms, errors \(.errors), CPU \(.cpu_us_per_request.total) µs/request"' "$work/$scenario.json")"
 }
 
 echo "==> scenarios: ${duration}s each, $connections connections, $threads threads"
@@ -104,11 +136,16 @@ http {
 }
 NGINX
 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
-pids+=("$!")
+nginx_pid=$!
+pids+=("$nginx_pid")
 sleep 0.5
+mapfile -t nginx_workers < <(pgrep -P "$nginx_pid")
+nginx_processes=("$nginx_pid" "${nginx_workers[@]}")
+nginx_before=$(cpu_ticks "${nginx_processes[@]}")
 SCENARIO=static OUT="$work/static.json" \
     wrk -t"$threads" -c"$connections" -d"${duration}s" -s scripts/bench/scenario.lua "http://127.0.0.1:$nginx_port" >/dev/null
-echo "    static: $(jq -r '"\(.requests_per_second) req/s, p99 \(.latency_ms.p99) ms"' "$work/static.json")"
+record_cpu "$work/static.json" $(($(cpu_ticks "${nginx_processes[@]}") - nginx_before)) 0
+echo "    static: $(jq -r '"\(.requests_per_second) req/s, p99 \(.latency_ms.p99) ms, CPU \(.cpu_us_per_request.total) µs/request"' "$work/static.json")"
 
 large="null"
 if [ "$large_books" -gt 0 ]; then
@@ -123,7 +160,7 @@ if [ "$large_books" -gt 0 ]; then
     large_token=$(curl -sS --fail-with-body -X POST "http://127.0.0.1:$large_port/api/v1/auth/login" -H 'Content-Type: application/json' \
         -d '{"email": "bench@example.org", "password": "bench password 1"}' | jq -r .access_token)
     large="["
-    for query in "title=River" "author=hopper" "tag=3&tag=7&tag_option=and" "tag=3&tag=7&tag_option=or" \
+    for query in "title=River" "author=hopper" "title=zq" "author=an&order_by=-published_at" "tag=3&tag=7&tag_option=and" "tag=3&tag=7&tag_option=or" \
         "title=Golden&order_by=title" "title=Golden&order_by=-published_at" "author=turing&order_by=created_at" \
         "tag=5&order_by=-title" ""; do
         python3 scripts/bench/time_requests.py "http://127.0.0.1:$large_port/api/v1/books?$query" "$large_token" 30 >"$work/q.json"

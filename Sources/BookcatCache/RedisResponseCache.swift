@@ -16,6 +16,9 @@ public final class RedisResponseCache: ResponseCache {
     /// invalidate first, or it could serve a body from before that write. `reconcile` sets it too until it reaches
     /// Redis, which is how a new process pays what a crashed one owed.
     private let invalidationOwed = NIOLockedValueBox<Invalidation?>(nil)
+    /// The generation this process last saw. A hit checks it against Redis in the same round trip as the entry read
+    /// (two plain GETs, pipelined), so no script has to copy the body through Lua on every hit.
+    private let knownGeneration = NIOLockedValueBox<String?>(nil)
 
     /// Whether an invalidation is waiting for Redis to answer.
     public var owesInvalidation: Bool { invalidationOwed.withLockedValue { $0 != nil } }
@@ -139,10 +142,31 @@ public final class RedisResponseCache: ResponseCache {
     }
 
     private func read(_ hashedKey: String) async throws -> (generation: String, stored: [UInt8]?) {
+        if let known = knownGeneration.withLockedValue({ $0 }) {
+            let replies = try await client.send(pipeline: [
+                ["GET", RedisArgument(keys.generation)], ["GET", RedisArgument(keys.entry(generation: known, hashedKey: hashedKey))],
+            ])
+            // Checked together: the entry was read right after the generation, so if the generation is still the
+            // one this process knew, the entry is current. A generation bumped since (by any process) is learned
+            // here, and the entry read again under it.
+            if let current = try replies[0].checked().string {
+                if current == known { return (known, try replies[1].checked().bytes) }
+                knownGeneration.withLockedValue { $0 = current }
+                let entry = try await client.send("GET", RedisArgument(keys.entry(generation: current, hashedKey: hashedKey))).checked()
+                return (current, entry.bytes)
+            }
+            // No generation at all (a fresh or flushed Redis): the script below creates it.
+        }
+        return try await readWithScript(hashedKey)
+    }
+
+    /// Reads the generation, creating it when missing, and the entry under it, atomically.
+    private func readWithScript(_ hashedKey: String) async throws -> (generation: String, stored: [UInt8]?) {
         let reply = try await client.evaluate(.read, keys: [keys.generation], arguments: [RedisArgument(keys.entryPrefix), RedisArgument(hashedKey)])
         guard case .array(let values) = reply, values.count == 2, let generation = values[0].string else {
             throw RedisError.protocolError("unexpected reply to the cache read script: \(reply)")
         }
+        knownGeneration.withLockedValue { $0 = generation }
         return (generation, values[1].bytes)
     }
 

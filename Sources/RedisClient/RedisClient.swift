@@ -22,11 +22,17 @@ public final class RedisClient: Sendable {
     /// Sends one command. Server error replies are returned as ``RESPValue/error(_:)``, not thrown: they prove the
     /// server is answering. Transport failures throw ``RedisError`` and count toward opening the circuit breaker.
     public func send(_ arguments: [RedisArgument]) async throws(RedisError) -> RESPValue {
+        try await send(pipeline: [arguments])[0]
+    }
+
+    /// Sends several commands in one round trip on one connection; replies come back in order. Server error
+    /// replies are returned, not thrown, as with the single command.
+    public func send(pipeline commands: [[RedisArgument]]) async throws(RedisError) -> [RESPValue] {
         guard breaker.allowRequest() else { throw .unavailable }
         let start = ContinuousClock.now
         do {
             let connection = try await pool.connection()
-            let reply = try await connection.send(arguments, timeout: configuration.commandTimeout)
+            let reply = try await connection.send(pipeline: commands, timeout: configuration.commandTimeout)
             breaker.recordSuccess()
             lastFailure.withLockedValue { $0 = nil }
             latency.recordNanoseconds((ContinuousClock.now - start).nanoseconds)

@@ -51,17 +51,25 @@ final class RedisConnection: Sendable {
     /// Sends one command and waits at most `timeout` for its reply. On a timeout the connection is closed:
     /// the late reply would otherwise be taken for the answer to the next command.
     func send(_ arguments: [RedisArgument], timeout: Duration) async throws -> RESPValue {
-        let promise = channel.eventLoop.makePromise(of: RESPValue.self)
-        let request = RedisRequest(encoded: RedisCommandEncoder.encode(arguments.map(\.bytes)), promise: promise)
+        try await send(pipeline: [arguments], timeout: timeout)[0]
+    }
+
+    /// Sends several commands in one write (Redis answers them in order, in one round trip) and waits at most
+    /// `timeout` for all replies.
+    func send(pipeline commands: [[RedisArgument]], timeout: Duration) async throws -> [RESPValue] {
+        let promises = commands.map { _ in channel.eventLoop.makePromise(of: RESPValue.self) }
+        let encoded = commands.flatMap { RedisCommandEncoder.encode($0.map(\.bytes)) }
         let deadline = channel.eventLoop.scheduleTask(in: .init(timeout)) { [channel] in
-            promise.fail(RedisError.timeout)
+            for promise in promises { promise.fail(RedisError.timeout) }
             channel.close(promise: nil)
         }
-        channel.writeAndFlush(request, promise: nil)
+        channel.writeAndFlush(RedisRequest(encoded: encoded, promises: promises), promise: nil)
         do {
-            let reply = try await promise.futureResult.get()
+            var replies: [RESPValue] = []
+            replies.reserveCapacity(promises.count)
+            for promise in promises { replies.append(try await promise.futureResult.get()) }
             deadline.cancel()
-            return reply
+            return replies
         } catch {
             deadline.cancel()
             throw error

@@ -1,9 +1,9 @@
 import NIOCore
 
-/// One command on its way to Redis, with the promise its reply completes.
+/// Commands on their way to Redis in one write, with the promises their replies complete, in order.
 struct RedisRequest {
     var encoded: [UInt8]
-    var promise: EventLoopPromise<RESPValue>
+    var promises: [EventLoopPromise<RESPValue>]
 }
 
 /// Speaks RESP on a NIO channel: hiredis encodes commands and decodes replies, NIO owns the socket.
@@ -20,7 +20,7 @@ final class RedisProtocolHandler: ChannelDuplexHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
-        pending.append(request.promise)
+        pending.append(contentsOf: request.promises)
         let buffer = context.channel.allocator.buffer(bytes: request.encoded)
         context.write(wrapOutboundOut(buffer), promise: promise)
     }

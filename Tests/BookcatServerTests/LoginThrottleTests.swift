@@ -220,8 +220,7 @@ struct LoginThrottleTests {
         try await TestApp.run { app in
             let session = try await app.member("grace")
             func changePassword(current: String) async throws -> HTTPResponse.Status {
-                let body = ["password": "new password 2", "current_password": current]
-                return try await app.send(.patch, "/api/v1/users/me", token: session.accessToken, json: body).status
+                try await app.changePassword(token: session.accessToken, from: current, to: "new password 2").status
             }
             for _ in 0..<5 { #expect(try await changePassword(current: "wrong password") == .forbidden) }
             #expect(try await changePassword(current: "member password 1") == .tooManyRequests)

@@ -36,12 +36,7 @@ struct SessionTests {
             let laptop = try await app.send(.post, "/api/v1/auth/login", json: ["email": "grace@example.org", "password": "member password 1"])
                 .object()
             let other = try await app.member("ada")
-            let change = try await app.send(
-                .patch,
-                "/api/v1/users/me",
-                token: phone.accessToken,
-                json: ["password": "new password 2", "current_password": "member password 1"]
-            )
+            let change = try await app.changePassword(token: phone.accessToken, from: "member password 1", to: "new password 2")
             #expect(change.status == .ok)
             #expect(try await me(app, phone.accessToken) == .unauthorized)
             #expect(try await me(app, try laptop.string("access_token")) == .unauthorized)

@@ -51,20 +51,10 @@ struct UserTests {
             let missing = try await app.send(.patch, "/api/v1/users/me", token: alice.accessToken, json: ["password": "new password 2"])
             #expect(missing.status == .badRequest)
             #expect(try missing.problemFields() == ["current_password"])
-            let wrong = try await app.send(
-                .patch,
-                "/api/v1/users/me",
-                token: alice.accessToken,
-                json: ["password": "new password 2", "current_password": "nope nope"]
-            )
+            let wrong = try await app.changePassword(token: alice.accessToken, from: "nope nope", to: "new password 2")
             #expect(wrong.status == .forbidden)
 
-            let changed = try await app.send(
-                .patch,
-                "/api/v1/users/me",
-                token: alice.accessToken,
-                json: ["password": "new password 2", "current_password": "member password 1"]
-            )
+            let changed = try await app.changePassword(token: alice.accessToken, from: "member password 1", to: "new password 2")
             #expect(changed.status == .ok)
             #expect(try await app.send(.post, "/api/v1/token/refresh", json: ["refresh_token": alice.refreshToken]).status == .unauthorized)
             let old = try await app.send(.post, "/api/v1/auth/login", json: ["email": "alice@example.org", "password": "member password 1"])

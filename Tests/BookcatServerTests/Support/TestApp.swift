@@ -144,6 +144,11 @@ struct TestApp: Sendable {
         )
     }
 
+    /// `PATCH /users/me` changing the password of the account `token` belongs to.
+    func changePassword(token: String, from current: String, to new: String) async throws -> TestResponse {
+        try await send(.patch, "/api/v1/users/me", token: token, json: ["password": new, "current_password": current])
+    }
+
     func admin() async throws -> Session {
         try await session(email: "admin@example.org", password: Self.adminPassword, role: .admin)
     }
