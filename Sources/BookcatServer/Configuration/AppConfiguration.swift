@@ -35,6 +35,8 @@ public struct AppConfiguration: Sendable {
     /// Who may skip the cache with `Cache-Control: no-cache`/`no-store`: an uncached listing can cost hundreds of
     /// milliseconds of CPU, so by default only admins may ask for one.
     public var cacheBypass: CacheBypass = .admins
+    /// Uncached renders one account may have running at once; beyond it the directive is ignored.
+    public var cacheBypassPerAccount: Int = 2
     /// When set, `GET /metrics` answers only `Authorization: Bearer <token>`.
     public var metricsToken: String?
     /// Seconds a connection may sit idle between requests before it is closed.
@@ -114,6 +116,11 @@ public struct AppConfiguration: Sendable {
             in: 1...1_000_000
         )
         config.cacheBypass = try reader.choice("CACHE_BYPASS", default: .admins)
+        config.cacheBypassPerAccount = try reader.integer(
+            "CACHE_BYPASS_PER_ACCOUNT",
+            default: config.cacheBypassPerAccount,
+            in: 1...100_000
+        )
         config.metricsToken = reader.string("METRICS_TOKEN")
         config.idleTimeout = try reader.integer("HTTP_IDLE_TIMEOUT", default: config.idleTimeout, in: 1...3_600)
         config.headerTimeout = try reader.integer("HTTP_HEADER_TIMEOUT", default: config.headerTimeout, in: 1...3_600)
