@@ -115,7 +115,11 @@ public func buildRouter(
         refreshReuseGrace: TimeInterval(configuration.refreshReuseGrace),
         decoyHash: try await hasher.decoyHash()
     )
-    let reads = CachedReads(cache: dependencies.cache, bypass: CacheBypassGate(who: configuration.cacheBypass, perAccount: configuration.cacheBypassPerAccount), versions: database)
+    let reads = CachedReads(
+        cache: dependencies.cache,
+        bypass: CacheBypassGate(who: configuration.cacheBypass, perAccount: configuration.cacheBypassPerAccount),
+        versions: database
+    )
     // Before anything is served: an invalidation a crashed process owed is paid now, or by the first cached read.
     await dependencies.cache.reconcile(catalogVersion: try await database.catalogVersion())
 

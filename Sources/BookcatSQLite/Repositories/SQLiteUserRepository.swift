@@ -52,21 +52,30 @@ struct SQLiteUserRepository: UserRepository {
         try await writer.read { db in try UserRecord.fetchOne(db, key: id)?.user }
     }
 
-    /// Runs on every authenticated request: one indexed query (a cached prepared statement) finds the account and
-    /// checks that its session still has a refresh token that is neither revoked nor expired.
+    /// Runs on every authenticated request, so it is kept lean: one indexed query (a cached prepared statement) finds
+    /// the account and checks that its session still has a refresh token neither revoked nor expired; columns are
+    /// read by position rather than through Codable; and no transaction is opened, since one SELECT is atomic.
     func user(id: Int64, inSession session: String) async throws -> User? {
         let now = Date()
-        return try await writer.read { db in
+        return try await writer.unsafeRead { db in
             let statement = try db.cachedStatement(
                 sql: """
-                    SELECT user.* FROM user
-                    WHERE user.id = ? AND EXISTS (
+                    SELECT id, email, username, password_hash, role, created_at FROM user
+                    WHERE id = ? AND EXISTS (
                       SELECT 1 FROM refresh_token
                       WHERE family_id = ? AND user_id = user.id AND revoked_at IS NULL AND expires_at > ?
                     )
                     """
             )
-            return try UserRecord.fetchOne(statement, arguments: [id, session, now])?.user
+            guard let row = try Row.fetchOne(statement, arguments: [id, session, now]) else { return nil }
+            return User(
+                id: row[0],
+                email: row[1],
+                username: row[2],
+                passwordHash: row[3],
+                role: Role(rawValue: row[4]) ?? .user,
+                createdAt: row[5]
+            )
         }
     }
 
