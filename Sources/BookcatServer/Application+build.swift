@@ -49,8 +49,7 @@ public struct AppDependencies: Sendable {
             services: [
                 RedisReachabilityMonitor(client: client, logger: logger) { [cache] in
                     // Another process may have crashed owing an invalidation: every healthy check reconciles.
-                    guard let version = try? await database.catalogVersion() else { return }
-                    await cache.reconcile(catalogVersion: version)
+                    try? await cache.reconcile(with: database)
                 }
             ]
         )
@@ -121,7 +120,7 @@ public func buildRouter(
         versions: database
     )
     // Before anything is served: an invalidation a crashed process owed is paid now, or by the first cached read.
-    await dependencies.cache.reconcile(catalogVersion: try await database.catalogVersion())
+    try await dependencies.cache.reconcile(with: database)
 
     let routes = RouteTable()
     let router = Router(context: AppRequestContext.self)

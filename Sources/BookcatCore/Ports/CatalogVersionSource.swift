@@ -3,3 +3,11 @@
 public protocol CatalogVersionSource: Sendable {
     func catalogVersion() async throws -> Int64
 }
+
+extension ResponseCache {
+    /// Reconciles the cache with `store`'s current catalog version: the one step the server runs at start-up and on
+    /// every healthy Redis check, and `bookcat seed`/`migrate` run after writing.
+    public func reconcile(with store: any CatalogVersionSource) async throws {
+        await reconcile(catalogVersion: try await store.catalogVersion())
+    }
+}

@@ -10,9 +10,11 @@ import RedisClient
 /// every healthy Redis check, by comparing the database's catalog version with the cache's).
 public func reconcileCache(configuration: AppConfiguration, database: AppDatabase, logger: Logger) async throws -> Bool {
     guard let redis = configuration.redis else { return true }
+    // Read before the client exists, so a database that cannot answer leaves no connection behind.
+    let version = try await database.catalogVersion()
     let client = RedisClient(configuration: redis)
     let cache = RedisResponseCache(client: client, ttlSeconds: configuration.cacheTTL, logger: logger)
-    await cache.reconcile(catalogVersion: try await database.catalogVersion())
+    await cache.reconcile(catalogVersion: version)
     await client.shutdown()
     return !cache.owesInvalidation
 }
