@@ -16,6 +16,8 @@ struct CacheKeys: Sendable {
 
     var generation: String { "\(namespace):generation" }
     var catalogVersion: String { "\(namespace):catalog-version" }
+    /// The store's session epoch, as last published: lets every process trust the sessions it remembers.
+    var sessionEpoch: String { "\(namespace):session-epoch" }
     var entryPrefix: String { "\(namespace):entry:" }
 
     /// A bounded-length stand-in for a request key of any length.

@@ -23,24 +23,33 @@ struct CacheScript: Sendable {
         end
         """
 
-    /// KEYS[1] generation key; ARGV[1] entry key prefix; ARGV[2] hashed request key. Returns {generation, entry or false}.
+    /// KEYS[1] generation key, KEYS[2] session epoch key; ARGV[1] entry key prefix; ARGV[2] hashed request key.
+    /// Returns {generation, entry or false, session epoch or false}.
     static let read = CacheScript(
         initialiseGeneration + """
 
             local generation = redis.call('GET', KEYS[1])
-            return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}
+            return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2]), redis.call('GET', KEYS[2])}
             """
     )
 
-    /// KEYS[1] generation key, KEYS[2] the catalog version the generation is known to cover; ARGV[1] the store's
-    /// catalog version, ARGV[2] '1' to bump whatever the versions say (after a write). Bumps the generation when
-    /// asked to or when the store is ahead of what the cache saw, and records the version. Returns 1 if it bumped.
-    static let invalidate = CacheScript(
+    /// KEYS[1] generation key, KEYS[2] the catalog version the generation is known to cover, KEYS[3] the session
+    /// epoch; ARGV[1] the store's catalog version, ARGV[2] '1' to bump whatever the versions say (after a write),
+    /// ARGV[3] the store's session epoch, or '' when unknown. Bumps the generation when asked to or when the store is
+    /// ahead of what the cache saw, and records the version. The session epoch only moves forward (processes
+    /// publish concurrently; a late, smaller one must not undo a larger one); unknown, it is incremented, which
+    /// makes every process look its remembered sessions up again. Returns 1 if it bumped the generation.
+    static let publish = CacheScript(
         initialiseGeneration + """
 
             local seen = tonumber(redis.call('GET', KEYS[2]) or '-1')
             local version = tonumber(ARGV[1])
             if version > seen then redis.call('SET', KEYS[2], ARGV[1]) end
+            if ARGV[3] == '' then
+              redis.call('INCR', KEYS[3])
+            elseif tonumber(ARGV[3]) > tonumber(redis.call('GET', KEYS[3]) or '-1') then
+              redis.call('SET', KEYS[3], ARGV[3])
+            end
             if ARGV[2] == '1' or version > seen then
               redis.call('INCR', KEYS[1])
               return 1

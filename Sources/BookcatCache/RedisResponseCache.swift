@@ -25,8 +25,37 @@ public final class RedisResponseCache: ResponseCache {
 
     private struct Invalidation {
         var catalogVersion: Int64
+        /// Nil when unknown: the published epoch is then incremented, so every process looks its sessions up again.
+        var sessionEpoch: Int64?
         /// After a write: bump whatever the versions say. Reconciling: only when the store is ahead.
         var force: Bool
+
+        init(_ versions: StoreVersions?, force: Bool) {
+            catalogVersion = versions?.catalog ?? 0
+            sessionEpoch = versions?.sessions
+            self.force = force || versions == nil
+        }
+
+        /// One invalidation that does what both do, so paying it pays both.
+        func merged(with other: Invalidation?) -> Invalidation {
+            guard let other else { return self }
+            var merged = self
+            merged.catalogVersion = max(catalogVersion, other.catalogVersion)
+            merged.sessionEpoch = sessionEpoch.flatMap { mine in other.sessionEpoch.map { max(mine, $0) } }
+            merged.force = force || other.force
+            return merged
+        }
+
+        /// Whether sending this one also does everything `pending` asks for.
+        func covers(_ pending: Invalidation) -> Bool {
+            let sessionsCovered =
+                switch (sessionEpoch, pending.sessionEpoch) {
+                case (nil, _): true
+                case (.some, nil): false
+                case (.some(let sent), .some(let wanted)): sent >= wanted
+                }
+            return pending.catalogVersion <= catalogVersion && (force || !pending.force) && sessionsCovered
+        }
     }
 
     private let hits = Counter(label: "cache_hits_total")
@@ -46,25 +75,27 @@ public final class RedisResponseCache: ResponseCache {
         for key: String,
         policy: CachePolicy,
         fill: @escaping @Sendable () async throws -> CachedBody
-    ) async throws -> (body: CachedBody, outcome: CacheOutcome) {
+    ) async throws -> (body: CachedBody, outcome: CacheOutcome, sessionEpoch: Int64?) {
         if policy == .bypass {
             bypasses.increment()
-            return (try await fill(), .bypass)
+            return (try await fill(), .bypass, nil)
         }
         let hashedKey = keys.hashed(key)
         let generation: String
+        let sessionEpoch: Int64?
         do {
             try await payInvalidationOwed()
-            let (currentGeneration, stored) = try await read(hashedKey)
-            if policy == .normal, let stored, let body = CachedBodyCodec.decode(stored) {
+            let read = try await read(hashedKey)
+            if policy == .normal, let stored = read.stored, let body = CachedBodyCodec.decode(stored) {
                 hits.increment()
-                return (body, .hit)
+                return (body, .hit, read.sessionEpoch)
             }
-            generation = currentGeneration
+            generation = read.generation
+            sessionEpoch = read.sessionEpoch
         } catch {
             errors.increment()
             logger.debug("cache read failed; serving from the database", metadata: ["error": "\(error)"])
-            return (try await fill(), .error)
+            return (try await fill(), .error, nil)
         }
 
         let entryKey = keys.entry(generation: generation, hashedKey: hashedKey)
@@ -80,22 +111,20 @@ public final class RedisResponseCache: ResponseCache {
                 logger.debug("cache store failed", metadata: ["error": "\(error)"])
             }
         }
-        return (body, .miss)
+        return (body, .miss, sessionEpoch)
     }
 
-    public func invalidateCatalog(catalogVersion: Int64) async {
-        await invalidate(Invalidation(catalogVersion: catalogVersion, force: true))
+    public func invalidateCatalog(after versions: StoreVersions?) async {
+        await invalidate(Invalidation(versions, force: true))
     }
 
-    public func reconcile(catalogVersion: Int64) async {
-        await invalidate(Invalidation(catalogVersion: catalogVersion, force: false))
+    public func reconcile(with versions: StoreVersions) async {
+        await invalidate(Invalidation(versions, force: false))
     }
 
     private func invalidate(_ wanted: Invalidation) async {
         // Merged with anything still owed, so paying one pays all.
-        let invalidation = invalidationOwed.withLockedValue { owed in
-            Invalidation(catalogVersion: max(wanted.catalogVersion, owed?.catalogVersion ?? 0), force: wanted.force || owed?.force == true)
-        }
+        let invalidation = invalidationOwed.withLockedValue { wanted.merged(with: $0) }
         do {
             try await send(invalidation)
             clearOwed(ifCoveredBy: invalidation)
@@ -128,32 +157,43 @@ public final class RedisResponseCache: ResponseCache {
     private func clearOwed(ifCoveredBy sent: Invalidation) {
         invalidationOwed.withLockedValue { owed in
             guard let pending = owed else { return }
-            if pending.catalogVersion <= sent.catalogVersion, sent.force || !pending.force { owed = nil }
+            if sent.covers(pending) { owed = nil }
         }
     }
 
     private func send(_ invalidation: Invalidation) async throws {
         let reply = try await client.evaluate(
-            .invalidate,
-            keys: [keys.generation, keys.catalogVersion],
-            arguments: [RedisArgument(Int(invalidation.catalogVersion)), invalidation.force ? "1" : "0"]
+            .publish,
+            keys: [keys.generation, keys.catalogVersion, keys.sessionEpoch],
+            arguments: [
+                RedisArgument(Int(invalidation.catalogVersion)), invalidation.force ? "1" : "0",
+                invalidation.sessionEpoch.map { RedisArgument(Int($0)) } ?? "",
+            ]
         )
         if reply.integer == 1 { invalidations.increment() }
     }
 
-    private func read(_ hashedKey: String) async throws -> (generation: String, stored: [UInt8]?) {
+    private struct Read {
+        var generation: String
+        var stored: [UInt8]?
+        var sessionEpoch: Int64?
+    }
+
+    private func read(_ hashedKey: String) async throws -> Read {
         if let known = knownGeneration.withLockedValue({ $0 }) {
             let replies = try await client.send(pipeline: [
-                ["GET", RedisArgument(keys.generation)], ["GET", RedisArgument(keys.entry(generation: known, hashedKey: hashedKey))],
+                ["GET", RedisArgument(keys.generation)], ["GET", RedisArgument(keys.sessionEpoch)],
+                ["GET", RedisArgument(keys.entry(generation: known, hashedKey: hashedKey))],
             ])
             // Checked together: the entry was read right after the generation, so if the generation is still the
             // one this process knew, the entry is current. A generation bumped since (by any process) is learned
             // here, and the entry read again under it.
             if let current = try replies[0].checked().string {
-                if current == known { return (known, try replies[1].checked().bytes) }
+                let sessionEpoch = try replies[1].checked().integer
+                if current == known { return Read(generation: known, stored: try replies[2].checked().bytes, sessionEpoch: sessionEpoch) }
                 knownGeneration.withLockedValue { $0 = current }
                 let entry = try await client.send("GET", RedisArgument(keys.entry(generation: current, hashedKey: hashedKey))).checked()
-                return (current, entry.bytes)
+                return Read(generation: current, stored: entry.bytes, sessionEpoch: sessionEpoch)
             }
             // No generation at all (a fresh or flushed Redis): the script below creates it.
         }
@@ -161,13 +201,16 @@ public final class RedisResponseCache: ResponseCache {
     }
 
     /// Reads the generation, creating it when missing, and the entry under it, atomically.
-    private func readWithScript(_ hashedKey: String) async throws -> (generation: String, stored: [UInt8]?) {
-        let reply = try await client.evaluate(.read, keys: [keys.generation], arguments: [RedisArgument(keys.entryPrefix), RedisArgument(hashedKey)])
-        guard case .array(let values) = reply, values.count == 2, let generation = values[0].string else {
+    private func readWithScript(_ hashedKey: String) async throws -> Read {
+        let reply = try await client.evaluate(
+            .read,
+            keys: [keys.generation, keys.sessionEpoch],
+            arguments: [RedisArgument(keys.entryPrefix), RedisArgument(hashedKey)]
+        )
+        guard case .array(let values) = reply, values.count == 3, let generation = values[0].string else {
             throw RedisError.protocolError("unexpected reply to the cache read script: \(reply)")
         }
         knownGeneration.withLockedValue { $0 = generation }
-        return (generation, values[1].bytes)
+        return Read(generation: generation, stored: values[1].bytes, sessionEpoch: values[2].integer)
     }
-
 }

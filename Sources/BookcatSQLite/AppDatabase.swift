@@ -34,9 +34,17 @@ public final class AppDatabase: Sendable {
     public func loginThrottle(limits: LoginLimits = LoginLimits()) -> some LoginThrottle { SQLiteLoginThrottle(writer: writer, limits: limits) }
 }
 
-extension AppDatabase: CatalogVersionSource {
-    public func catalogVersion() async throws -> Int64 {
-        try await writer.read { db in try Int64.fetchOne(db, sql: "SELECT version FROM catalog_version WHERE id = 1") ?? 0 }
+extension AppDatabase: StoreVersionSource {
+    public func storeVersions() async throws -> StoreVersions {
+        try await writer.unsafeRead { db in
+            // One SELECT is atomic: both counters from one snapshot.
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT (SELECT version FROM catalog_version WHERE id = 1), (SELECT epoch FROM session_epoch WHERE id = 1)"
+                )
+            )
+            return StoreVersions(catalog: row?[0] ?? 0, sessions: row?[1] ?? 0)
+        }
     }
 }
 

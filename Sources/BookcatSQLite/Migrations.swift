@@ -129,6 +129,21 @@ extension AppDatabase {
             }
             try db.create(index: "user_on_username_key", on: "user", columns: ["username_key"], unique: true)
         }
+        migrator.registerMigration("0006_session_epoch") { db in
+            // Bumped by triggers in the same transaction as every write that can end a session or change what an
+            // account may do, so a process that remembers sessions learns (through the cache) that it must look again.
+            // Logins only insert, and a session nobody has seen yet is not remembered anywhere: they leave it alone.
+            var sql = "CREATE TABLE session_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), epoch INTEGER NOT NULL);"
+            sql += "INSERT INTO session_epoch (id, epoch) VALUES (1, 1);"
+            for (table, event) in [("user", "UPDATE"), ("user", "DELETE"), ("refresh_token", "UPDATE"), ("refresh_token", "DELETE")] {
+                sql += """
+                    CREATE TRIGGER session_epoch_after_\(event.lowercased())_\(table) AFTER \(event) ON \(table) BEGIN
+                      UPDATE session_epoch SET epoch = epoch + 1 WHERE id = 1;
+                    END;
+                    """
+            }
+            try db.execute(sql: sql)
+        }
         return migrator
     }
 }

@@ -114,10 +114,11 @@ public func buildRouter(
         refreshReuseGrace: TimeInterval(configuration.refreshReuseGrace),
         decoyHash: try await hasher.decoyHash()
     )
+    let sessions = SessionCheck(users: database.users)
     let reads = CachedReads(
         cache: dependencies.cache,
         bypass: CacheBypassGate(who: configuration.cacheBypass, perAccount: configuration.cacheBypassPerAccount),
-        versions: database
+        sessions: sessions
     )
     // Before anything is served: an invalidation a crashed process owed is paid now, or by the first cached read.
     try await dependencies.cache.reconcile(with: database)
@@ -129,6 +130,8 @@ public func buildRouter(
         RequestMetricsMiddleware(registry: dependencies.metrics)
         SecurityHeadersMiddleware()
         ProblemMiddleware(authScheme: configuration.authScheme, routes: routes)
+        // Innermost: it publishes before the problem middleware or anything else turns the outcome into an answer.
+        StoreChangePublisher(store: database, cache: dependencies.cache)
     }
     let root = RecordingGroup(group: router.group(), prefix: "", table: routes)
     if configuration.metricsToken == nil, configuration.mode == .production {
@@ -145,16 +148,23 @@ public func buildRouter(
 
     let api = RecordingGroup(group: router.group("api/v1"), prefix: "/api/v1", table: routes)
     AuthController(accounts: accounts, trustForwardedFor: configuration.trustForwardedFor).addRoutes(to: api)
+    let authenticator = Authenticator(tokens: tokens, sessions: sessions, scheme: configuration.authScheme)
     let authenticated = RecordingGroup(
-        group: router.group("api/v1")
-            .add(middleware: Authenticator(tokens: tokens, users: database.users, scheme: configuration.authScheme))
-            .group(context: AuthenticatedContext.self),
+        group: router.group("api/v1").add(middleware: authenticator).group(context: AuthenticatedContext.self),
+        prefix: "/api/v1",
+        table: routes
+    )
+    // Only for handlers that answer through `reads`, which confirms a remembered session before it answers.
+    var cachedReadAuthenticator = authenticator
+    cachedReadAuthenticator.acceptsRememberedSessions = true
+    let cachedReads = RecordingGroup(
+        group: router.group("api/v1").add(middleware: cachedReadAuthenticator).group(context: AuthenticatedContext.self),
         prefix: "/api/v1",
         table: routes
     )
     UserController(accounts: accounts, trustForwardedFor: configuration.trustForwardedFor).addRoutes(to: authenticated)
-    BookController(books: database.books, reads: reads).addRoutes(to: authenticated)
-    TagController(tags: database.tags, reads: reads).addRoutes(to: authenticated)
-    LoanController(loans: database.loans, reads: reads).addRoutes(to: authenticated)
+    BookController(books: database.books, reads: reads).addRoutes(to: authenticated, cachedReads: cachedReads)
+    TagController(tags: database.tags, reads: reads).addRoutes(to: authenticated, cachedReads: cachedReads)
+    LoanController(loans: database.loans).addRoutes(to: authenticated)
     return router
 }

@@ -26,7 +26,7 @@ struct RedisResponseCacheTests {
             }
             await fillStarted.wait()
             // The write commits and invalidates, then answers its client.
-            await cache.invalidateCatalog(catalogVersion: 2)
+            await cache.invalidateCatalog(after: StoreVersions(catalog: 2, sessions: 1))
             // Only now does the slow fill store its old body.
             await releaseFill.open()
             let slow = try await slowRead.value
@@ -78,7 +78,7 @@ struct RedisResponseCacheTests {
         try await RedisServer.with { redis in
             let cache = redis.responseCache()
             _ = try await cache.body(for: "k", policy: .normal) { body("first") }
-            for version in 2..<5 { await cache.invalidateCatalog(catalogVersion: Int64(version)) }
+            for version in 2..<5 { await cache.invalidateCatalog(after: StoreVersions(catalog: Int64(version), sessions: 1)) }
             redis.stop()
             try await redis.start()
             // The counter starts again from the server clock, far above the generations used before.

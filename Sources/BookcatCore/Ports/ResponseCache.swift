@@ -33,23 +33,31 @@ public enum CachePolicy: Sendable {
 /// The seam between read endpoints and a response cache.
 ///
 /// Read endpoints hand the cache a key built from the canonical request and a `fill` that renders the body
-/// from the database; writes call ``invalidateCatalog(catalogVersion:)`` before they answer, so no client that saw a
-/// write's response can afterwards read a body from before it.
+/// from the database; after every request that may have written, the server calls ``invalidateCatalog(after:)`` or
+/// ``reconcile(with:)`` before it answers, so no client that saw a write's response can afterwards read a body
+/// from before it.
+///
+/// The cache also carries the store's session epoch between processes (see ``StoreVersions/sessions``): every read
+/// reports the epoch the cache holds, so a process can trust what it remembers of a session without asking the store.
 public protocol ResponseCache: Sendable {
+    /// `sessionEpoch` is the session epoch the cache held during this read, nil when it did not say (no cache,
+    /// a bypass, an error, or an epoch not published yet).
     func body(
         for key: String,
         policy: CachePolicy,
         fill: @escaping @Sendable () async throws -> CachedBody
-    ) async throws -> (body: CachedBody, outcome: CacheOutcome)
+    ) async throws -> (body: CachedBody, outcome: CacheOutcome, sessionEpoch: Int64?)
 
-    /// Makes every cached catalog body unreachable, after a write that brought the store to `catalogVersion`.
+    /// Makes every cached catalog body unreachable, after a write that brought the store to `versions` (nil when
+    /// they could not be read: then every process's remembered sessions are made to re-check too).
     /// Never throws: a cache that cannot be reached must remember to invalidate before it serves anything again.
-    func invalidateCatalog(catalogVersion: Int64) async
+    func invalidateCatalog(after versions: StoreVersions?) async
 
-    /// Makes sure nothing cached predates `catalogVersion`, the store's current version: invalidates unless the
-    /// cache already saw an invalidation for that version. The server calls this before it serves anything, so an
-    /// invalidation a crashed process owed is paid by the next one. Never throws, like ``invalidateCatalog(catalogVersion:)``.
-    func reconcile(catalogVersion: Int64) async
+    /// Makes sure nothing cached predates `versions.catalog`, the store's current version: invalidates unless the
+    /// cache already saw an invalidation for that version; and publishes `versions.sessions` unless the cache holds a
+    /// later one. The server calls this before it serves anything, so an invalidation a crashed process owed is
+    /// paid by the next one. Never throws, like ``invalidateCatalog(after:)``.
+    func reconcile(with versions: StoreVersions) async
 
     /// Whether the cache answers, for the health check.
     func health() async -> CacheHealth
@@ -81,13 +89,13 @@ public struct NoResponseCache: ResponseCache {
         for key: String,
         policy: CachePolicy,
         fill: @escaping @Sendable () async throws -> CachedBody
-    ) async throws -> (body: CachedBody, outcome: CacheOutcome) {
-        (try await fill(), .bypass)
+    ) async throws -> (body: CachedBody, outcome: CacheOutcome, sessionEpoch: Int64?) {
+        (try await fill(), .bypass, nil)
     }
 
-    public func invalidateCatalog(catalogVersion: Int64) async {}
+    public func invalidateCatalog(after versions: StoreVersions?) async {}
 
-    public func reconcile(catalogVersion: Int64) async {}
+    public func reconcile(with versions: StoreVersions) async {}
 
     public func health() async -> CacheHealth { .disabled }
 }

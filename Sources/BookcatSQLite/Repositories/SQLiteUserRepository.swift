@@ -55,20 +55,21 @@ struct SQLiteUserRepository: UserRepository {
     /// Runs on every authenticated request, so it is kept lean: one indexed query (a cached prepared statement) finds
     /// the account and checks that its session still has a refresh token neither revoked nor expired; columns are
     /// read by position rather than through Codable; and no transaction is opened, since one SELECT is atomic.
-    func user(id: Int64, inSession session: String) async throws -> User? {
+    func liveSession(userID: Int64, session: String) async throws -> LiveSession? {
         let now = Date()
         return try await writer.unsafeRead { db in
+            // One SELECT is atomic: the account, the session's end and the epoch come from one snapshot.
             let statement = try db.cachedStatement(
                 sql: """
-                    SELECT id, email, username, password_hash, role, created_at FROM user
-                    WHERE id = ? AND EXISTS (
-                      SELECT 1 FROM refresh_token
-                      WHERE family_id = ? AND user_id = user.id AND revoked_at IS NULL AND expires_at > ?
-                    )
+                    SELECT id, email, username, password_hash, role, created_at,
+                      (SELECT MAX(expires_at) FROM refresh_token
+                       WHERE family_id = ? AND user_id = user.id AND revoked_at IS NULL AND expires_at > ?),
+                      (SELECT epoch FROM session_epoch WHERE id = 1)
+                    FROM user WHERE id = ?
                     """
             )
-            guard let row = try Row.fetchOne(statement, arguments: [id, session, now]) else { return nil }
-            return User(
+            guard let row = try Row.fetchOne(statement, arguments: [session, now, userID]), let endsAt: Date = row[6] else { return nil }
+            let user = User(
                 id: row[0],
                 email: row[1],
                 username: row[2],
@@ -76,6 +77,7 @@ struct SQLiteUserRepository: UserRepository {
                 role: Role(rawValue: row[4]) ?? .user,
                 createdAt: row[5]
             )
+            return LiveSession(user: user, endsAt: endsAt, epoch: row[7])
         }
     }
 

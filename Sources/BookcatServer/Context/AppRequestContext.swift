@@ -7,6 +7,8 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by ``Authenticator`` on routes that require a token.
     public var user: User?
+    /// Set by ``Authenticator`` when `user` comes from memory, not from the store, during this request.
+    public var unconfirmedSession: UnconfirmedSession?
     /// The peer's IP address, for login throttling; nil when there is no socket (in-process tests).
     public let peerAddress: String?
 
@@ -24,6 +26,8 @@ public struct AppRequestContext: RequestContext {
 public struct AuthenticatedContext: ChildRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let user: User
+    /// Set when `user` comes from this process's memory of the session: ``CachedReads`` confirms it before it answers.
+    public let unconfirmedSession: UnconfirmedSession?
     /// The peer's IP address, for throttling password checks; nil when there is no socket (in-process tests).
     public let peerAddress: String?
 
@@ -31,6 +35,7 @@ public struct AuthenticatedContext: ChildRequestContext {
         guard let user = context.user else { throw CatalogError.unauthenticated("an access token is required") }
         self.coreContext = context.coreContext
         self.user = user
+        self.unconfirmedSession = context.unconfirmedSession
         self.peerAddress = context.peerAddress
     }
 

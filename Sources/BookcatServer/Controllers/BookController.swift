@@ -6,10 +6,11 @@ struct BookController {
     let books: any BookRepository
     let reads: CachedReads
 
-    func addRoutes(to group: RecordingGroup<AuthenticatedContext>) {
-        group.get("books", use: list)
+    /// `cachedReads` takes the handlers that answer through `reads` (see ``Authenticator/acceptsRememberedSessions``).
+    func addRoutes(to group: RecordingGroup<AuthenticatedContext>, cachedReads: RecordingGroup<AuthenticatedContext>) {
+        cachedReads.get("books", use: list)
         group.post("books", use: create)
-        group.get("books/:book_id", use: show)
+        cachedReads.get("books/:book_id", use: show)
         group.put("books/:book_id", use: replace)
         group.patch("books/:book_id", use: patch)
         group.delete("books/:book_id", use: delete)
@@ -19,7 +20,7 @@ struct BookController {
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         // Validated before the cache is consulted, so invalid requests never create or read entries.
         let query = try BookListQuery.parse(try QueryParameters.parse(request.uri.query))
-        return try await reads.respond(to: request, as: context.user, key: "books:list:" + query.canonicalQuery) { [books] in
+        return try await reads.respond(to: request, context: context, key: "books:list:" + query.canonicalQuery) { [books] in
             let page = try await books.page(query)
             let lastPage = page.lastPage(pageSize: query.pageSize)
             guard query.page <= lastPage else {
@@ -36,7 +37,7 @@ struct BookController {
 
     @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let id = try context.parameters.positiveID("book_id")
-        return try await reads.respond(to: request, as: context.user, key: "books:detail:\(id)") { [books] in
+        return try await reads.respond(to: request, context: context, key: "books:detail:\(id)") { [books] in
             BookResponse(try await Self.existing(id, in: books))
         }
     }
@@ -50,7 +51,6 @@ struct BookController {
         try context.requireAdmin()
         let draft = try await request.decodeJSON(as: BookRequest.self, context: context).draft()
         let book = try await books.create(draft)
-        await reads.invalidateCatalog()
         return EditedResponse(status: .created, headers: [.location: "/api/v1/books/\(book.id)"], response: BookResponse(book))
     }
 
@@ -59,7 +59,6 @@ struct BookController {
         let id = try context.parameters.positiveID("book_id")
         let draft = try await request.decodeJSON(as: BookRequest.self, context: context).draft()
         let book = try await books.update(id: id) { _ in draft }
-        await reads.invalidateCatalog()
         return BookResponse(book)
     }
 
@@ -68,7 +67,6 @@ struct BookController {
         let id = try context.parameters.positiveID("book_id")
         let patch = try await request.decodeJSON(as: BookPatchRequest.self, context: context)
         let book = try await books.update(id: id) { current in try patch.applied(to: current) }
-        await reads.invalidateCatalog()
         return BookResponse(book)
     }
 
@@ -76,7 +74,6 @@ struct BookController {
         try context.requireAdmin()
         let id = try context.parameters.positiveID("book_id")
         try await books.delete(id: id)
-        await reads.invalidateCatalog()
         return .noContent
     }
 

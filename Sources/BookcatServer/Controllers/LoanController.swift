@@ -5,7 +5,6 @@ import Hummingbird
 /// Loans: members borrow and return copies; admins see and return every loan.
 struct LoanController {
     let loans: any LoanRepository
-    let reads: CachedReads
 
     func addRoutes(to group: RecordingGroup<AuthenticatedContext>) {
         group.post("loans", use: create)
@@ -23,7 +22,6 @@ struct LoanController {
         try check.check()
         let loan = try await loans.create(userID: context.user.id, bookID: body.bookID, quantity: quantity, now: Date())
         // Stock is part of every cached book body.
-        await reads.invalidateCatalog()
         return EditedResponse(status: .created, headers: [.location: "/api/v1/loans/\(loan.id)"], response: LoanResponse(loan))
     }
 
@@ -48,7 +46,6 @@ struct LoanController {
             throw Problem.badRequest(field: "is_returned", "only true is accepted: a returned loan cannot be reopened")
         }
         let returned = try await loans.markReturned(id: loan.id, now: Date())
-        await reads.invalidateCatalog()
         return LoanResponse(returned)
     }
 

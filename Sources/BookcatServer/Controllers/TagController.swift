@@ -6,8 +6,9 @@ struct TagController {
     let tags: any TagRepository
     let reads: CachedReads
 
-    func addRoutes(to group: RecordingGroup<AuthenticatedContext>) {
-        group.get("tags", use: list)
+    /// `cachedReads` takes the handlers that answer through `reads` (see ``Authenticator/acceptsRememberedSessions``).
+    func addRoutes(to group: RecordingGroup<AuthenticatedContext>, cachedReads: RecordingGroup<AuthenticatedContext>) {
+        cachedReads.get("tags", use: list)
         group.post("tags", use: create)
         group.get("tags/:tag_id", use: show)
         group.put("tags/:tag_id", use: rename)
@@ -15,7 +16,7 @@ struct TagController {
     }
 
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Response {
-        try await reads.respond(to: request, as: context.user, key: "tags:list") { [tags] in
+        try await reads.respond(to: request, context: context, key: "tags:list") { [tags] in
             try await tags.allTags().map(TagResponse.init)
         }
     }
@@ -30,7 +31,6 @@ struct TagController {
         try context.requireAdmin()
         let name = try Self.validName(try await request.decodeJSON(as: TagRequest.self, context: context))
         let tag = try await tags.create(name: name)
-        await reads.invalidateCatalog()
         return EditedResponse(status: .created, headers: [.location: "/api/v1/tags/\(tag.id)"], response: TagResponse(tag))
     }
 
@@ -39,7 +39,6 @@ struct TagController {
         let id = try context.parameters.positiveID("tag_id")
         let name = try Self.validName(try await request.decodeJSON(as: TagRequest.self, context: context))
         let tag = try await tags.rename(id: id, to: name)
-        await reads.invalidateCatalog()
         return TagResponse(tag)
     }
 
@@ -47,7 +46,6 @@ struct TagController {
         try context.requireAdmin()
         let id = try context.parameters.positiveID("tag_id")
         try await tags.delete(id: id)
-        await reads.invalidateCatalog()
         return .noContent
     }
 

@@ -11,10 +11,10 @@ import RedisClient
 public func reconcileCache(configuration: AppConfiguration, database: AppDatabase, logger: Logger) async throws -> Bool {
     guard let redis = configuration.redis else { return true }
     // Read before the client exists, so a database that cannot answer leaves no connection behind.
-    let version = try await database.catalogVersion()
+    let versions = try await database.storeVersions()
     let client = RedisClient(configuration: redis)
     let cache = RedisResponseCache(client: client, ttlSeconds: configuration.cacheTTL, logger: logger)
-    await cache.reconcile(catalogVersion: version)
+    await cache.reconcile(with: versions)
     await client.shutdown()
     return !cache.owesInvalidation
 }

@@ -6,32 +6,38 @@ import Hummingbird
 
 /// Serves read endpoints through the ``ResponseCache`` seam: the body is rendered once into bytes with an ETag,
 /// and every response says in `X-Cache` where its body came from.
+///
+/// Routes that read through here accept sessions the process remembers (``UnconfirmedSession``): the cache read
+/// reports the published session epoch in the same round trip, and a response goes out on memory's word only when
+/// that epoch is the one the session was remembered at. Otherwise the store confirms the session first.
 struct CachedReads: Sendable {
     let cache: any ResponseCache
     let bypass: CacheBypassGate
-    let versions: any CatalogVersionSource
+    let sessions: SessionCheck
 
-    /// The one place writes invalidate: after the write committed (which bumped the store's catalog version in its
-    /// transaction) and before it is acknowledged.
-    func invalidateCatalog() async {
-        // Should the version not be readable, 0 still invalidates (a write's invalidation always does); it only
-        // leaves the recorded version as it was.
-        let version = (try? await versions.catalogVersion()) ?? 0
-        await cache.invalidateCatalog(catalogVersion: version)
-    }
-
-    /// Answers `user` with the cached body for `key`, rendering `value()` on a miss.
+    /// Answers the caller with the cached body for `key`, rendering `value()` on a miss.
     func respond(
         to request: Request,
-        as user: User,
+        context: AuthenticatedContext,
         key: String,
         render value: @escaping @Sendable () async throws -> some Encodable & Sendable
     ) async throws -> Response {
-        let (body, outcome) = try await bypass.withPolicy(Self.policy(of: request), for: user) { policy in
+        let wanted = Self.policy(of: request)
+        var user = context.user
+        var unconfirmed = context.unconfirmedSession
+        if let session = unconfirmed, wanted != .normal {
+            // Skipping the cache is a privilege: decided on the store's word, not on memory's.
+            user = try await sessions.confirm(session)
+            unconfirmed = nil
+        }
+        let (body, outcome, sessionEpoch) = try await bypass.withPolicy(wanted, for: user) { policy in
             try await cache.body(for: key, policy: policy) {
                 let bytes = Array(try JSONCoding.makeEncoder().encode(try await value()))
                 return CachedBody(bytes: bytes, etag: Self.etag(of: bytes))
             }
+        }
+        if let session = unconfirmed, sessionEpoch != session.epoch {
+            _ = try await sessions.confirm(session)
         }
         var headers: HTTPFields = [.eTag: body.etag, .xCache: outcome.rawValue]
         if let candidates = request.headers[.ifNoneMatch], Self.matches(candidates, etag: body.etag) {

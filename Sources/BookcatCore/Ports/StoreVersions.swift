@@ -1,0 +1,29 @@
+/// Counters the store increments in the same transaction as the writes they stand for, read together.
+///
+/// They let the cache tell, after any crash, whether an invalidation is still owed, and let a process that keeps
+/// sessions in memory tell whether one may have ended since it looked.
+public struct StoreVersions: Sendable, Equatable {
+    /// Incremented by every write that can change a cached body.
+    public var catalog: Int64
+    /// Incremented by every write that can end a session or change an account: logout, refresh-token rotation or
+    /// revocation, password or role change, account deletion.
+    public var sessions: Int64
+
+    public init(catalog: Int64, sessions: Int64) {
+        self.catalog = catalog
+        self.sessions = sessions
+    }
+}
+
+/// Where ``StoreVersions`` come from: the store.
+public protocol StoreVersionSource: Sendable {
+    func storeVersions() async throws -> StoreVersions
+}
+
+extension ResponseCache {
+    /// Reconciles the cache with `store`'s current versions: the one step the server runs at start-up and on every
+    /// healthy Redis check, and `bookcat seed`/`migrate`/`user` run after writing.
+    public func reconcile(with store: any StoreVersionSource) async throws {
+        await reconcile(with: try await store.storeVersions())
+    }
+}

@@ -1,0 +1,59 @@
+import BookcatCore
+import Foundation
+import NIOConcurrencyHelpers
+
+/// Whether an access token's session is still live: asked of the store, and remembered so that a cached read need
+/// not ask again on every request.
+///
+/// What is remembered is only as good as the store's session epoch it was read with (``LiveSession/epoch``). The
+/// store bumps that epoch in the same transaction as every write that can end a session; the server publishes it to
+/// the cache before it answers any write (``StoreChangePublisher``); and a cached read gets the published epoch in
+/// the same round trip as the entry. Only when the two are equal may the response go out on memory's word: any
+/// difference, or a cache that says nothing (none configured, down, bypassed), means asking the store first.
+/// So a logout, password change or deletion answered by any process stops the session on every process at once.
+final class SessionCheck: Sendable {
+    /// The detail of the 401 a request gets once its session has ended.
+    static let endedDetail = "the session of this access token has ended (logged out, password changed or account deleted)"
+
+    private let users: any UserRepository
+    private let remembered = NIOLockedValueBox<[String: LiveSession]>([:])
+    private let capacity: Int
+
+    init(users: any UserRepository, capacity: Int = 10_000) {
+        self.users = users
+        self.capacity = capacity
+    }
+
+    /// The store's answer, remembered for later requests (and forgotten when the session has ended).
+    func fromStore(userID: Int64, session: String) async throws -> LiveSession? {
+        let live = try await users.liveSession(userID: userID, session: session)
+        remembered.withLockedValue { remembered in
+            // Bounded: when full it starts afresh, which costs one store read per active session.
+            if live != nil, remembered.count >= capacity { remembered.removeAll(keepingCapacity: true) }
+            remembered[session] = live
+        }
+        return live
+    }
+
+    /// What this process last learned of `session`, unless it has expired since.
+    func remembered(userID: Int64, session: String, now: Date = Date()) -> LiveSession? {
+        guard let live = remembered.withLockedValue({ $0[session] }), live.user.id == userID, live.endsAt > now else { return nil }
+        return live
+    }
+
+    /// The account of `session` on the store's word, or a 401 when the session has ended.
+    func confirm(_ session: UnconfirmedSession) async throws -> User {
+        guard let live = try await fromStore(userID: session.userID, session: session.id) else {
+            throw CatalogError.unauthenticated(Self.endedDetail)
+        }
+        return live.user
+    }
+}
+
+/// A session this process vouched for from memory, as live at the store's session `epoch`; not yet confirmed
+/// during this request. Only routes that read through ``CachedReads`` accept one, and it confirms.
+public struct UnconfirmedSession: Sendable, Equatable {
+    let userID: Int64
+    let id: String
+    let epoch: Int64
+}
