@@ -15,6 +15,8 @@ struct BookFilterSQL {
     /// without visiting `book` for each match.
     private(set) var countSQL = ""
     private(set) var countArguments = StatementArguments()
+    /// Whether a condition goes through the trigram index, which answers all its matches at once or not at all.
+    private(set) var usesSearchIndex = false
 
     init(_ query: BookListQuery) {
         var conditions: [String] = []
@@ -27,6 +29,7 @@ struct BookFilterSQL {
                 let phrase: StatementArguments = ["\(column) : \(Self.phrase(text))"]
                 conditions.append("id IN (SELECT rowid FROM book_search WHERE book_search MATCH ?)")
                 arguments += phrase
+                usesSearchIndex = true
                 standaloneCounts.append(("SELECT COUNT(*) FROM book_search WHERE book_search MATCH ?", phrase))
             } else {
                 // Shorter ones have no trigram: scan.
@@ -66,13 +69,40 @@ struct BookFilterSQL {
         orderIndex = "book_on_\(column)"
     }
 
-    /// The page's rows. When the filter matches a good share of the catalog, walking the ordering index and testing
-    /// each row finds a page after a few rows; when it matches few books, SQLite's own plan (collect, then sort)
-    /// is the fast one. The count, already known, tells which case this is.
-    func pageSQL(matches: Int, total: Int) -> String {
-        let broad = !isUnfiltered && matches * 20 >= total
-        let source = broad ? "book INDEXED BY \(orderIndex)" : "book"
-        return "SELECT * FROM \(source) \(whereClause) ORDER BY \(orderClause) LIMIT ? OFFSET ?"
+    /// The page's rows by SQLite's own plan: every match collected, then sorted (a bounded sort: only the page is
+    /// kept). The right plan when the filter matches few books, and the fallback for ``walkSQL(window:)``.
+    var collectSQL: String {
+        "SELECT * FROM book \(whereClause) ORDER BY \(orderClause) LIMIT ? OFFSET ?"
+    }
+
+    /// The first matches in order among the first `window` entries of the ordering index (argument: how many).
+    /// When a filter matches a good share of the catalog, a page is a few index steps away and this skips
+    /// collecting and sorting every match; ``walkWindow(matches:total:needed:)`` says when to try it.
+    func walkSQL(window: Int) -> String {
+        "SELECT * FROM (SELECT * FROM book INDEXED BY \(orderIndex) ORDER BY \(orderClause) LIMIT \(window)) \(whereClause) ORDER BY \(orderClause) LIMIT ?"
+    }
+
+    /// For search-index filters matching a good share of the catalog (5% or more): walking the whole ordering
+    /// index, testing each row against the collected matches, beats sorting them all, unless the matches bunch up
+    /// late in the order. Nil when collecting is the better plan.
+    func searchWalkSQL(matches: Int, total: Int) -> String? {
+        guard usesSearchIndex, matches * 20 >= total else { return nil }
+        return "SELECT * FROM book INDEXED BY \(orderIndex) \(whereClause) ORDER BY \(orderClause) LIMIT ? OFFSET ?"
+    }
+
+    /// How much of the ordering index to walk for the first `needed` of `matches` matches among `total` books, or
+    /// nil when collecting is cheaper. Matches spread evenly over the order turn up every `total / matches` steps;
+    /// the window allows four times that, so a filter whose matches bunch up somewhere else in the order
+    /// (`title=Golden&order_by=title`: all under G) costs one short walk before the collect, not a walk to G.
+    func walkWindow(matches: Int, total: Int, needed: Int) -> Int? {
+        guard !isUnfiltered, matches > 0 else { return nil }
+        // A search-index condition is tested by collecting every match first, so a short walk saves nothing.
+        // Broad ones walk the whole index instead (see `searchWalkSQL`).
+        guard !usesSearchIndex else { return nil }
+        let expectedSteps = Double(needed) * Double(total) / Double(matches)
+        let window = Int(4 * expectedSteps) + 64
+        // Past this, a walk costs about what collecting the matches would.
+        return window <= min(matches, 20_000) ? window : nil
     }
 
     /// An FTS5 phrase: the text in double quotes, quotes inside doubled, so no character has query meaning.

@@ -62,17 +62,31 @@ struct SQLiteBookRepository: BookRepository {
             // One read transaction: the count and the rows come from the same snapshot.
             let count = try Int.fetchOne(db, sql: filter.countSQL, arguments: filter.countArguments) ?? 0
             let total = filter.isUnfiltered ? count : try Int.fetchOne(db, sql: "SELECT book_count FROM catalog_stats WHERE id = 1") ?? 0
-            let records = try BookRecord.fetchAll(
-                db,
-                sql: filter.pageSQL(matches: count, total: total),
-                arguments: filter.arguments + [query.pageSize, query.offset]
-            )
+            let records = try Self.pageRecords(db, filter, query, matches: count, total: total)
             let tags = try BookTags.fetch(db, bookIDs: records.compactMap(\.id))
             return BookPage(books: records.map { $0.book(tags: tags[$0.id!] ?? []) }, totalCount: count)
         }
     }
 
     // MARK: - Helpers
+
+    private static func pageRecords(_ db: Database, _ filter: BookFilterSQL, _ query: BookListQuery, matches: Int, total: Int) throws -> [BookRecord]
+    {
+        let needed = query.offset + query.pageSize
+        if filter.isUnfiltered {
+            // Straight from the ordering index.
+            return try BookRecord.fetchAll(db, sql: filter.collectSQL, arguments: [query.pageSize, query.offset])
+        }
+        if let sql = filter.searchWalkSQL(matches: matches, total: total) {
+            return try BookRecord.fetchAll(db, sql: sql, arguments: filter.arguments + [query.pageSize, query.offset])
+        }
+        if let window = filter.walkWindow(matches: matches, total: total, needed: needed) {
+            let walked = try BookRecord.fetchAll(db, sql: filter.walkSQL(window: window), arguments: filter.arguments + [needed])
+            // Exact only if the window held every row up to the page's end (or every match there is).
+            if walked.count == min(needed, matches) { return Array(walked.dropFirst(query.offset)) }
+        }
+        return try BookRecord.fetchAll(db, sql: filter.collectSQL, arguments: filter.arguments + [query.pageSize, query.offset])
+    }
 
     private func ensureISBNAvailable(_ db: Database, isbn: String, exceptID: Int64?) throws {
         if let other = try BookRecord.filter(BookRecord.Columns.isbn == isbn).fetchOne(db), other.id != exceptID {
