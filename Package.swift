@@ -9,6 +9,9 @@ let swiftSettings: [SwiftSetting] = [
 /// The packages the dependencies above bring in, pinned too so every build resolves what CI tested.
 /// `python3 scripts/pin-dependencies.py --update` moves every pin forward; `--check` runs in the test command.
 let pinnedTransitive: [Package.Dependency] = [
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", exact: "0.2.0"),
+    .package(url: "https://github.com/ordo-one/malloc-interposer.git", exact: "1.6.1"),
+    .package(url: "https://github.com/ordo-one/TextTable.git", exact: "0.0.2"),
     .package(url: "https://github.com/apple/swift-algorithms.git", exact: "1.2.1"),
     .package(url: "https://github.com/apple/swift-asn1.git", exact: "1.7.4"),
     .package(url: "https://github.com/apple/swift-async-algorithms.git", exact: "1.1.4"),
@@ -49,6 +52,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", exact: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
+        // Micro-benchmarks (`swift package benchmark`), with allocation counts from its malloc interposer.
+        .package(url: "https://github.com/ordo-one/benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]),
     ] + pinnedTransitive,
     targets: [
         // Domain: models, validation, the listing query, repository and cache ports. No HTTP, no SQL.
@@ -128,6 +133,24 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
+        ),
+        // The pieces of a cache hit, in isolation, with allocation counts: `swift package benchmark --target HitPath`.
+        .executableTarget(
+            name: "HitPath",
+            dependencies: [
+                "BookcatCore",
+                "BookcatCache",
+                "BookcatServer",
+                "RedisClient",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/HitPath",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .testTarget(
             name: "BookcatCoreTests",

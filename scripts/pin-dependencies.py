@@ -23,7 +23,8 @@ import tempfile
 
 root = pathlib.Path(__file__).resolve().parent.parent
 manifest_path = root / "Package.swift"
-PIN = re.compile(r'\.package\(url: "(?P<url>[^"]+)", (?P<kind>exact|from): "(?P<version>[^"]+)"\)')
+# A pin may end in `traits: [...]` (ordo-one/benchmark's malloc interposer): kept as it is when a pin moves.
+PIN = re.compile(r'\.package\(url: "(?P<url>[^"]+)", (?P<kind>exact|from): "(?P<version>[^"]+)"(?P<rest>(, traits: \[[^\]]*\])?)\)')
 TRANSITIVE_START = "let pinnedTransitive: [Package.Dependency] = ["
 
 
@@ -64,13 +65,13 @@ def update() -> int:
     manifest = manifest_path.read_text()
     with tempfile.TemporaryDirectory() as scratch:
         scratch_path = pathlib.Path(scratch)
-        loosened = PIN.sub(lambda m: f'.package(url: "{m["url"]}", from: "{m["version"]}")', manifest)
+        loosened = PIN.sub(lambda m: f'.package(url: "{m["url"]}", from: "{m["version"]}"{m["rest"]})', manifest)
         # Transitive pins are left out of the scratch manifest, so their dependents choose them freely.
         start = loosened.index(TRANSITIVE_START)
         end = loosened.index("]", start + len(TRANSITIVE_START))
         loosened = loosened[: start + len(TRANSITIVE_START)] + loosened[end:]
         (scratch_path / "Package.swift").write_text(loosened)
-        for folder in ("Sources", "Tests"):
+        for folder in ("Sources", "Tests", "Benchmarks"):
             shutil.copytree(root / folder, scratch_path / folder, symlinks=True)
         shutil.copy(root / "REST_API_SPEC.yaml", scratch_path)
         subprocess.run(["swift", "package", "resolve"], cwd=scratch_path, check=True)
@@ -80,7 +81,7 @@ def update() -> int:
     end = manifest.index("]", start)
     direct = {identity(m["url"]) for m in PIN.finditer(manifest[:start] + manifest[end:])}
     manifest = PIN.sub(
-        lambda m: f'.package(url: "{m["url"]}", exact: "{resolved.get(identity(m["url"]), (None, m["version"]))[1]}")',
+        lambda m: f'.package(url: "{m["url"]}", exact: "{resolved.get(identity(m["url"]), (None, m["version"]))[1]}"{m["rest"]})',
         manifest,
     )
     transitive = sorted((location, version) for name, (location, version) in resolved.items() if name not in direct)

@@ -25,7 +25,7 @@ echo "==> shellcheck"
 shellcheck -x scripts/*.sh scripts/tests/*.sh .ci/run
 
 echo "==> swift format lint"
-swift format lint --strict --recursive Sources Tests Package.swift
+swift format lint --strict --recursive Sources Tests Benchmarks Package.swift
 
 echo "==> OpenAPI document"
 .venv/bin/openapi-spec-validator REST_API_SPEC.yaml

@@ -1,0 +1,116 @@
+import Benchmark
+import BookcatCache
+import BookcatCore
+import BookcatSQLite
+import BookcatServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import RedisClient
+
+/// The pieces of a cached listing, measured in isolation with allocation counts, so a regression shows as a number.
+/// `scripts/bench.sh` measures the whole under load; this says which piece moved. Needs `redis-server` on PATH (or
+/// `REDIS_SERVER`). Run: `swift package benchmark --target HitPath`.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput],
+        maxDuration: .seconds(3),
+        maxIterations: 100_000
+    )
+    Benchmark.setup = { try await LocalRedis.start() }
+    Benchmark.teardown = { LocalRedis.shared?.stop() }
+    // Setting up a run (a client, a seeded catalog) costs far more than one hit: each run measures a thousand.
+    let perThousand = Benchmark.Configuration(
+        metrics: Benchmark.defaultConfiguration.metrics,
+        scalingFactor: .kilo,
+        maxDuration: .seconds(5),
+        maxIterations: 20
+    )
+
+    Benchmark("1. Canonical key of a filtered listing query") { benchmark in
+        let parameters = [
+            ("title", "River"), ("tag", "7"), ("tag", "3"), ("tag_option", "and"), ("order_by", "-published_at"), ("page_size", "50"),
+        ]
+        for _ in benchmark.scaledIterations {
+            blackHole(try BookListQuery.parse(parameters).canonicalQuery)
+        }
+    }
+
+    Benchmark("2. Cache hit: a 20 KB entry from Redis (one pipelined round trip)", configuration: perThousand) { benchmark in
+        do {
+            let configuration = try LocalRedis.running()
+            let client = RedisClient(configuration: configuration)
+            let cache = RedisResponseCache(client: client, ttlSeconds: 600, logger: Logger(label: "bench"))
+            let body = CachedBody(bytes: Array(repeating: UInt8(ascii: "x"), count: 20_000), etag: "\"0123456789abcdef\"")
+            _ = try await cache.body(for: "books:list:page_size=100", policy: .normal) { body }
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(try await cache.body(for: "books:list:page_size=100", policy: .normal) { body })
+            }
+            benchmark.stopMeasurement()
+            await client.shutdown()
+        }
+    }
+
+    Benchmark("3. Cached listing through the router: authentication, cache hit, response (no sockets)", configuration: perThousand) {
+        benchmark in
+        do {
+            let redis = try LocalRedis.running()
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-hitpath-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let database = try AppDatabase(path: folder.appendingPathComponent("catalog.sqlite3").path)
+            _ = try await CatalogSeeder(database: database).seed(books: 500, tags: 50, seed: 1)
+            var logger = Logger(label: "bench")
+            logger.logLevel = .warning
+            let client = RedisClient(configuration: redis)
+            var configuration = AppConfiguration()
+            configuration.bcryptCost = 4
+            configuration.jwtSecret = "hit-path-benchmark-secret-0123456789abcdef"
+            let dependencies = AppDependencies(
+                database: database,
+                cache: RedisResponseCache(client: client, ttlSeconds: 600, logger: logger)
+            )
+            let app = Application(router: try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger))
+            // The test client's closure is @Sendable; the benchmark is only used from it, one call at a time.
+            nonisolated(unsafe) let benchmark = benchmark
+            try await app.test(.router) { http in
+                let account = #"{"email": "bench@example.org", "username": "bench", "password": "bench password 1"}"#
+                _ = try await http.execute(
+                    uri: "/api/v1/users",
+                    method: .post,
+                    headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: account)
+                )
+                let login = try await http.execute(
+                    uri: "/api/v1/auth/login",
+                    method: .post,
+                    headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"email": "bench@example.org", "password": "bench password 1"}"#)
+                )
+                guard login.status == .ok else { throw BenchmarkFailure("login answered \(login.status): \(String(buffer: login.body))") }
+                let token = try JSONDecoder().decode(Tokens.self, from: Data(login.body.readableBytesView)).accessToken
+                let headers: HTTPFields = [.authorization: "Bearer \(token)"]
+                let warm = try await http.execute(uri: "/api/v1/books?page_size=100", method: .get, headers: headers)
+                guard warm.status == .ok else { throw BenchmarkFailure("the listing answered \(warm.status)") }
+                benchmark.startMeasurement()
+                for _ in benchmark.scaledIterations {
+                    blackHole(try await http.execute(uri: "/api/v1/books?page_size=100", method: .get, headers: headers))
+                }
+                benchmark.stopMeasurement()
+            }
+            await client.shutdown()
+        }
+    }
+}
+
+private struct Tokens: Decodable {
+    var accessToken: String
+    enum CodingKeys: String, CodingKey { case accessToken = "access_token" }
+}
+
+struct BenchmarkFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
