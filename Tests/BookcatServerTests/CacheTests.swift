@@ -196,24 +196,17 @@ struct CacheTests {
     }
 
     @Test func twoInstancesSharingRedisReadTheirWrites() async throws {
-        try await RedisServer.with { redis in
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-shared-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: folder) }
-            let path = folder.appendingPathComponent("catalog.sqlite3").path
-            try await TestApp.run(databasePath: path, cache: redis.responseCache()) { first in
-                try await TestApp.run(databasePath: path, cache: redis.responseCache()) { second in
-                    let token = try await first.admin().accessToken
-                    let bookID = try await first.createBook(token: token, ["stock": 4]).int("book_id")
-                    _ = try await second.send(.get, "/api/v1/books/\(bookID)", token: token)
-                    let warm = try await second.send(.get, "/api/v1/books/\(bookID)", token: token)
-                    #expect(warm.cacheOutcome == "HIT")
-                    let loan = try await first.send(.post, "/api/v1/loans", token: token, json: ["book_id": bookID, "quantity": 3])
-                    #expect(loan.status == .created)
-                    let after = try await second.send(.get, "/api/v1/books/\(bookID)", token: token)
-                    #expect(after.cacheOutcome == "MISS")
-                    #expect(try after.object().int("stock") == 1)
-                }
-            }
+        try await TestApp.runTwoInstances { first, second in
+            let token = try await first.admin().accessToken
+            let bookID = try await first.createBook(token: token, ["stock": 4]).int("book_id")
+            _ = try await second.send(.get, "/api/v1/books/\(bookID)", token: token)
+            let warm = try await second.send(.get, "/api/v1/books/\(bookID)", token: token)
+            #expect(warm.cacheOutcome == "HIT")
+            let loan = try await first.send(.post, "/api/v1/loans", token: token, json: ["book_id": bookID, "quantity": 3])
+            #expect(loan.status == .created)
+            let after = try await second.send(.get, "/api/v1/books/\(bookID)", token: token)
+            #expect(after.cacheOutcome == "MISS")
+            #expect(try after.object().int("stock") == 1)
         }
     }
 

@@ -30,29 +30,22 @@ struct RememberedSessionTests {
     /// it; the first ends it. The second's very next cached read must refuse, hit or not.
     @Test(arguments: Ending.allCases)
     func aSessionEndedOnOneInstanceStopsAtOnceOnAnother(ending: Ending) async throws {
-        try await RedisServer.with { redis in
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-sessions-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: folder) }
-            let path = folder.appendingPathComponent("catalog.sqlite3").path
-            try await TestApp.run(databasePath: path, cache: redis.responseCache()) { first in
-                try await TestApp.run(databasePath: path, cache: redis.responseCache()) { second in
-                    let grace = try await first.member("grace")
-                    let ada = try await first.member("ada")
-                    for path in ["/api/v1/books", "/api/v1/tags"] {
-                        _ = try await second.send(.get, path, token: grace.accessToken)
-                        let warm = try await second.send(.get, path, token: grace.accessToken)
-                        #expect(warm.status == .ok && warm.cacheOutcome == "HIT")
-                    }
-                    try await end(grace, by: ending, on: first)
-                    for path in ["/api/v1/books", "/api/v1/tags"] {
-                        let after = try await second.send(.get, path, token: grace.accessToken)
-                        #expect(after.status == .unauthorized, "\(path) after \(ending)")
-                    }
-                    // Another account's session is untouched, and its hits go on.
-                    let other = try await second.send(.get, "/api/v1/books", token: ada.accessToken)
-                    #expect(other.status == .ok && other.cacheOutcome == "HIT")
-                }
+        try await TestApp.runTwoInstances { first, second in
+            let grace = try await first.member("grace")
+            let ada = try await first.member("ada")
+            for path in ["/api/v1/books", "/api/v1/tags"] {
+                _ = try await second.send(.get, path, token: grace.accessToken)
+                let warm = try await second.send(.get, path, token: grace.accessToken)
+                #expect(warm.status == .ok && warm.cacheOutcome == "HIT")
             }
+            try await end(grace, by: ending, on: first)
+            for path in ["/api/v1/books", "/api/v1/tags"] {
+                let after = try await second.send(.get, path, token: grace.accessToken)
+                #expect(after.status == .unauthorized, "\(path) after \(ending)")
+            }
+            // Another account's session is untouched, and its hits go on.
+            let other = try await second.send(.get, "/api/v1/books", token: ada.accessToken)
+            #expect(other.status == .ok && other.cacheOutcome == "HIT")
         }
     }
 
@@ -73,19 +66,12 @@ struct RememberedSessionTests {
     /// Only the cached reads accept a remembered session; a route that acts on the account asks the store. A role
     /// is part of what is remembered, so a demotion must reach the cached reads' bypass decision too.
     @Test func aRouteThatActsAsksTheStore() async throws {
-        try await RedisServer.with { redis in
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-sessions-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: folder) }
-            let path = folder.appendingPathComponent("catalog.sqlite3").path
-            try await TestApp.run(databasePath: path, cache: redis.responseCache()) { first in
-                try await TestApp.run(databasePath: path, cache: redis.responseCache()) { second in
-                    let grace = try await first.member("grace")
-                    _ = try await second.send(.get, "/api/v1/books", token: grace.accessToken)
-                    try await end(grace, by: .logout, on: first)
-                    #expect(try await second.send(.get, "/api/v1/users/me", token: grace.accessToken).status == .unauthorized)
-                    #expect(try await second.send(.get, "/api/v1/loans", token: grace.accessToken).status == .unauthorized)
-                }
-            }
+        try await TestApp.runTwoInstances { first, second in
+            let grace = try await first.member("grace")
+            _ = try await second.send(.get, "/api/v1/books", token: grace.accessToken)
+            try await end(grace, by: .logout, on: first)
+            #expect(try await second.send(.get, "/api/v1/users/me", token: grace.accessToken).status == .unauthorized)
+            #expect(try await second.send(.get, "/api/v1/loans", token: grace.accessToken).status == .unauthorized)
         }
     }
 }
