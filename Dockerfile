@@ -15,10 +15,12 @@ RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libhiredis-dev libsqlite3-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /build
-# Everything the manifest names: SwiftPM refuses a manifest whose test targets have no sources, so Tests comes too.
+# Everything the manifest names: SwiftPM refuses a manifest whose targets have no sources, so Tests and Benchmarks
+# come too (only `bookcat` is built).
 COPY Package.swift REST_API_SPEC.yaml ./
 COPY Sources ./Sources
 COPY Tests ./Tests
+COPY Benchmarks ./Benchmarks
 # The build folder is a cache mount: a rebuild on the same machine compiles only what changed, not every dependency.
 RUN --mount=type=cache,target=/build/.build \
     swift build -c release --static-swift-stdlib --product bookcat \
