@@ -1,6 +1,5 @@
 import BookcatCore
 import Foundation
-import NIOConcurrencyHelpers
 
 /// Whether an access token's session is still live: asked of the store, and remembered so that a cached read need
 /// not ask again on every request.
@@ -16,28 +15,22 @@ final class SessionCheck: Sendable {
     static let endedDetail = "the session of this access token has ended (logged out, password changed or account deleted)"
 
     private let users: any UserRepository
-    private let remembered = NIOLockedValueBox<[String: LiveSession]>([:])
-    private let capacity: Int
+    private let remembered = BoundedMemory<LiveSession>()
 
-    init(users: any UserRepository, capacity: Int = 10_000) {
+    init(users: any UserRepository) {
         self.users = users
-        self.capacity = capacity
     }
 
     /// The store's answer, remembered for later requests (and forgotten when the session has ended).
     func fromStore(userID: Int64, session: String) async throws -> LiveSession? {
         let live = try await users.liveSession(userID: userID, session: session)
-        remembered.withLockedValue { remembered in
-            // Bounded: when full it starts afresh, which costs one store read per active session.
-            if live != nil, remembered.count >= capacity { remembered.removeAll(keepingCapacity: true) }
-            remembered[session] = live
-        }
+        remembered.remember(live, for: session)
         return live
     }
 
     /// What this process last learned of `session`, unless it has expired since.
     func remembered(userID: Int64, session: String, now: Date = Date()) -> LiveSession? {
-        guard let live = remembered.withLockedValue({ $0[session] }), live.user.id == userID, live.endsAt > now else { return nil }
+        guard let live = remembered[session], live.user.id == userID, live.endsAt > now else { return nil }
         return live
     }
 

@@ -6,8 +6,10 @@ import JWTKit
 /// Signs and verifies the service's JWTs with one HMAC key and algorithm.
 struct TokenService: Sendable {
     let keys: JWTKeyCollection
-    /// Tokens already verified, so a client's repeated requests skip the HMAC and JSON work.
-    private let verified = VerifiedTokenCache()
+    /// Claims of tokens already verified, by the exact token text, so a client's repeated requests skip the HMAC and
+    /// JSON work. Safe because a signature check depends only on the token and the key, and the key never changes
+    /// while the process runs; expiry is still checked on every use.
+    private let verified = BoundedMemory<SessionClaims>()
     let algorithm: AppConfiguration.JWTAlgorithmName
     let accessTTL: TimeInterval
     let refreshTTL: TimeInterval
@@ -68,7 +70,7 @@ struct TokenService: Sendable {
     /// The claims of a valid token of the expected kind, or nil for anything else: garbled, expired, not yet
     /// valid, signed with another key or algorithm (including `none`), or a token of the other kind.
     func verify(_ token: String, as use: SessionClaims.Use) async -> SessionClaims? {
-        if let claims = verified.claims(for: token) {
+        if let claims = verified[token] {
             // The signature was checked when the token was cached; its time limits must still be checked now.
             guard claims.tokenUse == use, (try? claims.verifyTimes()) != nil else { return nil }
             return claims
@@ -80,7 +82,7 @@ struct TokenService: Sendable {
         if use == .refresh, claims.fam == nil { return nil }
         // Tokens from before sessions existed name none; they cannot be ended, so they are not accepted.
         if use == .access, claims.sid == nil { return nil }
-        verified.remember(token, claims)
+        verified.remember(claims, for: token)
         return claims
     }
 
