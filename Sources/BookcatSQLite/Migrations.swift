@@ -103,18 +103,8 @@ extension AppDatabase {
         migrator.registerMigration("0004_catalog_version") { db in
             // Bumped by triggers, so in the same transaction as every write that can change a cached body (the
             // seeder's too): after a crash, the cache compares it with the last version it invalidated for.
-            var sql = "CREATE TABLE catalog_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);"
-            sql += "INSERT INTO catalog_version (id, version) VALUES (1, 1);"
-            for table in ["book", "tag", "book_tag"] {
-                for event in ["INSERT", "UPDATE", "DELETE"] {
-                    sql += """
-                        CREATE TRIGGER catalog_version_after_\(event.lowercased())_\(table) AFTER \(event) ON \(table) BEGIN
-                          UPDATE catalog_version SET version = version + 1 WHERE id = 1;
-                        END;
-                        """
-                }
-            }
-            try db.execute(sql: sql)
+            let writes = ["book", "tag", "book_tag"].flatMap { table in ["INSERT", "UPDATE", "DELETE"].map { (table, $0) } }
+            try db.execute(sql: counterBumpedByTriggers(table: "catalog_version", column: "version", after: writes))
         }
         migrator.registerMigration("0005_username_skeleton") { db in
             // Look-alike usernames (`ADMIN`, `ädmin`, Cyrillic `аdmin`) are one account: the skeleton is unique.
@@ -133,17 +123,24 @@ extension AppDatabase {
             // Bumped by triggers in the same transaction as every write that can end a session or change what an
             // account may do, so a process that remembers sessions learns (through the cache) that it must look again.
             // Logins only insert, and a session nobody has seen yet is not remembered anywhere: they leave it alone.
-            var sql = "CREATE TABLE session_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), epoch INTEGER NOT NULL);"
-            sql += "INSERT INTO session_epoch (id, epoch) VALUES (1, 1);"
-            for (table, event) in [("user", "UPDATE"), ("user", "DELETE"), ("refresh_token", "UPDATE"), ("refresh_token", "DELETE")] {
-                sql += """
-                    CREATE TRIGGER session_epoch_after_\(event.lowercased())_\(table) AFTER \(event) ON \(table) BEGIN
-                      UPDATE session_epoch SET epoch = epoch + 1 WHERE id = 1;
-                    END;
-                    """
-            }
-            try db.execute(sql: sql)
+            let writes = [("user", "UPDATE"), ("user", "DELETE"), ("refresh_token", "UPDATE"), ("refresh_token", "DELETE")]
+            try db.execute(sql: counterBumpedByTriggers(table: "session_epoch", column: "epoch", after: writes))
         }
         return migrator
+    }
+
+    /// A one-row table `table` whose `column` starts at 1 and is incremented by a trigger after each of `writes`
+    /// (table, event), in the writing transaction.
+    private static func counterBumpedByTriggers(table: String, column: String, after writes: [(table: String, event: String)]) -> String {
+        var sql = "CREATE TABLE \(table) (id INTEGER PRIMARY KEY CHECK (id = 1), \(column) INTEGER NOT NULL);"
+        sql += "INSERT INTO \(table) (id, \(column)) VALUES (1, 1);"
+        for write in writes {
+            sql += """
+                CREATE TRIGGER \(table)_after_\(write.event.lowercased())_\(write.table) AFTER \(write.event) ON \(write.table) BEGIN
+                  UPDATE \(table) SET \(column) = \(column) + 1 WHERE id = 1;
+                END;
+                """
+        }
+        return sql
     }
 }
