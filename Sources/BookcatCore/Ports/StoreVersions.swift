@@ -22,7 +22,7 @@ public protocol StoreVersionSource: Sendable {
 
 extension ResponseCache {
     /// Reconciles the cache with `store`'s current versions: the one step the server runs at start-up and on every
-    /// healthy Redis check, and `bookcat seed`/`migrate`/`user` run after writing.
+    /// healthy Redis check, and `bookcat seed`/`migrate` run after writing.
     public func reconcile(with store: any StoreVersionSource) async throws {
         await reconcile(with: try await store.storeVersions())
     }

@@ -73,10 +73,6 @@ struct SQLiteBookRepository: BookRepository {
     private static func pageRecords(_ db: Database, _ filter: BookFilterSQL, _ query: BookListQuery, matches: Int, total: Int) throws -> [BookRecord]
     {
         let needed = query.offset + query.pageSize
-        if filter.isUnfiltered {
-            // Straight from the ordering index.
-            return try BookRecord.fetchAll(db, sql: filter.collectSQL, arguments: [query.pageSize, query.offset])
-        }
         if let sql = filter.searchWalkSQL(matches: matches, total: total) {
             return try BookRecord.fetchAll(db, sql: sql, arguments: filter.arguments + [query.pageSize, query.offset])
         }

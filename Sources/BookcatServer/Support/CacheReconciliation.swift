@@ -7,7 +7,7 @@ import RedisClient
 /// body from before their writes unreachable, so running servers do not go on serving them.
 ///
 /// Returns false when Redis is configured but did not answer; servers then catch up on their own (at start and on
-/// every healthy Redis check, by comparing the database's catalog version with the cache's).
+/// every healthy Redis check, by comparing the database's versions with the cache's).
 public func reconcileCache(configuration: AppConfiguration, database: AppDatabase, logger: Logger) async throws -> Bool {
     guard let redis = configuration.redis else { return true }
     // Read before the client exists, so a database that cannot answer leaves no connection behind.
