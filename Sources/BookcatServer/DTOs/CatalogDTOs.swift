@@ -2,7 +2,7 @@ import BookcatCore
 import Foundation
 import Hummingbird
 
-struct TagResponse: ResponseEncodable, Equatable {
+struct TagResponse: ResponseEncodable, Equatable, Sendable {
     var tagID: Int64
     var name: String
 
@@ -21,7 +21,7 @@ struct TagRequest: Decodable {
     var name: String
 }
 
-struct BookResponse: ResponseEncodable {
+struct BookResponse: ResponseEncodable, Sendable {
     var bookID: Int64
     var title: String
     var author: String
@@ -70,7 +70,7 @@ struct BookResponse: ResponseEncodable {
     }
 }
 
-struct BookListResponse: Encodable {
+struct BookListResponse: Encodable, Sendable {
     var count: Int
     var next: String?
     var previous: String?

@@ -20,7 +20,7 @@ struct CachedReads: Sendable {
         to request: Request,
         context: AuthenticatedContext,
         key: String,
-        render value: @escaping @Sendable () async throws -> some Encodable & Sendable
+        render value: @escaping @Sendable () async throws -> some JSONRenderable
     ) async throws -> Response {
         let wanted = Self.policy(of: request)
         var user = context.user
@@ -32,7 +32,7 @@ struct CachedReads: Sendable {
         }
         let (body, outcome, sessionEpoch) = try await bypass.withPolicy(wanted, for: user) { policy in
             try await cache.body(for: key, policy: policy) {
-                let bytes = Array(try JSONCoding.makeEncoder().encode(try await value()))
+                let bytes = try await value().jsonBytes
                 return CachedBody(bytes: bytes, etag: Self.etag(of: bytes))
             }
         }
