@@ -10,6 +10,7 @@ struct ValidationTests {
 
     @Test(arguments: [
         "2023-02-29", "2024-13-01", "2024-00-10", "2024-1-01", "24-01-01", "2024-01-32", "abcd-ef-gh", "", "2024-01-01T00:00:00Z", "١٩٦٥-٠٨-٠١",
+        "0000-01-01", "2024/01/01", "+024-01-01", " 2024-01-01", "2024-01-01\n", "2024-01-1\u{301}", "2024-01-0١",
     ])
     func impossibleOrMisspelledDatesDoNot(text: String) {
         #expect(CalendarDate(text) == nil)

@@ -8,20 +8,35 @@ import Foundation
 /// ETags do not change; a test compares the two on hostile text and dates.
 struct JSONOutput {
     private(set) var bytes: [UInt8] = []
+    /// Whether the object being written has no member yet (no comma before the next one).
+    private var isFirstMember = true
 
     init(reservingCapacity capacity: Int = 1024) {
         bytes.reserveCapacity(capacity)
     }
 
-    /// Writes an object; `body` writes its members with ``member(_:_:)`` and friends, keys in byte order.
-    mutating func object(_ body: (inout ObjectWriter) -> Void) {
+    /// Writes an object; `body` writes its members with ``member(_:_:)``, keys in byte order.
+    ///
+    /// Everything is written into this one buffer in place (a nested writer holding a copy of it would copy the
+    /// whole body on each append).
+    mutating func object(_ body: (inout JSONOutput) -> Void) {
         bytes.append(UInt8(ascii: "{"))
-        // The writer takes the bytes over while it runs, so appending never copies them.
-        var writer = ObjectWriter(output: self)
-        bytes = []
-        body(&writer)
-        self = writer.output
+        let outer = isFirstMember
+        isFirstMember = true
+        body(&self)
+        isFirstMember = outer
         bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// One member of the object being written. Keys are written as given: callers list them in byte order, as
+    /// `.sortedKeys` does.
+    mutating func member(_ key: StaticString, _ write: (inout JSONOutput) -> Void) {
+        if !isFirstMember { bytes.append(UInt8(ascii: ",")) }
+        isFirstMember = false
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        write(&self)
     }
 
     mutating func array<Element>(_ elements: [Element], _ write: (inout JSONOutput, Element) -> Void) {
@@ -99,25 +114,6 @@ struct JSONOutput {
 
     mutating func value(_ value: some JSONRenderable) {
         value.render(into: &self)
-    }
-
-    /// The members of one object. Keys are written as given: callers list them in byte order, as `.sortedKeys` does.
-    struct ObjectWriter {
-        fileprivate var output: JSONOutput
-        private var isFirst = true
-
-        fileprivate init(output: JSONOutput) {
-            self.output = output
-        }
-
-        mutating func member(_ key: StaticString, _ write: (inout JSONOutput) -> Void) {
-            if !isFirst { output.bytes.append(UInt8(ascii: ",")) }
-            isFirst = false
-            output.bytes.append(UInt8(ascii: "\""))
-            key.withUTF8Buffer { output.bytes.append(contentsOf: $0) }
-            output.bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
-            write(&output)
-        }
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
