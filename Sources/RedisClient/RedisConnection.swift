@@ -57,23 +57,13 @@ final class RedisConnection: Sendable {
     /// Sends several commands in one write (Redis answers them in order, in one round trip) and waits at most
     /// `timeout` for all replies.
     func send(pipeline commands: [[RedisArgument]], timeout: Duration) async throws -> [RESPValue] {
-        let promises = commands.map { _ in channel.eventLoop.makePromise(of: RESPValue.self) }
+        let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
         let encoded = commands.flatMap { RedisCommandEncoder.encode($0.map(\.bytes)) }
-        let deadline = channel.eventLoop.scheduleTask(in: .init(timeout)) { [channel] in
-            for promise in promises { promise.fail(RedisError.timeout) }
-            channel.close(promise: nil)
-        }
-        channel.writeAndFlush(RedisRequest(encoded: encoded, promises: promises), promise: nil)
-        do {
-            var replies: [RESPValue] = []
-            replies.reserveCapacity(promises.count)
-            for promise in promises { replies.append(try await promise.futureResult.get()) }
-            deadline.cancel()
-            return replies
-        } catch {
-            deadline.cancel()
-            throw error
-        }
+        // A write that fails before the handler holds the batch (the channel already closed) must fail it too; a
+        // failure after that fails it twice, and a completed promise ignores the second.
+        channel.writeAndFlush(RedisRequest(encoded: encoded, commandCount: commands.count, promise: promise, timeout: .init(timeout)))
+            .whenFailure { promise.fail($0) }
+        return try await promise.futureResult.get()
     }
 
     func close() {

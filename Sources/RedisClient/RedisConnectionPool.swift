@@ -1,14 +1,17 @@
 import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 
 /// A fixed number of connection slots, filled lazily and refilled after a connection dies.
 ///
-/// Callers take slots round-robin; a slot being (re)connected is shared by everyone who asks for it meanwhile,
-/// so a burst of requests opens one connection per slot, not one per request.
+/// Slots are spread over the event loops (slot `i` lives on loop `i mod loops`). A caller running on one of those
+/// loops takes that loop's slots round-robin, so its command is written and its reply read on its own thread with
+/// no hand-over between threads; other callers take every slot round-robin. A slot being (re)connected is shared by
+/// everyone who asks for it meanwhile, so a burst of requests opens one connection per slot, not one per request.
 actor RedisConnectionPool {
     private let configuration: RedisConfiguration
-    private let group: any EventLoopGroup
+    private let loops: [any EventLoop]
     private var slots: [Task<RedisConnection, any Error>?]
     private var nextSlot = 0
     private let open = NIOLockedValueBox(0)
@@ -16,7 +19,7 @@ actor RedisConnectionPool {
 
     init(configuration: RedisConfiguration, group: any EventLoopGroup) {
         self.configuration = configuration
-        self.group = group
+        self.loops = Array(group.makeIterator())
         self.slots = Array(repeating: nil, count: max(1, configuration.poolSize))
     }
 
@@ -24,8 +27,7 @@ actor RedisConnectionPool {
     nonisolated var openConnections: Int { open.withLockedValue { $0 } }
 
     func connection() async throws -> RedisConnection {
-        let index = nextSlot
-        nextSlot = (nextSlot + 1) % slots.count
+        let index = nextIndex()
         if let task = slots[index] {
             if let connection = try? await task.value, connection.isActive { return connection }
             // Only the first caller to find the slot dead replaces it; later ones use the replacement.
@@ -33,11 +35,11 @@ actor RedisConnectionPool {
         }
         if let replacement = slots[index] { return try await replacement.value }
         let configuration = self.configuration
-        let group = self.group
+        let loop = loops[index % loops.count]
         let open = self.open
         let gauge = self.openGauge
         let task = Task {
-            let connection = try await RedisConnection.connect(to: configuration, group: group)
+            let connection = try await RedisConnection.connect(to: configuration, group: loop)
             gauge.record(
                 open.withLockedValue {
                     $0 += 1
@@ -61,6 +63,16 @@ actor RedisConnectionPool {
             if slots[index] == task { slots[index] = nil }
             throw error
         }
+    }
+
+    private func nextIndex() -> Int {
+        nextSlot &+= 1
+        guard let current = MultiThreadedEventLoopGroup.currentEventLoop, let loopIndex = loops.firstIndex(where: { $0 === current }),
+            loopIndex < slots.count
+        else { return nextSlot % slots.count }
+        // The slots on this loop: loopIndex, loopIndex + loops.count, …
+        let onThisLoop = (slots.count - loopIndex + loops.count - 1) / loops.count
+        return loopIndex + (nextSlot % onThisLoop) * loops.count
     }
 
     func closeAll() async {

@@ -27,6 +27,9 @@ struct Serve: AsyncParsableCommand {
             logger: logger
         )
         logger.info("serving on http://\(configuration.host):\(configuration.port) (\(configuration.mode.rawValue))")
-        try await app.runService()
+        // Requests run on the event loop their connection lives on (see EventLoopAffineExecutor).
+        try await withEventLoopAffinity {
+            try await app.runService()
+        }
     }
 }

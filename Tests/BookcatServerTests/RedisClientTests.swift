@@ -1,4 +1,6 @@
+import BookcatServer
 import Foundation
+import NIOPosix
 import RedisClient
 import Testing
 
@@ -101,6 +103,26 @@ struct RedisClientTests {
         #expect(plain.database == 0)
         for invalid in ["http://localhost", "redis://", "localhost:6379", "redis://host/abc"] {
             #expect(RedisConfiguration(url: invalid) == nil, "\(invalid)")
+        }
+    }
+
+    /// Slot `i` lives on loop `i mod loops`; a caller on a loop uses only that loop's slots, so its command and
+    /// reply never change threads. A caller off the loops uses every slot.
+    @Test func aCallerOnAnEventLoopUsesTheConnectionsOnItsLoop() async throws {
+        try await RedisServer.with { redis in
+            var configuration = redis.clientConfiguration()
+            configuration.poolSize = 4
+            let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator()).count
+            let client = RedisClient(configuration: configuration)
+            @Sendable func clientIDs() async throws -> Set<Int64> {
+                var ids = Set<Int64>()
+                for _ in 0..<24 { ids.insert(try #require(try await client.send("CLIENT", "ID").integer)) }
+                return ids
+            }
+            let onOneLoop = try await withEventLoopAffinity { try await clientIDs() }
+            #expect(onOneLoop.count == (4 + loops - 1) / loops)
+            #expect(try await clientIDs().count == 4)
+            await client.shutdown()
         }
     }
 }
