@@ -2,7 +2,7 @@ import BookcatCore
 import Foundation
 import GRDB
 
-struct BookRecord: Codable, FetchableRecord, MutablePersistableRecord {
+struct BookRecord: FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "book"
 
     var id: Int64?
@@ -52,6 +52,19 @@ struct BookRecord: Codable, FetchableRecord, MutablePersistableRecord {
         stock = row[CodingKeys.stock.rawValue]
         createdAt = row[CodingKeys.createdAt.rawValue]
         updatedAt = row[CodingKeys.updatedAt.rawValue]
+    }
+
+    /// Written by hand for the same reason as ``init(row:)``, on every book insert and update.
+    func encode(to container: inout PersistenceContainer) throws {
+        container[CodingKeys.id.rawValue] = id
+        container[CodingKeys.title.rawValue] = title
+        container[CodingKeys.author.rawValue] = author
+        container[CodingKeys.isbn.rawValue] = isbn
+        container[CodingKeys.publisher.rawValue] = publisher
+        container[CodingKeys.publishedAt.rawValue] = publishedAt
+        container[CodingKeys.stock.rawValue] = stock
+        container[CodingKeys.createdAt.rawValue] = createdAt
+        container[CodingKeys.updatedAt.rawValue] = updatedAt
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) {

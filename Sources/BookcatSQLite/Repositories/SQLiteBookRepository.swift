@@ -85,8 +85,11 @@ struct SQLiteBookRepository: BookRepository {
     }
 
     private func ensureISBNAvailable(_ db: Database, isbn: String, exceptID: Int64?) throws {
-        if let other = try BookRecord.filter(BookRecord.Columns.isbn == isbn).fetchOne(db), other.id != exceptID {
-            throw CatalogError.conflict("a book with ISBN \(isbn) already exists (book \(other.id ?? 0))")
+        // A prepared statement kept by the connection: building this from the query interface on every write cost
+        // more than running it.
+        let statement = try db.cachedStatement(sql: "SELECT id FROM book WHERE isbn = ?")
+        if let other = try Int64.fetchOne(statement, arguments: [isbn]), other != exceptID {
+            throw CatalogError.conflict("a book with ISBN \(isbn) already exists (book \(other))")
         }
     }
 
