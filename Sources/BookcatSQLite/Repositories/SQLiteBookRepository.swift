@@ -60,8 +60,11 @@ struct SQLiteBookRepository: BookRepository {
         let filter = BookFilterSQL(query)
         return try await writer.read { db in
             // One read transaction: the count and the rows come from the same snapshot.
-            let count = try Int.fetchOne(db, sql: filter.countSQL, arguments: filter.countArguments) ?? 0
-            let total = filter.isUnfiltered ? count : try Int.fetchOne(db, sql: "SELECT book_count FROM catalog_stats WHERE id = 1") ?? 0
+            // Cached statements throughout: a page's SQL comes in a bounded number of shapes (orderings, kinds of
+            // filter, numbers of tags), and preparing each again on every miss cost as much as running it.
+            let count = try Int.fetchOne(db.cachedStatement(sql: filter.countSQL), arguments: filter.countArguments) ?? 0
+            let total =
+                filter.isUnfiltered ? count : try Int.fetchOne(db.cachedStatement(sql: "SELECT book_count FROM catalog_stats WHERE id = 1")) ?? 0
             let records = try Self.pageRecords(db, filter, query, matches: count, total: total)
             let tags = try BookTags.fetch(db, bookIDs: records.compactMap(\.id))
             return BookPage(books: records.map { $0.book(tags: tags[$0.id!] ?? []) }, totalCount: count)
@@ -74,14 +77,14 @@ struct SQLiteBookRepository: BookRepository {
     {
         let needed = query.offset + query.pageSize
         if let sql = filter.searchWalkSQL(matches: matches, total: total) {
-            return try BookRecord.fetchAll(db, sql: sql, arguments: filter.arguments + [query.pageSize, query.offset])
+            return try BookRecord.fetchAll(db.cachedStatement(sql: sql), arguments: filter.arguments + [query.pageSize, query.offset])
         }
         if let window = filter.walkWindow(matches: matches, total: total, needed: needed) {
             let walked = try BookRecord.fetchAll(db, sql: filter.walkSQL(window: window), arguments: filter.arguments + [needed])
             // Exact only if the window held every row up to the page's end (or every match there is).
             if walked.count == min(needed, matches) { return Array(walked.dropFirst(query.offset)) }
         }
-        return try BookRecord.fetchAll(db, sql: filter.collectSQL, arguments: filter.arguments + [query.pageSize, query.offset])
+        return try BookRecord.fetchAll(db.cachedStatement(sql: filter.collectSQL), arguments: filter.arguments + [query.pageSize, query.offset])
     }
 
     private func ensureISBNAvailable(_ db: Database, isbn: String, exceptID: Int64?) throws {
@@ -117,16 +120,16 @@ enum BookTags {
     static func fetch(_ db: Database, bookIDs: [Int64]) throws -> [Int64: [Tag]] {
         guard !bookIDs.isEmpty else { return [:] }
         let placeholders = databaseQuestionMarks(count: bookIDs.count)
-        let rows = try Row.fetchAll(
-            db,
+        // Cached: one shape per page size.
+        let statement = try db.cachedStatement(
             sql: """
                 SELECT book_tag.book_id, tag.id, tag.name FROM book_tag JOIN tag ON tag.id = book_tag.tag_id
                 WHERE book_tag.book_id IN (\(placeholders)) ORDER BY tag.id
-                """,
-            arguments: StatementArguments(bookIDs)
+                """
         )
         var tags: [Int64: [Tag]] = [:]
-        for row in rows {
+        let rows = try Row.fetchCursor(statement, arguments: StatementArguments(bookIDs))
+        while let row = try rows.next() {
             tags[row[0], default: []].append(Tag(id: row[1], name: row[2]))
         }
         return tags
