@@ -12,7 +12,7 @@ struct Serve: AsyncParsableCommand {
         let configuration = loadConfiguration()
         // Bootstrapped here, once per process, never in code the tests call.
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = LazyMetadataLogHandler(StreamLogHandler.standardError(label: label))
             handler.logLevel = configuration.logLevel
             return handler
         }

@@ -54,3 +54,24 @@ struct LogSecrecyTests {
         #expect(!log.lowercased().contains("authorization"))
     }
 }
+
+@Suite("Metadata reaches the log line only when a message is logged")
+struct LazyMetadataLogHandlerTests {
+    @Test func theLoggersMetadataAndTheMessagesOwnAreBothLoggedTheMessagesWinning() {
+        let lines = NIOLockedValueBox<[String]>([])
+        var logger = Logger(label: "lazy") { _ in LazyMetadataLogHandler(CapturingLogHandler(lines: lines)) }
+        logger.logLevel = .info
+        logger[metadataKey: "hb.request.id"] = "42"
+        logger[metadataKey: "route"] = "/books"
+        logger.debug("below the level")
+        logger.info("served", metadata: ["route": "/books/{id}"])
+        let logged = lines.withLockedValue { $0 }
+        #expect(logged.count == 1)
+        // A dictionary's description has no fixed order: look for each member.
+        #expect(logged.first?.hasPrefix("info served [") == true)
+        #expect(logged.first?.contains(#""hb.request.id": 42"#) == true)
+        #expect(logged.first?.contains(#""route": /books/{id}"#) == true)
+        #expect(logged.first?.contains(#""route": /books,"#) == false && logged.first?.contains(#""route": /books]"#) == false)
+        #expect(logger[metadataKey: "route"] == "/books")
+    }
+}
