@@ -18,6 +18,10 @@ public final class AppDatabase: Sendable {
         configuration.busyMode = .timeout(5)
         configuration.maximumReaderCount = 8
         self.writer = try DatabasePool(path: path, configuration: configuration)
+        // GRDB opens WAL databases with `synchronous = NORMAL`, under which a commit is not synced to disk: a power
+        // cut or an OS crash can lose writes the API already acknowledged. FULL syncs the log on every commit, so
+        // an answered write survives them. Only the writer's connection commits, so it is the one that needs it.
+        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(writer)
     }
 

@@ -1,0 +1,18 @@
+import BookcatSQLite
+import GRDB
+import Testing
+
+/// What the store promises about an answered write, checked on the connection that commits it.
+@Suite("Store durability")
+struct StoreDurabilityTests {
+    @Test func theWriterSyncsEveryCommitInWriteAheadLogMode() async throws {
+        try await TestApp.run { app in
+            let (journal, synchronous) = try await app.database.writer.writeWithoutTransaction { db in
+                (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+            }
+            #expect(journal == "wal")
+            // 2 is FULL: the log is synced before a commit returns (GRDB's default for WAL, NORMAL, is 1).
+            #expect(synchronous == 2)
+        }
+    }
+}
