@@ -7,6 +7,8 @@ import GRDB
 public final class AppDatabase: Sendable {
     /// Shared by every repository so all of them see one consistent store.
     public let writer: DatabasePool
+    /// Every repository's writes, grouped into shared commits.
+    let commits: GroupCommit
 
     /// Opens (creating if needed, parent folder included) and migrates the database at `path`.
     public init(path: String) throws {
@@ -18,6 +20,7 @@ public final class AppDatabase: Sendable {
         configuration.busyMode = .timeout(5)
         configuration.maximumReaderCount = 8
         self.writer = try DatabasePool(path: path, configuration: configuration)
+        self.commits = GroupCommit(writer: writer)
         // GRDB opens WAL databases with `synchronous = NORMAL`, under which a commit is not synced to disk: a power
         // cut or an OS crash can lose writes the API already acknowledged. FULL syncs the log on every commit, so
         // an answered write survives them. Only the writer's connection commits, so it is the one that needs it.
@@ -30,12 +33,14 @@ public final class AppDatabase: Sendable {
         try await writer.read { db in try Self.migrator.appliedMigrations(db) }
     }
 
-    public var users: some UserRepository { SQLiteUserRepository(writer: writer) }
-    public var refreshTokens: some RefreshTokenRepository { SQLiteRefreshTokenRepository(writer: writer) }
-    public var tags: some TagRepository { SQLiteTagRepository(writer: writer) }
-    public var books: some BookRepository { SQLiteBookRepository(writer: writer) }
-    public var loans: some LoanRepository { SQLiteLoanRepository(writer: writer) }
-    public func loginThrottle(limits: LoginLimits = LoginLimits()) -> some LoginThrottle { SQLiteLoginThrottle(writer: writer, limits: limits) }
+    public var users: some UserRepository { SQLiteUserRepository(writer: writer, commits: commits) }
+    public var refreshTokens: some RefreshTokenRepository { SQLiteRefreshTokenRepository(writer: writer, commits: commits) }
+    public var tags: some TagRepository { SQLiteTagRepository(writer: writer, commits: commits) }
+    public var books: some BookRepository { SQLiteBookRepository(writer: writer, commits: commits) }
+    public var loans: some LoanRepository { SQLiteLoanRepository(writer: writer, commits: commits) }
+    public func loginThrottle(limits: LoginLimits = LoginLimits()) -> some LoginThrottle {
+        SQLiteLoginThrottle(writer: writer, commits: commits, limits: limits)
+    }
 }
 
 extension AppDatabase: StoreVersionSource {

@@ -4,11 +4,13 @@ import GRDB
 
 struct SQLiteBookRepository: BookRepository {
     let writer: DatabasePool
+    /// Writes go through here, to share a commit with the writes running at the same time.
+    let commits: GroupCommit
 
     // MARK: - Writes
 
     func create(_ draft: BookDraft) async throws -> Book {
-        try await writer.write { db in
+        try await commits.write { db in
             let now = Date()
             try ensureISBNAvailable(db, isbn: draft.isbn, exceptID: nil)
             let tags = try existingTags(db, ids: draft.tagIDs)
@@ -19,8 +21,8 @@ struct SQLiteBookRepository: BookRepository {
         }
     }
 
-    func update(id: Int64, _ change: @Sendable (Book) throws -> BookDraft) async throws -> Book {
-        try await writer.write { db in
+    func update(id: Int64, _ change: @escaping @Sendable (Book) throws -> BookDraft) async throws -> Book {
+        try await commits.write { db in
             guard let current = try BookRecord.fetchOne(db, key: id) else { throw CatalogError.notFound("book \(id) does not exist") }
             let draft = try change(current.book(tags: try BookTags.fetch(db, bookIDs: [id])[id] ?? []))
             try ensureISBNAvailable(db, isbn: draft.isbn, exceptID: id)
@@ -33,7 +35,7 @@ struct SQLiteBookRepository: BookRepository {
     }
 
     func delete(id: Int64) async throws {
-        try await writer.write { db in
+        try await commits.write { db in
             let onLoan =
                 try Int.fetchOne(
                     db,

@@ -4,11 +4,13 @@ import GRDB
 
 struct SQLiteLoanRepository: LoanRepository {
     let writer: DatabasePool
+    /// Writes go through here, to share a commit with the writes running at the same time.
+    let commits: GroupCommit
 
     // MARK: - Writes
 
     func create(userID: Int64, bookID: Int64, quantity: Int, now: Date) async throws -> Loan {
-        try await writer.write { db in
+        try await commits.write { db in
             // Check and decrement in one statement inside the write transaction: SQLite runs one writer at a
             // time, so two loans can never both see the same copies on the shelf.
             try db.execute(
@@ -28,7 +30,7 @@ struct SQLiteLoanRepository: LoanRepository {
     }
 
     func markReturned(id: Int64, now: Date) async throws -> Loan {
-        try await writer.write { db in
+        try await commits.write { db in
             guard var record = try LoanRecord.fetchOne(db, key: id) else { throw CatalogError.notFound("loan \(id) does not exist") }
             if record.isReturned { throw CatalogError.conflict("loan \(id) was already returned") }
             record.isReturned = true

@@ -9,6 +9,8 @@ import GRDB
 /// SQLite runs one at a time: checking the limits and counting cannot interleave.
 struct SQLiteLoginThrottle: LoginThrottle {
     let writer: DatabasePool
+    /// Writes go through here, to share a commit with the writes running at the same time.
+    let commits: GroupCommit
     let limits: LoginLimits
 
     func reserveAttempt(account: String, client: String) async throws -> Duration? {
@@ -16,7 +18,7 @@ struct SQLiteLoginThrottle: LoginThrottle {
     }
 
     func recordSuccess(account: String, client: String) async throws {
-        try await writer.write { db in
+        try await commits.write { db in
             try db.execute(sql: "DELETE FROM throttle_window WHERE key = ?", arguments: ["account:" + account])
             try db.execute(sql: "UPDATE throttle_window SET attempts = attempts - 1 WHERE key = ? AND attempts > 0", arguments: ["client:" + client])
         }
@@ -31,7 +33,7 @@ struct SQLiteLoginThrottle: LoginThrottle {
     private func reserve(_ keys: [(key: String, limit: Int)], window: Duration) async throws -> Duration? {
         let now = Date().timeIntervalSince1970
         let windowSeconds = Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18
-        return try await writer.write { db in
+        return try await commits.write { db in
             // Finished windows are forgotten as we go (indexed), so the table holds only live counts.
             try db.execute(sql: "DELETE FROM throttle_window WHERE ends_at <= ?", arguments: [now])
             var wait = 0.0

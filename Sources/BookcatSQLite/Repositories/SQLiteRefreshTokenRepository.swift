@@ -4,13 +4,15 @@ import GRDB
 
 struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
     let writer: DatabasePool
+    /// Writes go through here, to share a commit with the writes running at the same time.
+    let commits: GroupCommit
 
     func store(_ token: RefreshTokenRecord) async throws {
-        try await writer.write { db in try RefreshTokenRow(token).insert(db) }
+        try await commits.write { db in try RefreshTokenRow(token).insert(db) }
     }
 
     func rotate(presentedHash: String, successor: RefreshTokenRecord, now: Date, grace: TimeInterval) async throws -> RefreshRotation {
-        try await writer.write { db in
+        try await commits.write { db in
             guard var presented = try RefreshTokenRow.filter(RefreshTokenRow.Columns.tokenHash == presentedHash).fetchOne(db),
                 presented.userID == successor.userID, presented.familyID == successor.familyID
             else { return .unknown }
@@ -31,7 +33,7 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
     }
 
     func revokeFamily(ofTokenHash tokenHash: String, userID: Int64, now: Date) async throws -> Bool {
-        try await writer.write { db in
+        try await commits.write { db in
             guard let token = try RefreshTokenRow.filter(RefreshTokenRow.Columns.tokenHash == tokenHash).fetchOne(db), token.userID == userID
             else { return false }
             try revokeFamily(db, familyID: token.familyID, now: now)
@@ -40,7 +42,7 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
     }
 
     func revokeAll(userID: Int64, now: Date) async throws {
-        try await writer.write { db in
+        try await commits.write { db in
             _ =
                 try RefreshTokenRow
                 .filter(RefreshTokenRow.Columns.userID == userID && RefreshTokenRow.Columns.revokedAt == nil)

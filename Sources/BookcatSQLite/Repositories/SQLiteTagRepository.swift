@@ -3,11 +3,13 @@ import GRDB
 
 struct SQLiteTagRepository: TagRepository {
     let writer: DatabasePool
+    /// Writes go through here, to share a commit with the writes running at the same time.
+    let commits: GroupCommit
 
     // MARK: - Writes
 
     func create(name: String) async throws -> Tag {
-        try await writer.write { db in
+        try await commits.write { db in
             try ensureNameAvailable(db, name: name, exceptID: nil)
             var record = TagRecord(id: nil, name: name)
             try record.insert(db)
@@ -16,7 +18,7 @@ struct SQLiteTagRepository: TagRepository {
     }
 
     func rename(id: Int64, to name: String) async throws -> Tag {
-        try await writer.write { db in
+        try await commits.write { db in
             guard var record = try TagRecord.fetchOne(db, key: id) else { throw CatalogError.notFound("tag \(id) does not exist") }
             try ensureNameAvailable(db, name: name, exceptID: id)
             record.name = name
@@ -26,7 +28,7 @@ struct SQLiteTagRepository: TagRepository {
     }
 
     func delete(id: Int64) async throws {
-        try await writer.write { db in
+        try await commits.write { db in
             guard try TagRecord.deleteOne(db, key: id) else { throw CatalogError.notFound("tag \(id) does not exist") }
         }
     }

@@ -4,11 +4,13 @@ import GRDB
 
 struct SQLiteUserRepository: UserRepository {
     let writer: DatabasePool
+    /// Writes go through here, to share a commit with the writes running at the same time.
+    let commits: GroupCommit
 
     // MARK: - Writes
 
     func create(_ user: NewUser) async throws -> User {
-        try await writer.write { db in
+        try await commits.write { db in
             try ensureAvailable(db, email: user.email, username: user.username, exceptUserID: nil)
             var record = UserRecord(
                 id: nil,
@@ -24,7 +26,7 @@ struct SQLiteUserRepository: UserRepository {
     }
 
     func update(id: Int64, username: String?, passwordHash: String?) async throws -> User {
-        try await writer.write { db in
+        try await commits.write { db in
             guard var record = try UserRecord.fetchOne(db, key: id) else { throw CatalogError.notFound("user \(id) does not exist") }
             if let username {
                 try ensureAvailable(db, email: nil, username: username, exceptUserID: id)
@@ -37,7 +39,7 @@ struct SQLiteUserRepository: UserRepository {
     }
 
     func delete(id: Int64) async throws {
-        try await writer.write { db in
+        try await commits.write { db in
             let onLoan = try LoanRecord.filter(LoanRecord.Columns.userID == id && LoanRecord.Columns.isReturned == false).fetchCount(db)
             if onLoan > 0 {
                 throw CatalogError.conflict("the account still has \(onLoan) unreturned loan(s); return them before deleting it")

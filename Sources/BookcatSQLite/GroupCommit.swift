@@ -1,0 +1,109 @@
+import Foundation
+import GRDB
+
+/// Runs the write transactions that arrive together as one transaction, each in its own savepoint, and answers
+/// every one of them only after the one commit, so that concurrent writes share its sync to disk.
+///
+/// Every commit is synced (see ``AppDatabase``), which made a write cost about 300 µs more than the same write
+/// committed alongside others. Writes keep the meaning they had one transaction each: they run one after another in
+/// the order they arrived, each sees the ones before it, and one that throws is rolled back to its savepoint alone,
+/// without touching the others. If the commit itself fails, every write in it fails; none has been answered yet.
+final class GroupCommit: Sendable {
+    private let writer: DatabasePool
+    private let state = LockedState()
+
+    fileprivate struct State {
+        var waiting: [Job] = []
+        /// Whether a drain is queued or running on the writer; it takes everything waiting until nothing is.
+        var draining = false
+        /// Transactions committed or attempted so far (for tests: how writes were grouped).
+        var transactions = 0
+    }
+
+    fileprivate struct Job: Sendable {
+        /// Runs the write in a savepoint, keeping its result or error for `finish`.
+        let run: @Sendable (Database) -> Void
+        /// Answers the caller: with the write's own result if the commit succeeded, else with the commit's error.
+        let finish: @Sendable ((any Error)?) -> Void
+    }
+
+    /// Writes waiting for the next transaction, and the transactions run so far.
+    var counts: (waiting: Int, transactions: Int) {
+        state.withLockedValue { ($0.waiting.count, $0.transactions) }
+    }
+
+    init(writer: DatabasePool) {
+        self.writer = writer
+    }
+
+    func write<Value: Sendable>(_ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            let outcome = Outcome<Value>()
+            let job = Job(
+                run: { db in
+                    do {
+                        try db.inSavepoint {
+                            outcome.result = .success(try body(db))
+                            return .commit
+                        }
+                    } catch {
+                        outcome.result = .failure(error)
+                    }
+                },
+                finish: { commitError in
+                    if let commitError {
+                        continuation.resume(throwing: commitError)
+                    } else {
+                        continuation.resume(with: outcome.result ?? .failure(DatabaseError(message: "a grouped write did not run")))
+                    }
+                }
+            )
+            let startsDrain = state.withLockedValue { state in
+                state.waiting.append(job)
+                defer { state.draining = true }
+                return !state.draining
+            }
+            if startsDrain { drain() }
+        }
+    }
+
+    private func drain() {
+        writer.asyncWriteWithoutTransaction { [state] db in
+            while true {
+                let jobs = state.withLockedValue { state in
+                    defer { state.waiting = [] }
+                    if state.waiting.isEmpty { state.draining = false } else { state.transactions += 1 }
+                    return state.waiting
+                }
+                if jobs.isEmpty { return }
+                var commitError: (any Error)?
+                do {
+                    try db.inTransaction(.immediate) {
+                        for job in jobs { job.run(db) }
+                        return .commit
+                    }
+                } catch {
+                    commitError = error
+                }
+                for job in jobs { job.finish(commitError) }
+            }
+        }
+    }
+}
+
+/// The waiting writes, behind a lock: callers append from any thread, the writer's queue takes them.
+private final class LockedState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var state = GroupCommit.State()
+
+    func withLockedValue<Result>(_ body: (inout GroupCommit.State) -> Result) -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&state)
+    }
+}
+
+/// One grouped write's result, written by the writer's queue before the commit and read after it, never at once.
+private final class Outcome<Value: Sendable>: @unchecked Sendable {
+    var result: Result<Value, any Error>?
+}
