@@ -5,8 +5,8 @@ import GRDB
 /// Login and signup counters in the database, beside the accounts they protect.
 ///
 /// Not in Redis: the cache shares Redis under an `allkeys-lru` policy, and an evicted counter is an unlocked account.
-/// Every server process on the database shares the counts, and each reservation is one write transaction, which
-/// SQLite runs one at a time: checking the limits and counting cannot interleave.
+/// Every server process on the database shares the counts, and each reservation is one write (its own savepoint in
+/// a group commit), and SQLite runs writes one at a time: checking the limits and counting cannot interleave.
 struct SQLiteLoginThrottle: LoginThrottle {
     let writer: DatabasePool
     /// Writes go through here, to share a commit with the writes running at the same time.

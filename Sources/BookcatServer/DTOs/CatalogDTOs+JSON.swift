@@ -11,10 +11,6 @@ extension TagResponse: JSONRenderable {
             members.member("tag_id") { $0.integer(tagID) }
         }
     }
-
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        jsonResponse()
-    }
 }
 
 extension BookResponse: JSONRenderable {
@@ -32,10 +28,6 @@ extension BookResponse: JSONRenderable {
             members.member("updated_at") { $0.date(updatedAt) }
         }
     }
-
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        jsonResponse()
-    }
 }
 
 extension BookListResponse: JSONRenderable {
@@ -46,6 +38,14 @@ extension BookListResponse: JSONRenderable {
             members.member("previous") { $0.string(previous) }
             members.member("results") { $0.value(results) }
         }
+    }
+}
+
+/// Responses that write themselves (``TagResponse``, ``BookResponse``) answer through ``JSONOutput`` rather than
+/// through `ResponseEncodable`'s `JSONEncoder`; being more constrained, this implementation is the one chosen.
+extension ResponseEncodable where Self: JSONRenderable {
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        jsonResponse()
     }
 }
 

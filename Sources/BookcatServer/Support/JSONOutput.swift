@@ -1,3 +1,4 @@
+import BookcatCore
 import Foundation
 
 /// Writes JSON straight into bytes, for the bodies a listing renders on every cache miss.
@@ -11,8 +12,8 @@ struct JSONOutput {
     /// Whether the object being written has no member yet (no comma before the next one).
     private var isFirstMember = true
 
-    init(reservingCapacity capacity: Int = 1024) {
-        bytes.reserveCapacity(capacity)
+    init() {
+        bytes.reserveCapacity(1024)
     }
 
     /// Writes an object; `body` writes its members with ``member(_:_:)``, keys in byte order.
@@ -56,10 +57,6 @@ struct JSONOutput {
         bytes.append(contentsOf: String(value).utf8)
     }
 
-    mutating func bool(_ value: Bool) {
-        bytes.append(contentsOf: (value ? "true" : "false").utf8)
-    }
-
     mutating func string(_ value: String?) {
         guard let value else { return null() }
         bytes.append(UInt8(ascii: "\""))
@@ -74,8 +71,7 @@ struct JSONOutput {
             case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
             case 0x00..<0x20:
                 bytes.append(contentsOf: "\\u00".utf8)
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+                bytes.append(contentsOf: CollectionOfOne(byte).hexString.utf8)
             default: bytes.append(byte)
             }
         }
@@ -93,39 +89,35 @@ struct JSONOutput {
         }
         let (days, secondOfDay) = seconds.quotientAndRemainderRoundingDown(dividingBy: 86_400)
         let (year, month, day) = Self.civilDate(daysSince1970: days)
-        var text = [UInt8]()
-        text.reserveCapacity(22)
-        Self.appendDigits(year, count: 4, to: &text)
-        text.append(UInt8(ascii: "-"))
-        Self.appendDigits(month, count: 2, to: &text)
-        text.append(UInt8(ascii: "-"))
-        Self.appendDigits(day, count: 2, to: &text)
-        text.append(UInt8(ascii: "T"))
-        Self.appendDigits(secondOfDay / 3600, count: 2, to: &text)
-        text.append(UInt8(ascii: ":"))
-        Self.appendDigits(secondOfDay / 60 % 60, count: 2, to: &text)
-        text.append(UInt8(ascii: ":"))
-        Self.appendDigits(secondOfDay % 60, count: 2, to: &text)
-        text.append(UInt8(ascii: "Z"))
         bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: text)
-        bytes.append(UInt8(ascii: "\""))
+        appendDigits(year, count: 4)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(month, count: 2)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(day, count: 2)
+        bytes.append(UInt8(ascii: "T"))
+        appendDigits(secondOfDay / 3600, count: 2)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(secondOfDay / 60 % 60, count: 2)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(secondOfDay % 60, count: 2)
+        bytes.append(contentsOf: [UInt8(ascii: "Z"), UInt8(ascii: "\"")])
     }
 
     mutating func value(_ value: some JSONRenderable) {
         value.render(into: &self)
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
     /// 1583-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
     private static let firstGregorianSecond: Int64 = -12_212_553_600
     private static let lastFourDigitYearSecond: Int64 = 253_402_300_799
 
-    private static func appendDigits(_ value: Int64, count: Int, to text: inout [UInt8]) {
+    /// `value` in exactly `count` decimal digits, zero-padded.
+    private mutating func appendDigits(_ value: Int64, count: Int) {
         var divisor: Int64 = 1
         for _ in 1..<count { divisor *= 10 }
         while divisor > 0 {
-            text.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            bytes.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
             divisor /= 10
         }
     }
