@@ -6,12 +6,17 @@ import RedisClient
 
 /// The response cache in Redis: one round trip per hit, generation-based O(1) invalidation, and reads that fall
 /// back to the database (`X-Cache: ERROR`) whenever Redis is slow, down or refusing.
+///
+/// Bodies this process served lately are also kept in its memory (``NearCache``). A hit on one still costs the
+/// round trip that reads the generation, so it is served only while no write anywhere has made it stale; it saves
+/// moving the body out of Redis and across the socket.
 public final class RedisResponseCache: ResponseCache {
     private let client: RedisClient
     private let keys: CacheKeys
     private let ttlSeconds: Int
     private let logger: Logger
     private let fills = FillCoalescer()
+    private let near: NearCache
     /// Set when an invalidation could not reach Redis (the catalog version it was for): the next read must
     /// invalidate first, or it could serve a body from before that write. `reconcile` sets it too until it reaches
     /// Redis, which is how a new process pays what a crashed one owed.
@@ -59,13 +64,17 @@ public final class RedisResponseCache: ResponseCache {
     }
 
     private let hits = Counter(label: "cache_hits_total")
+    /// The hits among `cache_hits_total` served from this process's memory.
+    private let memoryHits = Counter(label: "cache_memory_hits_total")
     private let misses = Counter(label: "cache_misses_total")
     private let bypasses = Counter(label: "cache_bypasses_total")
     private let errors = Counter(label: "cache_errors_total")
     private let invalidations = Counter(label: "cache_invalidations_total")
 
-    public init(client: RedisClient, ttlSeconds: Int, keyPrefix: String = "bookcat", logger: Logger) {
+    /// `memoryBytes` bounds the tier in this process's memory (``NearCache``); 0 serves every hit from Redis.
+    public init(client: RedisClient, ttlSeconds: Int, memoryBytes: Int, keyPrefix: String = "bookcat", logger: Logger) {
         self.client = client
+        self.near = NearCache(capacityBytes: memoryBytes)
         self.keys = CacheKeys(prefix: keyPrefix)
         self.ttlSeconds = ttlSeconds
         self.logger = logger
@@ -75,27 +84,32 @@ public final class RedisResponseCache: ResponseCache {
         for key: String,
         policy: CachePolicy,
         fill: @escaping @Sendable () async throws -> CachedBody
-    ) async throws -> (body: CachedBody, outcome: CacheOutcome, sessionEpoch: Int64?) {
+    ) async throws -> CacheRead {
         if policy == .bypass {
             bypasses.increment()
-            return (try await fill(), .bypass, nil)
+            return CacheRead(body: try await fill(), outcome: .bypass)
         }
         let hashedKey = keys.hashed(key)
         let generation: String
         let sessionEpoch: Int64?
         do {
             try await payInvalidationOwed()
-            let read = try await read(hashedKey)
-            if policy == .normal, let stored = read.stored, let body = CachedBodyCodec.decode(stored) {
+            let read = try await read(hashedKey, lookInMemory: policy == .normal)
+            if policy == .normal, let found = read.found {
                 hits.increment()
-                return (body, .hit, read.sessionEpoch)
+                if found.tier == .memory {
+                    memoryHits.increment()
+                } else {
+                    near.store(found.body, for: hashedKey, generation: read.generation)
+                }
+                return CacheRead(body: found.body, outcome: .hit, tier: found.tier, sessionEpoch: read.sessionEpoch)
             }
             generation = read.generation
             sessionEpoch = read.sessionEpoch
         } catch {
             errors.increment()
             logger.debug("cache read failed; serving from the database", metadata: ["error": "\(error)"])
-            return (try await fill(), .error, nil)
+            return CacheRead(body: try await fill(), outcome: .error)
         }
 
         let entryKey = keys.entry(generation: generation, hashedKey: hashedKey)
@@ -106,12 +120,14 @@ public final class RedisResponseCache: ResponseCache {
                 _ = try await client.send([
                     "SET", RedisArgument(entryKey), RedisArgument(bytes: CachedBodyCodec.encode(body)), "EX", RedisArgument(ttlSeconds),
                 ]).checked()
+                // Only once Redis holds it: the memory tier never has what the shared tier lacks.
+                near.store(body, for: hashedKey, generation: generation)
             } catch {
                 errors.increment()
                 logger.debug("cache store failed", metadata: ["error": "\(error)"])
             }
         }
-        return (body, .miss, sessionEpoch)
+        return CacheRead(body: body, outcome: .miss, sessionEpoch: sessionEpoch)
     }
 
     public func invalidateCatalog(after versions: StoreVersions?) async {
@@ -175,22 +191,39 @@ public final class RedisResponseCache: ResponseCache {
 
     private struct Read {
         var generation: String
-        var stored: [UInt8]?
+        var found: (body: CachedBody, tier: CacheTier)?
         var sessionEpoch: Int64?
+
+        init(generation: String, found: (body: CachedBody, tier: CacheTier)?, sessionEpoch: Int64?) {
+            self.generation = generation
+            self.found = found
+            self.sessionEpoch = sessionEpoch
+        }
+
+        init(generation: String, stored: [UInt8]?, sessionEpoch: Int64?) {
+            let body = stored.flatMap(CachedBodyCodec.decode)
+            self.init(generation: generation, found: body.map { ($0, .redis) }, sessionEpoch: sessionEpoch)
+        }
     }
 
-    private func read(_ hashedKey: String) async throws -> Read {
+    /// Reads the generation, the session epoch and the entry for `hashedKey` in one round trip. When this process
+    /// holds the entry in memory under the generation it knows, only the generation and the epoch are read, and the
+    /// entry in memory is served if the generation is still that one.
+    private func read(_ hashedKey: String, lookInMemory: Bool) async throws -> Read {
         if let known = knownGeneration.withLockedValue({ $0 }) {
-            let replies = try await client.send(pipeline: [
-                ["GET", RedisArgument(keys.generation)], ["GET", RedisArgument(keys.sessionEpoch)],
-                ["GET", RedisArgument(keys.entry(generation: known, hashedKey: hashedKey))],
-            ])
-            // Checked together: the entry was read right after the generation, so if the generation is still the
-            // one this process knew, the entry is current. A generation bumped since (by any process) is learned
-            // here, and the entry read again under it.
+            let inMemory = lookInMemory ? near.body(for: hashedKey, generation: known) : nil
+            var commands: [[RedisArgument]] = [["GET", RedisArgument(keys.generation)], ["GET", RedisArgument(keys.sessionEpoch)]]
+            if inMemory == nil { commands.append(["GET", RedisArgument(keys.entry(generation: known, hashedKey: hashedKey))]) }
+            let replies = try await client.send(pipeline: commands)
+            // The generation was read after this request arrived: if it is still the one this process knew, the entry
+            // stored under it (in Redis or in memory) is current for this request. A generation bumped since (by any
+            // process) is learned here, and the entry read again under it.
             if let current = try replies[0].checked().string {
                 let sessionEpoch = try replies[1].checked().integer
-                if current == known { return Read(generation: known, stored: try replies[2].checked().bytes, sessionEpoch: sessionEpoch) }
+                if current == known {
+                    if let inMemory { return Read(generation: known, found: (inMemory, .memory), sessionEpoch: sessionEpoch) }
+                    return Read(generation: known, stored: try replies[2].checked().bytes, sessionEpoch: sessionEpoch)
+                }
                 knownGeneration.withLockedValue { $0 = current }
                 let entry = try await client.send("GET", RedisArgument(keys.entry(generation: current, hashedKey: hashedKey))).checked()
                 return Read(generation: current, stored: entry.bytes, sessionEpoch: sessionEpoch)

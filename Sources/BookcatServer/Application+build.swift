@@ -40,7 +40,12 @@ public struct AppDependencies: Sendable {
             return AppDependencies(database: database, loginThrottle: database.loginThrottle(limits: configuration.loginLimits), metrics: metrics)
         }
         let client = RedisClient(configuration: redis)
-        let cache = RedisResponseCache(client: client, ttlSeconds: configuration.cacheTTL, logger: logger)
+        let cache = RedisResponseCache(
+            client: client,
+            ttlSeconds: configuration.cacheTTL,
+            memoryBytes: configuration.cacheMemoryMB << 20,
+            logger: logger
+        )
         return AppDependencies(
             database: database,
             cache: cache,

@@ -20,6 +20,32 @@ public enum CacheOutcome: String, Sendable {
     case error = "ERROR"
 }
 
+/// Which tier of the cache served a hit, reported to clients in `X-Cache-Tier`.
+public enum CacheTier: String, Sendable {
+    /// The process's own memory, after the shared cache confirmed the body is current.
+    case memory
+    /// The shared cache (Redis).
+    case redis
+}
+
+/// What a cache read produced.
+public struct CacheRead: Sendable {
+    public var body: CachedBody
+    public var outcome: CacheOutcome
+    /// The tier that served a hit; nil for every other outcome.
+    public var tier: CacheTier?
+    /// The session epoch the cache held during this read, nil when it did not say (no cache, a bypass, an error, or
+    /// an epoch not published yet).
+    public var sessionEpoch: Int64?
+
+    public init(body: CachedBody, outcome: CacheOutcome, tier: CacheTier? = nil, sessionEpoch: Int64? = nil) {
+        self.body = body
+        self.outcome = outcome
+        self.tier = tier
+        self.sessionEpoch = sessionEpoch
+    }
+}
+
 /// How a request wants the cache used, from its `Cache-Control` header.
 public enum CachePolicy: Sendable {
     /// Read the cache, fill it on a miss.
@@ -40,13 +66,11 @@ public enum CachePolicy: Sendable {
 /// The cache also carries the store's session epoch between processes (see ``StoreVersions/sessions``): every read
 /// reports the epoch the cache holds, so a process can trust what it remembers of a session without asking the store.
 public protocol ResponseCache: Sendable {
-    /// `sessionEpoch` is the session epoch the cache held during this read, nil when it did not say (no cache,
-    /// a bypass, an error, or an epoch not published yet).
     func body(
         for key: String,
         policy: CachePolicy,
         fill: @escaping @Sendable () async throws -> CachedBody
-    ) async throws -> (body: CachedBody, outcome: CacheOutcome, sessionEpoch: Int64?)
+    ) async throws -> CacheRead
 
     /// Makes every cached catalog body unreachable, after a write that brought the store to `versions` (nil when
     /// they could not be read: then every process's remembered sessions are made to re-check too).
@@ -89,8 +113,8 @@ public struct NoResponseCache: ResponseCache {
         for key: String,
         policy: CachePolicy,
         fill: @escaping @Sendable () async throws -> CachedBody
-    ) async throws -> (body: CachedBody, outcome: CacheOutcome, sessionEpoch: Int64?) {
-        (try await fill(), .bypass, nil)
+    ) async throws -> CacheRead {
+        CacheRead(body: try await fill(), outcome: .bypass)
     }
 
     public func invalidateCatalog(after versions: StoreVersions?) async {}

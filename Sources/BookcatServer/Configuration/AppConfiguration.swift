@@ -27,6 +27,8 @@ public struct AppConfiguration: Sendable {
     public var redis: RedisConfiguration?
     /// Seconds a cached body lives at most (invalidation usually ends it sooner).
     public var cacheTTL: Int = 300
+    /// Mebibytes of recently served bodies each process keeps in memory in front of Redis; 0 turns that tier off.
+    public var cacheMemoryMB: Int = 32
     /// Behind a reverse proxy, the client address is the last `X-Forwarded-For` entry (the one the proxy saw);
     /// otherwise it is the socket's peer, and the header is ignored because anyone can send it.
     public var trustForwardedFor = false
@@ -109,6 +111,7 @@ public struct AppConfiguration: Sendable {
             config.redis = redis
         }
         config.cacheTTL = try reader.integer("CACHE_TTL", default: config.cacheTTL, in: 1...86_400)
+        config.cacheMemoryMB = try reader.integer("CACHE_MEMORY_MB", default: config.cacheMemoryMB, in: 0...65_536)
         config.trustForwardedFor = try reader.boolean("TRUST_FORWARDED_FOR", default: false)
         config.loginLimits.signupsPerClient = try reader.integer(
             "SIGNUPS_PER_ADDRESS",

@@ -13,7 +13,8 @@ public func reconcileCache(configuration: AppConfiguration, database: AppDatabas
     // Read before the client exists, so a database that cannot answer leaves no connection behind.
     let versions = try await database.storeVersions()
     let client = RedisClient(configuration: redis)
-    let cache = RedisResponseCache(client: client, ttlSeconds: configuration.cacheTTL, logger: logger)
+    // It only publishes versions, so it keeps nothing in memory.
+    let cache = RedisResponseCache(client: client, ttlSeconds: configuration.cacheTTL, memoryBytes: 0, logger: logger)
     await cache.reconcile(with: versions)
     await client.shutdown()
     return !cache.owesInvalidation

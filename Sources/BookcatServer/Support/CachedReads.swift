@@ -30,16 +30,18 @@ struct CachedReads: Sendable {
             user = try await sessions.confirm(session)
             unconfirmed = nil
         }
-        let (body, outcome, sessionEpoch) = try await bypass.withPolicy(wanted, for: user) { policy in
+        let read = try await bypass.withPolicy(wanted, for: user) { policy in
             try await cache.body(for: key, policy: policy) {
                 let bytes = try await value().jsonBytes
                 return CachedBody(bytes: bytes, etag: Self.etag(of: bytes))
             }
         }
-        if let session = unconfirmed, sessionEpoch != session.epoch {
+        if let session = unconfirmed, read.sessionEpoch != session.epoch {
             _ = try await sessions.confirm(session)
         }
-        var headers: HTTPFields = [.eTag: body.etag, .xCache: outcome.rawValue]
+        let body = read.body
+        var headers: HTTPFields = [.eTag: body.etag, .xCache: read.outcome.rawValue]
+        if let tier = read.tier { headers[.xCacheTier] = tier.rawValue }
         if let candidates = request.headers[.ifNoneMatch], Self.matches(candidates, etag: body.etag) {
             return Response(status: .notModified, headers: headers)
         }
@@ -72,4 +74,6 @@ struct CachedReads: Sendable {
 
 extension HTTPField.Name {
     static let xCache = HTTPField.Name("X-Cache")!
+    /// Which tier served a hit: `memory` (this process) or `redis`.
+    static let xCacheTier = HTTPField.Name("X-Cache-Tier")!
 }

@@ -17,6 +17,7 @@ extension RedisServer {
     /// A response cache in this server, with its own client (as a separate process would have).
     func responseCache(
         keyPrefix: String = "bookcat",
+        memoryBytes: Int = 1 << 20,
         commandTimeout: Duration = .seconds(2),
         breakerPause: Duration? = nil
     ) -> RedisResponseCache {
@@ -27,6 +28,7 @@ extension RedisServer {
         return RedisResponseCache(
             client: RedisClient(configuration: configuration),
             ttlSeconds: 300,
+            memoryBytes: memoryBytes,
             keyPrefix: keyPrefix,
             logger: logger
         )

@@ -1,0 +1,100 @@
+import BookcatCore
+import Testing
+
+@testable import BookcatCache
+
+@Suite("Cache tier in process memory")
+struct NearCacheTests {
+    private func body(_ text: String, size: Int = 0) -> CachedBody {
+        CachedBody(bytes: Array(text.utf8) + Array(repeating: UInt8(ascii: " "), count: size), etag: "\"\(text)\"")
+    }
+
+    @Test func aBodyInMemoryIsServedOnlyWhileRedisSaysItsGenerationIsCurrent() async throws {
+        try await RedisServer.with { redis in
+            let reader = redis.responseCache()
+            let writer = redis.responseCache()
+            let first = try await reader.body(for: "books:list:", policy: .normal) { body("before") }
+            #expect(first.outcome == .miss)
+            let warm = try await reader.body(for: "books:list:", policy: .normal) { body("unexpected fill") }
+            #expect(warm.outcome == .hit && warm.tier == .memory && warm.body == body("before"))
+
+            // Another process writes; the reader hears nothing of it except through the generation it reads.
+            await writer.invalidateCatalog(after: StoreVersions(catalog: 2, sessions: 1))
+            let afterWrite = try await reader.body(for: "books:list:", policy: .normal) { body("after") }
+            #expect(afterWrite.outcome == .miss)
+            #expect(afterWrite.body == body("after"))
+            let again = try await reader.body(for: "books:list:", policy: .normal) { body("unexpected fill") }
+            #expect(again.tier == .memory && again.body == body("after"))
+        }
+    }
+
+    @Test func withRedisDownNothingIsServedFromMemory() async throws {
+        try await RedisServer.with { redis in
+            let cache = redis.responseCache(commandTimeout: .milliseconds(200))
+            _ = try await cache.body(for: "books:detail:1", policy: .normal) { body("cached") }
+            #expect(try await cache.body(for: "books:detail:1", policy: .normal) { body("unexpected fill") }.tier == .memory)
+            redis.stop()
+            let read = try await cache.body(for: "books:detail:1", policy: .normal) { body("from the database") }
+            #expect(read.outcome == .error)
+            #expect(read.tier == nil)
+            #expect(read.body == body("from the database"))
+        }
+    }
+
+    @Test func aHitFromRedisIsKeptForTheNextOne() async throws {
+        try await RedisServer.with { redis in
+            _ = try await redis.responseCache().body(for: "k", policy: .normal) { body("stored by another process") }
+            let cache = redis.responseCache()
+            let fromRedis = try await cache.body(for: "k", policy: .normal) { body("unexpected fill") }
+            #expect(fromRedis.outcome == .hit && fromRedis.tier == .redis)
+            let fromMemory = try await cache.body(for: "k", policy: .normal) { body("unexpected fill") }
+            #expect(fromMemory.tier == .memory && fromMemory.body == body("stored by another process"))
+        }
+    }
+
+    @Test func aRefreshReplacesTheBodyInMemory() async throws {
+        try await RedisServer.with { redis in
+            let cache = redis.responseCache()
+            _ = try await cache.body(for: "k", policy: .normal) { body("old render") }
+            let refreshed = try await cache.body(for: "k", policy: .refresh) { body("new render") }
+            #expect(refreshed.outcome == .miss)
+            let next = try await cache.body(for: "k", policy: .normal) { body("unexpected fill") }
+            #expect(next.tier == .memory && next.body == body("new render"))
+        }
+    }
+
+    @Test func turnedOffEveryHitComesFromRedis() async throws {
+        try await RedisServer.with { redis in
+            let cache = redis.responseCache(memoryBytes: 0)
+            _ = try await cache.body(for: "k", policy: .normal) { body("stored") }
+            for _ in 0..<3 {
+                let read = try await cache.body(for: "k", policy: .normal) { body("unexpected fill") }
+                #expect(read.outcome == .hit && read.tier == .redis)
+            }
+        }
+    }
+
+    @Test func itStaysWithinItsBytesDroppingTheOldestFirst() {
+        let near = NearCache(capacityBytes: 10_000)
+        for index in 0..<40 { near.store(body("entry \(index)", size: 1_000), for: "key \(index)", generation: "7") }
+        #expect(near.storedBytes <= 10_000)
+        #expect(near.body(for: "key 39", generation: "7") != nil)
+        #expect(near.body(for: "key 0", generation: "7") == nil)
+        // One entry may not take most of the room.
+        near.store(body("huge", size: 5_000), for: "huge", generation: "7")
+        #expect(near.body(for: "huge", generation: "7") == nil)
+    }
+
+    @Test func aNewerGenerationDropsEverythingAndAnOlderOneIsIgnored() {
+        let near = NearCache(capacityBytes: 100_000)
+        near.store(body("a"), for: "a", generation: "41")
+        near.store(body("b"), for: "b", generation: "42")
+        #expect(near.body(for: "a", generation: "41") == nil)
+        #expect(near.body(for: "a", generation: "42") == nil)
+        #expect(near.storedBytes == near.body(for: "b", generation: "42").map { _ in 1 + 3 + 1 + 64 })
+        // A fill that began before the generation moved finishes late: nobody could be served it.
+        near.store(body("late"), for: "late", generation: "41")
+        #expect(near.body(for: "late", generation: "41") == nil)
+        #expect(near.body(for: "b", generation: "42") == body("b"))
+    }
+}
