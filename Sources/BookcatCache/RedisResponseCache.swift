@@ -17,6 +17,8 @@ public final class RedisResponseCache: ResponseCache {
     private let logger: Logger
     private let fills = FillCoalescer()
     private let near: NearCache
+    /// The generation and the session epoch, read once for all the hits on memory that ask at the same time.
+    private let versionCheck: SharedRead
     /// Set when an invalidation could not reach Redis (the catalog version it was for): the next read must
     /// invalidate first, or it could serve a body from before that write. `reconcile` sets it too until it reaches
     /// Redis, which is how a new process pays what a crashed one owed.
@@ -74,8 +76,12 @@ public final class RedisResponseCache: ResponseCache {
     /// `memoryBytes` bounds the tier in this process's memory (``NearCache``); 0 serves every hit from Redis.
     public init(client: RedisClient, ttlSeconds: Int, memoryBytes: Int, keyPrefix: String = "bookcat", logger: Logger) {
         self.client = client
-        self.near = NearCache(capacityBytes: memoryBytes)
         self.keys = CacheKeys(prefix: keyPrefix)
+        self.near = NearCache(capacityBytes: memoryBytes)
+        self.versionCheck = SharedRead(
+            client: client,
+            pipeline: [["GET", RedisArgument(keys.generation)], ["GET", RedisArgument(keys.sessionEpoch)]]
+        )
         self.ttlSeconds = ttlSeconds
         self.logger = logger
     }
@@ -212,9 +218,15 @@ public final class RedisResponseCache: ResponseCache {
     private func read(_ hashedKey: String, lookInMemory: Bool) async throws -> Read {
         if let known = knownGeneration.withLockedValue({ $0 }) {
             let inMemory = lookInMemory ? near.body(for: hashedKey, generation: known) : nil
-            var commands: [[RedisArgument]] = [["GET", RedisArgument(keys.generation)], ["GET", RedisArgument(keys.sessionEpoch)]]
-            if inMemory == nil { commands.append(["GET", RedisArgument(keys.entry(generation: known, hashedKey: hashedKey))]) }
-            let replies = try await client.send(pipeline: commands)
+            let replies =
+                if inMemory == nil {
+                    try await client.send(pipeline: [
+                        ["GET", RedisArgument(keys.generation)], ["GET", RedisArgument(keys.sessionEpoch)],
+                        ["GET", RedisArgument(keys.entry(generation: known, hashedKey: hashedKey))],
+                    ])
+                } else {
+                    try await versionCheck.read()
+                }
             // The generation was read after this request arrived: if it is still the one this process knew, the entry
             // stored under it (in Redis or in memory) is current for this request. A generation bumped since (by any
             // process) is learned here, and the entry read again under it.

@@ -65,6 +65,9 @@ public final class RedisClient: Sendable {
     /// Connections to Redis open right now.
     public var openConnections: Int { pool.openConnections }
 
+    /// The event loops the connections live on.
+    var loops: [any EventLoop] { pool.loops }
+
     public func shutdown() async {
         await pool.closeAll()
     }

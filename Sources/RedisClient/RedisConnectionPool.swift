@@ -11,7 +11,8 @@ import NIOPosix
 /// everyone who asks for it meanwhile, so a burst of requests opens one connection per slot, not one per request.
 actor RedisConnectionPool {
     private let configuration: RedisConfiguration
-    private let loops: [any EventLoop]
+    /// The event loops the slots live on, in slot order.
+    nonisolated let loops: [any EventLoop]
     private var slots: [Task<RedisConnection, any Error>?]
     private var nextSlot = 0
     private let open = NIOLockedValueBox(0)

@@ -112,3 +112,27 @@ struct HostileInputTests {
         }
     }
 }
+
+@Suite("The Authorization header, read as bytes")
+struct AuthorizationHeaderParsingTests {
+    @Test(arguments: [
+        ("Bearer abc.def", "abc.def"),
+        ("bearer abc", "abc"),
+        ("BEARER abc", "abc"),
+        ("  Bearer    abc  ", "abc"),
+        ("Bearer é.ü", "é.ü"),
+    ])
+    func acceptsTheSchemeAndOneToken(field: String, token: String) {
+        #expect(Authenticator.token(in: field, scheme: "Bearer") == token)
+    }
+
+    @Test(arguments: ["", " ", "Bearer", "Bearer ", "Bearer a b", "Basic abc", "Bearerx abc", "Beare abc", "Bearer\tabc", "\u{212A}ey abc"])
+    func refusesAnythingElse(field: String) {
+        #expect(Authenticator.token(in: field, scheme: "Bearer") == nil)
+    }
+
+    @Test func theConfiguredSchemeIsTheOneAccepted() {
+        #expect(Authenticator.token(in: "token xyz", scheme: "Token") == "xyz")
+        #expect(Authenticator.token(in: "Bearer xyz", scheme: "Token") == nil)
+    }
+}

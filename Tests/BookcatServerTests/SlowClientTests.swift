@@ -54,6 +54,25 @@ struct SlowClientTests {
         }
     }
 
+    /// One timer serves a connection's requests: when it fires for an earlier request, it must still catch a later
+    /// head that is trickling in, counted from that head's own first byte.
+    @Test func aLaterRequestOnAKeptAliveConnectionHasItsOwnHeaderDeadline() async throws {
+        try await TestApp.run(.live, configuration: configuration(idle: 30, headers: 1)) { app in
+            let client = try await RawConnection.open(port: try #require(app.client.port))
+            try await client.send(Self.request)
+            try await Task.sleep(for: .milliseconds(700))
+            #expect(client.response.hasPrefix("HTTP/1.1 200"))
+            // Starts before the first request's deadline would have passed, and never finishes.
+            for character in "GET /api/v1/common/health-check HTTP/1.1\r\nHost: b" {
+                guard client.isOpen else { break }
+                try? await client.send(String(character))
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(try await client.closes(within: .seconds(2)))
+            #expect(client.response.components(separatedBy: "HTTP/1.1 200").count == 2)
+        }
+    }
+
     @Test func idleConnectionsAreClosed() async throws {
         try await TestApp.run(.live, configuration: configuration(idle: 1, headers: 30)) { app in
             let port = try #require(app.client.port)

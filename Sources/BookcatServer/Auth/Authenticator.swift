@@ -18,11 +18,10 @@ struct Authenticator: RouterMiddleware {
         guard fields.count == 1, let field = fields.first else {
             throw unauthenticated(fields.isEmpty ? "an access token is required" : "send exactly one Authorization header")
         }
-        let parts = field.split(separator: " ", omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == scheme.lowercased() else {
+        guard let token = Self.token(in: field, scheme: scheme) else {
             throw unauthenticated("the Authorization header must be '\(scheme) <access token>'")
         }
-        guard let claims = await tokens.verify(String(parts[1]), as: .access), let userID = claims.userID, let session = claims.sid else {
+        guard let claims = await tokens.verify(token, as: .access), let userID = claims.userID, let session = claims.sid else {
             throw unauthenticated("the access token is invalid or expired")
         }
         var context = context
@@ -36,6 +35,26 @@ struct Authenticator: RouterMiddleware {
             context.user = live.user
         }
         return try await next(request, context)
+    }
+
+    /// The token in `<scheme> <token>`: the scheme matched without regard to ASCII case, spaces around and between
+    /// the two words allowed, nothing else. Read as UTF-8 bytes: this runs on every authenticated request, and
+    /// splitting the `String` by `Character`s was about 7% of a cache hit's CPU.
+    static func token(in field: String, scheme: String) -> String? {
+        let space = UInt8(ascii: " ")
+        let bytes = field.utf8
+        guard let schemeStart = bytes.firstIndex(where: { $0 != space }) else { return nil }
+        let schemeEnd = bytes[schemeStart...].firstIndex(of: space) ?? bytes.endIndex
+        guard let tokenStart = bytes[schemeEnd...].firstIndex(where: { $0 != space }) else { return nil }
+        let tokenEnd = bytes[tokenStart...].firstIndex(of: space) ?? bytes.endIndex
+        guard bytes[tokenEnd...].allSatisfy({ $0 == space }),
+            bytes[schemeStart..<schemeEnd].elementsEqual(scheme.utf8, by: { Self.lowercased($0) == Self.lowercased($1) })
+        else { return nil }
+        return String(field[tokenStart..<tokenEnd])
+    }
+
+    private static func lowercased(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
     }
 
     private func unauthenticated(_ detail: String) -> Problem {

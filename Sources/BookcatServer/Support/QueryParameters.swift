@@ -9,12 +9,13 @@ enum QueryParameters {
     static func parse(_ query: String?) throws(CatalogError) -> [(name: String, value: String)] {
         guard let query, !query.isEmpty else { return [] }
         var pairs: [(name: String, value: String)] = []
-        for component in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = component.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = decode(parts[0]) else {
+        // Split on the bytes: `&` and `=` are ASCII, and splitting a `String` walks its grapheme clusters.
+        for component in query.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let equals = component.firstIndex(of: UInt8(ascii: "="))
+            guard let name = decode(component[..<(equals ?? component.endIndex)]) else {
                 throw .invalid(field: "query", "contains a malformed percent-escape or invalid UTF-8")
             }
-            guard let value = parts.count > 1 ? decode(parts[1]) : "" else {
+            guard let value = equals.map({ decode(component[component.index(after: $0)...]) }) ?? "" else {
                 throw .invalid(field: name, "contains a malformed percent-escape or invalid UTF-8")
             }
             if let violation = ControlCharacters.violation(in: name) {
@@ -28,10 +29,10 @@ enum QueryParameters {
         return pairs
     }
 
-    private static func decode(_ text: Substring) -> String? {
+    private static func decode(_ text: Substring.UTF8View) -> String? {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
+        bytes.reserveCapacity(text.count)
+        var iterator = text.makeIterator()
         while let byte = iterator.next() {
             switch byte {
             case UInt8(ascii: "+"):
