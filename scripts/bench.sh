@@ -49,14 +49,22 @@ port=$(free_port)
 HTTP_PORT=$port $bookcat serve >"$work/server.log" 2>&1 &
 server_pid=$!
 pids+=("$server_pid")
+# A second server over the same database and Redis with the memory tier off: the cached listing from Redis alone.
+redis_tier_port=$(free_port)
+HTTP_PORT=$redis_tier_port CACHE_MEMORY_MB=0 $bookcat serve >"$work/server-redis-tier.log" 2>&1 &
+redis_tier_pid=$!
+pids+=("$redis_tier_pid")
 export HTTP_PORT=$port
 for _ in $(seq 1 50); do $bookcat healthcheck >/dev/null 2>&1 && break; sleep 0.2; done
 $bookcat healthcheck >/dev/null
+for _ in $(seq 1 50); do HTTP_PORT=$redis_tier_port $bookcat healthcheck >/dev/null 2>&1 && break; sleep 0.2; done
 base="http://127.0.0.1:$port"
+redis_tier_base="http://127.0.0.1:$redis_tier_port"
 token=$(curl -sS --fail-with-body -X POST "$base/api/v1/auth/login" -H 'Content-Type: application/json' \
     -d '{"email": "bench@example.org", "password": "bench password 1"}' | jq -r .access_token)
 
-metric() { curl -sS "$base/metrics" | awk -v name="$1" '$1 == name {print $2}'; }
+# metric SERVER_URL NAME: a counter's value on one server.
+metric() { curl -sS "$1/metrics" | awk -v name="$2" '$1 == name {print $2}'; }
 
 # CPU time (user + system) of processes, in clock ticks, from /proc/PID/stat: divided by the requests a scenario
 # served, it gives CPU microseconds per request, steadier than req/s on a shared machine and comparable across runs.
@@ -86,33 +94,41 @@ json.dump(result, open(path, "w"))
 PY
 }
 
+# run_scenario NAME [WRK_SCENARIO SERVER_URL SERVER_PID]: one wrk run, its CPU per request and cache counters.
 run_scenario() {
-    local scenario=$1 target=$2
-    local before_hits before_misses
-    before_hits=$(metric cache_hits_total); before_misses=$(metric cache_misses_total)
+    local name=$1 scenario=${2:-$1} target=${3:-$base} pid=${4:-$server_pid}
+    local before_hits before_misses before_memory
+    before_hits=$(metric "$target" cache_hits_total); before_misses=$(metric "$target" cache_misses_total)
+    before_memory=$(metric "$target" cache_memory_hits_total)
     local server_before redis_before
-    server_before=$(cpu_ticks "$server_pid"); redis_before=$(cpu_ticks "$redis_pid")
-    SCENARIO=$scenario TOKEN=$token BOOKS=$books TAGS=50 OUT="$work/$scenario.json" \
+    server_before=$(cpu_ticks "$pid"); redis_before=$(cpu_ticks "$redis_pid")
+    SCENARIO=$scenario TOKEN=$token BOOKS=$books TAGS=50 OUT="$work/$name.json" \
         wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 5s -s scripts/bench/scenario.lua "$target" >/dev/null
-    record_cpu "$work/$scenario.json" $(($(cpu_ticks "$server_pid") - server_before)) $(($(cpu_ticks "$redis_pid") - redis_before))
-    local hits misses
-    hits=$(( $(metric cache_hits_total) - ${before_hits:-0} )); misses=$(( $(metric cache_misses_total) - ${before_misses:-0} ))
-    python3 - "$work/$scenario.json" "$hits" "$misses" <<'PY'
+    record_cpu "$work/$name.json" $(($(cpu_ticks "$pid") - server_before)) $(($(cpu_ticks "$redis_pid") - redis_before))
+    local hits misses memory
+    hits=$(( $(metric "$target" cache_hits_total) - ${before_hits:-0} )); misses=$(( $(metric "$target" cache_misses_total) - ${before_misses:-0} ))
+    memory=$(( $(metric "$target" cache_memory_hits_total) - ${before_memory:-0} ))
+    python3 - "$work/$name.json" "$hits" "$misses" "$memory" <<'PY'
 import json, sys
-path, hits, misses = sys.argv[1], int(float(sys.argv[2])), int(float(sys.argv[3]))
+path, hits, misses, memory = sys.argv[1], int(float(sys.argv[2])), int(float(sys.argv[3])), int(float(sys.argv[4]))
 result = json.load(open(path))
-result["cache_hits"], result["cache_misses"] = hits, misses
+result["cache_hits"], result["cache_misses"], result["cache_memory_hits"] = hits, misses, memory
 result["hit_ratio"] = round(hits / (hits + misses), 4) if hits + misses else None
+# Which tier served the hits: the process's memory, or Redis.
+result["memory_tier_share"] = round(memory / hits, 4) if hits else None
 json.dump(result, open(path, "w"))
 PY
-    echo "    $scenario: $(jq -r '"\(.requests_per_second) req/s, p99 \(.latency_ms.p99) ms, errors \(.errors), CPU \(.cpu_us_per_request.total) µs/request"' "$work/$scenario.json")"
+    echo "    $name: $(jq -r '"\(.requests_per_second) req/s, p99 \(.latency_ms.p99) ms, errors \(.errors), CPU \(.cpu_us_per_request.total) µs/request"' "$work/$name.json")"
 }
 
 echo "==> scenarios: ${duration}s each, $connections connections, $threads threads"
 # Warm the cached listing once, then measure.
 curl -sS -o "$work/books.json" "$base/api/v1/books?page_size=100" -H "Authorization: Bearer $token"
-for scenario in cached uncached detail mixed write; do
-    run_scenario "$scenario" "$base"
+curl -sS -o /dev/null "$redis_tier_base/api/v1/books?page_size=100" -H "Authorization: Bearer $token"
+run_scenario cached
+run_scenario cached_redis cached "$redis_tier_base" "$redis_tier_pid"
+for scenario in uncached detail mixed write; do
+    run_scenario "$scenario"
 done
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
 
@@ -175,7 +191,7 @@ fi
 python3 - "$work" "$out" "$books" "$duration" "$connections" "$threads" "$rss_kb" "$large" "$large_books" <<'PY'
 import json, os, platform, subprocess, sys
 work, out, books, duration, connections, threads, rss_kb, large, large_books = sys.argv[1:]
-scenarios = {name: json.load(open(os.path.join(work, name + ".json"))) for name in ["cached", "uncached", "detail", "mixed", "write", "static"]}
+scenarios = {name: json.load(open(os.path.join(work, name + ".json"))) for name in ["cached", "cached_redis", "uncached", "detail", "mixed", "write", "static"]}
 cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "unknown")
 results = {
     "machine": {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),

@@ -9,11 +9,20 @@ import math
 import sys
 from xml.sax.saxutils import escape
 
-ORDER = ["cached", "uncached", "detail", "mixed", "write", "static"]
-LABELS = {"cached": "cached listing", "uncached": "uncached listing", "detail": "single book",
+ORDER = ["cached", "cached_redis", "uncached", "detail", "mixed", "write", "static"]
+LABELS = {"cached": "cached listing", "cached_redis": "cached, Redis tier only", "uncached": "uncached listing", "detail": "single book",
           "mixed": "mixed (Zipf + 2% writes)", "write": "create book", "static": "nginx static file"}
 PERCENTILES = [("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("p99_9", "p99.9")]
 COLORS = ["#4e79a7", "#59a14f", "#f28e2b", "#e15759"]
+
+
+def present(results):
+    """The scenarios a results file holds, in table order (older files lack the Redis-tier one)."""
+    return [name for name in ORDER if name in results["scenarios"]]
+
+
+def share(value):
+    return "-" if value is None else f"{value:.1%}"
 
 
 def cpu(result):
@@ -53,8 +62,8 @@ def table(results):
     lines.append(f"machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB; "
                  f"{settings['books']} books, {settings['connections']} connections, {settings['duration_s']} s per scenario")
     lines.append(f"{'scenario':28} {'req/s':>10} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'errors':>7} {'hit ratio':>9} "
-                 f"{'CPU µs/req':>11} {'(server':>8} {'+ Redis)':>8}")
-    for name in ORDER:
+                 f"{'CPU µs/req':>11} {'(server':>8} {'+ Redis)':>8} {'from memory':>11}")
+    for name in present(results):
         r = results["scenarios"][name]
         lat = r["latency_ms"]
         ratio = r.get("hit_ratio")
@@ -62,7 +71,8 @@ def table(results):
         usage = r.get("cpu_us_per_request", {})
         lines.append(f"{LABELS[name]:28} {r['requests_per_second']:>10,.0f} {lat['p50']:>8.2f} {lat['p90']:>8.2f} "
                      f"{lat['p99']:>8.2f} {lat['p99_9']:>9.2f} {r['errors']:>7} {ratio_text:>9} "
-                     f"{usage.get('total', 0):>11,.0f} {usage.get('server', 0):>8,.0f} {usage.get('redis', 0):>8,.0f}")
+                     f"{usage.get('total', 0):>11,.0f} {usage.get('server', 0):>8,.0f} {usage.get('redis', 0):>8,.0f} "
+                     f"{share(r.get('memory_tier_share')):>11}")
     lines.append(f"server peak resident memory: {results['server_peak_rss_mb']} MB")
     lines.append("")
     lines.append("targets:")
@@ -74,7 +84,7 @@ def table(results):
 def svg(results):
     width, height = 1180, 520
     left, top, plot_w, plot_h = 80, 60, 560, 360
-    names = [n for n in ORDER if n != "write"] + ["write"]
+    names = [n for n in present(results) if n != "write"] + ["write"]
     values = [results["scenarios"][n]["latency_ms"][key] for n in names for key, _ in PERCENTILES]
     low = 10 ** math.floor(math.log10(max(min(v for v in values if v > 0), 0.01)))
     high = 10 ** math.ceil(math.log10(max(values)))
