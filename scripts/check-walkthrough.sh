@@ -27,7 +27,7 @@ bash -euo pipefail -x "$work/walkthrough.sh" >"$work/walkthrough.out" 2>"$work/w
 # What the README says the commands print: the new admin, the stock after one loan of three copies, the cache's answers.
 # (JSON bodies end without a newline, so a value can follow the previous body on the same line.)
 tr -d '\r' <"$work/walkthrough.out" | sed 's/^{.*}//' | grep -v '^$' >"$work/printed.txt"
-expected=$'created admin admin <admin@example.org> with id 2\n2\nX-Cache: MISS\nX-Cache: HIT\nX-Cache: BYPASS\nX-Cache: HIT\n10\nX-Cache: MISS'
+expected=$'created admin admin <admin@example.org> with id 2\n2\nX-Cache: MISS\nX-Cache: HIT\nX-Cache-Tier: memory\nX-Cache: BYPASS\nX-Cache: HIT\nX-Cache-Tier: memory\n10\nX-Cache: MISS'
 [ "$(cat "$work/printed.txt")" = "$expected" ] || fail "expected the printed lines to be:
 $expected
 got:
