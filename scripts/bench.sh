@@ -55,9 +55,13 @@ HTTP_PORT=$redis_tier_port CACHE_MEMORY_MB=0 $bookcat serve >"$work/server-redis
 redis_tier_pid=$!
 pids+=("$redis_tier_pid")
 export HTTP_PORT=$port
-for _ in $(seq 1 50); do $bookcat healthcheck >/dev/null 2>&1 && break; sleep 0.2; done
-$bookcat healthcheck >/dev/null
-for _ in $(seq 1 50); do HTTP_PORT=$redis_tier_port $bookcat healthcheck >/dev/null 2>&1 && break; sleep 0.2; done
+# wait_healthy PORT: waits up to 10 s for the server on PORT to answer ready, and fails the run if it does not.
+wait_healthy() {
+    for _ in $(seq 1 50); do HTTP_PORT=$1 $bookcat healthcheck >/dev/null 2>&1 && return; sleep 0.2; done
+    HTTP_PORT=$1 $bookcat healthcheck >/dev/null
+}
+wait_healthy "$port"
+wait_healthy "$redis_tier_port"
 base="http://127.0.0.1:$port"
 redis_tier_base="http://127.0.0.1:$redis_tier_port"
 token=$(curl -sS --fail-with-body -X POST "$base/api/v1/auth/login" -H 'Content-Type: application/json' \
@@ -174,7 +178,7 @@ if [ "$large_books" -gt 0 ]; then
     large_port=$(free_port)
     DATABASE_PATH=$large_db HTTP_PORT=$large_port REDIS_URL=off $bookcat serve >"$work/large.log" 2>&1 &
     pids+=("$!")
-    for _ in $(seq 1 50); do HTTP_PORT=$large_port $bookcat healthcheck >/dev/null 2>&1 && break; sleep 0.2; done
+    wait_healthy "$large_port"
     large_token=$(curl -sS --fail-with-body -X POST "http://127.0.0.1:$large_port/api/v1/auth/login" -H 'Content-Type: application/json' \
         -d '{"email": "bench@example.org", "password": "bench password 1"}' | jq -r .access_token)
     large="["

@@ -1,7 +1,6 @@
 import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOPosix
 
 /// A fixed number of connection slots, filled lazily and refilled after a connection dies.
 ///
@@ -68,9 +67,7 @@ actor RedisConnectionPool {
 
     private func nextIndex() -> Int {
         nextSlot &+= 1
-        guard let current = MultiThreadedEventLoopGroup.currentEventLoop, let loopIndex = loops.firstIndex(where: { $0 === current }),
-            loopIndex < slots.count
-        else { return nextSlot % slots.count }
+        guard let loopIndex = loops.indexOfCurrentLoop, loopIndex < slots.count else { return nextSlot % slots.count }
         // The slots on this loop: loopIndex, loopIndex + loops.count, …
         let onThisLoop = (slots.count - loopIndex + loops.count - 1) / loops.count
         return loopIndex + (nextSlot % onThisLoop) * loops.count

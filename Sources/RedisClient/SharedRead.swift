@@ -1,6 +1,5 @@
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOPosix
 
 /// A read-only pipeline whose reply callers share when they ask at the same time.
 ///
@@ -88,9 +87,6 @@ public final class SharedRead: Sendable {
     }
 
     private func currentQueue() -> NIOLockedValueBox<Queue> {
-        if let current = MultiThreadedEventLoopGroup.currentEventLoop, let index = loops.firstIndex(where: { $0 === current }) {
-            return queues[index]
-        }
-        return queues[loops.count]
+        queues[loops.indexOfCurrentLoop ?? loops.count]
     }
 }
