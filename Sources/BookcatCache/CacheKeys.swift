@@ -19,6 +19,11 @@ struct CacheKeys: Sendable {
     /// The store's session epoch, as last published: lets every process trust the sessions it remembers.
     var sessionEpoch: String { "\(namespace):session-epoch" }
     var entryPrefix: String { "\(namespace):entry:" }
+    /// The processes that serve from memory without asking Redis, each until its lease expires (``CacheLease``).
+    var readers: String { "\(namespace):readers" }
+    /// Where a write announces a new generation or session epoch, and where readers confirm they have learned it.
+    var changesChannel: String { "\(namespace):changes" }
+    var acksChannel: String { "\(namespace):acks" }
 
     /// A bounded-length stand-in for a request key of any length.
     func hashed(_ requestKey: String) -> String {

@@ -4,10 +4,10 @@ import NIOConcurrencyHelpers
 /// Bodies this process has served lately, kept in its own memory for one cache generation: the tier in front of
 /// Redis.
 ///
-/// It never decides on its own that a body is current. ``RedisResponseCache`` serves an entry from here only after
-/// a round trip to Redis, sent after the request arrived, confirms that the generation is still the one the entry
-/// was stored under. A write answered by any process has bumped the generation before it answered, so a body from
-/// before that write is never served. That round trip carries a few bytes instead of the body.
+/// It never decides on its own that a body is current. ``RedisResponseCache`` serves an entry from here only under
+/// the generation this process holds current: confirmed by a round trip to Redis sent after the request arrived,
+/// or, while the process holds its ``CacheLease``, by the lease (a write waits until every leased reader has
+/// learned its generation before it answers). A body from before a write any process has answered is never served.
 ///
 /// Only the newest generation's entries are kept: learning a newer one drops the rest. Within a generation, entries
 /// are evicted oldest first once `capacityBytes` is reached, which costs a hot page one read from Redis.
@@ -72,6 +72,11 @@ final class NearCache: Sendable {
                 state.evicted = 0
             }
         }
+    }
+
+    /// Drops every entry and forgets the generation, so the next one stored is taken whatever its number.
+    func removeAll() {
+        state.withLockedValue { $0 = State() }
     }
 
     /// Bytes the entries hold now (bodies, tags and keys).

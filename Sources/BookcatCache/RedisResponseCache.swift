@@ -7,9 +7,10 @@ import RedisClient
 /// The response cache in Redis: one round trip per hit, generation-based O(1) invalidation, and reads that fall
 /// back to the database (`X-Cache: ERROR`) whenever Redis is slow, down or refusing.
 ///
-/// Bodies this process served lately are also kept in its memory (``NearCache``). A hit on one still costs the
-/// round trip that reads the generation, so it is served only while no write anywhere has made it stale; it saves
-/// moving the body out of Redis and across the socket.
+/// Bodies this process served lately are also kept in its memory (``NearCache``). While the process holds its
+/// ``CacheLease`` (run ``CacheLease/hold()``), a hit on one is served without asking Redis at all, because every
+/// write waits until this process has learned its generation. Without the lease, a hit on memory still costs a
+/// round trip that reads the generation (a few bytes instead of the body).
 public final class RedisResponseCache: ResponseCache {
     private let client: RedisClient
     private let keys: CacheKeys
@@ -17,15 +18,16 @@ public final class RedisResponseCache: ResponseCache {
     private let logger: Logger
     private let fills = FillCoalescer()
     private let near: NearCache
-    /// The generation and the session epoch, read once for all the hits on memory that ask at the same time.
+    /// The generation and the session epoch, read once for all the hits on memory that ask at the same time, when
+    /// the process holds no lease.
     private let versionCheck: SharedRead
+    /// Lets hits on memory skip Redis; its versions are the generation and session epoch this process knows.
+    public let lease: CacheLease
+    private var versions: LocalVersions { lease.versions }
     /// Set when an invalidation could not reach Redis (the catalog version it was for): the next read must
     /// invalidate first, or it could serve a body from before that write. `reconcile` sets it too until it reaches
     /// Redis, which is how a new process pays what a crashed one owed.
     private let invalidationOwed = NIOLockedValueBox<Invalidation?>(nil)
-    /// The generation this process last saw. A hit checks it against Redis in the same round trip as the entry read
-    /// (two plain GETs, pipelined), so no script has to copy the body through Lua on every hit.
-    private let knownGeneration = NIOLockedValueBox<String?>(nil)
 
     /// Whether an invalidation is waiting for Redis to answer.
     public var owesInvalidation: Bool { invalidationOwed.withLockedValue { $0 != nil } }
@@ -74,10 +76,20 @@ public final class RedisResponseCache: ResponseCache {
     private let invalidations = Counter(label: "cache_invalidations_total")
 
     /// `memoryBytes` bounds the tier in this process's memory (``NearCache``); 0 serves every hit from Redis.
-    public init(client: RedisClient, ttlSeconds: Int, memoryBytes: Int, keyPrefix: String = "bookcat", logger: Logger) {
+    /// `lease` is how long a renewal of the ``CacheLease`` lets this process serve from memory without asking, and
+    /// so the longest a write waits for a reader that went silent.
+    public init(
+        client: RedisClient,
+        ttlSeconds: Int,
+        memoryBytes: Int,
+        lease: Duration = .seconds(1),
+        keyPrefix: String = "bookcat",
+        logger: Logger
+    ) {
         self.client = client
         self.keys = CacheKeys(prefix: keyPrefix)
         self.near = NearCache(capacityBytes: memoryBytes)
+        self.lease = CacheLease(duration: lease, client: client, keys: keys, near: near, logger: logger)
         self.versionCheck = SharedRead(
             client: client,
             pipeline: [["GET", RedisArgument(keys.generation)], ["GET", RedisArgument(keys.sessionEpoch)]]
@@ -154,6 +166,8 @@ public final class RedisResponseCache: ResponseCache {
             invalidationOwed.withLockedValue { $0 = invalidation }
             errors.increment()
             logger.warning("cache invalidation failed; the next cache read invalidates first", metadata: ["error": "\(error)"])
+            // Readers elsewhere cannot learn of this write: it is not answered until their leases have run out.
+            if invalidation.force { await lease.waitOutLeases() }
         }
     }
 
@@ -183,16 +197,28 @@ public final class RedisResponseCache: ResponseCache {
         }
     }
 
+    /// Publishes the invalidation, then waits until every reader holding a lease has learned it (``CacheLease``).
     private func send(_ invalidation: Invalidation) async throws {
         let reply = try await client.evaluate(
             .publish,
-            keys: [keys.generation, keys.catalogVersion, keys.sessionEpoch],
+            keys: [keys.generation, keys.catalogVersion, keys.sessionEpoch, keys.readers],
             arguments: [
                 RedisArgument(Int(invalidation.catalogVersion)), invalidation.force ? "1" : "0",
-                invalidation.sessionEpoch.map { RedisArgument(Int($0)) } ?? "",
+                invalidation.sessionEpoch.map { RedisArgument(Int($0)) } ?? "", RedisArgument(keys.changesChannel),
             ]
         )
-        if reply.integer == 1 { invalidations.increment() }
+        guard case .array(let values) = reply, values.count >= 5, let generation = values[1].string, let age = values[4].integer else {
+            throw RedisError.protocolError("unexpected reply to the cache publish script: \(reply)")
+        }
+        if values[0].integer == 1 { invalidations.increment() }
+        let sessionEpoch = values[2].integer
+        versions.learn(generation: generation, sessionEpoch: sessionEpoch)
+        guard values[3].integer == 1, let generationNumber = Int64(generation) else { return }
+        await lease.waitForReaders(
+            values[5...],
+            registryAgeMilliseconds: age,
+            toConfirm: .init(generation: generationNumber, sessionEpoch: sessionEpoch ?? 0)
+        )
     }
 
     private struct Read {
@@ -216,7 +242,11 @@ public final class RedisResponseCache: ResponseCache {
     /// holds the entry in memory under the generation it knows, only the generation and the epoch are read, and the
     /// entry in memory is served if the generation is still that one.
     private func read(_ hashedKey: String, lookInMemory: Bool) async throws -> Read {
-        if let known = knownGeneration.withLockedValue({ $0 }) {
+        // On the lease, the generation this process knows is current: every write waits until it is learned here.
+        if lookInMemory, let trusted = versions.trusted(), let body = near.body(for: hashedKey, generation: trusted.generation) {
+            return Read(generation: trusted.generation, found: (body, .memory), sessionEpoch: trusted.sessionEpoch)
+        }
+        if let known = versions.generation {
             let inMemory = lookInMemory ? near.body(for: hashedKey, generation: known) : nil
             let replies =
                 if inMemory == nil {
@@ -236,7 +266,7 @@ public final class RedisResponseCache: ResponseCache {
                     if let inMemory { return Read(generation: known, found: (inMemory, .memory), sessionEpoch: sessionEpoch) }
                     return Read(generation: known, stored: try replies[2].checked().bytes, sessionEpoch: sessionEpoch)
                 }
-                knownGeneration.withLockedValue { $0 = current }
+                versions.learn(generation: current)
                 let entry = try await client.send("GET", RedisArgument(keys.entry(generation: current, hashedKey: hashedKey))).checked()
                 return Read(generation: current, stored: entry.bytes, sessionEpoch: sessionEpoch)
             }
@@ -255,7 +285,7 @@ public final class RedisResponseCache: ResponseCache {
         guard case .array(let values) = reply, values.count == 3, let generation = values[0].string else {
             throw RedisError.protocolError("unexpected reply to the cache read script: \(reply)")
         }
-        knownGeneration.withLockedValue { $0 = generation }
+        versions.learn(generation: generation)
         return Read(generation: generation, stored: values[1].bytes, sessionEpoch: values[2].integer)
     }
 }

@@ -55,7 +55,8 @@ public struct AppDependencies: Sendable {
                 RedisReachabilityMonitor(client: client, logger: logger) { [cache] in
                     // Another process may have crashed owing an invalidation: every healthy check reconciles.
                     try? await cache.reconcile(with: database)
-                }
+                },
+                CacheLeaseKeeper(lease: cache.lease),
             ]
         )
     }

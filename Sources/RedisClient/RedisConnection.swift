@@ -16,23 +16,7 @@ final class RedisConnection: Sendable {
         to configuration: RedisConfiguration,
         group: any EventLoopGroup
     ) async throws -> RedisConnection {
-        let channel: any Channel
-        do {
-            channel = try await ClientBootstrap(group: group)
-                .connectTimeout(.init(configuration.connectTimeout))
-                // TCP_NODELAY is an IPPROTO_TCP option. As a SOL_SOCKET option its number is SO_DEBUG, which only
-                // privileged root may set: that mistake kept every unprivileged process (and every container) off Redis.
-                .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(RedisProtocolHandler())
-                    }
-                }
-                .connect(host: configuration.host, port: configuration.port)
-                .get()
-        } catch {
-            throw RedisError.connectFailed("\(configuration.host):\(configuration.port): \(error)")
-        }
+        let channel = try await openChannel(to: configuration, group: group) { RedisProtocolHandler() }
         let connection = RedisConnection(channel: channel)
         do {
             if let password = configuration.password {
@@ -46,6 +30,30 @@ final class RedisConnection: Sendable {
             throw error
         }
         return connection
+    }
+
+    /// A TCP connection to Redis whose pipeline holds the one handler `makeHandler` builds.
+    static func openChannel(
+        to configuration: RedisConfiguration,
+        group: any EventLoopGroup,
+        makeHandler: @escaping @Sendable () -> some ChannelHandler
+    ) async throws(RedisError) -> any Channel {
+        do {
+            return try await ClientBootstrap(group: group)
+                .connectTimeout(.init(configuration.connectTimeout))
+                // TCP_NODELAY is an IPPROTO_TCP option. As a SOL_SOCKET option its number is SO_DEBUG, which only
+                // privileged root may set: that mistake kept every unprivileged process (and every container) off Redis.
+                .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(makeHandler())
+                    }
+                }
+                .connect(host: configuration.host, port: configuration.port)
+                .get()
+        } catch {
+            throw RedisError.connectFailed("\(configuration.host):\(configuration.port): \(error)")
+        }
     }
 
     /// Sends one command and waits at most `timeout` for its reply. On a timeout the connection is closed:

@@ -49,8 +49,7 @@ struct SharedReadTests {
             }
             #expect(replies.count == calls)
             #expect(replies.allSatisfy { $0 == [.bulkString(Array("7".utf8)), .null] })
-            let stats = try #require(try await client.send("INFO", "commandstats").string)
-            let gets = try #require(Self.calls(of: "get", in: stats))
+            let gets = try await redis.calls(of: "get")
             // Two GETs a round trip; one caller alone would have cost 400.
             #expect(gets < Int64(2 * calls))
             await client.shutdown()
@@ -79,13 +78,5 @@ struct SharedReadTests {
             #expect(failures == 10)
             await client.shutdown()
         }
-    }
-
-    /// `cmdstat_get:calls=123,usec=…` from `INFO commandstats`.
-    private static func calls(of command: String, in stats: String) -> Int64? {
-        guard let line = stats.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("cmdstat_\(command):") }),
-            let field = line.split(separator: ":")[1].split(separator: ",").first(where: { $0.hasPrefix("calls=") })
-        else { return nil }
-        return Int64(field.dropFirst("calls=".count))
     }
 }

@@ -1,9 +1,10 @@
-import BookcatCache
 import BookcatCore
 import HTTPTypes
 import HummingbirdTesting
 import Logging
 import RedisClient
+
+@testable import BookcatCache
 
 extension HTTPField.Name {
     static let xCacheHeader = HTTPField.Name("X-Cache")!
@@ -19,7 +20,8 @@ extension RedisServer {
         keyPrefix: String = "bookcat",
         memoryBytes: Int = 1 << 20,
         commandTimeout: Duration = .seconds(2),
-        breakerPause: Duration? = nil
+        breakerPause: Duration? = nil,
+        lease: Duration = .seconds(1)
     ) -> RedisResponseCache {
         var logger = Logger(label: "bookcat-cache-tests")
         logger.logLevel = .critical
@@ -29,9 +31,21 @@ extension RedisServer {
             client: RedisClient(configuration: configuration),
             ttlSeconds: 300,
             memoryBytes: memoryBytes,
+            lease: lease,
             keyPrefix: keyPrefix,
             logger: logger
         )
+    }
+
+    /// How many times the server has run `command` (lowercase), from `INFO commandstats`; 0 if never.
+    func calls(of command: String) async throws -> Int64 {
+        let client = inspector()
+        defer { Task { await client.shutdown() } }
+        let stats = try await client.send("INFO", "commandstats").string ?? ""
+        guard let line = stats.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("cmdstat_\(command):") }),
+            let field = line.split(separator: ":")[1].split(separator: ",").first(where: { $0.hasPrefix("calls=") })
+        else { return 0 }
+        return Int64(field.dropFirst("calls=".count)) ?? 0
     }
 
     /// How many keys the server holds.
@@ -40,4 +54,38 @@ extension RedisServer {
         defer { Task { await client.shutdown() } }
         return try await client.send("DBSIZE").integer ?? -1
     }
+}
+
+/// Runs `body` while each of `caches` holds its lease (``CacheLease``), as every `bookcat serve` process does, once
+/// every lease is in force; the holders leave the registry before this returns.
+func holdingLeases<Value: Sendable>(_ caches: [RedisResponseCache], _ body: () async throws -> Value) async throws -> Value {
+    let holders = caches.map { cache in Task { await cache.lease.hold() } }
+    func stopHolders() async {
+        for holder in holders { holder.cancel() }
+        for holder in holders { await holder.value }
+    }
+    do {
+        for cache in caches { try await cache.lease.untilTrusted() }
+        let value = try await body()
+        await stopHolders()
+        return value
+    } catch {
+        await stopHolders()
+        throw error
+    }
+}
+
+struct LeaseNeverTrusted: Error {}
+
+extension CacheLease {
+    /// Waits (up to five seconds) until the lease lets hits skip Redis.
+    func untilTrusted() async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while versions.trusted() == nil {
+            guard ContinuousClock.now < deadline else { throw LeaseNeverTrusted() }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    var isTrusted: Bool { versions.trusted() != nil }
 }

@@ -8,9 +8,13 @@ extension TestApp {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-shared-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: folder) }
             let path = folder.appendingPathComponent("catalog.sqlite3").path
-            try await TestApp.run(databasePath: path, cache: redis.responseCache()) { first in
-                try await TestApp.run(databasePath: path, cache: redis.responseCache()) { second in
-                    try await test(first, second)
+            let caches = [redis.responseCache(), redis.responseCache()]
+            // Each holds its lease, as `bookcat serve` does: hits on memory do not ask Redis.
+            try await holdingLeases(caches) {
+                try await TestApp.run(databasePath: path, cache: caches[0]) { first in
+                    try await TestApp.run(databasePath: path, cache: caches[1]) { second in
+                        try await test(first, second)
+                    }
                 }
             }
         }

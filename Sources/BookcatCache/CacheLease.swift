@@ -1,0 +1,157 @@
+import BookcatCore
+import Foundation
+import Logging
+import RedisClient
+
+/// Lets a process serve the bodies it holds in memory without asking Redis on every hit, and still never serve a
+/// page older than a write any process has answered.
+///
+/// The rule is kept by making writes wait, not reads:
+/// - A process that wants to serve from memory subscribes to the cache's changes channel, then registers in the
+///   reader registry (a sorted set in Redis) until its lease ends by Redis's clock, renewing it every fifth of the
+///   lease. The renewal also returns the current generation and session epoch. The process acts on what it knows
+///   only until its lease ends by its own clock, counted from before it sent the renewal, so always before Redis
+///   considers it gone.
+/// - A write's invalidation (one script, ``CacheScript/publish``) bumps the generation, announces it on the changes
+///   channel, and returns the readers whose leases are live. The writer answers only once each of them has
+///   confirmed (on the acks channel) that it learned the new generation, or its lease has run out: a reader that
+///   renews after the write learns the generation from the renewal itself. If the registry is younger than one
+///   lease (Redis lost it), the writer waits out a whole lease, so readers it cannot see have lapsed.
+/// - A writer that cannot reach Redis waits out a whole lease before it answers, for the same reason.
+///
+/// A crashed reader costs writes at most one lease of waiting; one that stops cleanly leaves the registry at once.
+/// While a process holds no lease (not subscribed, Redis unreachable, or ``hold()`` never run), every hit asks Redis
+/// for the generation, as before.
+public final class CacheLease: Sendable {
+    /// How long a renewal lets a process serve from memory, and the longest a write waits for a silent reader.
+    public let duration: Duration
+    /// This process's name in the registry.
+    let readerID: String
+    let versions = LocalVersions()
+    let acks = ReaderAcks()
+    private let client: RedisClient
+    private let keys: CacheKeys
+    private let near: NearCache
+    private let logger: Logger
+
+    init(duration: Duration, client: RedisClient, keys: CacheKeys, near: NearCache, logger: Logger) {
+        self.duration = duration
+        self.readerID = (0..<16).map { _ in UInt8.random(in: 0...255) }.hexString
+        self.client = client
+        self.keys = keys
+        self.near = near
+        self.logger = logger
+    }
+
+    /// Whether a lease is worth holding: without the memory tier there is nothing to serve from memory.
+    var isUseful: Bool { near.isEnabled }
+
+    /// Subscribes, registers and renews, for as long as the calling task runs; reconnects after failures.
+    /// Leaves the registry when cancelled.
+    public func hold() async {
+        guard isUseful else { return }
+        var retry = Duration.milliseconds(100)
+        while !Task.isCancelled {
+            do {
+                let subscription = try await RedisSubscription.subscribe(
+                    to: [keys.changesChannel, keys.acksChannel],
+                    configuration: client.configuration
+                )
+                // What was learned before this subscription may be from a Redis that has since restarted.
+                versions.forgetAll()
+                near.removeAll()
+                retry = .milliseconds(100)
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await self.receive(subscription.messages) }
+                    group.addTask { await self.keepRenewing() }
+                    // Either ends only when the subscription closed (or on cancellation): stop the other.
+                    await group.next()
+                    subscription.close()
+                    group.cancelAll()
+                }
+            } catch {
+                logger.debug("cache lease: could not subscribe", metadata: ["error": "\(error)"])
+            }
+            versions.distrust()
+            await leave()
+            try? await Task.sleep(for: retry)
+            retry = min(retry * 2, duration)
+        }
+    }
+
+    /// Waits until every reader in a publish script's reply other than this process has confirmed `wanted`, or its
+    /// lease ended; a whole lease if the registry is younger than one.
+    func waitForReaders(_ reply: ArraySlice<RESPValue>, registryAgeMilliseconds: Int64, toConfirm wanted: ReaderAcks.Ack) async {
+        let received = ContinuousClock.now
+        if registryAgeMilliseconds < duration.milliseconds {
+            try? await Task.sleep(until: received + duration - .milliseconds(registryAgeMilliseconds), clock: .continuous)
+        }
+        var index = reply.startIndex
+        while index + 1 < reply.endIndex {
+            defer { index += 2 }
+            guard let reader = reply[index].string, reader != readerID, let remaining = reply[index + 1].integer else { continue }
+            // Counted from when the reply arrived, which is after Redis computed it: never shorter than the lease.
+            await acks.wait(for: reader, toConfirm: wanted, until: received + .milliseconds(remaining))
+        }
+    }
+
+    /// For a write whose invalidation could not reach Redis: every reader's lease ends within one lease from now.
+    func waitOutLeases() async {
+        versions.distrust()
+        try? await Task.sleep(for: duration)
+    }
+
+    // MARK: - The reader's side
+
+    private func keepRenewing() async {
+        while !Task.isCancelled {
+            let sent = ContinuousClock.now
+            do {
+                let reply = try await client.evaluate(
+                    .renewLease,
+                    keys: [keys.generation, keys.sessionEpoch, keys.readers],
+                    arguments: [RedisArgument(readerID), RedisArgument(Int(duration.milliseconds))]
+                )
+                guard case .array(let values) = reply, values.count == 2, let generation = values[0].string else {
+                    throw RedisError.protocolError("unexpected reply to the lease renewal: \(reply)")
+                }
+                versions.learn(generation: generation, sessionEpoch: values[1].integer)
+                // A tenth of the lease to spare, against clocks that do not tick quite alike.
+                versions.trust(until: sent + duration * 0.9)
+            } catch {
+                // The lease runs out on its own; the next renewal may succeed.
+                logger.debug("cache lease: renewal failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(until: sent + duration / 5, clock: .continuous)
+        }
+    }
+
+    private func receive(_ messages: AsyncStream<RedisSubscription.Message>) async {
+        for await message in messages {
+            let fields = String(decoding: message.payload, as: UTF8.self).split(separator: " ", omittingEmptySubsequences: false)
+            if message.channel == keys.changesChannel, let generation = fields.first {
+                let sessionEpoch = fields.count > 1 ? Int64(fields[1]) : nil
+                versions.learn(generation: String(generation), sessionEpoch: sessionEpoch)
+                // Confirmed only once learned: a writer waiting for this may answer as soon as it arrives.
+                _ = try? await client.send(
+                    "PUBLISH",
+                    RedisArgument(keys.acksChannel),
+                    RedisArgument("\(readerID) \(generation) \(sessionEpoch ?? 0)")
+                )
+            } else if message.channel == keys.acksChannel, fields.count == 3, let generation = Int64(fields[1]), let epoch = Int64(fields[2]) {
+                acks.record(.init(generation: generation, sessionEpoch: epoch), from: String(fields[0]))
+            }
+        }
+    }
+
+    private func leave() async {
+        _ = try? await client.send("ZREM", RedisArgument(keys.readers), RedisArgument(readerID))
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

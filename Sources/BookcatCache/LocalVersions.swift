@@ -1,0 +1,69 @@
+import NIOConcurrencyHelpers
+
+/// The cache generation and session epoch as this process knows them, and until when it may act on them without
+/// asking Redis (its lease, see ``CacheLease``).
+///
+/// Both only move forward while the process holds its subscription: a reply that was on its way while a newer
+/// value arrived must not take the process back to the older one. When the subscription is lost, everything is
+/// forgotten (``forgetAll()``), because a Redis that restarted may count from a different point.
+final class LocalVersions: Sendable {
+    struct Trusted: Sendable {
+        var generation: String
+        var sessionEpoch: Int64?
+    }
+
+    private struct State {
+        var generation: Int64?
+        /// `generation` as the text entry keys are made of, kept so a hit does not format it.
+        var generationText: String?
+        var sessionEpoch: Int64?
+        var trustedUntil: ContinuousClock.Instant?
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    /// The newest generation learned, whether or not it may be trusted without asking.
+    var generation: String? { state.withLockedValue { $0.generationText } }
+
+    /// The versions, if the lease still holds at `now`.
+    func trusted(at now: ContinuousClock.Instant = .now) -> Trusted? {
+        state.withLockedValue { state in
+            guard let until = state.trustedUntil, now < until, let generation = state.generationText else { return nil }
+            return Trusted(generation: generation, sessionEpoch: state.sessionEpoch)
+        }
+    }
+
+    /// Moves to `generation` (a decimal counter, see ``CacheScript``) and `sessionEpoch` where they are newer.
+    func learn(generation text: String, sessionEpoch: Int64? = nil) {
+        state.withLockedValue { state in
+            if let generation = Int64(text) {
+                if state.generation.map({ generation > $0 }) ?? true {
+                    state.generation = generation
+                    state.generationText = text
+                }
+            } else if state.generationText != text {
+                // Not one of ours (someone wrote the key by hand): follow it, but do not act on it unasked.
+                state.generation = nil
+                state.generationText = text
+                state.trustedUntil = nil
+            }
+            if let sessionEpoch, state.sessionEpoch.map({ sessionEpoch > $0 }) ?? true {
+                state.sessionEpoch = sessionEpoch
+            }
+        }
+    }
+
+    /// Lets hits act on the versions without asking Redis until `until`.
+    func trust(until: ContinuousClock.Instant) {
+        state.withLockedValue { $0.trustedUntil = until }
+    }
+
+    func distrust() {
+        state.withLockedValue { $0.trustedUntil = nil }
+    }
+
+    /// Forgets the versions too; the next ones learned are taken as they come.
+    func forgetAll() {
+        state.withLockedValue { $0 = State() }
+    }
+}

@@ -1,0 +1,82 @@
+import NIOConcurrencyHelpers
+
+/// What each reader (a process serving from memory on its lease, see ``CacheLease``) has confirmed it learned, and
+/// the writers waiting for a confirmation.
+final class ReaderAcks: Sendable {
+    struct Ack: Sendable, Equatable {
+        var generation: Int64
+        var sessionEpoch: Int64
+
+        func covers(_ wanted: Ack) -> Bool {
+            generation >= wanted.generation && sessionEpoch >= wanted.sessionEpoch
+        }
+    }
+
+    private struct Waiter {
+        var reader: String
+        var wanted: Ack
+        var continuation: CheckedContinuation<Void, Never>
+    }
+
+    private struct State {
+        var acks: [String: Ack] = [:]
+        var waiters: [UInt64: Waiter] = [:]
+        var nextWaiter: UInt64 = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    /// Records that `reader` has learned `ack` (and so everything before it), waking whoever waited for that.
+    func record(_ ack: Ack, from reader: String) {
+        let woken = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+            var newest = state.acks[reader] ?? ack
+            newest.generation = max(newest.generation, ack.generation)
+            newest.sessionEpoch = max(newest.sessionEpoch, ack.sessionEpoch)
+            state.acks[reader] = newest
+            var woken: [CheckedContinuation<Void, Never>] = []
+            for (id, waiter) in state.waiters where waiter.reader == reader && newest.covers(waiter.wanted) {
+                state.waiters[id] = nil
+                woken.append(waiter.continuation)
+            }
+            return woken
+        }
+        for continuation in woken { continuation.resume() }
+    }
+
+    /// Returns once `reader` has confirmed `wanted`, or at `deadline`, whichever comes first.
+    func wait(for reader: String, toConfirm wanted: Ack, until deadline: ContinuousClock.Instant) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.confirmation(from: reader, of: wanted) }
+            group.addTask { try? await Task.sleep(until: deadline, clock: .continuous) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Readers that have confirmed something, for tests and diagnostics.
+    func confirmed(by reader: String) -> Ack? {
+        state.withLockedValue { $0.acks[reader] }
+    }
+
+    private func confirmation(from reader: String, of wanted: Ack) async {
+        let id = state.withLockedValue { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let waits = state.withLockedValue { state in
+                    // Cancelled before it could wait (the deadline passed first): nothing to wait for.
+                    if Task.isCancelled { return false }
+                    if let ack = state.acks[reader], ack.covers(wanted) { return false }
+                    state.waiters[id] = Waiter(reader: reader, wanted: wanted, continuation: continuation)
+                    return true
+                }
+                if !waits { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLockedValue { $0.waiters.removeValue(forKey: id) }
+            waiter?.continuation.resume()
+        }
+    }
+}

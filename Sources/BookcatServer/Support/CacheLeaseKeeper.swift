@@ -1,0 +1,13 @@
+import BookcatCache
+import ServiceLifecycle
+
+/// Holds the cache's lease (``CacheLease``) for as long as the server runs, so hits on bodies in memory need not ask
+/// Redis; on shutdown the process leaves the reader registry, so no write waits for it.
+struct CacheLeaseKeeper: Service {
+    let lease: CacheLease
+
+    func run() async throws {
+        // Cancelled on graceful shutdown; `hold` leaves the registry on its way out.
+        await cancelWhenGracefulShutdown { await lease.hold() }
+    }
+}

@@ -1,0 +1,158 @@
+import BookcatCore
+import RedisClient
+import Testing
+
+@testable import BookcatCache
+
+@Suite("Serving from memory on a lease")
+struct CacheLeaseTests {
+    private func body(_ text: String) -> CachedBody {
+        CachedBody(bytes: Array(text.utf8), etag: "\"\(text)\"")
+    }
+
+    @Test func onItsLeaseAReaderServesHitsFromMemoryWithoutAskingRedis() async throws {
+        try await RedisServer.with { redis in
+            // A long lease: no renewal runs between the counts below.
+            let cache = redis.responseCache(lease: .seconds(30))
+            try await holdingLeases([cache]) {
+                _ = try await cache.body(for: "k", policy: .normal) { body("stored") }
+                let getsBefore = try await redis.calls(of: "get")
+                for _ in 0..<20 {
+                    let read = try await cache.body(for: "k", policy: .normal) { body("unexpected fill") }
+                    #expect(read.outcome == .hit && read.tier == .memory && read.body == body("stored"))
+                }
+                #expect(try await redis.calls(of: "get") == getsBefore)
+            }
+        }
+    }
+
+    @Test func aWriteAnsweredByAnotherProcessIsSeenAtOnceByALeasedReader() async throws {
+        try await RedisServer.with { redis in
+            let reader = redis.responseCache()
+            let writer = redis.responseCache()
+            try await holdingLeases([reader, writer]) {
+                for round in 0..<40 {
+                    let filled = try await reader.body(for: "k", policy: .normal) { body("round \(round)") }
+                    // Each round starts after the previous round's write was answered: the body in memory is stale.
+                    #expect(filled.outcome == .miss && filled.body == body("round \(round)"), "round \(round)")
+                    let warm = try await reader.body(for: "k", policy: .normal) { body("unexpected fill") }
+                    #expect(warm.tier == .memory && warm.body == body("round \(round)"))
+                    await writer.invalidateCatalog(after: StoreVersions(catalog: Int64(round + 2), sessions: 1))
+                }
+            }
+        }
+    }
+
+    @Test func aSessionEpochPublishedElsewhereComesWithTheNextHitFromMemory() async throws {
+        try await RedisServer.with { redis in
+            let reader = redis.responseCache()
+            let writer = redis.responseCache()
+            try await holdingLeases([reader, writer]) {
+                await writer.invalidateCatalog(after: StoreVersions(catalog: 2, sessions: 5))
+                _ = try await reader.body(for: "k", policy: .normal) { body("stored") }
+                for epoch in Int64(6)...Int64(15) {
+                    // Only the sessions moved (a logout elsewhere): the page stays, the epoch must not.
+                    await writer.reconcile(with: StoreVersions(catalog: 2, sessions: epoch))
+                    let read = try await reader.body(for: "k", policy: .normal) { body("unexpected fill") }
+                    #expect(read.tier == .memory && read.sessionEpoch == epoch)
+                }
+            }
+        }
+    }
+
+    @Test func aWriteWaitsForASilentReaderUntilItsLeaseEnds() async throws {
+        try await RedisServer.with { redis in
+            let writer = redis.responseCache(lease: .milliseconds(500))
+            let readers = CacheKeys().readers
+            let inspector = redis.inspector()
+            let now = try await Self.serverMilliseconds(inspector)
+            // A registry older than any lease, and a reader that registered and then went silent (it neither
+            // confirms nor leaves): its lease ends 400 ms from now.
+            _ = try await inspector.send("ZADD", RedisArgument(readers), RedisArgument(-(now - 60_000)), "~born").checked()
+            _ = try await inspector.send("ZADD", RedisArgument(readers), RedisArgument(now + 400), "silent").checked()
+            let start = ContinuousClock.now
+            await writer.invalidateCatalog(after: StoreVersions(catalog: 2, sessions: 1))
+            #expect(ContinuousClock.now - start >= .milliseconds(350))
+            // Once its lease has ended, nobody waits for it.
+            let again = ContinuousClock.now
+            await writer.invalidateCatalog(after: StoreVersions(catalog: 3, sessions: 1))
+            #expect(ContinuousClock.now - again < .seconds(5))
+            await inspector.shutdown()
+        }
+    }
+
+    @Test func aReaderThatStopsLeavesTheRegistry() async throws {
+        try await RedisServer.with { redis in
+            let reader = redis.responseCache(lease: .seconds(30))
+            let inspector = redis.inspector()
+            let readers = CacheKeys().readers
+            try await holdingLeases([reader]) {
+                let score = try await inspector.send("ZSCORE", RedisArgument(readers), RedisArgument(reader.lease.readerID))
+                #expect(score.integer != nil)
+            }
+            #expect(try await inspector.send("ZSCORE", RedisArgument(readers), RedisArgument(reader.lease.readerID)) == .null)
+            // So a write does not wait out its 30-second lease.
+            let writer = redis.responseCache()
+            let start = ContinuousClock.now
+            await writer.invalidateCatalog(after: StoreVersions(catalog: 2, sessions: 1))
+            #expect(ContinuousClock.now - start < .seconds(10))
+            await inspector.shutdown()
+        }
+    }
+
+    @Test func withRedisGoneALeasedReaderStopsServingFromMemory() async throws {
+        try await RedisServer.with { redis in
+            let reader = redis.responseCache(commandTimeout: .milliseconds(200))
+            try await holdingLeases([reader]) {
+                _ = try await reader.body(for: "k", policy: .normal) { body("stored") }
+                #expect(try await reader.body(for: "k", policy: .normal) { body("unexpected fill") }.tier == .memory)
+                redis.stop()
+                let deadline = ContinuousClock.now + .seconds(5)
+                while reader.lease.isTrusted, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+                #expect(!reader.lease.isTrusted)
+                let read = try await reader.body(for: "k", policy: .normal) { body("from the database") }
+                #expect(read.outcome == .error && read.body == body("from the database"))
+            }
+        }
+    }
+
+    @Test func aWriteThatCannotReachRedisIsAnsweredOnlyOnceEveryLeaseHasEnded() async throws {
+        try await RedisServer.with { redis in
+            let writer = redis.responseCache(commandTimeout: .milliseconds(200), lease: .milliseconds(700))
+            redis.stop()
+            let start = ContinuousClock.now
+            await writer.invalidateCatalog(after: StoreVersions(catalog: 2, sessions: 1))
+            #expect(ContinuousClock.now - start >= .milliseconds(700))
+            #expect(writer.owesInvalidation)
+        }
+    }
+
+    @Test func afterRedisLosesItsRegistryAWriteWaitsOutEveryLease() async throws {
+        try await RedisServer.with { redis in
+            let reader = redis.responseCache()
+            let writer = redis.responseCache()
+            let inspector = redis.inspector()
+            try await holdingLeases([reader]) {
+                for round in 0..<5 {
+                    _ = try await reader.body(for: "k", policy: .normal) { body("before \(round)") }
+                    #expect(try await reader.body(for: "k", policy: .normal) { body("unexpected fill") }.tier == .memory)
+                    // The registry (and everything else) is gone; the reader still holds its lease.
+                    _ = try await inspector.send("FLUSHALL").checked()
+                    let start = ContinuousClock.now
+                    await writer.invalidateCatalog(after: StoreVersions(catalog: Int64(round + 2), sessions: 1))
+                    #expect(ContinuousClock.now - start >= .milliseconds(500))
+                    let after = try await reader.body(for: "k", policy: .normal) { body("after \(round)") }
+                    #expect(after.body == body("after \(round)"))
+                }
+            }
+            await inspector.shutdown()
+        }
+    }
+
+    private static func serverMilliseconds(_ client: RedisClient) async throws -> Int {
+        guard case .array(let parts) = try await client.send("TIME").checked(), parts.count == 2,
+            let seconds = parts[0].integer, let micros = parts[1].integer
+        else { throw TestFailure("unexpected TIME reply") }
+        return Int(seconds * 1000 + micros / 1000)
+    }
+}
