@@ -43,6 +43,9 @@ public final class CacheLease: Sendable {
         self.logger = logger
     }
 
+    /// Whether hits may act on what this process knows without asking Redis, right now.
+    public var isInForce: Bool { versions.trusted() != nil }
+
     /// Whether a lease is worth holding: without the memory tier there is nothing to serve from memory.
     var isUseful: Bool { near.isEnabled }
 

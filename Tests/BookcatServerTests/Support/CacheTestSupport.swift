@@ -81,11 +81,9 @@ extension CacheLease {
     /// Waits (up to five seconds) until the lease lets hits skip Redis.
     func untilTrusted() async throws {
         let deadline = ContinuousClock.now + .seconds(5)
-        while versions.trusted() == nil {
+        while !isInForce {
             guard ContinuousClock.now < deadline else { throw LeaseNeverTrusted() }
             try await Task.sleep(for: .milliseconds(10))
         }
     }
-
-    var isTrusted: Bool { versions.trusted() != nil }
 }
