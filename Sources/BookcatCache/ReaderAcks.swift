@@ -25,6 +25,10 @@ final class ReaderAcks: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
+    /// Readers come and go (every restart is a new one): past this many, confirmations nobody waits for are dropped.
+    /// A writer that registers after its confirmation was dropped waits for the reader's lease instead: slower,
+    /// never wrong.
+    private static let remembered = 1_024
 
     /// Records that `reader` has learned `ack` (and so everything before it), waking whoever waited for that.
     func record(_ ack: Ack, from reader: String) {
@@ -32,6 +36,10 @@ final class ReaderAcks: Sendable {
             var newest = state.acks[reader] ?? ack
             newest.generation = max(newest.generation, ack.generation)
             newest.sessionEpoch = max(newest.sessionEpoch, ack.sessionEpoch)
+            if state.acks.count >= Self.remembered, state.acks[reader] == nil {
+                let awaited = Set(state.waiters.values.map(\.reader))
+                state.acks = state.acks.filter { awaited.contains($0.key) }
+            }
             state.acks[reader] = newest
             var woken: [CheckedContinuation<Void, Never>] = []
             for (id, waiter) in state.waiters where waiter.reader == reader && newest.covers(waiter.wanted) {

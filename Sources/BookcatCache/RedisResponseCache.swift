@@ -4,7 +4,7 @@ import Metrics
 import NIOConcurrencyHelpers
 import RedisClient
 
-/// The response cache in Redis: one round trip per hit, generation-based O(1) invalidation, and reads that fall
+/// The response cache in Redis: at most one round trip per hit, generation-based O(1) invalidation, and reads that fall
 /// back to the database (`X-Cache: ERROR`) whenever Redis is slow, down or refusing.
 ///
 /// Bodies this process served lately are also kept in its memory (``NearCache``). While the process holds its

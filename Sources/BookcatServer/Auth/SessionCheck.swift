@@ -6,8 +6,9 @@ import Foundation
 ///
 /// What is remembered is only as good as the store's session epoch it was read with (``LiveSession/epoch``). The
 /// store bumps that epoch in the same transaction as every write that can end a session; the server publishes it to
-/// the cache before it answers any write (``StoreChangePublisher``); and a cached read gets the published epoch in
-/// the same round trip as the entry. Only when the two are equal may the response go out on memory's word: any
+/// the cache before it answers any write (``StoreChangePublisher``), which waits until every process that serves
+/// from memory has learned it; and a cached read gets the published epoch with the entry (from Redis, or from what
+/// the process's ``CacheLease`` keeps current). Only when the two are equal may the response go out on memory's word: any
 /// difference, or a cache that says nothing (none configured, down, bypassed), means asking the store first.
 /// So a logout, password change or deletion answered by any process stops the session on every process at once.
 final class SessionCheck: Sendable {

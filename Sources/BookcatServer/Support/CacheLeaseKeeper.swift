@@ -9,5 +9,8 @@ struct CacheLeaseKeeper: Service {
     func run() async throws {
         // Cancelled on graceful shutdown; `hold` leaves the registry on its way out.
         await cancelWhenGracefulShutdown { await lease.hold() }
+        // `hold` returns at once when there is nothing to hold (`CACHE_MEMORY_MB=0`), and a service that ends before
+        // shutdown stops the whole server: stay until shutdown.
+        try? await gracefulShutdown()
     }
 }

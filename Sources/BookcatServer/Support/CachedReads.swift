@@ -8,7 +8,7 @@ import Hummingbird
 /// and every response says in `X-Cache` where its body came from.
 ///
 /// Routes that read through here accept sessions the process remembers (``UnconfirmedSession``): the cache read
-/// reports the published session epoch in the same round trip, and a response goes out on memory's word only when
+/// reports the published session epoch with the body, and a response goes out on memory's word only when
 /// that epoch is the one the session was remembered at. Otherwise the store confirms the session first.
 struct CachedReads: Sendable {
     let cache: any ResponseCache
