@@ -40,8 +40,16 @@ public final class RedisSubscription: Sendable {
         let loop = group.next()
         let ready = loop.makePromise(of: Void.self)
         let (messages, continuation) = AsyncStream.makeStream(of: Message.self)
-        let channel = try await RedisConnection.openChannel(to: configuration, group: loop) {
-            RedisSubscriptionHandler(setupReplies: expectedReplies, ready: ready, messages: continuation)
+        let channel: any Channel
+        do {
+            channel = try await RedisConnection.openChannel(to: configuration, group: loop) {
+                RedisSubscriptionHandler(setupReplies: expectedReplies, ready: ready, messages: continuation)
+            }
+        } catch {
+            // Every promise must be completed, also when no handler ever held it.
+            ready.fail(error)
+            continuation.finish()
+            throw error
         }
         let deadline = loop.scheduleTask(in: .init(configuration.connectTimeout)) {
             ready.fail(RedisError.timeout)
