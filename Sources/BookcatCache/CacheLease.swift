@@ -86,8 +86,9 @@ public final class CacheLease: Sendable {
     /// lease ended; a whole lease if the registry is younger than one.
     func waitForReaders(_ reply: ArraySlice<RESPValue>, registryAgeMilliseconds: Int64, toConfirm wanted: ReaderAcks.Ack) async {
         let received = ContinuousClock.now
-        if registryAgeMilliseconds < duration.milliseconds {
-            try? await Task.sleep(until: received + duration - .milliseconds(registryAgeMilliseconds), clock: .continuous)
+        let registryAge = Duration.milliseconds(registryAgeMilliseconds)
+        if registryAge < duration {
+            try? await Task.sleep(until: received + duration - registryAge, clock: .continuous)
         }
         var index = reply.startIndex
         while index + 1 < reply.endIndex {
@@ -99,8 +100,8 @@ public final class CacheLease: Sendable {
     }
 
     /// For a write whose invalidation could not reach Redis: every reader's lease ends within one lease from now.
+    /// (This process's own hits are held back by the invalidation it now owes, which every read pays first.)
     func waitOutLeases() async {
-        versions.distrust()
         try? await Task.sleep(for: duration)
     }
 
@@ -113,7 +114,7 @@ public final class CacheLease: Sendable {
                 let reply = try await client.evaluate(
                     .renewLease,
                     keys: [keys.generation, keys.sessionEpoch, keys.readers],
-                    arguments: [RedisArgument(readerID), RedisArgument(Int(duration.milliseconds))]
+                    arguments: [RedisArgument(readerID), RedisArgument(Int(duration / .milliseconds(1)))]
                 )
                 guard case .array(let values) = reply, values.count == 2, let generation = values[0].string else {
                     throw RedisError.protocolError("unexpected reply to the lease renewal: \(reply)")
@@ -149,12 +150,5 @@ public final class CacheLease: Sendable {
 
     private func leave() async {
         _ = try? await client.send("ZREM", RedisArgument(keys.readers), RedisArgument(readerID))
-    }
-}
-
-extension Duration {
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

@@ -61,11 +61,6 @@ final class ReaderAcks: Sendable {
         }
     }
 
-    /// Readers that have confirmed something, for tests and diagnostics.
-    func confirmed(by reader: String) -> Ack? {
-        state.withLockedValue { $0.acks[reader] }
-    }
-
     private func confirmation(from reader: String, of wanted: Ack) async {
         let id = state.withLockedValue { state in
             state.nextWaiter += 1

@@ -11,10 +11,6 @@ import Testing
 
 @Suite("Serving from memory on a lease")
 struct CacheLeaseTests {
-    private func body(_ text: String) -> CachedBody {
-        CachedBody(bytes: Array(text.utf8), etag: "\"\(text)\"")
-    }
-
     @Test func onItsLeaseAReaderServesHitsFromMemoryWithoutAskingRedis() async throws {
         try await RedisServer.with { redis in
             // A long lease: no renewal runs between the counts below.

@@ -5,10 +5,6 @@ import Testing
 
 @Suite("Cache tier in process memory")
 struct NearCacheTests {
-    private func body(_ text: String, size: Int = 0) -> CachedBody {
-        CachedBody(bytes: Array(text.utf8) + Array(repeating: UInt8(ascii: " "), count: size), etag: "\"\(text)\"")
-    }
-
     @Test func aBodyInMemoryIsServedOnlyWhileRedisSaysItsGenerationIsCurrent() async throws {
         try await RedisServer.with { redis in
             let reader = redis.responseCache()

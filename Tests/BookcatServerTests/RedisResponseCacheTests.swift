@@ -7,10 +7,6 @@ import Testing
 
 @Suite("Redis response cache: races and coalescing")
 struct RedisResponseCacheTests {
-    private func body(_ text: String) -> CachedBody {
-        CachedBody(bytes: Array(text.utf8), etag: "\"\(text)\"")
-    }
-
     @Test func aFillThatStartedBeforeAWriteIsNeverServedAfterIt() async throws {
         try await RedisServer.with { redis in
             let cache = redis.responseCache()

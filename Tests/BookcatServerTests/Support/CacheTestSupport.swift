@@ -56,6 +56,12 @@ extension RedisServer {
     }
 }
 
+/// A cached body whose bytes are `text` (padded with `size` spaces) and whose tag names it, so a test can say which
+/// render it got.
+func body(_ text: String, size: Int = 0) -> CachedBody {
+    CachedBody(bytes: Array(text.utf8) + Array(repeating: UInt8(ascii: " "), count: size), etag: "\"\(text)\"")
+}
+
 /// Runs `body` while each of `caches` holds its lease (``CacheLease``), as every `bookcat serve` process does, once
 /// every lease is in force; the holders leave the registry before this returns.
 func holdingLeases<Value: Sendable>(_ caches: [RedisResponseCache], _ body: () async throws -> Value) async throws -> Value {
