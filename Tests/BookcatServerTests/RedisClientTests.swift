@@ -128,3 +128,21 @@ struct RedisClientTests {
         }
     }
 }
+
+@Suite("The tests' own Redis servers")
+struct TestRedisServerTests {
+    /// Two parallel tests can be handed the same free port; the second must notice that the server answering there
+    /// is not its own rather than share it (and its FLUSHALL, stop and pause) with the first.
+    @Test func aServerStartedOnATakenPortRefusesToStandInForTheOther() async throws {
+        try await RedisServer.with { first in
+            let second = RedisServer.at(port: first.port)
+            defer { second.stop() }
+            await #expect(throws: RedisServer.PortTakenMeanwhile.self) { try await second.start() }
+            // The first one is untouched.
+            let client = first.inspector()
+            let reply = try await client.send("PING")
+            #expect(reply == .simpleString("PONG"))
+            await client.shutdown()
+        }
+    }
+}

@@ -17,12 +17,25 @@ final class RedisServer: @unchecked Sendable {
 
     /// Starts a server, runs `body` with it and always stops it.
     static func with<Value: Sendable>(_ body: (RedisServer) async throws -> Value) async throws -> Value {
-        let server = RedisServer(port: try freePort())
-        // Stopped on every path, also when it never answered: a started process must not outlive the test.
-        defer { server.stop() }
-        try await server.start()
-        return try await body(server)
+        var attempt = 1
+        while true {
+            let server = RedisServer(port: try freePort())
+            // Stopped on every path, also when it never answered: a started process must not outlive the test.
+            defer { server.stop() }
+            do {
+                try await server.start()
+            } catch is PortTakenMeanwhile where attempt < 5 {
+                // Another test's server took the port between `freePort` and our bind: take another.
+                attempt += 1
+                continue
+            }
+            return try await body(server)
+        }
     }
+
+    /// Tests run in parallel and each finds its port by asking for a free one, so two can be handed the same port;
+    /// the second `redis-server` then fails to bind while the first one answers its probe.
+    struct PortTakenMeanwhile: Error {}
 
     /// A server that will listen on `port` once started; the caller stops it.
     static func at(port: Int) -> RedisServer { RedisServer(port: port) }
@@ -53,11 +66,18 @@ final class RedisServer: @unchecked Sendable {
         var lastError: any Error = RedisError.unavailable
         for _ in 0..<100 {
             do {
-                if try await probe.send("PING") == .simpleString("PONG") { return }
+                if try await probe.send("PING") == .simpleString("PONG") { break }
             } catch {
                 lastError = error
             }
             try await Task.sleep(for: .milliseconds(50))
+        }
+        if let info = try? await probe.send("INFO", "server").string {
+            // Answered, but by this process? A server another test started on the same port answers too, and sharing
+            // it (its FLUSHALL, its stop, its pause) makes both tests fail at random.
+            if info.contains("process_id:\(process.processIdentifier)\r\n") { return }
+            stop()
+            throw PortTakenMeanwhile()
         }
         stop()
         throw TestFailure("redis-server did not answer on port \(port): \(probe.describeFailure(lastError))")
