@@ -81,7 +81,7 @@ let benchmarks: @Sendable () -> Void = {
             // As `bookcat serve` runs it.
             let holder = Task { await cache.lease.hold() }
             try await untilInForce(cache.lease)
-            let dependencies = AppDependencies(database: database, cache: cache)
+            let dependencies = AppDependencies(store: database.store(), cache: cache)
             let app = Application(router: try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger))
             // The test client's closure is @Sendable; the benchmark is only used from it, one call at a time.
             nonisolated(unsafe) let benchmark = benchmark

@@ -2,16 +2,25 @@ import BookcatCore
 import Foundation
 import GRDB
 
-/// Owns the SQLite database: opens it in WAL mode with foreign keys on, migrates it, and hands the
-/// connection pool to the repositories.
+/// Owns the SQLite database: migrates it and hands one writer to every repository.
+///
+/// Built from any GRDB writer (a WAL file pool in production, an in-memory queue in tests), like GRDB's demo app.
+/// The writer stays inside this module: everything else reaches the data through ``store(loginLimits:)``'s ports.
 public final class AppDatabase: Sendable {
     /// Shared by every repository so all of them see one consistent store.
-    public let writer: DatabasePool
+    let writer: any DatabaseWriter
     /// Every repository's writes, grouped into shared commits.
     let commits: GroupCommit
 
-    /// Opens (creating if needed, parent folder included) and migrates the database at `path`.
-    public init(path: String) throws {
+    /// Migrates `writer`'s database and serves from it.
+    public init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        self.commits = GroupCommit(writer: writer)
+        try Self.migrator.migrate(writer)
+    }
+
+    /// Opens (creating if needed, parent folder included) and migrates the database file at `path`.
+    public convenience init(path: String) throws {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         var configuration = Configuration()
@@ -19,13 +28,19 @@ public final class AppDatabase: Sendable {
         // Writers queue up behind one another instead of failing with SQLITE_BUSY; readers never wait in WAL mode.
         configuration.busyMode = .timeout(5)
         configuration.maximumReaderCount = 8
-        self.writer = try DatabasePool(path: path, configuration: configuration)
-        self.commits = GroupCommit(writer: writer)
+        let pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB opens WAL databases with `synchronous = NORMAL`, under which a commit is not synced to disk: a power
         // cut or an OS crash can lose writes the API already acknowledged. FULL syncs the log on every commit, so
         // an answered write survives them. Only the writer's connection commits, so it is the one that needs it.
-        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        try Self.migrator.migrate(writer)
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        try self.init(pool)
+    }
+
+    /// A private database in memory, gone with this value: for tests that need a store and no file.
+    public static func inMemory() throws -> AppDatabase {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        return try AppDatabase(DatabaseQueue(configuration: configuration))
     }
 
     /// The names of the migrations applied so far, oldest first.
@@ -33,13 +48,18 @@ public final class AppDatabase: Sendable {
         try await writer.read { db in try Self.migrator.appliedMigrations(db) }
     }
 
-    public var users: some UserRepository { SQLiteUserRepository(writer: writer, commits: commits) }
-    public var refreshTokens: some RefreshTokenRepository { SQLiteRefreshTokenRepository(writer: writer, commits: commits) }
-    public var tags: some TagRepository { SQLiteTagRepository(writer: writer, commits: commits) }
-    public var books: some BookRepository { SQLiteBookRepository(writer: writer, commits: commits) }
-    public var loans: some LoanRepository { SQLiteLoanRepository(writer: writer, commits: commits) }
-    public func loginThrottle(limits: LoginLimits = LoginLimits()) -> some LoginThrottle {
-        SQLiteLoginThrottle(writer: writer, commits: commits, limits: limits)
+    /// The store's ports, every one over this database; login attempts are limited by `loginLimits`.
+    public func store(loginLimits: LoginLimits = LoginLimits()) -> CatalogStore {
+        CatalogStore(
+            users: SQLiteUserRepository(writer: writer, commits: commits),
+            refreshTokens: SQLiteRefreshTokenRepository(writer: writer, commits: commits),
+            tags: SQLiteTagRepository(writer: writer, commits: commits),
+            books: SQLiteBookRepository(writer: writer, commits: commits),
+            loans: SQLiteLoanRepository(writer: writer, commits: commits),
+            loginThrottle: SQLiteLoginThrottle(writer: writer, commits: commits, limits: loginLimits),
+            versions: self,
+            health: self
+        )
     }
 }
 

@@ -15,7 +15,7 @@ public struct CatalogSeeder: Sendable {
         public var seconds: Double
     }
 
-    private let writer: DatabasePool
+    private let writer: any DatabaseWriter
 
     public init(database: AppDatabase) {
         self.writer = database.writer

@@ -9,7 +9,7 @@ import GRDB
 /// the order they arrived, each sees the ones before it, and one that throws is rolled back to its savepoint alone,
 /// without touching the others. If the commit itself fails, every write in it fails; none has been answered yet.
 final class GroupCommit: Sendable {
-    private let writer: DatabasePool
+    private let writer: any DatabaseWriter
     private let state = LockedState()
 
     fileprivate struct State {
@@ -32,7 +32,7 @@ final class GroupCommit: Sendable {
         state.withLockedValue { ($0.waiting.count, $0.transactions) }
     }
 
-    init(writer: DatabasePool) {
+    init(writer: any DatabaseWriter) {
         self.writer = writer
     }
 

@@ -9,35 +9,33 @@ import Prometheus
 import RedisClient
 import ServiceLifecycle
 
-/// The dependencies a running service is made of; tests build their own with a temporary database.
+/// The dependencies a running service is made of; tests build their own (an in-memory or temporary store, a
+/// private Redis).
 public struct AppDependencies: Sendable {
-    public var database: AppDatabase
+    public var store: CatalogStore
     public var cache: any ResponseCache
-    public var loginThrottle: any LoginThrottle
     public var metrics: PrometheusCollectorRegistry
     /// Background work that runs as long as the server does, started and stopped with it.
     public var services: [any Service]
 
     public init(
-        database: AppDatabase,
+        store: CatalogStore,
         cache: any ResponseCache = NoResponseCache(),
-        loginThrottle: (any LoginThrottle)? = nil,
         metrics: PrometheusCollectorRegistry = .init(),
         services: [any Service] = []
     ) {
-        self.database = database
+        self.store = store
         self.cache = cache
-        self.loginThrottle = loginThrottle ?? database.loginThrottle()
         self.metrics = metrics
         self.services = services
     }
 
     /// What `bookcat serve` runs on: the configured database file, and Redis when `REDIS_URL` is set.
     public static func live(configuration: AppConfiguration, metrics: PrometheusCollectorRegistry, logger: Logger) throws -> AppDependencies {
-        let database = try AppDatabase(path: configuration.databasePath)
+        let store = try AppDatabase(path: configuration.databasePath).store(loginLimits: configuration.loginLimits)
         guard let redis = configuration.redis else {
             logger.notice("REDIS_URL is not set: responses are not cached")
-            return AppDependencies(database: database, loginThrottle: database.loginThrottle(limits: configuration.loginLimits), metrics: metrics)
+            return AppDependencies(store: store, metrics: metrics)
         }
         let client = RedisClient(configuration: redis)
         let cache = RedisResponseCache(
@@ -47,14 +45,13 @@ public struct AppDependencies: Sendable {
             logger: logger
         )
         return AppDependencies(
-            database: database,
+            store: store,
             cache: cache,
-            loginThrottle: database.loginThrottle(limits: configuration.loginLimits),
             metrics: metrics,
             services: [
                 RedisReachabilityMonitor(client: client, logger: logger) { [cache] in
                     // Another process may have crashed owing an invalidation: every healthy check reconciles.
-                    try? await cache.reconcile(with: database)
+                    try? await cache.reconcile(with: store.versions)
                 },
                 CacheLeaseKeeper(lease: cache.lease),
             ]
@@ -110,24 +107,24 @@ public func buildRouter(
         refreshTTL: configuration.refreshTokenTTL
     )
     let hasher = PasswordHasher(cost: configuration.bcryptCost)
-    let database = dependencies.database
+    let store = dependencies.store
     let accounts = AccountService(
-        users: database.users,
-        refreshTokens: database.refreshTokens,
+        users: store.users,
+        refreshTokens: store.refreshTokens,
         hasher: hasher,
         tokens: tokens,
-        throttle: dependencies.loginThrottle,
+        throttle: store.loginThrottle,
         refreshReuseGrace: TimeInterval(configuration.refreshReuseGrace),
         decoyHash: try await hasher.decoyHash()
     )
-    let sessions = SessionCheck(users: database.users)
+    let sessions = SessionCheck(users: store.users)
     let reads = CachedReads(
         cache: dependencies.cache,
         bypass: CacheBypassGate(who: configuration.cacheBypass, perAccount: configuration.cacheBypassPerAccount),
         sessions: sessions
     )
     // Before anything is served: an invalidation a crashed process owed is paid now, or by the first cached read.
-    try await dependencies.cache.reconcile(with: database)
+    try await dependencies.cache.reconcile(with: store.versions)
 
     let routes = RouteTable()
     let router = Router(context: AppRequestContext.self)
@@ -137,14 +134,14 @@ public func buildRouter(
         SecurityHeadersMiddleware()
         ProblemMiddleware(authScheme: configuration.authScheme, routes: routes)
         // Innermost: it publishes before the problem middleware or anything else turns the outcome into an answer.
-        StoreChangePublisher(store: database, cache: dependencies.cache)
+        StoreChangePublisher(store: store.versions, cache: dependencies.cache)
     }
     let root = RecordingGroup(group: router.group(), prefix: "", table: routes)
     if configuration.metricsToken == nil, configuration.mode == .production {
         logger.notice("METRICS_TOKEN is not set: /metrics is public; set it, or keep /metrics off the internet at your proxy")
     }
     OperationsController(
-        database: database,
+        database: store.health,
         cache: dependencies.cache,
         registry: dependencies.metrics,
         metricsToken: configuration.metricsToken
@@ -169,8 +166,8 @@ public func buildRouter(
         table: routes
     )
     UserController(accounts: accounts, trustForwardedFor: configuration.trustForwardedFor).addRoutes(to: authenticated)
-    BookController(books: database.books, reads: reads).addRoutes(to: authenticated, cachedReads: cachedReads)
-    TagController(tags: database.tags, reads: reads).addRoutes(to: authenticated, cachedReads: cachedReads)
-    LoanController(loans: database.loans).addRoutes(to: authenticated)
+    BookController(books: store.books, reads: reads).addRoutes(to: authenticated, cachedReads: cachedReads)
+    TagController(tags: store.tags, reads: reads).addRoutes(to: authenticated, cachedReads: cachedReads)
+    LoanController(loans: store.loans).addRoutes(to: authenticated)
     return router
 }

@@ -1,4 +1,4 @@
-import BookcatSQLite
+import BookcatCore
 import BookcatServer
 import Foundation
 import Logging
@@ -15,10 +15,10 @@ func loadConfiguration() -> AppConfiguration {
 
 /// After a command wrote the database: cached pages from before it must not be served. Warns instead of failing
 /// when Redis does not answer, since the servers reconcile on their own.
-func invalidateCachedPages(configuration: AppConfiguration, database: AppDatabase) async throws {
+func invalidateCachedPages(configuration: AppConfiguration, store: any StoreVersionSource) async throws {
     var logger = Logger(label: "bookcat")
     logger.logLevel = .critical
-    if try await !reconcileCache(configuration: configuration, database: database, logger: logger) {
+    if try await !reconcileCache(configuration: configuration, store: store, logger: logger) {
         FileHandle.standardError.write(
             Data("bookcat: warning: Redis did not answer; running servers invalidate their cache within 15 s\n".utf8)
         )

@@ -9,7 +9,7 @@ struct Migrate: AsyncParsableCommand {
         let configuration = loadConfiguration()
         let database = try AppDatabase(path: configuration.databasePath)
         let applied = try await database.appliedMigrations()
-        try await invalidateCachedPages(configuration: configuration, database: database)
+        try await invalidateCachedPages(configuration: configuration, store: database)
         print("database \(configuration.databasePath) is at migration \(applied.last ?? "none") (\(applied.count) applied)")
     }
 }

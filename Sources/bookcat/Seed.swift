@@ -30,7 +30,7 @@ struct Seed: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\r[\(bar)] \(written)/\(total)".utf8))
             if written == total { FileHandle.standardError.write(Data("\n".utf8)) }
         }
-        try await invalidateCachedPages(configuration: configuration, database: database)
+        try await invalidateCachedPages(configuration: configuration, store: database)
         let rate = Double(summary.books) / max(summary.seconds, 0.001)
         // Only numbers go through String(format:): a Swift String passed for `%@` on Linux is bridged to an object
         // that is freed twice, which corrupted the heap (the seed aborted at this line in release builds).

@@ -56,7 +56,7 @@ struct UserCommand: AsyncParsableCommand {
             do {
                 let user = try await createAccount(
                     configuration: configuration,
-                    database: database,
+                    users: database.store().users,
                     email: email,
                     username: username,
                     password: password,

@@ -54,7 +54,7 @@ struct AuthTests {
             let response = try await app.send(.post, "/api/v1/users", json: body)
             #expect(response.status == .badRequest)
             #expect(try response.problemFields().contains(field))
-            #expect(try await app.database.users.allUsers().isEmpty)
+            #expect(try await app.store.users.allUsers().isEmpty)
         }
     }
 

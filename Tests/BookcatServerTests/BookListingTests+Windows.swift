@@ -7,9 +7,7 @@ import Testing
 /// every match and sorting. Whichever runs, the page must be the one the definition gives.
 extension ListingPlanTests {
     @Test func broadTagFiltersWalkTheOrderAndBunchedOnesFallBackToSorting() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-plans-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let database = try AppDatabase(path: folder.appendingPathComponent("catalog.sqlite3").path)
+        let database = try AppDatabase.inMemory().store()
         let even = try await database.tags.create(name: "even")
         let late = try await database.tags.create(name: "late")
         var titlesByTag: [Int64: [String]] = [even.id: [], late.id: []]

@@ -64,7 +64,7 @@ struct BookTests {
             #expect(try await app.send(.patch, "/api/v1/books/\(id)", token: member.accessToken, json: ["stock": 0]).status == .forbidden)
             #expect(try await app.send(.delete, "/api/v1/books/\(id)", token: member.accessToken).status == .forbidden)
             #expect(try await app.send(.get, "/api/v1/books/\(id)").status == .unauthorized)
-            #expect(try await app.database.books.book(id: id)?.stock == 5)
+            #expect(try await app.store.books.book(id: id)?.stock == 5)
         }
     }
 
@@ -93,7 +93,7 @@ struct BookTests {
             let response = try await app.send(.post, "/api/v1/books", token: admin.accessToken, json: body)
             #expect(response.status == .badRequest)
             #expect(try response.problemFields().contains(field))
-            #expect(try await app.database.books.page(BookListQuery.parse([])).totalCount == 0)
+            #expect(try await app.store.books.page(BookListQuery.parse([])).totalCount == 0)
         }
     }
 
@@ -156,7 +156,7 @@ struct BookTests {
             #expect(try nullTitle.problemFields() == ["title"])
             let badStock = try await app.send(.patch, "/api/v1/books/\(id)", token: admin.accessToken, json: ["stock": -5])
             #expect(badStock.status == .badRequest)
-            #expect(try await app.database.books.book(id: id)?.stock == 7)
+            #expect(try await app.store.books.book(id: id)?.stock == 7)
         }
     }
 

@@ -140,7 +140,7 @@ struct CacheFaultTests {
                 _ = try await CatalogSeeder(database: app.database).seed(books: 3, tags: 2, seed: 7) { _ in }
                 var configuration = app.configuration
                 configuration.redis = redis.clientConfiguration()
-                #expect(try await reconcileCache(configuration: configuration, database: app.database, logger: Logger(label: "seed")))
+                #expect(try await reconcileCache(configuration: configuration, store: app.store.versions, logger: Logger(label: "seed")))
                 let after = try await app.send(.get, "/api/v1/books", token: token)
                 #expect(after.cacheOutcome == "MISS")
                 #expect(try after.object().int("count") == 3)

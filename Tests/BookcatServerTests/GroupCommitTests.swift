@@ -44,7 +44,7 @@ struct GroupCommitTests {
 
     @Test func writesWaitingTogetherCommitOnceAndAFailedOneIsRolledBackAlone() async throws {
         try await TestApp.run { app in
-            let books = app.database.books
+            let books = app.store.books
             let before = app.database.commits.counts.transactions
             // Twenty creates; the 1st, 6th and 11th share an ISBN, so two of them fail inside the shared transaction
             // (which two depends on the order the writes arrived in).
@@ -80,7 +80,7 @@ struct GroupCommitTests {
             try await app.database.writer.write { db in
                 try db.execute(sql: "CREATE TABLE deferred_check (book_id INTEGER REFERENCES book(id) DEFERRABLE INITIALLY DEFERRED)")
             }
-            let books = app.database.books
+            let books = app.store.books
             let commits = app.database.commits
             var writes: [@Sendable () async throws -> Bool] = (0..<5).map { index in
                 { @Sendable in

@@ -53,7 +53,7 @@ struct HostileInputTests {
             #expect(try await rawPost(app, "/api/v1/books", Array(nested.utf8), token: token).status == .badRequest)
             let nestedObject = String(repeating: #"{"a":"#, count: 10_000) + "1" + String(repeating: "}", count: 10_000)
             #expect(try await rawPost(app, "/api/v1/tags", Array(nestedObject.utf8), token: token).status == .badRequest)
-            #expect(try await app.database.books.page(BookListQuery.parse([])).totalCount == 0)
+            #expect(try await app.store.books.page(BookListQuery.parse([])).totalCount == 0)
         }
     }
 

@@ -129,7 +129,7 @@ struct HostileTextPropertyTests {
                     expectNo5xx(signup, "POST /users", text)
                     if signup.status == .created {
                         let acknowledged = try signup.object()
-                        let stored = try await app.database.users.user(id: try acknowledged.int("user_id"))
+                        let stored = try await app.store.users.user(id: try acknowledged.int("user_id"))
                         #expect(stored?.username == acknowledged["username"] as? String)
                     }
                 }

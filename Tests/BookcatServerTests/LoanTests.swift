@@ -32,7 +32,7 @@ struct LoanTests {
 
             let again = try await app.send(.patch, "/api/v1/loans/\(loanID)", token: member.accessToken, json: ["is_returned": true])
             #expect(again.status == .conflict)
-            #expect(try await app.database.books.book(id: bookID)?.stock == 3)
+            #expect(try await app.store.books.book(id: bookID)?.stock == 3)
         }
     }
 
@@ -42,8 +42,8 @@ struct LoanTests {
             let bookID = try await app.createBook(token: admin.accessToken, ["stock": 1]).int("book_id")
             let response = try await app.send(.post, "/api/v1/loans", token: admin.accessToken, json: ["book_id": bookID, "quantity": 2])
             #expect(response.status == .conflict)
-            #expect(try await app.database.books.book(id: bookID)?.stock == 1)
-            #expect(try await app.database.loans.loans(userID: nil).isEmpty)
+            #expect(try await app.store.books.book(id: bookID)?.stock == 1)
+            #expect(try await app.store.loans.loans(userID: nil).isEmpty)
         }
     }
 
@@ -85,7 +85,7 @@ struct LoanTests {
             )
             let reopen = try await app.send(.patch, "/api/v1/loans/\(loanID)", token: admin.accessToken, json: ["is_returned": false])
             #expect(reopen.status == .badRequest)
-            #expect(try await app.database.books.book(id: bookID)?.stock == 4)
+            #expect(try await app.store.books.book(id: bookID)?.stock == 4)
         }
     }
 
@@ -133,8 +133,8 @@ struct LoanTests {
             }
             #expect(statuses.filter { $0 == .created }.count == stock)
             #expect(statuses.filter { $0 == .conflict }.count == attempts - stock)
-            #expect(try await app.database.books.book(id: bookID)?.stock == 0)
-            #expect(try await app.database.loans.loans(bookID: bookID).count == stock)
+            #expect(try await app.store.books.book(id: bookID)?.stock == 0)
+            #expect(try await app.store.loans.loans(bookID: bookID).count == stock)
         }
     }
 
@@ -153,7 +153,7 @@ struct LoanTests {
                 }
                 try await group.waitForAll()
             }
-            #expect(try await app.database.books.book(id: bookID)?.stock == 10)
+            #expect(try await app.store.books.book(id: bookID)?.stock == 10)
         }
     }
 }

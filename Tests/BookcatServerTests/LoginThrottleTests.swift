@@ -91,8 +91,8 @@ struct LoginThrottleTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("catalog.sqlite3").path
         let limits = LoginLimits(failuresPerAccount: 2, failuresPerClient: 100)
-        let first = try AppDatabase(path: path).loginThrottle(limits: limits)
-        let second = try AppDatabase(path: path).loginThrottle(limits: limits)
+        let first = try AppDatabase(path: path).store(loginLimits: limits).loginThrottle
+        let second = try AppDatabase(path: path).store(loginLimits: limits).loginThrottle
         #expect(try await first.reserveAttempt(account: "account:1", client: "192.0.2.1") == nil)
         #expect(try await second.reserveAttempt(account: "account:1", client: "192.0.2.2") == nil)
         let wait = try #require(try await first.reserveAttempt(account: "account:1", client: "192.0.2.3"))
@@ -182,7 +182,7 @@ struct LoginThrottleTests {
             #expect(refused.status == .tooManyRequests)
             #expect(try refused.problem()["type"] as? String == Problem.typePrefix + "too-many-signups")
             #expect(refused.headers[.retryAfter].flatMap { Int($0) } != nil)
-            #expect(try await app.database.users.user(username: "cyd") == nil)
+            #expect(try await app.store.users.user(username: "cyd") == nil)
             #expect(try await signUp("cyd", from: "198.51.100.2").status == .created)
         }
     }

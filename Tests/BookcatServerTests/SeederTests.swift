@@ -1,10 +1,10 @@
 import BookcatCore
-import BookcatSQLite
 import Foundation
 import GRDB
 import HTTPTypes
 import Testing
 
+@testable import BookcatSQLite
 @testable import BookcatServer
 
 @Suite("Synthetic catalog seeding")

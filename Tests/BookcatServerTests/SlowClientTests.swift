@@ -95,7 +95,7 @@ struct SlowClientTests {
         configuration.port = try RedisServer.freePort()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-cap-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let dependencies = AppDependencies(database: try AppDatabase(path: folder.appendingPathComponent("catalog.sqlite3").path))
+        let dependencies = AppDependencies(store: try AppDatabase(path: folder.appendingPathComponent("catalog.sqlite3").path).store())
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
         let server = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -1,12 +1,13 @@
-import BookcatSQLite
 import GRDB
 import Testing
+
+@testable import BookcatSQLite
 
 /// What the store promises about an answered write, checked on the connection that commits it.
 @Suite("Store durability")
 struct StoreDurabilityTests {
     @Test func theWriterSyncsEveryCommitInWriteAheadLogMode() async throws {
-        try await TestApp.run { app in
+        try await TestApp.runOnFile { app in
             let (journal, synchronous) = try await app.database.writer.writeWithoutTransaction { db in
                 (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
             }

@@ -76,10 +76,10 @@ struct UserTests {
             let alice = try await app.member("alice")
             let wrong = try await app.send(.delete, "/api/v1/users/me", token: alice.accessToken, json: ["password": "wrong password"])
             #expect(wrong.status == .forbidden)
-            #expect(try await app.database.users.user(id: alice.userID) != nil)
+            #expect(try await app.store.users.user(id: alice.userID) != nil)
             let right = try await app.send(.delete, "/api/v1/users/me", token: alice.accessToken, json: ["password": "member password 1"])
             #expect(right.status == .noContent)
-            #expect(try await app.database.users.user(id: alice.userID) == nil)
+            #expect(try await app.store.users.user(id: alice.userID) == nil)
         }
     }
 
@@ -107,7 +107,7 @@ struct UserTests {
                 json: ["email": "other@example.org", "username": lookAlike, "password": "member password 1"]
             )
             #expect(signup.status == .conflict)
-            #expect(try await app.database.users.user(email: "other@example.org") == nil)
+            #expect(try await app.store.users.user(email: "other@example.org") == nil)
             // Logging in by the look-alike reaches the one account it resembles.
             let login = try await app.send(.post, "/api/v1/auth/login", json: ["username": lookAlike, "password": TestApp.adminPassword])
             #expect(login.status == .ok)
@@ -121,7 +121,7 @@ struct UserTests {
         try await TestApp.run { app in
             _ = try await app.member("grace")
             let idlePool = NIOThreadPool(numberOfThreads: 1)
-            let registrar = AccountRegistrar(users: app.database.users, hasher: PasswordHasher(cost: 4, threadPool: idlePool))
+            let registrar = AccountRegistrar(users: app.store.users, hasher: PasswordHasher(cost: 4, threadPool: idlePool))
             for (email, username) in [("grace@example.org", "someone"), ("someone@example.org", "Grace")] {
                 await #expect(throws: CatalogError.self) {
                     _ = try await registrar.register(email: email, username: username, password: "a fine password", role: .user)

@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 struct SQLiteLoanRepository: LoanRepository {
-    let writer: DatabasePool
+    let writer: any DatabaseWriter
     /// Writes go through here, to share a commit with the writes running at the same time.
     let commits: GroupCommit
 

@@ -8,7 +8,7 @@ import GRDB
 /// Every server process on the database shares the counts, and each reservation is one write (its own savepoint in
 /// a group commit), and SQLite runs writes one at a time: checking the limits and counting cannot interleave.
 struct SQLiteLoginThrottle: LoginThrottle {
-    let writer: DatabasePool
+    let writer: any DatabaseWriter
     /// Writes go through here, to share a commit with the writes running at the same time.
     let commits: GroupCommit
     let limits: LoginLimits

@@ -2,7 +2,7 @@ import BookcatCore
 import GRDB
 
 struct SQLiteTagRepository: TagRepository {
-    let writer: DatabasePool
+    let writer: any DatabaseWriter
     /// Writes go through here, to share a commit with the writes running at the same time.
     let commits: GroupCommit
 

@@ -1,5 +1,4 @@
 import BookcatCore
-import BookcatSQLite
 
 /// Creates accounts with validated credentials; shared by `POST /users` and `bookcat user create`.
 struct AccountRegistrar: Sendable {
@@ -20,15 +19,15 @@ struct AccountRegistrar: Sendable {
     }
 }
 
-/// Creates an account directly in the database, hashed with the configured bcrypt cost.
+/// Creates an account directly in the store, hashed with the configured bcrypt cost.
 public func createAccount(
     configuration: AppConfiguration,
-    database: AppDatabase,
+    users: any UserRepository,
     email: String,
     username: String,
     password: String,
     role: Role
 ) async throws -> User {
-    let registrar = AccountRegistrar(users: database.users, hasher: PasswordHasher(cost: configuration.bcryptCost))
+    let registrar = AccountRegistrar(users: users, hasher: PasswordHasher(cost: configuration.bcryptCost))
     return try await registrar.register(email: email, username: username, password: password, role: role)
 }

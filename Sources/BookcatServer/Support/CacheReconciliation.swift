@@ -1,5 +1,5 @@
 import BookcatCache
-import BookcatSQLite
+import BookcatCore
 import Logging
 import RedisClient
 
@@ -8,10 +8,10 @@ import RedisClient
 ///
 /// Returns false when Redis is configured but did not answer; servers then catch up on their own (at start and on
 /// every healthy Redis check, by comparing the database's versions with the cache's).
-public func reconcileCache(configuration: AppConfiguration, database: AppDatabase, logger: Logger) async throws -> Bool {
+public func reconcileCache(configuration: AppConfiguration, store: any StoreVersionSource, logger: Logger) async throws -> Bool {
     guard let redis = configuration.redis else { return true }
     // Read before the client exists, so a database that cannot answer leaves no connection behind.
-    let versions = try await database.storeVersions()
+    let versions = try await store.storeVersions()
     let client = RedisClient(configuration: redis)
     // It only publishes versions, so it keeps nothing in memory.
     let cache = RedisResponseCache(client: client, ttlSeconds: configuration.cacheTTL, memoryBytes: 0, logger: logger)

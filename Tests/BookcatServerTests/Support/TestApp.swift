@@ -9,22 +9,36 @@ import NIOCore
 
 @testable import BookcatServer
 
-/// A fresh application over a real SQLite file in its own temporary folder, driven through HummingbirdTesting.
+/// A fresh application over its own SQLite store, driven through HummingbirdTesting.
 struct TestApp: Sendable {
     static let secret = "test-secret-long-enough-for-every-hmac-algorithm-0123456789abcdef"
     static let adminPassword = "admin password 1"
 
     let client: any TestClientProtocol
+    /// The store's ports, as the server sees them.
+    let store: CatalogStore
+    /// The SQLite database behind them, for tests of the SQLite adapter itself.
     let database: AppDatabase
     let configuration: AppConfiguration
 
-    /// Runs `test` against a new application; the database folder is removed afterwards.
+    /// Runs `test` against a new application over a database in memory, gone afterwards.
     static func run<Value: Sendable>(
         _ setup: TestingSetup = .router,
         configuration: AppConfiguration = TestApp.configuration(),
         cache: (any ResponseCache)? = nil,
         throttle: (any LoginThrottle)? = nil,
         logger: Logger? = nil,
+        _ test: @Sendable (TestApp) async throws -> Value
+    ) async throws -> Value {
+        try await run(setup, database: AppDatabase.inMemory(), configuration: configuration, cache: cache, throttle: throttle, logger: logger, test)
+    }
+
+    /// Runs `test` against a new application over a database file (WAL mode, synced commits, as served) in its own
+    /// temporary folder, removed afterwards.
+    static func runOnFile<Value: Sendable>(
+        _ setup: TestingSetup = .router,
+        configuration: AppConfiguration = TestApp.configuration(),
+        cache: (any ResponseCache)? = nil,
         _ test: @Sendable (TestApp) async throws -> Value
     ) async throws -> Value {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-tests-\(UUID().uuidString)")
@@ -34,8 +48,6 @@ struct TestApp: Sendable {
             databasePath: folder.appendingPathComponent("catalog.sqlite3").path,
             configuration: configuration,
             cache: cache,
-            throttle: throttle,
-            logger: logger,
             test
         )
     }
@@ -51,7 +63,31 @@ struct TestApp: Sendable {
         logger: Logger? = nil,
         _ test: @Sendable (TestApp) async throws -> Value
     ) async throws -> Value {
-        let database = try AppDatabase(path: databasePath)
+        try await run(
+            setup,
+            database: AppDatabase(path: databasePath),
+            configuration: configuration,
+            cache: cache,
+            throttle: throttle,
+            logger: logger,
+            test
+        )
+    }
+
+    private static func run<Value: Sendable>(
+        _ setup: TestingSetup,
+        database: AppDatabase,
+        configuration: AppConfiguration,
+        cache: (any ResponseCache)?,
+        throttle: (any LoginThrottle)?,
+        logger: Logger?,
+        _ test: @Sendable (TestApp) async throws -> Value
+    ) async throws -> Value {
+        let store = {
+            var store = database.store(loginLimits: configuration.loginLimits)
+            if let throttle { store.loginThrottle = throttle }
+            return store
+        }()
         let logger =
             logger
             ?? {
@@ -59,14 +95,10 @@ struct TestApp: Sendable {
                 logger.logLevel = .warning
                 return logger
             }()
-        let dependencies = AppDependencies(
-            database: database,
-            cache: cache ?? NoResponseCache(),
-            loginThrottle: throttle ?? database.loginThrottle(limits: configuration.loginLimits)
-        )
+        let dependencies = AppDependencies(store: store, cache: cache ?? NoResponseCache())
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
         return try await app.test(setup) { client in
-            try await test(TestApp(client: client, database: database, configuration: configuration))
+            try await test(TestApp(client: client, store: store, database: database, configuration: configuration))
         }
     }
 
@@ -129,7 +161,7 @@ struct TestApp: Sendable {
         let username = String(email.split(separator: "@")[0])
         let user = try await createAccount(
             configuration: configuration,
-            database: database,
+            users: store.users,
             email: email,
             username: username,
             password: password,
