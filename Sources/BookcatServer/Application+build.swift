@@ -91,6 +91,15 @@ public func buildRouter(
     dependencies: AppDependencies,
     logger: Logger
 ) async throws -> Router<AppRequestContext> {
+    try await buildRoutes(configuration: configuration, dependencies: dependencies, logger: logger).router
+}
+
+/// The router, and the table of every route it serves (tests go through the table to reach every route).
+func buildRoutes(
+    configuration: AppConfiguration,
+    dependencies: AppDependencies,
+    logger: Logger
+) async throws -> (router: Router<AppRequestContext>, routes: RouteTable) {
     let secret: String
     if let configured = configuration.jwtSecret {
         secret = configured
@@ -169,5 +178,5 @@ public func buildRouter(
     BookController(books: store.books, reads: reads).addRoutes(to: authenticated, cachedReads: cachedReads)
     TagController(tags: store.tags, reads: reads).addRoutes(to: authenticated, cachedReads: cachedReads)
     LoanController(loans: store.loans).addRoutes(to: authenticated)
-    return router
+    return (router, routes)
 }

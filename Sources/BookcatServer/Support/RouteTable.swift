@@ -2,24 +2,33 @@ import Hummingbird
 import NIOConcurrencyHelpers
 
 /// Every route the service registers, by path template and method, so a request for a known path with an
-/// unknown method gets 405 with `Allow` instead of 404.
+/// unknown method gets 405 with `Allow` instead of 404, and so tests can go through every route.
 final class RouteTable: Sendable {
-    private let routes = NIOLockedValueBox<[(segments: [Substring], method: HTTPRequest.Method)]>([])
+    struct Route: Sendable, Hashable, CustomStringConvertible {
+        /// The path template, `:name` for a parameter: `/api/v1/books/:book_id`.
+        var path: String
+        var method: HTTPRequest.Method
+        var segments: [Substring] { path.split(separator: "/") }
+        var description: String { "\(method) \(path)" }
+    }
+
+    private let routes = NIOLockedValueBox<[Route]>([])
 
     func add(_ path: String, _ method: HTTPRequest.Method) {
-        let segments = path.split(separator: "/")
-        routes.withLockedValue { $0.append((segments, method)) }
+        routes.withLockedValue { $0.append(Route(path: path, method: method)) }
     }
+
+    /// Every route registered so far, in registration order.
+    var all: [Route] { routes.withLockedValue { $0 } }
 
     /// The methods registered for paths matching `path` (`:name` segments match any one segment).
     func allowedMethods(for path: String) -> [HTTPRequest.Method] {
         let requested = path.split(separator: "/")
-        return routes.withLockedValue { routes in
-            routes.filter { route in
-                route.segments.count == requested.count
-                    && zip(route.segments, requested).allSatisfy { template, actual in template.hasPrefix(":") || template == actual }
-            }.map(\.method)
-        }
+        return all.filter { route in
+            let segments = route.segments
+            return segments.count == requested.count
+                && zip(segments, requested).allSatisfy { template, actual in template.hasPrefix(":") || template == actual }
+        }.map(\.method)
     }
 }
 
