@@ -48,7 +48,9 @@ public struct AppDependencies: Sendable {
             store: store,
             cache: cache,
             metrics: metrics,
+            // Shut down in reverse order: the client, first here, closes its connections after the others stopped.
             services: [
+                client,
                 RedisReachabilityMonitor(client: client, logger: logger) { [cache] in
                     // Another process may have crashed owing an invalidation: every healthy check reconciles.
                     try? await cache.reconcile(with: store.versions)
@@ -67,7 +69,7 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger)
     let headerTimeout = TimeAmount.seconds(Int64(configuration.headerTimeout))
-    return Application(
+    var app = Application(
         router: router,
         server: .http1(
             configuration: .init(
@@ -83,6 +85,11 @@ public func buildApplication(
         services: dependencies.services,
         logger: logger
     )
+    // Before anything is served: an invalidation a crashed process owed is paid now, or by the first cached read.
+    app.beforeServerStarts { [dependencies] in
+        try await dependencies.cache.reconcile(with: dependencies.store.versions)
+    }
+    return app
 }
 
 /// The router with every route and middleware, separate from the server so tests can drive it in-process.
@@ -132,9 +139,6 @@ func buildRoutes(
         bypass: CacheBypassGate(who: configuration.cacheBypass, perAccount: configuration.cacheBypassPerAccount),
         sessions: sessions
     )
-    // Before anything is served: an invalidation a crashed process owed is paid now, or by the first cached read.
-    try await dependencies.cache.reconcile(with: store.versions)
-
     let routes = RouteTable()
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {

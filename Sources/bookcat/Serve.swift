@@ -4,6 +4,8 @@ import Hummingbird
 import Logging
 import Metrics
 import Prometheus
+import ServiceLifecycle
+import UnixSignals
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Migrate the database and serve the API.")
@@ -27,9 +29,13 @@ struct Serve: AsyncParsableCommand {
             logger: logger
         )
         logger.info("serving on http://\(configuration.host):\(configuration.port) (\(configuration.mode.rawValue))")
+        // SIGTERM or SIGINT: stop accepting, let running requests finish (up to HTTP_DRAIN_TIMEOUT), then stop the
+        // services in reverse order, Redis client last, and exit 0.
+        var lifecycle = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        lifecycle.maximumGracefulShutdownDuration = .seconds(configuration.drainTimeout)
         // Requests run on the event loop their connection lives on (see EventLoopAffineExecutor).
         try await withEventLoopAffinity {
-            try await app.runService()
+            try await ServiceGroup(configuration: lifecycle).run()
         }
     }
 }

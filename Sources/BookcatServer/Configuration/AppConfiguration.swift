@@ -45,6 +45,9 @@ public struct AppConfiguration: Sendable {
     public var idleTimeout: Int = 30
     /// Seconds a client has to send a request's headers, counted from its first byte.
     public var headerTimeout: Int = 10
+    /// Seconds a stopping server (SIGTERM, SIGINT) gives the requests it is running to finish; past it they are
+    /// cancelled and the process exits with an error. Below a container runtime's kill timeout (Docker's is 10 s).
+    public var drainTimeout: Int = 8
     /// Open connections beyond this are closed as soon as they are accepted, with a warning.
     public var maxConnections: Int = 1024
     /// Seconds after a refresh token is used during which presenting it again gets a fresh pair instead of ending
@@ -127,6 +130,7 @@ public struct AppConfiguration: Sendable {
         config.metricsToken = reader.string("METRICS_TOKEN")
         config.idleTimeout = try reader.integer("HTTP_IDLE_TIMEOUT", default: config.idleTimeout, in: 1...3_600)
         config.headerTimeout = try reader.integer("HTTP_HEADER_TIMEOUT", default: config.headerTimeout, in: 1...3_600)
+        config.drainTimeout = try reader.integer("HTTP_DRAIN_TIMEOUT", default: config.drainTimeout, in: 1...3_600)
         config.maxConnections = try reader.integer("HTTP_MAX_CONNECTIONS", default: config.maxConnections, in: 1...1_000_000)
         config.refreshReuseGrace = try reader.integer("REFRESH_REUSE_GRACE", default: config.refreshReuseGrace, in: 0...300)
         // SECRET_KEY is what the previous service signed tokens with; JWT_SECRET_KEY wins when both are set.

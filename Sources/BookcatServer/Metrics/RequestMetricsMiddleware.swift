@@ -9,9 +9,12 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The counter and histogram of each method, route and status seen so far: looked up once, not built from
     /// their labels in the registry on every request (a measurable share of a cache hit's cost).
     private let series = Series()
+    /// Requests being answered right now: what a stopping server still has to drain.
+    private let inFlight: Gauge
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
+        self.inFlight = registry.makeGauge(name: "http_requests_in_flight", help: "Requests received and not yet answered")
     }
 
     private final class Series: Sendable {
@@ -27,6 +30,8 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
+        inFlight.increment()
+        defer { inFlight.decrement() }
         let response = try await next(request, context)
         // The route template (`/api/v1/books/{book_id}`), never the raw path: ids would explode the label set.
         let route = context.endpointPath ?? "unmatched"

@@ -38,6 +38,12 @@ struct RawConnection: Sendable {
         return !channel.isActive
     }
 
+    /// Waits until the connection is closed (by either side) and returns everything the server sent.
+    func untilClosed() async throws -> String {
+        try await channel.closeFuture.get()
+        return response
+    }
+
     func close() async {
         try? await channel.close().get()
     }

@@ -1,0 +1,158 @@
+import BookcatCore
+import BookcatSQLite
+import Foundation
+import Logging
+import Prometheus
+import RedisClient
+import ServiceLifecycle
+import Testing
+
+@testable import BookcatServer
+
+/// Stopping a server loses nothing: requests it is running finish, and the connections it holds are closed.
+@Suite("Stopping the server")
+struct GracefulShutdownTests {
+    /// `bookcat serve` as deployed, stopped with SIGTERM while sixteen creates are half received.
+    @Test func sigtermLetsEveryRequestInFlightFinishAndExitsZeroWithinTheDrainTimeout() async throws {
+        try await RedisServer.with { redis in
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-stop-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let databasePath = folder.appendingPathComponent("catalog.sqlite3").path
+            let store = try AppDatabase(path: databasePath).store()
+            // An admin made straight in the store, as `bookcat user create --admin` does.
+            _ = try await createAccount(
+                configuration: TestApp.configuration(),
+                users: store.users,
+                email: "admin@example.org",
+                username: "admin",
+                password: TestApp.adminPassword,
+                role: .admin
+            )
+            let drainTimeout = 20
+            let server = try ServerProcess(
+                environment: [
+                    "DATABASE_PATH": databasePath, "REDIS_URL": redis.url, "JWT_SECRET_KEY": TestApp.secret, "BCRYPT_COST": "4",
+                    "HTTP_DRAIN_TIMEOUT": String(drainTimeout), "LOG_LEVEL": "warning",
+                ],
+                log: folder.appendingPathComponent("server.log")
+            )
+            defer { server.kill() }
+            #expect(
+                try await eventually(timeout: .seconds(30)) {
+                    await server.acceptsConnections()
+                } until: {
+                    $0
+                }
+            )
+            let login = try await server.request(
+                "POST",
+                "/api/v1/auth/login",
+                body: #"{"email": "admin@example.org", "password": "\#(TestApp.adminPassword)"}"#
+            )
+            let token = try #require(Self.json(login)["access_token"] as? String, "login answered \(login)")
+
+            // Sixteen creates, each with its head and half its body sent: running, and waiting for the rest.
+            let bodies = (0..<16).map { index in
+                #"{"title": "Drained \#(index)", "author": "A", "isbn": "\#(TestApp.nextISBN())", "published_at": "2000-01-01", "stock": 1}"#
+            }
+            var connections: [RawConnection] = []
+            for body in bodies {
+                let connection = try await RawConnection.open(port: server.port)
+                let head = ServerProcess.head("POST", "/api/v1/books", token: token, bodyLength: body.utf8.count)
+                try await connection.send(head + body.prefix(body.count / 2))
+                connections.append(connection)
+            }
+            // Until the server is running all of them (the metrics request itself is one more).
+            let running = try await eventually(timeout: .seconds(10)) {
+                Self.gauge("http_requests_in_flight", in: try await server.request("GET", "/metrics"))
+            } until: {
+                $0 >= 17
+            }
+            #expect(running >= 17)
+
+            let stopAsked = ContinuousClock.now
+            server.signal(SIGTERM)
+            // Stopping has begun once it takes no new connections; the sixteen are still waiting for their bodies.
+            #expect(
+                try await eventually(timeout: .seconds(10)) {
+                    await server.acceptsConnections()
+                } until: {
+                    !$0
+                } == false
+            )
+            for (connection, body) in zip(connections, bodies) {
+                try await connection.send(String(body.dropFirst(body.count / 2)))
+            }
+            for connection in connections {
+                let response = try await connection.untilClosed()
+                #expect(response.hasPrefix("HTTP/1.1 201"), "a request in flight got \(response.prefix(200))")
+            }
+            let status = await server.exitStatus()
+            #expect(status == 0)
+            #expect(ContinuousClock.now - stopAsked < .seconds(drainTimeout))
+            // Every acknowledged create is in the store.
+            let page = try await store.books.page(BookListQuery.parse([("title", "Drained")]))
+            #expect(page.totalCount == 16)
+        }
+    }
+
+    /// In process, where the Redis server can still be asked who is connected: after a graceful shutdown, no
+    /// connection of the service's is left open (pool, lease subscription).
+    @Test func aGracefulShutdownClosesEveryRedisConnection() async throws {
+        try await RedisServer.with { redis in
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-stop-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            var configuration = TestApp.configuration()
+            configuration.databasePath = folder.appendingPathComponent("catalog.sqlite3").path
+            configuration.redis = redis.clientConfiguration()
+            var logger = Logger(label: "bookcat-stop")
+            logger.logLevel = .critical
+            let dependencies = try AppDependencies.live(configuration: configuration, metrics: PrometheusCollectorRegistry(), logger: logger)
+            let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
+            let group = ServiceGroup(services: [app], logger: logger)
+            let running = Task { try await group.run() }
+            // One connection, so it is the one left.
+            var inspection = redis.clientConfiguration()
+            inspection.poolSize = 1
+            let inspector = RedisClient(configuration: inspection)
+            defer { Task { await inspector.shutdown() } }
+            // The pool's connections and the lease's subscription, besides the inspector's own.
+            let connectedWhileServing = try await eventually {
+                try await Self.connectedClients(inspector)
+            } until: {
+                $0 >= 3
+            }
+            #expect(connectedWhileServing >= 3)
+            await group.triggerGracefulShutdown()
+            try await running.value
+            // Redis notices a closed connection on its next turn, so ask until it has (forever open would fail).
+            let connected = try await eventually {
+                try await Self.connectedClients(inspector)
+            } until: {
+                $0 == 1
+            }
+            let clients = try await inspector.send("CLIENT", "LIST").string ?? ""
+            #expect(connected == 1, "\(clients)")
+        }
+    }
+
+    private static func connectedClients(_ client: RedisClient) async throws -> Int {
+        let info = try await client.send("INFO", "clients").string ?? ""
+        let line = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("connected_clients:") }
+        return line.flatMap { Int($0.dropFirst("connected_clients:".count)) } ?? -1
+    }
+
+    /// The JSON object in a raw HTTP response's body.
+    private static func json(_ response: String) throws -> [String: Any] {
+        guard let start = response.range(of: "\r\n\r\n")?.upperBound,
+            let object = try JSONSerialization.jsonObject(with: Data(response[start...].utf8)) as? [String: Any]
+        else { throw TestFailure("not a JSON object: \(response)") }
+        return object
+    }
+
+    /// A gauge's value in a raw `/metrics` response; -1 when absent.
+    private static func gauge(_ name: String, in response: String) -> Double {
+        let line = response.split(whereSeparator: \.isNewline).first { $0.hasPrefix(name + " ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? -1
+    }
+}
