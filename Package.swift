@@ -155,14 +155,60 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // What the test targets share: a real redis-server per test, waiting for conditions, cache helpers.
+        .target(
+            name: "BookcatTestSupport",
+            dependencies: [
+                "BookcatCore",
+                "BookcatCache",
+                "RedisClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/BookcatTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        // One test target per module: `swift test --filter RedisClientTests` runs only the Redis client's tests.
         .testTarget(
             name: "BookcatCoreTests",
             dependencies: ["BookcatCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "BookcatSQLiteTests",
+            dependencies: [
+                "BookcatSQLite",
+                "BookcatCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RedisClientTests",
+            dependencies: [
+                "RedisClient",
+                "BookcatTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BookcatCacheTests",
+            dependencies: [
+                "BookcatCache",
+                "BookcatCore",
+                "RedisClient",
+                "BookcatTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "BookcatServerTests",
             dependencies: [
+                "BookcatTestSupport",
                 "BookcatServer",
                 "BookcatCore",
                 "BookcatSQLite",

@@ -1,4 +1,5 @@
 import BookcatCore
+import BookcatTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdTesting

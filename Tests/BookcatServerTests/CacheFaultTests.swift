@@ -1,6 +1,7 @@
 import BookcatCache
 import BookcatCore
 import BookcatSQLite
+import BookcatTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdTesting

@@ -1,7 +1,9 @@
+import BookcatTestSupport
 import Dispatch
 import HTTPTypes
 import HummingbirdTesting
 import NIOPosix
+import RedisClient
 import Testing
 
 @testable import BookcatServer
@@ -52,6 +54,28 @@ struct EventLoopAffinityTests {
                     #expect(try after.object().int("count") == 2)
                 }
             }
+        }
+    }
+
+    /// Slot `i` lives on loop `i mod loops`; a caller on a loop uses only that loop's slots, so its command and
+    /// reply never change threads. A caller off the loops uses every slot.
+    @Test func aCallerOnAnEventLoopUsesTheConnectionsOnItsLoop() async throws {
+        try await RedisServer.with { redis in
+            var configuration = redis.clientConfiguration()
+            configuration.poolSize = 4
+            let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator()).count
+            let client = RedisClient(configuration: configuration)
+            @Sendable func clientIDs() async throws -> Set<Int64> {
+                var ids = Set<Int64>()
+                for _ in 0..<24 { ids.insert(try #require(try await client.send("CLIENT", "ID").integer)) }
+                return ids
+            }
+            // Off the loops first: every slot is used, so all four connect now. (Connecting runs in a task of its
+            // own, whose wake-up could move the caller to another loop; with every slot open nothing connects below.)
+            #expect(try await clientIDs().count == 4)
+            let onOneLoop = try await withEventLoopAffinity { try await clientIDs() }
+            #expect(onOneLoop.count == (4 + loops - 1) / loops)
+            await client.shutdown()
         }
     }
 }

@@ -1,3 +1,4 @@
+import BookcatTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdTesting

@@ -1,4 +1,5 @@
 import BookcatSQLite
+import BookcatTestSupport
 import Foundation
 import HummingbirdTesting
 import Logging

@@ -1,5 +1,6 @@
 import BookcatCore
 import BookcatSQLite
+import BookcatTestSupport
 import HTTPTypes
 import HummingbirdTesting
 import NIOPosix

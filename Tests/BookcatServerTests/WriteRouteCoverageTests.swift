@@ -1,5 +1,6 @@
 import BookcatCore
 import BookcatSQLite
+import BookcatTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird

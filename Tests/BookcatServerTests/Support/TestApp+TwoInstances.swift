@@ -1,3 +1,4 @@
+import BookcatTestSupport
 import Foundation
 
 extension TestApp {

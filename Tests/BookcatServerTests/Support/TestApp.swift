@@ -1,5 +1,6 @@
 import BookcatCore
 import BookcatSQLite
+import BookcatTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -233,11 +234,6 @@ final class Counter: @unchecked Sendable {
         value += 1
         return value
     }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 extension TestResponse {

@@ -1,4 +1,5 @@
 import BookcatCore
+import BookcatTestSupport
 import Testing
 
 @testable import BookcatCache

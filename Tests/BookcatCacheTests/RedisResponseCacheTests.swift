@@ -1,5 +1,6 @@
 import BookcatCache
 import BookcatCore
+import BookcatTestSupport
 import Foundation
 import NIOConcurrencyHelpers
 import RedisClient

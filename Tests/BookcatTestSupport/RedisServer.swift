@@ -7,8 +7,8 @@ import Glibc
 
 /// A real `redis-server` for one test, on a free loopback port, without persistence. Stopped (by its process id)
 /// when the test ends, also when it fails.
-final class RedisServer: @unchecked Sendable {
-    let port: Int
+public final class RedisServer: @unchecked Sendable {
+    public let port: Int
     private var process: Process?
 
     private init(port: Int) {
@@ -16,7 +16,7 @@ final class RedisServer: @unchecked Sendable {
     }
 
     /// Starts a server, runs `body` with it and always stops it.
-    static func with<Value: Sendable>(_ body: (RedisServer) async throws -> Value) async throws -> Value {
+    public static func with<Value: Sendable>(_ body: (RedisServer) async throws -> Value) async throws -> Value {
         var attempt = 1
         while true {
             let server = RedisServer(port: try freePort())
@@ -35,16 +35,16 @@ final class RedisServer: @unchecked Sendable {
 
     /// Tests run in parallel and each finds its port by asking for a free one, so two can be handed the same port;
     /// the second `redis-server` then fails to bind while the first one answers its probe.
-    struct PortTakenMeanwhile: Error {}
+    public struct PortTakenMeanwhile: Error {}
 
     /// A server that will listen on `port` once started; the caller stops it.
-    static func at(port: Int) -> RedisServer { RedisServer(port: port) }
+    public static func at(port: Int) -> RedisServer { RedisServer(port: port) }
 
-    var url: String { "redis://127.0.0.1:\(port)" }
+    public var url: String { "redis://127.0.0.1:\(port)" }
 
     /// A client with a short breaker pause, so fault tests stay quick. The command timeout is generous by default,
     /// so a busy machine does not turn a slow reply into a failure; fault tests shorten it.
-    func clientConfiguration(commandTimeout: Duration = .seconds(2)) -> RedisConfiguration {
+    public func clientConfiguration(commandTimeout: Duration = .seconds(2)) -> RedisConfiguration {
         var configuration = RedisConfiguration(host: "127.0.0.1", port: port)
         configuration.connectTimeout = .seconds(1)
         configuration.commandTimeout = commandTimeout
@@ -53,7 +53,7 @@ final class RedisServer: @unchecked Sendable {
         return configuration
     }
 
-    func start() async throws {
+    public func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
         process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]
@@ -84,7 +84,7 @@ final class RedisServer: @unchecked Sendable {
     }
 
     /// Kills the server and waits until its port is free again.
-    func stop() {
+    public func stop() {
         guard let process else { return }
         self.process = nil
         let pid = process.processIdentifier
@@ -96,15 +96,15 @@ final class RedisServer: @unchecked Sendable {
     }
 
     /// Freezes the server (SIGSTOP): connections stay open but nothing answers, as with a hung Redis.
-    func pause() { process.map { _ = kill($0.processIdentifier, SIGSTOP) } }
+    public func pause() { process.map { _ = kill($0.processIdentifier, SIGSTOP) } }
 
-    func resume() { process.map { _ = kill($0.processIdentifier, SIGCONT) } }
+    public func resume() { process.map { _ = kill($0.processIdentifier, SIGCONT) } }
 
     /// A client for inspecting the server from the test.
-    func inspector() -> RedisClient { RedisClient(configuration: clientConfiguration()) }
+    public func inspector() -> RedisClient { RedisClient(configuration: clientConfiguration()) }
 
     /// A loopback port that nothing listens on right now.
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket() failed") }
         defer { close(fd) }

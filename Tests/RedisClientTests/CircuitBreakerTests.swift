@@ -1,3 +1,4 @@
+import BookcatTestSupport
 import Testing
 
 @testable import RedisClient

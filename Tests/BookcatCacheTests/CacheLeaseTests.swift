@@ -1,13 +1,11 @@
 import BookcatCore
+import BookcatTestSupport
 import Foundation
 import Logging
-import Prometheus
 import RedisClient
-import ServiceLifecycle
 import Testing
 
 @testable import BookcatCache
-@testable import BookcatServer
 
 @Suite("Serving from memory on a lease")
 struct CacheLeaseTests {
@@ -157,69 +155,5 @@ struct CacheLeaseTests {
             let seconds = parts[0].integer, let micros = parts[1].integer
         else { throw TestFailure("unexpected TIME reply") }
         return Int(seconds * 1000 + micros / 1000)
-    }
-}
-
-@Suite("The lease as a service of the server")
-struct CacheLeaseServiceTests {
-    /// With the memory tier off there is no lease to hold; the service must still run until shutdown, since a
-    /// service that ends early stops the whole server (which once kept `CACHE_MEMORY_MB=0` servers from starting).
-    @Test(arguments: [0, 32])
-    func theLiveServicesRunUntilShutdown(memoryMB: Int) async throws {
-        try await RedisServer.with { redis in
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-services-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: folder) }
-            var configuration = TestApp.configuration()
-            configuration.databasePath = folder.appendingPathComponent("catalog.sqlite3").path
-            configuration.redis = redis.clientConfiguration()
-            configuration.cacheMemoryMB = memoryMB
-            var logger = Logger(label: "lease-service-tests")
-            logger.logLevel = .critical
-            let dependencies = try AppDependencies.live(configuration: configuration, metrics: PrometheusCollectorRegistry(), logger: logger)
-            let services = ServiceGroup(services: dependencies.services, gracefulShutdownSignals: [], logger: logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await services.run() }
-                try await Task.sleep(for: .milliseconds(500))
-                await services.triggerGracefulShutdown()
-                // Throws if a service ended before the shutdown.
-                try await group.waitForAll()
-            }
-        }
-    }
-}
-
-@Suite("Subscriptions")
-struct RedisSubscriptionTests {
-    /// A lease holder retries subscribing while Redis is down; each failed attempt must fail cleanly (it once left a
-    /// promise uncompleted, which a debug build stops the process for).
-    @Test func subscribingToARedisThatIsDownFailsWithTheCause() async throws {
-        let closedPort = try RedisServer.freePort()
-        for _ in 0..<3 {
-            do {
-                _ = try await RedisSubscription.subscribe(to: ["changes"], configuration: RedisServer.at(port: closedPort).clientConfiguration())
-                Issue.record("subscribed to a port nothing listens on")
-            } catch {
-                guard case .connectFailed = error else {
-                    Issue.record("unexpected error: \(error)")
-                    continue
-                }
-            }
-        }
-    }
-
-    @Test func messagesArriveInTheOrderTheyWerePublished() async throws {
-        try await RedisServer.with { redis in
-            let subscription = try await RedisSubscription.subscribe(to: ["changes"], configuration: redis.clientConfiguration())
-            let publisher = redis.inspector()
-            for index in 0..<20 { _ = try await publisher.send("PUBLISH", "changes", RedisArgument("\(index)")).checked() }
-            var received: [String] = []
-            for await message in subscription.messages {
-                received.append(String(decoding: message.payload, as: UTF8.self))
-                if received.count == 20 { break }
-            }
-            #expect(received == (0..<20).map(String.init))
-            subscription.close()
-            await publisher.shutdown()
-        }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Testing
 
@@ -7,8 +8,11 @@ import Testing
 @Suite("Store durability")
 struct StoreDurabilityTests {
     @Test func theWriterSyncsEveryCommitInWriteAheadLogMode() async throws {
-        try await TestApp.runOnFile { app in
-            let (journal, synchronous) = try await app.database.writer.writeWithoutTransaction { db in
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-durability-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        do {
+            let database = try AppDatabase(path: folder.appendingPathComponent("catalog.sqlite3").path)
+            let (journal, synchronous) = try await database.writer.writeWithoutTransaction { db in
                 (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
             }
             #expect(journal == "wal")

@@ -1,4 +1,4 @@
-import BookcatServer
+import BookcatTestSupport
 import Foundation
 import NIOPosix
 import RedisClient
@@ -110,28 +110,6 @@ struct RedisClientTests {
         #expect(plain.database == 0)
         for invalid in ["http://localhost", "redis://", "localhost:6379", "redis://host/abc"] {
             #expect(RedisConfiguration(url: invalid) == nil, "\(invalid)")
-        }
-    }
-
-    /// Slot `i` lives on loop `i mod loops`; a caller on a loop uses only that loop's slots, so its command and
-    /// reply never change threads. A caller off the loops uses every slot.
-    @Test func aCallerOnAnEventLoopUsesTheConnectionsOnItsLoop() async throws {
-        try await RedisServer.with { redis in
-            var configuration = redis.clientConfiguration()
-            configuration.poolSize = 4
-            let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator()).count
-            let client = RedisClient(configuration: configuration)
-            @Sendable func clientIDs() async throws -> Set<Int64> {
-                var ids = Set<Int64>()
-                for _ in 0..<24 { ids.insert(try #require(try await client.send("CLIENT", "ID").integer)) }
-                return ids
-            }
-            // Off the loops first: every slot is used, so all four connect now. (Connecting runs in a task of its
-            // own, whose wake-up could move the caller to another loop; with every slot open nothing connects below.)
-            #expect(try await clientIDs().count == 4)
-            let onOneLoop = try await withEventLoopAffinity { try await clientIDs() }
-            #expect(onOneLoop.count == (4 + loops - 1) / loops)
-            await client.shutdown()
         }
     }
 }

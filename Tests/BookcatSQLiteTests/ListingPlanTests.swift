@@ -1,11 +1,13 @@
 import BookcatCore
-import BookcatSQLite
 import Foundation
 import Testing
 
+@testable import BookcatSQLite
+
 /// A filtered page comes from one of two plans: walking the ordering index over a bounded window, or collecting
 /// every match and sorting. Whichever runs, the page must be the one the definition gives.
-extension ListingPlanTests {
+@Suite("Listing plans over the ordering indexes")
+struct ListingPlanWindowTests {
     @Test func broadTagFiltersWalkTheOrderAndBunchedOnesFallBackToSorting() async throws {
         let database = try AppDatabase.inMemory().store()
         let even = try await database.tags.create(name: "even")

@@ -1,22 +1,11 @@
+import BookcatCache
 import BookcatCore
-import HTTPTypes
-import HummingbirdTesting
 import Logging
 import RedisClient
 
-@testable import BookcatCache
-
-extension HTTPField.Name {
-    static let xCacheHeader = HTTPField.Name("X-Cache")!
-}
-
-extension TestResponse {
-    var cacheOutcome: String? { headers[.xCacheHeader] }
-}
-
 extension RedisServer {
     /// A response cache in this server, with its own client (as a separate process would have).
-    func responseCache(
+    public func responseCache(
         keyPrefix: String = "bookcat",
         memoryBytes: Int = 1 << 20,
         commandTimeout: Duration = .seconds(2),
@@ -38,7 +27,7 @@ extension RedisServer {
     }
 
     /// How many times the server has run `command` (lowercase), from `INFO commandstats`; 0 if never.
-    func calls(of command: String) async throws -> Int64 {
+    public func calls(of command: String) async throws -> Int64 {
         let client = inspector()
         defer { Task { await client.shutdown() } }
         let stats = try await client.send("INFO", "commandstats").string ?? ""
@@ -49,7 +38,7 @@ extension RedisServer {
     }
 
     /// How many keys the server holds.
-    func keyCount() async throws -> Int64 {
+    public func keyCount() async throws -> Int64 {
         let client = inspector()
         defer { Task { await client.shutdown() } }
         return try await client.send("DBSIZE").integer ?? -1
@@ -58,13 +47,13 @@ extension RedisServer {
 
 /// A cached body whose bytes are `text` (padded with `size` spaces) and whose tag names it, so a test can say which
 /// render it got.
-func body(_ text: String, size: Int = 0) -> CachedBody {
+public func body(_ text: String, size: Int = 0) -> CachedBody {
     CachedBody(bytes: Array(text.utf8) + Array(repeating: UInt8(ascii: " "), count: size), etag: "\"\(text)\"")
 }
 
 /// Runs `body` while each of `caches` holds its lease (``CacheLease``), as every `bookcat serve` process does, once
 /// every lease is in force; the holders leave the registry before this returns.
-func holdingLeases<Value: Sendable>(_ caches: [RedisResponseCache], _ body: () async throws -> Value) async throws -> Value {
+public func holdingLeases<Value: Sendable>(_ caches: [RedisResponseCache], _ body: () async throws -> Value) async throws -> Value {
     let holders = caches.map { cache in Task { await cache.lease.hold() } }
     func stopHolders() async {
         for holder in holders { holder.cancel() }
@@ -81,11 +70,11 @@ func holdingLeases<Value: Sendable>(_ caches: [RedisResponseCache], _ body: () a
     }
 }
 
-struct LeaseNeverTrusted: Error {}
+public struct LeaseNeverTrusted: Error {}
 
 extension CacheLease {
     /// Waits (up to five seconds) until the lease lets hits skip Redis.
-    func untilTrusted() async throws {
+    public func untilTrusted() async throws {
         let deadline = ContinuousClock.now + .seconds(5)
         while !isInForce {
             guard ContinuousClock.now < deadline else { throw LeaseNeverTrusted() }

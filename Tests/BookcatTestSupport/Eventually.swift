@@ -1,6 +1,6 @@
 /// Repeats `attempt` until `done` accepts its result or `timeout` passes, and returns the last result; the caller
 /// asserts on it. For conditions that become true asynchronously (a restarted server, a background service).
-func eventually<Value>(
+public func eventually<Value>(
     timeout: Duration = .seconds(5),
     _ attempt: () async throws -> Value,
     until done: (Value) -> Bool

@@ -43,19 +43,20 @@ struct GroupCommitTests {
     }
 
     @Test func writesWaitingTogetherCommitOnceAndAFailedOneIsRolledBackAlone() async throws {
-        try await TestApp.run { app in
-            let books = app.store.books
-            let before = app.database.commits.counts.transactions
+        do {
+            let database = try AppDatabase.inMemory()
+            let books = database.store().books
+            let before = database.commits.counts.transactions
             // Twenty creates; the 1st, 6th and 11th share an ISBN, so two of them fail inside the shared transaction
             // (which two depends on the order the writes arrived in).
             let sharedISBN: Set<Int> = [0, 5, 10]
             let results = try await Self.heldTogether(
-                app.database,
+                database,
                 (0..<20).map { index in
                     { @Sendable in try await books.create(Self.draft(index, isbn: sharedISBN.contains(index) ? "9780000000000" : nil)) }
                 }
             )
-            #expect(app.database.commits.counts.transactions == before + 1)
+            #expect(database.commits.counts.transactions == before + 1)
             var stored = Set<String>()
             for (index, result) in results.enumerated() {
                 switch result {
@@ -68,20 +69,21 @@ struct GroupCommitTests {
                 }
             }
             #expect(stored.count == 18)
-            let titles = try await app.database.writer.read { db in try String.fetchAll(db, sql: "SELECT title FROM book") }
+            let titles = try await database.writer.read { db in try String.fetchAll(db, sql: "SELECT title FROM book") }
             #expect(Set(titles) == stored)
             #expect(titles.count == 18)
         }
     }
 
     @Test func whenTheSharedCommitFailsEveryWriteInItFailsAndNoneIsStored() async throws {
-        try await TestApp.run { app in
+        do {
+            let database = try AppDatabase.inMemory()
             // A constraint checked only at commit: one bad write makes the whole transaction's commit fail.
-            try await app.database.writer.write { db in
+            try await database.writer.write { db in
                 try db.execute(sql: "CREATE TABLE deferred_check (book_id INTEGER REFERENCES book(id) DEFERRABLE INITIALLY DEFERRED)")
             }
-            let books = app.store.books
-            let commits = app.database.commits
+            let books = database.store().books
+            let commits = database.commits
             var writes: [@Sendable () async throws -> Bool] = (0..<5).map { index in
                 { @Sendable in
                     _ = try await books.create(Self.draft(index))
@@ -92,9 +94,9 @@ struct GroupCommitTests {
                 try await commits.write { db in try db.execute(sql: "INSERT INTO deferred_check VALUES (999999)") }
                 return true
             })
-            let results = try await Self.heldTogether(app.database, writes)
+            let results = try await Self.heldTogether(database, writes)
             #expect(results.allSatisfy { if case .failure = $0 { true } else { false } })
-            let count = try await app.database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM book") }
+            let count = try await database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM book") }
             #expect(count == 0)
             // And the writer goes on: the next write commits on its own.
             _ = try await books.create(Self.draft(42))

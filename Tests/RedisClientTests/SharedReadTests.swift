@@ -1,3 +1,4 @@
+import BookcatTestSupport
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
