@@ -15,22 +15,15 @@ struct CacheLeaseServiceTests {
     @Test(arguments: [0, 32])
     func theLiveServicesRunUntilShutdown(memoryMB: Int) async throws {
         try await RedisServer.with { redis in
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-services-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: folder) }
-            var configuration = TestApp.configuration()
-            configuration.databasePath = folder.appendingPathComponent("catalog.sqlite3").path
-            configuration.redis = redis.clientConfiguration()
-            configuration.cacheMemoryMB = memoryMB
-            var logger = Logger(label: "lease-service-tests")
-            logger.logLevel = .critical
-            let dependencies = try AppDependencies.live(configuration: configuration, metrics: PrometheusCollectorRegistry(), logger: logger)
-            let services = ServiceGroup(services: dependencies.services, gracefulShutdownSignals: [], logger: logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await services.run() }
-                try await Task.sleep(for: .milliseconds(500))
-                await services.triggerGracefulShutdown()
-                // Throws if a service ended before the shutdown.
-                try await group.waitForAll()
+            try await TestApp.withLiveDependencies(redis: redis, { $0.cacheMemoryMB = memoryMB }) { _, dependencies, logger in
+                let services = ServiceGroup(services: dependencies.services, gracefulShutdownSignals: [], logger: logger)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await services.run() }
+                    try await Task.sleep(for: .milliseconds(500))
+                    await services.triggerGracefulShutdown()
+                    // Throws if a service ended before the shutdown.
+                    try await group.waitForAll()
+                }
             }
         }
     }

@@ -101,39 +101,33 @@ struct GracefulShutdownTests {
     /// connection of the service's is left open (pool, lease subscription).
     @Test func aGracefulShutdownClosesEveryRedisConnection() async throws {
         try await RedisServer.with { redis in
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-stop-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: folder) }
-            var configuration = TestApp.configuration()
-            configuration.databasePath = folder.appendingPathComponent("catalog.sqlite3").path
-            configuration.redis = redis.clientConfiguration()
-            var logger = Logger(label: "bookcat-stop")
-            logger.logLevel = .critical
-            let dependencies = try AppDependencies.live(configuration: configuration, metrics: PrometheusCollectorRegistry(), logger: logger)
-            let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
-            let group = ServiceGroup(services: [app], logger: logger)
-            let running = Task { try await group.run() }
-            // One connection, so it is the one left.
-            var inspection = redis.clientConfiguration()
-            inspection.poolSize = 1
-            let inspector = RedisClient(configuration: inspection)
-            defer { Task { await inspector.shutdown() } }
-            // The pool's connections and the lease's subscription, besides the inspector's own.
-            let connectedWhileServing = try await eventually {
-                try await Self.connectedClients(inspector)
-            } until: {
-                $0 >= 3
+            try await TestApp.withLiveDependencies(redis: redis) { configuration, dependencies, logger in
+                let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
+                let group = ServiceGroup(services: [app], logger: logger)
+                let running = Task { try await group.run() }
+                // One connection, so it is the one left.
+                var inspection = redis.clientConfiguration()
+                inspection.poolSize = 1
+                let inspector = RedisClient(configuration: inspection)
+                defer { Task { await inspector.shutdown() } }
+                // The pool's connections and the lease's subscription, besides the inspector's own.
+                let connectedWhileServing = try await eventually {
+                    try await Self.connectedClients(inspector)
+                } until: {
+                    $0 >= 3
+                }
+                #expect(connectedWhileServing >= 3)
+                await group.triggerGracefulShutdown()
+                try await running.value
+                // Redis notices a closed connection on its next turn, so ask until it has (forever open would fail).
+                let connected = try await eventually {
+                    try await Self.connectedClients(inspector)
+                } until: {
+                    $0 == 1
+                }
+                let clients = try await inspector.send("CLIENT", "LIST").string ?? ""
+                #expect(connected == 1, "\(clients)")
             }
-            #expect(connectedWhileServing >= 3)
-            await group.triggerGracefulShutdown()
-            try await running.value
-            // Redis notices a closed connection on its next turn, so ask until it has (forever open would fail).
-            let connected = try await eventually {
-                try await Self.connectedClients(inspector)
-            } until: {
-                $0 == 1
-            }
-            let clients = try await inspector.send("CLIENT", "LIST").string ?? ""
-            #expect(connected == 1, "\(clients)")
         }
     }
 
