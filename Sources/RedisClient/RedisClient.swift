@@ -35,7 +35,7 @@ public final class RedisClient: Sendable {
             let reply = try await connection.send(pipeline: commands, timeout: configuration.commandTimeout)
             breaker.recordSuccess()
             lastFailure.withLockedValue { $0 = nil }
-            latency.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+            latency.recordNanoseconds(TimeAmount(ContinuousClock.now - start).nanoseconds)
             return reply
         } catch {
             breaker.recordFailure()
@@ -59,9 +59,6 @@ public final class RedisClient: Sendable {
         return "\(endpoint): \(error)"
     }
 
-    /// True while the breaker lets commands through.
-    public var isAvailable: Bool { !breaker.isOpen }
-
     /// Connections to Redis open right now.
     public var openConnections: Int { pool.openConnections }
 
@@ -70,12 +67,5 @@ public final class RedisClient: Sendable {
 
     public func shutdown() async {
         await pool.closeAll()
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

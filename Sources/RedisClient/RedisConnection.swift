@@ -79,13 +79,6 @@ final class RedisConnection: Sendable {
     }
 }
 
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}
-
 extension RESPValue {
     /// The reply, or the server's error reply thrown as ``RedisError/server(_:)``.
     public func checked() throws(RedisError) -> RESPValue {

@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import Prometheus
 import Synchronization
 
@@ -37,7 +38,7 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let route = context.endpointPath ?? "unmatched"
         let (counter, histogram) = metrics(method: request.method.rawValue, route: route, status: response.status.code)
         counter.increment()
-        histogram.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+        histogram.recordNanoseconds(TimeAmount(ContinuousClock.now - start).nanoseconds)
         return response
     }
 
@@ -56,12 +57,5 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         )
         series.byKey.withLock { $0[key] = made }
         return made
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Logs one line per request: method, path, status and duration.
 ///
@@ -9,7 +10,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next(request, context)
-        let elapsedNanoseconds = (ContinuousClock.now - start).nanoseconds
+        let elapsedNanoseconds = TimeAmount(ContinuousClock.now - start).nanoseconds
         context.logger.info(
             "request",
             metadata: [
