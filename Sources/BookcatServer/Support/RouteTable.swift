@@ -6,10 +6,17 @@ import NIOConcurrencyHelpers
 final class RouteTable: Sendable {
     struct Route: Sendable, Hashable, CustomStringConvertible {
         /// The path template, `:name` for a parameter: `/api/v1/books/:book_id`.
-        var path: String
-        var method: HTTPRequest.Method
-        var segments: [Substring] { path.split(separator: "/") }
+        let path: String
+        let method: HTTPRequest.Method
+        /// `path` split once, when registered, not on every lookup.
+        let segments: [Substring]
         var description: String { "\(method) \(path)" }
+
+        init(path: String, method: HTTPRequest.Method) {
+            self.path = path
+            self.method = method
+            self.segments = path.split(separator: "/")
+        }
     }
 
     private let routes = NIOLockedValueBox<[Route]>([])
@@ -25,9 +32,8 @@ final class RouteTable: Sendable {
     func allowedMethods(for path: String) -> [HTTPRequest.Method] {
         let requested = path.split(separator: "/")
         return all.filter { route in
-            let segments = route.segments
-            return segments.count == requested.count
-                && zip(segments, requested).allSatisfy { template, actual in template.hasPrefix(":") || template == actual }
+            route.segments.count == requested.count
+                && zip(route.segments, requested).allSatisfy { template, actual in template.hasPrefix(":") || template == actual }
         }.map(\.method)
     }
 }

@@ -34,25 +34,6 @@ struct TestApp: Sendable {
         try await run(setup, database: AppDatabase.inMemory(), configuration: configuration, cache: cache, throttle: throttle, logger: logger, test)
     }
 
-    /// Runs `test` against a new application over a database file (WAL mode, synced commits, as served) in its own
-    /// temporary folder, removed afterwards.
-    static func runOnFile<Value: Sendable>(
-        _ setup: TestingSetup = .router,
-        configuration: AppConfiguration = TestApp.configuration(),
-        cache: (any ResponseCache)? = nil,
-        _ test: @Sendable (TestApp) async throws -> Value
-    ) async throws -> Value {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-tests-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        return try await run(
-            setup,
-            databasePath: folder.appendingPathComponent("catalog.sqlite3").path,
-            configuration: configuration,
-            cache: cache,
-            test
-        )
-    }
-
     /// Runs `test` against an application over the database file at `databasePath`, which may be shared with
     /// another running application, as two server processes share one file.
     static func run<Value: Sendable>(
