@@ -155,7 +155,7 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        // What the test targets share: a real redis-server per test, waiting for conditions, cache helpers.
+        // What the test targets share: a real redis-server per test, temporary folders, waiting for conditions, cache helpers.
         .target(
             name: "BookcatTestSupport",
             dependencies: [
@@ -177,6 +177,7 @@ let package = Package(
             name: "BookcatSQLiteTests",
             dependencies: [
                 "BookcatSQLite",
+                "BookcatTestSupport",
                 "BookcatCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

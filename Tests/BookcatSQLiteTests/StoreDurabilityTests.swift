@@ -1,3 +1,4 @@
+import BookcatTestSupport
 import Foundation
 import GRDB
 import Testing
@@ -8,10 +9,10 @@ import Testing
 @Suite("Store durability")
 struct StoreDurabilityTests {
     @Test func theWriterSyncsEveryCommitInWriteAheadLogMode() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-durability-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = TemporaryFolder("durability")
+        defer { folder.remove() }
         do {
-            let database = try AppDatabase(path: folder.appendingPathComponent("catalog.sqlite3").path)
+            let database = try AppDatabase(path: folder.databasePath)
             let (journal, synchronous) = try await database.writer.writeWithoutTransaction { db in
                 (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
             }

@@ -97,9 +97,9 @@ struct CacheFaultTests {
     /// server served the page from before the write until CACHE_TTL. The write bumped the catalog version in its
     /// transaction, and the new process compares it with the cache's before serving anything.
     @Test func anInvalidationOwedByACrashedProcessIsPaidByTheNextOne() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-owed-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("catalog.sqlite3").path
+        let folder = TemporaryFolder("owed")
+        defer { folder.remove() }
+        let path = folder.databasePath
         try await RedisServer.with { redis in
             let cache = redis.responseCache(commandTimeout: .milliseconds(300), breakerPause: .seconds(30))
             let (token, bookID) = try await TestApp.run(databasePath: path, cache: cache) { app in

@@ -16,9 +16,9 @@ struct GracefulShutdownTests {
     /// `bookcat serve` as deployed, stopped with SIGTERM while sixteen creates are half received.
     @Test func sigtermLetsEveryRequestInFlightFinishAndExitsZeroWithinTheDrainTimeout() async throws {
         try await RedisServer.with { redis in
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-stop-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: folder) }
-            let databasePath = folder.appendingPathComponent("catalog.sqlite3").path
+            let folder = TemporaryFolder("stop")
+            defer { folder.remove() }
+            let databasePath = folder.databasePath
             let store = try AppDatabase(path: databasePath).store()
             // An admin made straight in the store, as `bookcat user create --admin` does.
             _ = try await createAccount(
@@ -35,7 +35,7 @@ struct GracefulShutdownTests {
                     "DATABASE_PATH": databasePath, "REDIS_URL": redis.url, "JWT_SECRET_KEY": TestApp.secret, "BCRYPT_COST": "4",
                     "HTTP_DRAIN_TIMEOUT": String(drainTimeout), "LOG_LEVEL": "warning",
                 ],
-                log: folder.appendingPathComponent("server.log")
+                log: folder.url.appendingPathComponent("server.log")
             )
             defer { server.kill() }
             #expect(

@@ -88,9 +88,9 @@ struct LoginThrottleTests {
 
     /// Two server processes on one database share the counts: a lockout holds whichever process is asked.
     @Test func countersAreSharedByEveryProcessOnTheDatabase() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-throttle-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("catalog.sqlite3").path
+        let folder = TemporaryFolder("throttle")
+        defer { folder.remove() }
+        let path = folder.databasePath
         let limits = LoginLimits(failuresPerAccount: 2, failuresPerClient: 100)
         let first = try AppDatabase(path: path).store(loginLimits: limits).loginThrottle
         let second = try AppDatabase(path: path).store(loginLimits: limits).loginThrottle

@@ -94,9 +94,9 @@ struct SlowClientTests {
         logger.logLevel = .warning
         var configuration = configuration(connections: 2)
         configuration.port = try RedisServer.freePort()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-cap-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let dependencies = AppDependencies(store: try AppDatabase(path: folder.appendingPathComponent("catalog.sqlite3").path).store())
+        let folder = TemporaryFolder("cap")
+        defer { folder.remove() }
+        let dependencies = AppDependencies(store: try AppDatabase(path: folder.databasePath).store())
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
         let server = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -13,10 +13,10 @@ extension TestApp {
         _ change: (inout AppConfiguration) -> Void = { _ in },
         _ body: (AppConfiguration, AppDependencies, Logger) async throws -> Value
     ) async throws -> Value {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-live-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = TemporaryFolder("live")
+        defer { folder.remove() }
         var configuration = TestApp.configuration()
-        configuration.databasePath = folder.appendingPathComponent("catalog.sqlite3").path
+        configuration.databasePath = folder.databasePath
         configuration.redis = redis.clientConfiguration()
         change(&configuration)
         var logger = Logger(label: "bookcat-live-tests")

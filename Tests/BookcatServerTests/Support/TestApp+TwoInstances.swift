@@ -6,9 +6,9 @@ extension TestApp {
     /// its own memory (known generation, remembered sessions).
     static func runTwoInstances(_ test: @Sendable (_ first: TestApp, _ second: TestApp) async throws -> Void) async throws {
         try await RedisServer.with { redis in
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-shared-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: folder) }
-            let path = folder.appendingPathComponent("catalog.sqlite3").path
+            let folder = TemporaryFolder("shared")
+            defer { folder.remove() }
+            let path = folder.databasePath
             let caches = [redis.responseCache(), redis.responseCache()]
             // Each holds its lease, as `bookcat serve` does: hits on memory do not ask Redis.
             try await holdingLeases(caches) {
