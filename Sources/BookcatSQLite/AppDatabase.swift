@@ -48,15 +48,16 @@ public final class AppDatabase: Sendable {
         try await writer.read { db in try Self.migrator.appliedMigrations(db) }
     }
 
-    /// The store's ports, every one over this database; login attempts are limited by `loginLimits`.
-    public func store(loginLimits: LoginLimits = LoginLimits()) -> CatalogStore {
+    /// The store's ports, every one over this database; login attempts are limited by `loginLimits`, in windows
+    /// timed by `clock`.
+    public func store(loginLimits: LoginLimits = LoginLimits(), clock: WallClock = .system) -> CatalogStore {
         CatalogStore(
             users: SQLiteUserRepository(writer: writer, commits: commits),
             refreshTokens: SQLiteRefreshTokenRepository(writer: writer, commits: commits),
             tags: SQLiteTagRepository(writer: writer, commits: commits),
             books: SQLiteBookRepository(writer: writer, commits: commits),
             loans: SQLiteLoanRepository(writer: writer, commits: commits),
-            loginThrottle: SQLiteLoginThrottle(writer: writer, commits: commits, limits: loginLimits),
+            loginThrottle: SQLiteLoginThrottle(writer: writer, commits: commits, limits: loginLimits, clock: clock),
             versions: self,
             health: self
         )

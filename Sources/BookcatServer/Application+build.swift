@@ -17,17 +17,21 @@ public struct AppDependencies: Sendable {
     public var metrics: PrometheusCollectorRegistry
     /// Background work that runs as long as the server does, started and stopped with it.
     public var services: [any Service]
+    /// Calendar time for tokens, the refresh grace window and loans; tests move it instead of sleeping.
+    public var clock: WallClock
 
     public init(
         store: CatalogStore,
         cache: any ResponseCache = NoResponseCache(),
         metrics: PrometheusCollectorRegistry = .init(),
-        services: [any Service] = []
+        services: [any Service] = [],
+        clock: WallClock = .system
     ) {
         self.store = store
         self.cache = cache
         self.metrics = metrics
         self.services = services
+        self.clock = clock
     }
 
     /// What `bookcat serve` runs on: the configured database file, and Redis when `REDIS_URL` is set.
@@ -120,7 +124,8 @@ func buildRoutes(
         secret: secret,
         algorithm: configuration.jwtAlgorithm,
         accessTTL: configuration.accessTokenTTL,
-        refreshTTL: configuration.refreshTokenTTL
+        refreshTTL: configuration.refreshTokenTTL,
+        clock: dependencies.clock
     )
     let hasher = PasswordHasher(cost: configuration.bcryptCost)
     let store = dependencies.store
@@ -131,9 +136,10 @@ func buildRoutes(
         tokens: tokens,
         throttle: store.loginThrottle,
         refreshReuseGrace: TimeInterval(configuration.refreshReuseGrace),
-        decoyHash: try await hasher.decoyHash()
+        decoyHash: try await hasher.decoyHash(),
+        clock: dependencies.clock
     )
-    let sessions = SessionCheck(users: store.users)
+    let sessions = SessionCheck(users: store.users, clock: dependencies.clock)
     let reads = CachedReads(
         cache: dependencies.cache,
         bypass: CacheBypassGate(who: configuration.cacheBypass, perAccount: configuration.cacheBypassPerAccount),
@@ -181,6 +187,6 @@ func buildRoutes(
     UserController(accounts: accounts, trustForwardedFor: configuration.trustForwardedFor).addRoutes(to: authenticated)
     BookController(books: store.books, reads: reads).addRoutes(to: authenticated, cachedReads: cachedReads)
     TagController(tags: store.tags, reads: reads).addRoutes(to: authenticated, cachedReads: cachedReads)
-    LoanController(loans: store.loans).addRoutes(to: authenticated)
+    LoanController(loans: store.loans, clock: dependencies.clock).addRoutes(to: authenticated)
     return (router, routes)
 }

@@ -242,12 +242,14 @@ struct AuthTests {
 @Suite("Verified-token cache")
 struct VerifiedTokenCacheTests {
     @Test func aCachedTokenStillExpiresOnTime() async throws {
-        let service = await TokenService(secret: TestApp.secret, algorithm: .hs256, accessTTL: 60, refreshTTL: 60)
-        // Issued 59 s ago with a 60 s lifetime: valid for about one more second.
-        let token = try await service.accessToken(for: 7, session: "session-7", now: Date().addingTimeInterval(-59))
+        let time = ManualWallClock()
+        let service = await TokenService(secret: TestApp.secret, algorithm: .hs256, accessTTL: 60, refreshTTL: 60, clock: time.clock)
+        let token = try await service.accessToken(for: 7, session: "session-7")
+        time.advance(by: 59)
         #expect(await service.verify(token, as: .access)?.userID == 7)
         #expect(await service.verify(token, as: .refresh) == nil)
-        try await Task.sleep(for: .milliseconds(2100))
+        // Now only the cached claims can answer: the expiry must still be checked against the clock.
+        time.advance(by: 2)
         #expect(await service.verify(token, as: .access) == nil)
     }
 }

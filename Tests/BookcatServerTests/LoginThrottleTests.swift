@@ -42,6 +42,22 @@ struct LoginThrottleTests {
         }
     }
 
+    /// The lockout lasts as long as Retry-After says, and not forever: once the window has passed, the right
+    /// password works again.
+    @Test func aLockoutEndsWithItsWindow() async throws {
+        let time = ManualWallClock()
+        try await TestApp.run(clock: time.clock) { app in
+            _ = try await app.member("grace")
+            for _ in 0..<5 { _ = try await logIn(app, "grace@example.org", "wrong password") }
+            let locked = try await logIn(app, "grace@example.org", "member password 1")
+            let retryAfter = try #require(locked.headers[.retryAfter].flatMap { Int($0) })
+            time.advance(by: TimeInterval(retryAfter) - 2)
+            #expect(try await logIn(app, "grace@example.org", "member password 1").status == .tooManyRequests)
+            time.advance(by: 2)
+            #expect(try await logIn(app, "grace@example.org", "member password 1").status == .ok)
+        }
+    }
+
     @Test func aLockoutDoesNotRevealWhetherTheAccountExists() async throws {
         try await TestApp.run { app in
             _ = try await app.member("grace")

@@ -80,15 +80,32 @@ struct SessionTests {
         }
     }
 
+    /// A refresh token works until its lifetime ends and not a second longer, and an expired one is not rotated.
+    @Test func anExpiredRefreshTokenIsNotRotated() async throws {
+        let time = ManualWallClock()
+        try await TestApp.run(clock: time.clock) { app in
+            let session = try await app.member("expiring")
+            time.advance(by: TimeInterval(app.configuration.refreshTokenTTL) - 1)
+            let rotated = try await refresh(app, session.refreshToken)
+            #expect(rotated.status == .ok)
+            let successor = try rotated.object().string("refresh_token")
+            time.advance(by: TimeInterval(app.configuration.refreshTokenTTL) + 1)
+            let expired = try await refresh(app, successor)
+            #expect(expired.status == .unauthorized)
+            #expect(try expired.problem()["detail"] as? String == "the refresh token is invalid, expired or already used")
+        }
+    }
+
     /// After the window, presenting a used refresh token is theft: the whole session ends, access tokens included.
     @Test func reuseAfterTheGraceWindowEndsTheSession() async throws {
         var configuration = TestApp.configuration()
         configuration.refreshReuseGrace = 1
-        try await TestApp.run(configuration: configuration) { app in
+        let time = ManualWallClock()
+        try await TestApp.run(configuration: configuration, clock: time.clock) { app in
             let session = try await app.member("grace")
             let rotated = try await refresh(app, session.refreshToken).object()
             #expect(try await refresh(app, session.refreshToken).status == .ok)
-            try await Task.sleep(for: .milliseconds(1_200))
+            time.advance(by: 1.2)
             #expect(try await refresh(app, session.refreshToken).status == .unauthorized)
             #expect(try await me(app, try rotated.string("access_token")) == .unauthorized)
             #expect(try await me(app, session.accessToken) == .unauthorized)

@@ -12,6 +12,8 @@ struct SQLiteLoginThrottle: LoginThrottle {
     /// Writes go through here, to share a commit with the writes running at the same time.
     let commits: GroupCommit
     let limits: LoginLimits
+    /// When windows start and end; tests move it instead of waiting a window out.
+    let clock: WallClock
 
     func reserveAttempt(account: String, client: String) async throws -> Duration? {
         try await reserve([("account:" + account, limits.failuresPerAccount), ("client:" + client, limits.failuresPerClient)], window: limits.window)
@@ -31,7 +33,7 @@ struct SQLiteLoginThrottle: LoginThrottle {
     /// Returns the longest remaining lockout among `keys` (counting nothing), or counts one attempt on each and
     /// returns nil.
     private func reserve(_ keys: [(key: String, limit: Int)], window: Duration) async throws -> Duration? {
-        let now = Date().timeIntervalSince1970
+        let now = clock.now().timeIntervalSince1970
         let windowSeconds = Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18
         return try await commits.write { db in
             // Finished windows are forgotten as we go (indexed), so the table holds only live counts.

@@ -12,6 +12,7 @@ struct AccountService: Sendable {
     let refreshReuseGrace: TimeInterval
     /// Verified when a login names no account, so both failures cost one bcrypt verification.
     let decoyHash: String
+    let clock: WallClock
 
     static var invalidCredentials: CatalogError { .unauthenticated("the email/username or password is incorrect") }
     static var invalidRefreshToken: CatalogError { .unauthenticated("the refresh token is invalid, expired or already used") }
@@ -46,7 +47,7 @@ struct AccountService: Sendable {
         let updated = try await users.update(id: user.id, username: username, passwordHash: hash)
         if hash != nil {
             // A changed password must end every session that might have been started with the old one.
-            try await refreshTokens.revokeAll(userID: user.id, now: Date())
+            try await refreshTokens.revokeAll(userID: user.id, now: clock.now())
         }
         return updated
     }
@@ -113,7 +114,7 @@ struct AccountService: Sendable {
         guard let claims = await tokens.verify(refreshToken, as: .refresh), let userID = claims.userID, let family = claims.fam else {
             throw Self.invalidRefreshToken
         }
-        let now = Date()
+        let now = clock.now()
         let successor = try await tokens.refreshToken(for: userID, familyID: family, now: now)
         let presented = TokenService.hash(refreshToken)
         switch try await refreshTokens.rotate(presentedHash: presented, successor: successor.record, now: now, grace: refreshReuseGrace) {
@@ -133,7 +134,7 @@ struct AccountService: Sendable {
             throw CatalogError.invalid(field: "refresh_token", "is not a valid refresh token")
         }
         guard claims.userID == user.id else { throw CatalogError.forbidden("the refresh token belongs to another account") }
-        _ = try await refreshTokens.revokeFamily(ofTokenHash: TokenService.hash(refreshToken), userID: user.id, now: Date())
+        _ = try await refreshTokens.revokeFamily(ofTokenHash: TokenService.hash(refreshToken), userID: user.id, now: clock.now())
     }
 
     private func issueTokens(for userID: Int64, familyID: String?) async throws -> TokenResponse {

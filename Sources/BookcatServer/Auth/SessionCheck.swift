@@ -17,9 +17,11 @@ final class SessionCheck: Sendable {
 
     private let users: any UserRepository
     private let remembered = BoundedMemory<LiveSession>()
+    private let clock: WallClock
 
-    init(users: any UserRepository) {
+    init(users: any UserRepository, clock: WallClock) {
         self.users = users
+        self.clock = clock
     }
 
     /// The store's answer, remembered for later requests (and forgotten when the session has ended).
@@ -30,8 +32,8 @@ final class SessionCheck: Sendable {
     }
 
     /// What this process last learned of `session`, unless it has expired since.
-    func remembered(userID: Int64, session: String, now: Date = Date()) -> LiveSession? {
-        guard let live = remembered[session], live.user.id == userID, live.endsAt > now else { return nil }
+    func remembered(userID: Int64, session: String) -> LiveSession? {
+        guard let live = remembered[session], live.user.id == userID, live.endsAt > clock.now() else { return nil }
         return live
     }
 

@@ -26,14 +26,15 @@ struct SessionClaims: JWTPayload {
         case tokenUse = "token_use"
     }
 
-    func verify(using algorithm: some JWTAlgorithm) async throws {
-        try verifyTimes()
-    }
+    /// jwt-kit calls this after checking the signature. The times are not checked here, where only the system
+    /// clock could be read: ``TokenService`` checks them with ``isCurrent(at:)`` against its own clock.
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
 
-    /// Throws unless the token is inside its validity window now.
-    func verifyTimes() throws {
-        try exp.verifyNotExpired()
-        if let nbf { try nbf.verifyNotBefore() }
+    /// Whether the token is inside its validity window at `now`.
+    func isCurrent(at now: Date) -> Bool {
+        guard (try? exp.verifyNotExpired(currentDate: now)) != nil else { return false }
+        if let nbf, (try? nbf.verifyNotBefore(currentDate: now)) == nil { return false }
+        return true
     }
 
     var userID: Int64? { Int64(sub.value) }

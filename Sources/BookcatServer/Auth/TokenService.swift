@@ -13,8 +13,10 @@ struct TokenService: Sendable {
     let algorithm: AppConfiguration.JWTAlgorithmName
     let accessTTL: TimeInterval
     let refreshTTL: TimeInterval
+    /// What "now" is for issuing and for checking expiry.
+    let clock: WallClock
 
-    init(secret: String, algorithm: AppConfiguration.JWTAlgorithmName, accessTTL: Int, refreshTTL: Int) async {
+    init(secret: String, algorithm: AppConfiguration.JWTAlgorithmName, accessTTL: Int, refreshTTL: Int, clock: WallClock = .system) async {
         let keys = JWTKeyCollection()
         let digest: DigestAlgorithm =
             switch algorithm {
@@ -27,6 +29,7 @@ struct TokenService: Sendable {
         self.algorithm = algorithm
         self.accessTTL = TimeInterval(accessTTL)
         self.refreshTTL = TimeInterval(refreshTTL)
+        self.clock = clock
     }
 
     struct IssuedRefreshToken {
@@ -35,8 +38,8 @@ struct TokenService: Sendable {
     }
 
     /// An access token for `userID` in `session` (the refresh-token family of its login).
-    func accessToken(for userID: Int64, session: String, now: Date = Date()) async throws -> String {
-        let now = Self.wholeSeconds(now)
+    func accessToken(for userID: Int64, session: String, now: Date? = nil) async throws -> String {
+        let now = Self.wholeSeconds(now ?? clock.now())
         let claims = SessionClaims(
             sub: .init(value: String(userID)),
             iat: .init(value: now),
@@ -49,8 +52,8 @@ struct TokenService: Sendable {
     }
 
     /// A new refresh token in `familyID` (a new family when nil) together with the record to store.
-    func refreshToken(for userID: Int64, familyID: String? = nil, now: Date = Date()) async throws -> IssuedRefreshToken {
-        let now = Self.wholeSeconds(now)
+    func refreshToken(for userID: Int64, familyID: String? = nil, now: Date? = nil) async throws -> IssuedRefreshToken {
+        let now = Self.wholeSeconds(now ?? clock.now())
         let tokenID = UUID().uuidString
         let family = familyID ?? UUID().uuidString
         let expiresAt = now.addingTimeInterval(refreshTTL)
@@ -72,11 +75,12 @@ struct TokenService: Sendable {
     func verify(_ token: String, as use: SessionClaims.Use) async -> SessionClaims? {
         if let claims = verified[token] {
             // The signature was checked when the token was cached; its time limits must still be checked now.
-            guard claims.tokenUse == use, (try? claims.verifyTimes()) != nil else { return nil }
+            guard claims.tokenUse == use, claims.isCurrent(at: clock.now()) else { return nil }
             return claims
         }
         guard headerAlgorithm(of: token) == algorithm.rawValue,
             let claims = try? await keys.verify(token, as: SessionClaims.self),
+            claims.isCurrent(at: clock.now()),
             claims.tokenUse == use, claims.userID != nil
         else { return nil }
         if use == .refresh, claims.fam == nil { return nil }

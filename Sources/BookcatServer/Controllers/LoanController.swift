@@ -5,6 +5,7 @@ import Hummingbird
 /// Loans: members borrow and return copies; admins see and return every loan.
 struct LoanController {
     let loans: any LoanRepository
+    let clock: WallClock
 
     func addRoutes(to group: RecordingGroup<AuthenticatedContext>) {
         group.post("loans", use: create)
@@ -20,7 +21,7 @@ struct LoanController {
         if body.bookID <= 0 { check.fail("book_id", "must be a positive book id") }
         let quantity = check.integer(body.quantity, field: "quantity", in: 1...LoanRules.maximumQuantity)
         try check.check()
-        let loan = try await loans.create(userID: context.user.id, bookID: body.bookID, quantity: quantity, now: Date())
+        let loan = try await loans.create(userID: context.user.id, bookID: body.bookID, quantity: quantity, now: clock.now())
         // Stock is part of every cached book body.
         return EditedResponse(status: .created, headers: [.location: "/api/v1/loans/\(loan.id)"], response: LoanResponse(loan))
     }
@@ -45,7 +46,7 @@ struct LoanController {
         guard body.isReturned else {
             throw Problem.badRequest(field: "is_returned", "only true is accepted: a returned loan cannot be reopened")
         }
-        let returned = try await loans.markReturned(id: loan.id, now: Date())
+        let returned = try await loans.markReturned(id: loan.id, now: clock.now())
         return LoanResponse(returned)
     }
 

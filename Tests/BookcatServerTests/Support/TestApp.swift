@@ -28,10 +28,20 @@ struct TestApp: Sendable {
         configuration: AppConfiguration = TestApp.configuration(),
         cache: (any ResponseCache)? = nil,
         throttle: (any LoginThrottle)? = nil,
+        clock: WallClock = .system,
         logger: Logger? = nil,
         _ test: @Sendable (TestApp) async throws -> Value
     ) async throws -> Value {
-        try await run(setup, database: AppDatabase.inMemory(), configuration: configuration, cache: cache, throttle: throttle, logger: logger, test)
+        try await run(
+            setup,
+            database: AppDatabase.inMemory(),
+            configuration: configuration,
+            cache: cache,
+            throttle: throttle,
+            clock: clock,
+            logger: logger,
+            test
+        )
     }
 
     /// Runs `test` against an application over the database file at `databasePath`, which may be shared with
@@ -42,6 +52,7 @@ struct TestApp: Sendable {
         configuration: AppConfiguration = TestApp.configuration(),
         cache: (any ResponseCache)? = nil,
         throttle: (any LoginThrottle)? = nil,
+        clock: WallClock = .system,
         logger: Logger? = nil,
         _ test: @Sendable (TestApp) async throws -> Value
     ) async throws -> Value {
@@ -51,6 +62,7 @@ struct TestApp: Sendable {
             configuration: configuration,
             cache: cache,
             throttle: throttle,
+            clock: clock,
             logger: logger,
             test
         )
@@ -62,11 +74,12 @@ struct TestApp: Sendable {
         configuration: AppConfiguration,
         cache: (any ResponseCache)?,
         throttle: (any LoginThrottle)?,
+        clock: WallClock,
         logger: Logger?,
         _ test: @Sendable (TestApp) async throws -> Value
     ) async throws -> Value {
         let store = {
-            var store = database.store(loginLimits: configuration.loginLimits)
+            var store = database.store(loginLimits: configuration.loginLimits, clock: clock)
             if let throttle { store.loginThrottle = throttle }
             return store
         }()
@@ -77,7 +90,7 @@ struct TestApp: Sendable {
                 logger.logLevel = .warning
                 return logger
             }()
-        let dependencies = AppDependencies(store: store, cache: cache ?? NoResponseCache())
+        let dependencies = AppDependencies(store: store, cache: cache ?? NoResponseCache(), clock: clock)
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
         return try await app.test(setup) { client in
             try await test(TestApp(client: client, store: store, database: database, configuration: configuration))
