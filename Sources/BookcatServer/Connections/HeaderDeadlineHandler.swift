@@ -53,7 +53,7 @@ final class HeaderDeadlineHandler: ChannelInboundHandler, RemovableChannelHandle
     /// Called by the watcher for every read of raw bytes.
     fileprivate func bytesArrived(_ context: ChannelHandlerContext) {
         guard awaitingHead, headStartedAt == nil else { return }
-        let now = NIODeadline.now()
+        let now = context.eventLoop.now
         headStartedAt = now
         if timer == nil { schedule(at: now + deadline, context: context) }
     }
@@ -63,7 +63,7 @@ final class HeaderDeadlineHandler: ChannelInboundHandler, RemovableChannelHandle
             timer = nil
             // The head that started the clock may long be done; only the one awaited now counts.
             guard let started = headStartedAt else { return }
-            if NIODeadline.now() < started + deadline {
+            if context.eventLoop.now < started + deadline {
                 schedule(at: started + deadline, context: context)
                 return
             }

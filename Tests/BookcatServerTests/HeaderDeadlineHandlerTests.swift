@@ -1,0 +1,74 @@
+import Logging
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
+import Testing
+
+@testable import BookcatServer
+
+/// The header deadline on an embedded channel, whose event loop's time moves only when the test moves it: each
+/// case says to the millisecond when a connection must still be open and when it must be closed.
+@Suite("Header deadline")
+struct HeaderDeadlineHandlerTests {
+    private static let request = "GET /api/v1/common/health-check HTTP/1.1\r\nHost: bookcat\r\n\r\n"
+    private static let halfHead = "GET /api/v1/common/health-check HTTP/1.1\r\nHost: b"
+
+    /// The server's HTTP/1 decoding in front of the handler, with a one-second deadline.
+    private func connection() throws -> EmbeddedChannel {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandlers([
+            ByteToMessageHandler(HTTPRequestDecoder()),
+            HTTP1ToHTTPServerCodec(secure: false),
+            HeaderDeadlineHandler(deadline: .seconds(1), logger: Logger(label: "header-deadline-tests")),
+        ])
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
+        return channel
+    }
+
+    private func send(_ text: String, to channel: EmbeddedChannel) throws {
+        try channel.writeInbound(ByteBuffer(string: text))
+    }
+
+    @Test func halfSentHeadersAreDroppedAtTheDeadline() throws {
+        let channel = try connection()
+        // A byte at a time, each well inside any idle timeout: the deadline counts from the first byte.
+        for character in Self.halfHead.prefix(9) {
+            try send(String(character), to: channel)
+            channel.embeddedEventLoop.advanceTime(by: .milliseconds(100))
+        }
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(99))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+        #expect(!channel.isActive)
+    }
+
+    @Test func headersSentInTimeKeepTheConnectionForAsLongAsItLikes() throws {
+        let channel = try connection()
+        for chunk in ["GET /api/v1/common/health-check HTTP/1.1\r\n", "Host: bookcat\r\n", "\r\n"] {
+            try send(chunk, to: channel)
+            channel.embeddedEventLoop.advanceTime(by: .milliseconds(300))
+        }
+        // Between requests the clock is not running (the idle timeout, not this handler, covers a silent client).
+        channel.embeddedEventLoop.advanceTime(by: .seconds(60))
+        #expect(channel.isActive)
+        try send(Self.request, to: channel)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(60))
+        #expect(channel.isActive)
+        _ = try channel.finish()
+    }
+
+    /// One timer serves a connection's requests: when it fires for an earlier request, it must still catch a later
+    /// head that is trickling in, counted from that head's own first byte.
+    @Test func aLaterRequestOnAKeptAliveConnectionHasItsOwnDeadline() throws {
+        let channel = try connection()
+        try send(Self.request, to: channel)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(700))
+        try send(Self.halfHead, to: channel)
+        // The timer armed by the first request fires at 1 s and re-arms for the second head, due at 1.7 s.
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(999))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+        #expect(!channel.isActive)
+    }
+}
