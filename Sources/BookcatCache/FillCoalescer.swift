@@ -8,6 +8,11 @@ import NIOConcurrencyHelpers
 /// that arrived after the write's response.
 final class FillCoalescer: Sendable {
     private let inFlight = NIOLockedValueBox<[String: Task<CachedBody, any Error>]>([:])
+    private let waiting = NIOLockedValueBox(0)
+
+    /// How many callers are waiting for a fill right now, leaders included: what lets a test know every request
+    /// has joined before it lets the fill finish, instead of sleeping and hoping.
+    var callersWaiting: Int { waiting.withLockedValue { $0 } }
 
     /// The body for `key`, and whether this caller ran the fill (and so should store it).
     func run(_ key: String, fill: @escaping @Sendable () async throws -> CachedBody) async throws -> (body: CachedBody, ranFill: Bool) {
@@ -17,7 +22,9 @@ final class FillCoalescer: Sendable {
             inFlight[key] = task
             return (task, true)
         }
+        waiting.withLockedValue { $0 += 1 }
         defer {
+            waiting.withLockedValue { $0 -= 1 }
             if isLeader { _ = inFlight.withLockedValue { $0.removeValue(forKey: key) } }
         }
         return (try await task.value, isLeader)

@@ -16,7 +16,7 @@ public final class RedisResponseCache: ResponseCache {
     private let keys: CacheKeys
     private let ttlSeconds: Int
     private let logger: Logger
-    private let fills = FillCoalescer()
+    let fills = FillCoalescer()
     private let near: NearCache
     /// The generation and the session epoch, read once for all the hits on memory that ask at the same time, when
     /// the process holds no lease.

@@ -108,9 +108,8 @@ struct CacheLeaseTests {
                 _ = try await reader.body(for: "k", policy: .normal) { body("stored") }
                 #expect(try await reader.body(for: "k", policy: .normal) { body("unexpected fill") }.tier == .memory)
                 redis.stop()
-                let deadline = ContinuousClock.now + .seconds(5)
-                while reader.lease.isInForce, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-                #expect(!reader.lease.isInForce)
+                let stillInForce = try await eventually { reader.lease.isInForce } until: { !$0 }
+                #expect(!stillInForce)
                 let read = try await reader.body(for: "k", policy: .normal) { body("from the database") }
                 #expect(read.outcome == .error && read.body == body("from the database"))
             }

@@ -1,10 +1,11 @@
-import BookcatCache
 import BookcatCore
 import BookcatTestSupport
 import Foundation
 import NIOConcurrencyHelpers
 import RedisClient
 import Testing
+
+@testable import BookcatCache
 
 @Suite("Redis response cache: races and coalescing")
 struct RedisResponseCacheTests {
@@ -47,8 +48,9 @@ struct RedisResponseCacheTests {
                     group.addTask {
                         try await cache.body(for: "books:detail:1", policy: .normal) {
                             fills.withLockedValue { $0 += 1 }
-                            // Long enough that every request arrives while the first fill is still running.
-                            try await Task.sleep(for: .milliseconds(750))
+                            // Finishes only once all 20 requests wait for it: none may arrive after it is done.
+                            let joined = try await eventually { cache.fills.callersWaiting } until: { $0 == 20 }
+                            #expect(joined == 20)
                             return body("the book")
                         }.body
                     }

@@ -75,10 +75,6 @@ public struct LeaseNeverTrusted: Error {}
 extension CacheLease {
     /// Waits (up to five seconds) until the lease lets hits skip Redis.
     public func untilTrusted() async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while !isInForce {
-            guard ContinuousClock.now < deadline else { throw LeaseNeverTrusted() }
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        guard try await eventually({ isInForce }, until: { $0 }) else { throw LeaseNeverTrusted() }
     }
 }

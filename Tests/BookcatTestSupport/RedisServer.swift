@@ -10,6 +10,8 @@ import Glibc
 public final class RedisServer: @unchecked Sendable {
     public let port: Int
     private var process: Process?
+    /// Signalled when the running process has exited.
+    private var exited = DispatchSemaphore(value: 0)
 
     private init(port: Int) {
         self.port = port
@@ -59,18 +61,17 @@ public final class RedisServer: @unchecked Sendable {
         process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        self.exited = exited
         try process.run()
         self.process = process
         let probe = RedisClient(configuration: clientConfiguration())
         defer { Task { await probe.shutdown() } }
-        var lastError: any Error = RedisError.unavailable
-        for _ in 0..<100 {
-            do {
-                if try await probe.send("PING") == .simpleString("PONG") { break }
-            } catch {
-                lastError = error
-            }
-            try await Task.sleep(for: .milliseconds(50))
+        let lastReply: Result<RESPValue, any Error> = try await eventually {
+            do { return .success(try await probe.send("PING")) } catch { return .failure(error) }
+        } until: {
+            (try? $0.get()) == .simpleString("PONG")
         }
         if let info = try? await probe.send("INFO", "server").string {
             // Answered, but by this process? A server another test started on the same port answers too, and sharing
@@ -80,7 +81,9 @@ public final class RedisServer: @unchecked Sendable {
             throw PortTakenMeanwhile()
         }
         stop()
-        throw TestFailure("redis-server did not answer on port \(port): \(probe.describeFailure(lastError))")
+        var failure: any Error = RedisError.unavailable
+        if case .failure(let error) = lastReply { failure = error }
+        throw TestFailure("redis-server did not answer on port \(port): \(probe.describeFailure(failure))")
     }
 
     /// Kills the server and waits until its port is free again.
@@ -89,10 +92,8 @@ public final class RedisServer: @unchecked Sendable {
         self.process = nil
         let pid = process.processIdentifier
         kill(pid, SIGKILL)
-        // Foundation reaps the child itself; wait for that rather than call waitUntilExit, which spins a run loop.
-        for _ in 0..<200 where kill(pid, 0) == 0 && process.isRunning {
-            usleep(10_000)
-        }
+        // Foundation reaps the child and then calls its termination handler; waitUntilExit would spin a run loop.
+        _ = exited.wait(timeout: .now() + 2)
     }
 
     /// Freezes the server (SIGSTOP): connections stay open but nothing answers, as with a hung Redis.

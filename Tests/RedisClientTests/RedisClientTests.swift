@@ -70,7 +70,8 @@ struct RedisClientTests {
             for _ in 0..<3 { _ = try? await client.send("PING") }
             let started = ContinuousClock.now
             await #expect(throws: RedisError.unavailable) { _ = try await client.send("PING") }
-            #expect(ContinuousClock.now - started < .milliseconds(50))
+            // Refused at once, not after waiting out the command timeout as the hung server made the first ones.
+            #expect(ContinuousClock.now - started < .milliseconds(300))
             redis.resume()
             // The breaker lets a probe through after its pause; the first may still meet the connection the timeout
             // closed, so ask until Redis answers (the helper gives up after five seconds and the check then fails).
