@@ -102,8 +102,8 @@ struct HostileTextPropertyTests {
                 expectNo5xx(tag, "POST /tags", text)
                 if tag.status == .created {
                     let acknowledged = try JSONDecoder().decode(TagText.self, from: Data(tag.body.readableBytesView))
-                    let listed = try await app.send(.get, "/api/v1/tags", token: admin)
-                    #expect(try JSONDecoder().decode([TagText].self, from: Data(listed.body.readableBytesView)).contains(acknowledged))
+                    let read = try await app.send(.get, "/api/v1/tags/\(acknowledged.tag_id)", token: admin)
+                    #expect(try JSONDecoder().decode(TagText.self, from: Data(read.body.readableBytesView)) == acknowledged)
                 }
 
                 // Every listing filter, and the path.
@@ -114,11 +114,10 @@ struct HostileTextPropertyTests {
                 }
                 expectNo5xx(try await app.send(.get, "/api/v1/books/\(encoded)", token: admin), "GET /books/{id}", text)
 
-                // Login identifiers and passwords.
-                for identifier in ["email", "username"] {
-                    let login = try await app.send(.post, "/api/v1/auth/login", json: [identifier: text, "password": text])
-                    expectNo5xx(login, "POST /auth/login", text)
-                }
+                // Login identifiers and passwords (a bcrypt check each, so one identifier field per string, in turn).
+                let identifier = index % 2 == 0 ? "email" : "username"
+                let login = try await app.send(.post, "/api/v1/auth/login", json: [identifier: text, "password": text])
+                expectNo5xx(login, "POST /auth/login", text)
 
                 // Signup (a bcrypt hash each, so one string in four).
                 if index % 4 == 0 {

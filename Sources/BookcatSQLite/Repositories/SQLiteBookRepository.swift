@@ -23,7 +23,7 @@ struct SQLiteBookRepository: BookRepository {
 
     func update(id: Int64, _ change: @escaping @Sendable (Book) throws -> BookDraft) async throws -> Book {
         try await commits.write { db in
-            guard let current = try BookRecord.fetchOne(db, key: id) else { throw CatalogError.notFound("book \(id) does not exist") }
+            guard let current = try BookRecord.fetchOne(db, id: id) else { throw CatalogError.notFound("book \(id) does not exist") }
             let draft = try change(current.book(tags: try BookTags.fetch(db, bookIDs: [id])[id] ?? []))
             try ensureISBNAvailable(db, isbn: draft.isbn, exceptID: id)
             let tags = try existingTags(db, ids: draft.tagIDs)
@@ -53,7 +53,7 @@ struct SQLiteBookRepository: BookRepository {
 
     func book(id: Int64) async throws -> Book? {
         try await writer.read { db in
-            guard let record = try BookRecord.fetchOne(db, key: id) else { return nil }
+            guard let record = try BookRecord.fetchOne(db, id: id) else { return nil }
             return record.book(tags: try BookTags.fetch(db, bookIDs: [id])[id] ?? [])
         }
     }

@@ -31,7 +31,7 @@ struct SQLiteLoanRepository: LoanRepository {
 
     func markReturned(id: Int64, now: Date) async throws -> Loan {
         try await commits.write { db in
-            guard var record = try LoanRecord.fetchOne(db, key: id) else { throw CatalogError.notFound("loan \(id) does not exist") }
+            guard var record = try LoanRecord.fetchOne(db, id: id) else { throw CatalogError.notFound("loan \(id) does not exist") }
             if record.isReturned { throw CatalogError.conflict("loan \(id) was already returned") }
             record.isReturned = true
             record.returnedAt = now
@@ -47,7 +47,7 @@ struct SQLiteLoanRepository: LoanRepository {
     // MARK: - Reads
 
     func loan(id: Int64) async throws -> Loan? {
-        try await writer.read { db in try LoanRecord.fetchOne(db, key: id)?.loan }
+        try await writer.read { db in try LoanRecord.fetchOne(db, id: id)?.loan }
     }
 
     func loans(userID: Int64?) async throws -> [Loan] {

@@ -21,8 +21,8 @@ struct SQLiteLoginThrottle: LoginThrottle {
 
     func recordSuccess(account: String, client: String) async throws {
         try await commits.write { db in
-            try db.execute(sql: "DELETE FROM throttle_window WHERE key = ?", arguments: ["account:" + account])
-            try db.execute(sql: "UPDATE throttle_window SET attempts = attempts - 1 WHERE key = ? AND attempts > 0", arguments: ["client:" + client])
+            try db.cachedStatement(sql: "DELETE FROM throttle_window WHERE key = ?").execute(arguments: ["account:" + account])
+            try db.cachedStatement(sql: "UPDATE throttle_window SET attempts = attempts - 1 WHERE key = ? AND attempts > 0").execute(arguments: ["client:" + client])
         }
     }
 
@@ -36,22 +36,23 @@ struct SQLiteLoginThrottle: LoginThrottle {
         let now = clock.now().timeIntervalSince1970
         let windowSeconds = Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18
         return try await commits.write { db in
-            // Finished windows are forgotten as we go (indexed), so the table holds only live counts.
-            try db.execute(sql: "DELETE FROM throttle_window WHERE ends_at <= ?", arguments: [now])
+            // Finished windows are forgotten as we go (indexed), so the table holds only live counts. Statements are
+            // kept prepared: every login runs these, and preparing them again cost as much as running them.
+            try db.cachedStatement(sql: "DELETE FROM throttle_window WHERE ends_at <= ?").execute(arguments: [now])
             var wait = 0.0
             for (key, limit) in keys {
-                let row = try Row.fetchOne(db, sql: "SELECT attempts, ends_at FROM throttle_window WHERE key = ?", arguments: [key])
+                let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT attempts, ends_at FROM throttle_window WHERE key = ?"), arguments: [key])
                 if let row, (row["attempts"] as Int) >= limit { wait = max(wait, (row["ends_at"] as Double) - now) }
             }
             if wait > 0 { return .milliseconds(Int64((wait * 1000).rounded(.up))) }
             for (key, _) in keys {
-                try db.execute(
+                let count = try db.cachedStatement(
                     sql: """
                         INSERT INTO throttle_window (key, attempts, ends_at) VALUES (?, 1, ?)
                         ON CONFLICT (key) DO UPDATE SET attempts = attempts + 1
-                        """,
-                    arguments: [key, now + windowSeconds]
+                        """
                 )
+                try count.execute(arguments: [key, now + windowSeconds])
             }
             return nil
         }

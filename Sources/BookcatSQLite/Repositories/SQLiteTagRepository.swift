@@ -19,7 +19,7 @@ struct SQLiteTagRepository: TagRepository {
 
     func rename(id: Int64, to name: String) async throws -> Tag {
         try await commits.write { db in
-            guard var record = try TagRecord.fetchOne(db, key: id) else { throw CatalogError.notFound("tag \(id) does not exist") }
+            guard var record = try TagRecord.fetchOne(db, id: id) else { throw CatalogError.notFound("tag \(id) does not exist") }
             try ensureNameAvailable(db, name: name, exceptID: id)
             record.name = name
             try record.update(db)
@@ -40,7 +40,7 @@ struct SQLiteTagRepository: TagRepository {
     }
 
     func tag(id: Int64) async throws -> Tag? {
-        try await writer.read { db in try TagRecord.fetchOne(db, key: id)?.tag }
+        try await writer.read { db in try TagRecord.fetchOne(db, id: id)?.tag }
     }
 
     private func ensureNameAvailable(_ db: Database, name: String, exceptID: Int64?) throws {

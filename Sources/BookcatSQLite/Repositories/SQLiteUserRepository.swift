@@ -27,7 +27,7 @@ struct SQLiteUserRepository: UserRepository {
 
     func update(id: Int64, username: String?, passwordHash: String?) async throws -> User {
         try await commits.write { db in
-            guard var record = try UserRecord.fetchOne(db, key: id) else { throw CatalogError.notFound("user \(id) does not exist") }
+            guard var record = try UserRecord.fetchOne(db, id: id) else { throw CatalogError.notFound("user \(id) does not exist") }
             if let username {
                 try ensureAvailable(db, email: nil, username: username, exceptUserID: id)
                 record.username = username
@@ -51,7 +51,7 @@ struct SQLiteUserRepository: UserRepository {
     // MARK: - Reads
 
     func user(id: Int64) async throws -> User? {
-        try await writer.read { db in try UserRecord.fetchOne(db, key: id)?.user }
+        try await writer.read { db in try UserRecord.fetchOne(db, id: id)?.user }
     }
 
     /// Runs on every authenticated request, so it is kept lean: one indexed query (a cached prepared statement) finds

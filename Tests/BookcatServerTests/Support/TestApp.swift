@@ -154,14 +154,8 @@ struct TestApp: Sendable {
     /// Creates an account directly in the store and logs it in through the API.
     func session(email: String, password: String = "member password 1", role: Role = .user) async throws -> Session {
         let username = String(email.split(separator: "@")[0])
-        let user = try await createAccount(
-            configuration: configuration,
-            users: store.users,
-            email: email,
-            username: username,
-            password: password,
-            role: role
-        )
+        let hash = try await Self.passwordHashes.hash(of: password, cost: configuration.bcryptCost)
+        let user = try await store.users.create(NewUser(email: email, username: username, passwordHash: hash, role: role))
         let login = try await send(.post, "/api/v1/auth/login", json: ["email": email, "password": password])
         let body = try login.object()
         return Session(
@@ -170,6 +164,9 @@ struct TestApp: Sendable {
             refreshToken: try body.string("refresh_token")
         )
     }
+
+    /// Tests sign in with a handful of passwords; each is hashed once per process, not once per account.
+    private static let passwordHashes = PasswordHashMemo()
 
     /// `PATCH /users/me` changing the password of the account `token` belongs to.
     func changePassword(token: String, from current: String, to new: String) async throws -> TestResponse {
@@ -275,5 +272,19 @@ extension Dictionary where Key == String, Value == Any {
     func int(_ key: String) throws -> Int64 {
         guard let value = self[key] as? Int else { throw TestFailure("\(key) is not an integer in \(self)") }
         return Int64(value)
+    }
+}
+
+/// bcrypt hashes of test passwords, computed once each. Any hash of a password verifies it, so sharing one across
+/// accounts changes nothing a test observes, and saves a hash per account made.
+private actor PasswordHashMemo {
+    private var hashes: [String: String] = [:]
+
+    func hash(of password: String, cost: Int) async throws -> String {
+        let key = "\(cost):\(password)"
+        if let known = hashes[key] { return known }
+        let hash = try await PasswordHasher(cost: cost).hash(password)
+        hashes[key] = hash
+        return hash
     }
 }
