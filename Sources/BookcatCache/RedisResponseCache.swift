@@ -67,25 +67,33 @@ public final class RedisResponseCache: ResponseCache {
         }
     }
 
-    private let hits = Counter(label: "cache_hits_total")
+    private let hits: Counter
     /// The hits among `cache_hits_total` served from this process's memory.
-    private let memoryHits = Counter(label: "cache_memory_hits_total")
-    private let misses = Counter(label: "cache_misses_total")
-    private let bypasses = Counter(label: "cache_bypasses_total")
-    private let errors = Counter(label: "cache_errors_total")
-    private let invalidations = Counter(label: "cache_invalidations_total")
+    private let memoryHits: Counter
+    private let misses: Counter
+    private let bypasses: Counter
+    private let errors: Counter
+    private let invalidations: Counter
 
     /// `memoryBytes` bounds the tier in this process's memory (``NearCache``); 0 serves every hit from Redis.
     /// `lease` is how long a renewal of the ``CacheLease`` lets this process serve from memory without asking, and
-    /// so the longest a write waits for a reader that went silent.
+    /// so the longest a write waits for a reader that went silent. `metrics` receives the `cache_*` counters; the
+    /// process-wide factory unless a test passes its own.
     public init(
         client: RedisClient,
         ttlSeconds: Int,
         memoryBytes: Int,
         lease: Duration = .seconds(1),
         keyPrefix: String = "bookcat",
+        metrics: any MetricsFactory = MetricsSystem.factory,
         logger: Logger
     ) {
+        self.hits = Counter(label: "cache_hits_total", factory: metrics)
+        self.memoryHits = Counter(label: "cache_memory_hits_total", factory: metrics)
+        self.misses = Counter(label: "cache_misses_total", factory: metrics)
+        self.bypasses = Counter(label: "cache_bypasses_total", factory: metrics)
+        self.errors = Counter(label: "cache_errors_total", factory: metrics)
+        self.invalidations = Counter(label: "cache_invalidations_total", factory: metrics)
         self.client = client
         self.keys = CacheKeys(prefix: keyPrefix)
         self.near = NearCache(capacityBytes: memoryBytes)

@@ -4,6 +4,7 @@ import BookcatSQLite
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
 import NIOCore
 import Prometheus
 import RedisClient
@@ -34,6 +35,9 @@ public struct AppDependencies: Sendable {
         self.clock = clock
     }
 
+    /// Where the service's metrics go: the registry behind `GET /metrics`, through swift-metrics.
+    var metricsFactory: any MetricsFactory { ServiceMetrics.factory(registry: metrics) }
+
     /// What `bookcat serve` runs on: the configured database file, and Redis when `REDIS_URL` is set.
     public static func live(configuration: AppConfiguration, metrics: PrometheusCollectorRegistry, logger: Logger) throws -> AppDependencies {
         let store = try AppDatabase(path: configuration.databasePath).store(loginLimits: configuration.loginLimits)
@@ -41,11 +45,13 @@ public struct AppDependencies: Sendable {
             logger.notice("REDIS_URL is not set: responses are not cached")
             return AppDependencies(store: store, metrics: metrics)
         }
-        let client = RedisClient(configuration: redis)
+        let metricsFactory = ServiceMetrics.factory(registry: metrics)
+        let client = RedisClient(configuration: redis, metrics: metricsFactory)
         let cache = RedisResponseCache(
             client: client,
             ttlSeconds: configuration.cacheTTL,
             memoryBytes: configuration.cacheMemoryMB << 20,
+            metrics: metricsFactory,
             logger: logger
         )
         return AppDependencies(
@@ -137,7 +143,8 @@ func buildRoutes(
         throttle: store.loginThrottle,
         refreshReuseGrace: TimeInterval(configuration.refreshReuseGrace),
         decoyHash: try await hasher.decoyHash(),
-        clock: dependencies.clock
+        clock: dependencies.clock,
+        refusals: ThrottleRefusals(factory: dependencies.metricsFactory)
     )
     let sessions = SessionCheck(users: store.users, clock: dependencies.clock)
     let reads = CachedReads(
@@ -149,7 +156,7 @@ func buildRoutes(
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         RequestLogMiddleware()
-        RequestMetricsMiddleware(registry: dependencies.metrics)
+        RequestMetricsMiddleware(factory: dependencies.metricsFactory)
         SecurityHeadersMiddleware()
         ProblemMiddleware(authScheme: configuration.authScheme, routes: routes)
         // Innermost: it publishes before the problem middleware or anything else turns the outcome into an answer.

@@ -9,13 +9,20 @@ public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
     private let pool: RedisConnectionPool
     private let breaker: CircuitBreaker
-    private let latency = Timer(label: "redis_command_duration_seconds")
+    private let latency: Timer
     /// The last transport failure, kept so that a command refused by the open breaker can still name the cause.
     private let lastFailure = NIOLockedValueBox<RedisError?>(nil)
 
-    public init(configuration: RedisConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    /// `metrics` receives the command latency and the open-connection count; the process-wide factory unless a
+    /// test passes its own.
+    public init(
+        configuration: RedisConfiguration,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        metrics: any MetricsFactory = MetricsSystem.factory
+    ) {
         self.configuration = configuration
-        self.pool = RedisConnectionPool(configuration: configuration, group: group)
+        self.latency = Timer(label: "redis_command_duration_seconds", preferredDisplayUnit: .seconds, factory: metrics)
+        self.pool = RedisConnectionPool(configuration: configuration, group: group, metrics: metrics)
         self.breaker = CircuitBreaker(threshold: configuration.failureThreshold, openDuration: configuration.openDuration)
     }
 

@@ -15,10 +15,11 @@ actor RedisConnectionPool {
     private var slots: [Task<RedisConnection, any Error>?]
     private var nextSlot = 0
     private let open = NIOLockedValueBox(0)
-    private let openGauge = Gauge(label: "redis_pool_connections")
+    private let openGauge: Gauge
 
-    init(configuration: RedisConfiguration, group: any EventLoopGroup) {
+    init(configuration: RedisConfiguration, group: any EventLoopGroup, metrics: any MetricsFactory) {
         self.configuration = configuration
+        self.openGauge = Gauge(label: "redis_pool_connections", factory: metrics)
         self.loops = Array(group.makeIterator())
         self.slots = Array(repeating: nil, count: max(1, configuration.poolSize))
     }

@@ -19,7 +19,7 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(ServiceMetrics.factory(registry: registry))
         var logger = Logger(label: "bookcat")
         logger.logLevel = configuration.logLevel
 

@@ -108,7 +108,11 @@ struct CacheLeaseTests {
                 _ = try await reader.body(for: "k", policy: .normal) { body("stored") }
                 #expect(try await reader.body(for: "k", policy: .normal) { body("unexpected fill") }.tier == .memory)
                 redis.stop()
-                let stillInForce = try await eventually { reader.lease.isInForce } until: { !$0 }
+                let stillInForce = try await eventually {
+                    reader.lease.isInForce
+                } until: {
+                    !$0
+                }
                 #expect(!stillInForce)
                 let read = try await reader.body(for: "k", policy: .normal) { body("from the database") }
                 #expect(read.outcome == .error && read.body == body("from the database"))

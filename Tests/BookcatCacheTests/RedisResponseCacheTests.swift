@@ -49,7 +49,11 @@ struct RedisResponseCacheTests {
                         try await cache.body(for: "books:detail:1", policy: .normal) {
                             fills.withLockedValue { $0 += 1 }
                             // Finishes only once all 20 requests wait for it: none may arrive after it is done.
-                            let joined = try await eventually { cache.fills.callersWaiting } until: { $0 == 20 }
+                            let joined = try await eventually {
+                                cache.fills.callersWaiting
+                            } until: {
+                                $0 == 20
+                            }
                             #expect(joined == 20)
                             return body("the book")
                         }.body

@@ -21,7 +21,11 @@ struct CacheLeaseServiceTests {
                 let services = ServiceGroup(services: watched, gracefulShutdownSignals: [], logger: logger)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await services.run() }
-                    let running = try await eventually { watched.filter(\.hasStarted).count } until: { $0 == watched.count }
+                    let running = try await eventually {
+                        watched.filter(\.hasStarted).count
+                    } until: {
+                        $0 == watched.count
+                    }
                     #expect(running == watched.count)
                     let endedEarly = watched.filter(\.hasReturned).map(\.name)
                     #expect(endedEarly.isEmpty, "ended before the shutdown: \(endedEarly)")

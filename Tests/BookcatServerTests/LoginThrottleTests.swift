@@ -39,6 +39,9 @@ struct LoginThrottleTests {
             let retryAfter = try #require(locked.headers[.retryAfter].flatMap { Int($0) })
             #expect(retryAfter > 0 && retryAfter <= 900)
             _ = try locked.problem()
+            // Operators see it: one refusal so far, counted by kind.
+            let metrics = try await app.send(.get, "/metrics").text
+            #expect(metrics.contains(#"login_throttle_refusals_total{kind="logins"} 1"#))
         }
     }
 

@@ -1,6 +1,7 @@
 import BookcatCache
 import BookcatCore
 import Logging
+import Metrics
 import RedisClient
 
 extension RedisServer {
@@ -10,18 +11,20 @@ extension RedisServer {
         memoryBytes: Int = 1 << 20,
         commandTimeout: Duration = .seconds(2),
         breakerPause: Duration? = nil,
-        lease: Duration = .seconds(1)
+        lease: Duration = .seconds(1),
+        metrics: any MetricsFactory = MetricsSystem.factory
     ) -> RedisResponseCache {
         var logger = Logger(label: "bookcat-cache-tests")
         logger.logLevel = .critical
         var configuration = clientConfiguration(commandTimeout: commandTimeout)
         if let breakerPause { configuration.openDuration = breakerPause }
         return RedisResponseCache(
-            client: RedisClient(configuration: configuration),
+            client: RedisClient(configuration: configuration, metrics: metrics),
             ttlSeconds: 300,
             memoryBytes: memoryBytes,
             lease: lease,
             keyPrefix: keyPrefix,
+            metrics: metrics,
             logger: logger
         )
     }

@@ -22,7 +22,9 @@ struct SQLiteLoginThrottle: LoginThrottle {
     func recordSuccess(account: String, client: String) async throws {
         try await commits.write { db in
             try db.cachedStatement(sql: "DELETE FROM throttle_window WHERE key = ?").execute(arguments: ["account:" + account])
-            try db.cachedStatement(sql: "UPDATE throttle_window SET attempts = attempts - 1 WHERE key = ? AND attempts > 0").execute(arguments: ["client:" + client])
+            try db.cachedStatement(sql: "UPDATE throttle_window SET attempts = attempts - 1 WHERE key = ? AND attempts > 0").execute(arguments: [
+                "client:" + client
+            ])
         }
     }
 

@@ -13,6 +13,7 @@ struct AccountService: Sendable {
     /// Verified when a login names no account, so both failures cost one bcrypt verification.
     let decoyHash: String
     let clock: WallClock
+    let refusals: ThrottleRefusals
 
     static var invalidCredentials: CatalogError { .unauthenticated("the email/username or password is incorrect") }
     static var invalidRefreshToken: CatalogError { .unauthenticated("the refresh token is invalid, expired or already used") }
@@ -22,7 +23,7 @@ struct AccountService: Sendable {
     /// `client` is who asks: each address may sign up only so often, since every signup costs a bcrypt hash.
     func signUp(email: String, username: String, password: String, client: String) async throws -> User {
         if let wait = try await throttle.reserveSignup(client: client) {
-            throw TooManyAttempts(kind: .signups, retryAfter: wait)
+            throw refusals.refuse(.signups, retryAfter: wait)
         }
         return try await AccountRegistrar(users: users, hasher: hasher).register(email: email, username: username, password: password, role: .user)
     }
@@ -62,7 +63,7 @@ struct AccountService: Sendable {
     private func proveCurrentPassword(_ password: String, of user: User, client: String, field: String) async throws {
         let key = Self.throttleKey(account: user)
         if let wait = try await throttle.reserveAttempt(account: key, client: client) {
-            throw TooManyAttempts(kind: .logins, retryAfter: wait)
+            throw refusals.refuse(.logins, retryAfter: wait)
         }
         guard try await hasher.verify(password, against: user.passwordHash) else {
             throw CatalogError.forbidden("\(field) is incorrect")
@@ -100,7 +101,7 @@ struct AccountService: Sendable {
         // Reserved before the password is checked: concurrent guesses cannot all slip in under the limit.
         let key = account.map(Self.throttleKey(account:)) ?? Self.throttleKey(identifier: identifier)
         if let wait = try await throttle.reserveAttempt(account: key, client: client) {
-            throw TooManyAttempts(kind: .logins, retryAfter: wait)
+            throw refusals.refuse(.logins, retryAfter: wait)
         }
         let matches = try await hasher.verify(password, against: account?.passwordHash ?? decoyHash)
         guard let account, matches else {

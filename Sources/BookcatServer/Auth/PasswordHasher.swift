@@ -1,6 +1,6 @@
-import NIOConcurrencyHelpers
 import BookcatCore
 import HummingbirdBcrypt
+import NIOConcurrencyHelpers
 import NIOPosix
 
 /// bcrypt, run on NIO's blocking thread pool: a hash takes tens to hundreds of milliseconds by design,

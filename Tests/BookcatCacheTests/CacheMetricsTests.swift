@@ -1,0 +1,59 @@
+import BookcatCache
+import BookcatCore
+import BookcatTestSupport
+import MetricsTestKit
+import Testing
+
+/// The cache's counters, read from swift-metrics' test factory: each outcome counts once, where it happens.
+@Suite("Cache metrics")
+struct CacheMetricsTests {
+    @Test func eachOutcomeIsCountedOnce() async throws {
+        try await RedisServer.with { redis in
+            let metrics = TestMetrics()
+            // No memory tier: the hit comes from Redis, and only `cache_hits_total` counts it.
+            let cache = redis.responseCache(memoryBytes: 0, metrics: metrics)
+            let miss = try await cache.body(for: "books:list:", policy: .normal) { body("filled") }
+            let hit = try await cache.body(for: "books:list:", policy: .normal) { body("unexpected fill") }
+            let bypass = try await cache.body(for: "books:list:", policy: .bypass) { body("bypassed") }
+            #expect([miss.outcome, hit.outcome, bypass.outcome] == [.miss, .hit, .bypass])
+            await cache.invalidateCatalog(after: StoreVersions(catalog: 2, sessions: 1))
+
+            #expect(try count("cache_misses_total", in: metrics) == 1)
+            #expect(try count("cache_hits_total", in: metrics) == 1)
+            #expect(try count("cache_memory_hits_total", in: metrics) == 0)
+            #expect(try count("cache_bypasses_total", in: metrics) == 1)
+            #expect(try count("cache_invalidations_total", in: metrics) == 1)
+            #expect(try count("cache_errors_total", in: metrics) == 0)
+        }
+    }
+
+    @Test func aHitFromMemoryCountsAsAHitAndAMemoryHit() async throws {
+        try await RedisServer.with { redis in
+            let metrics = TestMetrics()
+            let cache = redis.responseCache(metrics: metrics)
+            try await holdingLeases([cache]) {
+                _ = try await cache.body(for: "books:list:", policy: .normal) { body("filled") }
+                let read = try await cache.body(for: "books:list:", policy: .normal) { body("unexpected fill") }
+                #expect(read.outcome == .hit && read.tier == .memory)
+            }
+            #expect(try count("cache_hits_total", in: metrics) == 1)
+            #expect(try count("cache_memory_hits_total", in: metrics) == 1)
+        }
+    }
+
+    @Test func readsWithRedisGoneCountAsErrorsAndStillAnswer() async throws {
+        try await RedisServer.with { redis in
+            let metrics = TestMetrics()
+            let cache = redis.responseCache(commandTimeout: .milliseconds(300), metrics: metrics)
+            redis.stop()
+            let read = try await cache.body(for: "books:list:", policy: .normal) { body("from the database") }
+            #expect(read.outcome == .error && read.body == body("from the database"))
+            #expect(try count("cache_errors_total", in: metrics) >= 1)
+            #expect(try count("cache_hits_total", in: metrics) == 0)
+        }
+    }
+
+    private func count(_ label: String, in metrics: TestMetrics) throws -> Int64 {
+        try metrics.expectCounter(label).totalValue
+    }
+}
