@@ -4,9 +4,9 @@ import Foundation
 import Logging
 
 /// Loads the configuration or exits with the one-line error that names the variable.
-func loadConfiguration() -> AppConfiguration {
+func loadConfiguration() async -> AppConfiguration {
     do {
-        return try AppConfiguration.load(from: DotEnv.environment())
+        return try await AppConfiguration.load()
     } catch {
         FileHandle.standardError.write(Data("bookcat: \(error)\n".utf8))
         exit(78)  // EX_CONFIG

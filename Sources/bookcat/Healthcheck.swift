@@ -22,7 +22,7 @@ struct Healthcheck: AsyncParsableCommand {
         if let url {
             target = url
         } else {
-            let configuration = loadConfiguration()
+            let configuration = await loadConfiguration()
             // A server bound to every interface is reachable on loopback from inside its container.
             let host = configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host
             target = "http://\(host):\(configuration.port)/api/v1/common/health-check"

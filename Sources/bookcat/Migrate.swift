@@ -6,7 +6,7 @@ struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema, then exit.")
 
     func run() async throws {
-        let configuration = loadConfiguration()
+        let configuration = await loadConfiguration()
         let database = try AppDatabase(path: configuration.databasePath)
         let applied = try await database.appliedMigrations()
         try await invalidateCachedPages(configuration: configuration, store: database)

@@ -18,7 +18,7 @@ struct Seed: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = loadConfiguration()
+        let configuration = await loadConfiguration()
         let database = try AppDatabase(path: configuration.databasePath)
         let total = books
         let showBar = isatty(STDERR_FILENO) == 1

@@ -11,7 +11,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Migrate the database and serve the API.")
 
     func run() async throws {
-        let configuration = loadConfiguration()
+        let configuration = await loadConfiguration()
         // Bootstrapped here, once per process, never in code the tests call.
         LoggingSystem.bootstrap { label in
             var handler = LazyMetadataLogHandler(StreamLogHandler.standardError(label: label))

@@ -50,7 +50,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             let password = try readPassword()
-            let configuration = loadConfiguration()
+            let configuration = await loadConfiguration()
             let database = try AppDatabase(path: configuration.databasePath)
             let username = username ?? String(email.split(separator: "@").first ?? "")
             do {

@@ -92,18 +92,50 @@ struct ConfigurationTests {
         #expect(try AppConfiguration.load(from: ["SECRET_KEY": legacy, "JWT_SECRET_KEY": preferred]).jwtSecret == preferred)
     }
 
-    @Test func dotEnvFilesParseLikeShells() {
-        let values = DotEnv.parse(
-            """
+    /// `bookcat` reads a `.env` beside it for what the environment leaves unset. An empty value stays empty (a
+    /// parser that skipped to the next line once made `METRICS_TOKEN=` swallow the line after it).
+    @Test func aDotEnvFileFillsWhatTheEnvironmentLeavesUnset() async throws {
+        let folder = TemporaryFolder("dotenv")
+        defer { folder.remove() }
+        let dotEnv = """
             # comment
             HTTP_PORT=9000
-            export APP_ENV=production
-            JWT_SECRET_KEY="quoted value"
+            METRICS_TOKEN=
+            HTTP_IDLE_TIMEOUT=45
             AUTH_HEADER='JWT'
-            EMPTY=
+            JWT_SECRET_KEY="\(String(repeating: "s", count: 40))"
+            REFRESH_REUSE_GRACE=3
             not a line
             """
-        )
-        #expect(values == ["HTTP_PORT": "9000", "APP_ENV": "production", "JWT_SECRET_KEY": "quoted value", "AUTH_HEADER": "JWT", "EMPTY": ""])
+        try folder.write(dotEnv, to: ".env")
+        // Set in the process environment too: the environment wins.
+        setenv("REFRESH_REUSE_GRACE", "7", 1)
+        defer { unsetenv("REFRESH_REUSE_GRACE") }
+        let config = try await AppConfiguration.load(directory: folder.url.path)
+        #expect(config.port == 9000)
+        #expect(config.metricsToken == nil)
+        #expect(config.idleTimeout == 45)
+        #expect(config.authScheme == "JWT")
+        #expect(config.jwtSecret == String(repeating: "s", count: 40))
+        #expect(config.refreshReuseGrace == 7)
+    }
+
+    @Test func noDotEnvFileMeansTheDefaults() async throws {
+        let folder = TemporaryFolder("no-dotenv")
+        defer { folder.remove() }
+        let config = try await AppConfiguration.load(directory: folder.url.path)
+        #expect(config.idleTimeout == AppConfiguration().idleTimeout)
+    }
+
+    @Test func anInvalidValueInTheFileIsNamed() async throws {
+        let folder = TemporaryFolder("bad-dotenv")
+        defer { folder.remove() }
+        try folder.write("HTTP_HEADER_TIMEOUT=soon\n", to: ".env")
+        await #expect(throws: ConfigurationError.self) { _ = try await AppConfiguration.load(directory: folder.url.path) }
+        do {
+            _ = try await AppConfiguration.load(directory: folder.url.path)
+        } catch {
+            #expect("\(error)".contains("HTTP_HEADER_TIMEOUT"))
+        }
     }
 }

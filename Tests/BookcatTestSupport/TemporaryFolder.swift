@@ -13,6 +13,12 @@ public struct TemporaryFolder: Sendable {
     /// Where the test's SQLite database goes; `AppDatabase(path:)` creates the folder with it.
     public var databasePath: String { url.appendingPathComponent("catalog.sqlite3").path }
 
+    /// Writes `contents` to the file `name` in the folder, creating the folder first.
+    public func write(_ contents: String, to name: String) throws {
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        try contents.write(to: url.appendingPathComponent(name), atomically: true, encoding: .utf8)
+    }
+
     public func remove() {
         try? FileManager.default.removeItem(at: url)
     }

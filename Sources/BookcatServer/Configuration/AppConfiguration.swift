@@ -1,7 +1,9 @@
 import BookcatCore
+import Configuration
 import Foundation
 import Logging
 import RedisClient
+import SystemPackage
 
 /// Everything the service reads from its environment, validated once at start-up.
 public struct AppConfiguration: Sendable {
@@ -79,12 +81,31 @@ public struct AppConfiguration: Sendable {
         }
     }
 
-    /// Reads the configuration from environment variables (`.env` values already merged in).
+    /// What `bookcat` runs with: the process environment, then the `.env` file in `directory` (if there is one)
+    /// for what the environment does not set. Read with swift-configuration: `NAME=value` lines, `#` comments.
     ///
     /// Throws on the first invalid variable with a one-line message naming it.
+    public static func load(directory: String = FileManager.default.currentDirectoryPath) async throws(ConfigurationError) -> AppConfiguration {
+        let file: EnvironmentVariablesProvider
+        do {
+            file = try await EnvironmentVariablesProvider(environmentFilePath: FilePath(directory + "/.env"), allowMissing: true)
+        } catch {
+            throw ConfigurationError(variable: ".env", problem: "could not be read: \(error)")
+        }
+        return try load(from: ConfigReader(providers: [EnvironmentVariablesProvider(), file]))
+    }
+
+    /// The configuration these variables describe, as if they were the whole environment (tests, tools).
     public static func load(from environment: [String: String]) throws(ConfigurationError) -> AppConfiguration {
+        try load(from: ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: environment)))
+    }
+
+    /// Reads the configuration from `source`, each variable under its environment name (`HTTP_PORT`).
+    ///
+    /// Throws on the first invalid variable with a one-line message naming it.
+    public static func load(from source: ConfigReader) throws(ConfigurationError) -> AppConfiguration {
         var config = AppConfiguration()
-        let reader = EnvironmentReader(environment)
+        let reader = EnvironmentReader(source)
         config.mode = try reader.choice("APP_ENV", default: .development)
         config.host = reader.string("HTTP_HOST") ?? config.host
         config.port = try reader.integer("HTTP_PORT", default: config.port, in: 0...65_535)
@@ -166,15 +187,19 @@ public struct ConfigurationError: Error, CustomStringConvertible {
     public var description: String { "configuration error: \(variable) \(problem)" }
 }
 
-/// Typed access to environment variables; empty values count as unset.
+/// Typed access to environment variables, with the service's own error messages; empty values count as unset.
 private struct EnvironmentReader {
-    let values: [String: String]
+    let source: ConfigReader
 
-    init(_ values: [String: String]) { self.values = values }
+    init(_ source: ConfigReader) { self.source = source }
 
     func string(_ name: String) -> String? {
-        guard let value = values[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        return value
+        guard var value = source.string(forKey: ConfigKey([name]))?.trimmingCharacters(in: .whitespaces) else { return nil }
+        // `.env` files written for shells often quote values; the quotes are not part of the value.
+        if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+            value = String(value.dropFirst().dropLast())
+        }
+        return value.isEmpty ? nil : value
     }
 
     func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
