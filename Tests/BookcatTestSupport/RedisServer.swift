@@ -9,19 +9,25 @@ import Glibc
 /// when the test ends, also when it fails.
 public final class RedisServer: @unchecked Sendable {
     public let port: Int
+    /// What clients must send with AUTH (`--requirepass`); nil for none.
+    public let password: String?
     private var process: Process?
     /// Signalled when the running process has exited.
     private var exited = DispatchSemaphore(value: 0)
 
-    private init(port: Int) {
+    private init(port: Int, password: String? = nil) {
         self.port = port
+        self.password = password
     }
 
-    /// Starts a server, runs `body` with it and always stops it.
-    public static func with<Value: Sendable>(_ body: (RedisServer) async throws -> Value) async throws -> Value {
+    /// Starts a server (requiring `password`, if given), runs `body` with it and always stops it.
+    public static func with<Value: Sendable>(
+        password: String? = nil,
+        _ body: (RedisServer) async throws -> Value
+    ) async throws -> Value {
         var attempt = 1
         while true {
-            let server = RedisServer(port: try freePort())
+            let server = RedisServer(port: try freePort(), password: password)
             // Stopped on every path, also when it never answered: a started process must not outlive the test.
             defer { server.stop() }
             do {
@@ -47,7 +53,7 @@ public final class RedisServer: @unchecked Sendable {
     /// A client with a short breaker pause, so fault tests stay quick. The command timeout is generous by default,
     /// so a busy machine does not turn a slow reply into a failure; fault tests shorten it.
     public func clientConfiguration(commandTimeout: Duration = .seconds(2)) -> RedisConfiguration {
-        var configuration = RedisConfiguration(host: "127.0.0.1", port: port)
+        var configuration = RedisConfiguration(host: "127.0.0.1", port: port, password: password)
         configuration.connectTimeout = .seconds(1)
         configuration.commandTimeout = commandTimeout
         configuration.openDuration = .milliseconds(200)
@@ -58,7 +64,9 @@ public final class RedisServer: @unchecked Sendable {
     public func start() async throws {
         let process = Process()
         process.executableURL = try Self.executable()
-        process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]
+        process.arguments =
+            ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]
+            + (password.map { ["--requirepass", $0] } ?? [])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let exited = DispatchSemaphore(value: 0)

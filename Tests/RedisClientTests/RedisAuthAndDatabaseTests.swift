@@ -1,0 +1,44 @@
+import BookcatTestSupport
+import RedisClient
+import Testing
+
+/// `REDIS_URL=redis://:password@host:port/db`: every connection authenticates and selects its database first.
+@Suite("Redis AUTH and SELECT")
+struct RedisAuthAndDatabaseTests {
+    private static let password = "a long redis password"
+
+    @Test func everyConnectionAuthenticatesAndSelectsItsDatabase() async throws {
+        try await RedisServer.with(password: Self.password) { redis in
+            let url = "redis://:a%20long%20redis%20password@127.0.0.1:\(redis.port)/3"
+            let configuration = try #require(RedisConfiguration(url: url))
+            #expect(configuration.password == Self.password && configuration.database == 3)
+            let client = RedisClient(configuration: configuration)
+            // More commands at once than the pool has connections: each new connection must do its own set-up.
+            try await withThrowingTaskGroup(of: RESPValue.self) { group in
+                for index in 0..<8 { group.addTask { try await client.send("SET", RedisArgument("key-\(index)"), "in database 3") } }
+                for try await reply in group { #expect(reply == .simpleString("OK")) }
+            }
+            let inspector = redis.inspector()
+            #expect(try await inspector.send("DBSIZE") == .integer(0), "written to database 0")
+            let selected = try await inspector.send(pipeline: [["SELECT", "3"], ["DBSIZE"]])
+            #expect(selected[1] == .integer(8))
+            await inspector.shutdown()
+            await client.shutdown()
+        }
+    }
+
+    @Test func aWrongPasswordIsAFailureThatNamesTheCause() async throws {
+        try await RedisServer.with(password: Self.password) { redis in
+            var configuration = redis.clientConfiguration()
+            configuration.password = "not the password"
+            let client = RedisClient(configuration: configuration)
+            do {
+                _ = try await client.send("PING")
+                Issue.record("a wrong password was accepted")
+            } catch {
+                #expect(client.describeFailure(error).lowercased().contains("pass"), "\(client.describeFailure(error))")
+            }
+            await client.shutdown()
+        }
+    }
+}
