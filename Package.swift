@@ -211,6 +211,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The `bookcat` commands, run in process through ArgumentParser's `parseAsRoot`.
+        .testTarget(
+            name: "BookcatCLITests",
+            dependencies: [
+                "bookcat",
+                "BookcatTestSupport",
+                "BookcatCore",
+                "BookcatSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "BookcatServerTests",
             dependencies: [

@@ -3,9 +3,16 @@ import BookcatServer
 import Foundation
 import Logging
 
+/// Variables that replace the process environment and `.env` for the commands run inside `withValue` (a task
+/// local, so tests running commands side by side each see their own and never touch the process environment).
+enum CommandEnvironment {
+    @TaskLocal static var override: [String: String]?
+}
+
 /// Loads the configuration or exits with the one-line error that names the variable.
 func loadConfiguration() async -> AppConfiguration {
     do {
+        if let override = CommandEnvironment.override { return try AppConfiguration.load(from: override) }
         return try await AppConfiguration.load()
     } catch {
         FileHandle.standardError.write(Data("bookcat: \(error)\n".utf8))

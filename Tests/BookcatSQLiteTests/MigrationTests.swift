@@ -42,8 +42,15 @@ struct MigrationTests {
 
         // And both stay current for what is written after.
         _ = try await store.books.create(
-            BookDraft(title: "Dune Encyclopedia", author: "Willis McNelly", isbn: "9780000000999", publisher: nil,
-                      publishedAt: CalendarDate("1984-06-01")!, stock: 1, tagIDs: [])
+            BookDraft(
+                title: "Dune Encyclopedia",
+                author: "Willis McNelly",
+                isbn: "9780000000999",
+                publisher: nil,
+                publishedAt: CalendarDate("1984-06-01")!,
+                stock: 1,
+                tagIDs: []
+            )
         )
         #expect(try await store.books.page(try BookListQuery.parse([])).totalCount == titles.count + 1)
         #expect(try await store.books.page(try BookListQuery.parse([("title", "une")])).totalCount == 4)

@@ -147,6 +147,31 @@ struct BookListingTests {
             #expect(again.text.isEmpty)
         }
     }
+
+    /// If-None-Match compares weakly (RFC 9110 §13.1.2): a proxy that weakened the tag to `W/"…"`, a list of
+    /// tags, or `*` still gets a 304; a tag that differs gets the body.
+    @Test(arguments: ["W/{etag}", "\"other\", {etag}", "W/\"other\" , W/{etag}", "*"])
+    func weakAndListedETagsAnswer304(_ header: String) async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            _ = try await app.createBook(token: token)
+            let etag = try #require(try await app.send(.get, "/api/v1/books", token: token).headers[.eTag])
+            let candidates = header.replacingOccurrences(of: "{etag}", with: etag)
+            let again = try await app.send(.get, "/api/v1/books", token: token, headers: [.ifNoneMatch: candidates])
+            #expect(again.status == .notModified, "If-None-Match: \(candidates)")
+        }
+    }
+
+    @Test func aDifferentETagGetsTheBody() async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            _ = try await app.createBook(token: token)
+            let etag = try #require(try await app.send(.get, "/api/v1/books", token: token).headers[.eTag])
+            let other = try await app.send(.get, "/api/v1/books", token: token, headers: [.ifNoneMatch: "W/\"x\(etag.dropFirst())"])
+            #expect(other.status == .ok)
+            #expect(try other.object().int("count") == 1)
+        }
+    }
 }
 
 @Suite("Search index and counts")
