@@ -52,7 +52,7 @@ public final class AppDatabase: Sendable {
     /// timed by `clock`.
     public func store(loginLimits: LoginLimits = LoginLimits(), clock: WallClock = .system) -> CatalogStore {
         CatalogStore(
-            users: SQLiteUserRepository(writer: writer, commits: commits),
+            users: SQLiteUserRepository(writer: writer, commits: commits, clock: clock),
             refreshTokens: SQLiteRefreshTokenRepository(writer: writer, commits: commits),
             tags: SQLiteTagRepository(writer: writer, commits: commits),
             books: SQLiteBookRepository(writer: writer, commits: commits),

@@ -6,6 +6,8 @@ struct SQLiteUserRepository: UserRepository {
     let writer: any DatabaseWriter
     /// Writes go through here, to share a commit with the writes running at the same time.
     let commits: GroupCommit
+    /// When accounts are created and sessions end.
+    let clock: WallClock
 
     // MARK: - Writes
 
@@ -18,7 +20,7 @@ struct SQLiteUserRepository: UserRepository {
                 username: user.username,
                 passwordHash: user.passwordHash,
                 role: user.role.rawValue,
-                createdAt: Date()
+                createdAt: clock.now()
             )
             try record.insert(db)
             return record.user
@@ -58,7 +60,7 @@ struct SQLiteUserRepository: UserRepository {
     /// the account and checks that its session still has a refresh token neither revoked nor expired; columns are
     /// read by position rather than through Codable; and no transaction is opened, since one SELECT is atomic.
     func liveSession(userID: Int64, session: String) async throws -> LiveSession? {
-        let now = Date()
+        let now = clock.now()
         return try await writer.unsafeRead { db in
             // One SELECT is atomic: the account, the session's end and the epoch come from one snapshot.
             let statement = try db.cachedStatement(

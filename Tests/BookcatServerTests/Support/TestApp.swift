@@ -22,9 +22,12 @@ struct TestApp: Sendable {
     let database: AppDatabase
     let configuration: AppConfiguration
 
-    /// Runs `test` against a new application over a database in memory, gone afterwards.
+    /// Runs `test` against a new application over a database in memory, gone afterwards; or, given
+    /// `databasePath`, over that file, which may be shared with another running application, as two server
+    /// processes share one file.
     static func run<Value: Sendable>(
         _ setup: TestingSetup = .router,
+        databasePath: String? = nil,
         configuration: AppConfiguration = TestApp.configuration(),
         cache: (any ResponseCache)? = nil,
         throttle: (any LoginThrottle)? = nil,
@@ -34,31 +37,7 @@ struct TestApp: Sendable {
     ) async throws -> Value {
         try await run(
             setup,
-            database: AppDatabase.inMemory(),
-            configuration: configuration,
-            cache: cache,
-            throttle: throttle,
-            clock: clock,
-            logger: logger,
-            test
-        )
-    }
-
-    /// Runs `test` against an application over the database file at `databasePath`, which may be shared with
-    /// another running application, as two server processes share one file.
-    static func run<Value: Sendable>(
-        _ setup: TestingSetup = .router,
-        databasePath: String,
-        configuration: AppConfiguration = TestApp.configuration(),
-        cache: (any ResponseCache)? = nil,
-        throttle: (any LoginThrottle)? = nil,
-        clock: WallClock = .system,
-        logger: Logger? = nil,
-        _ test: @Sendable (TestApp) async throws -> Value
-    ) async throws -> Value {
-        try await run(
-            setup,
-            database: AppDatabase(path: databasePath),
+            database: databasePath.map(AppDatabase.init(path:)) ?? AppDatabase.inMemory(),
             configuration: configuration,
             cache: cache,
             throttle: throttle,
