@@ -134,6 +134,8 @@ func buildRoutes(
         clock: dependencies.clock
     )
     let hasher = PasswordHasher(cost: configuration.bcryptCost)
+    // One factory for every metric the routes emit (each access of `metricsFactory` builds a new one).
+    let metricsFactory = dependencies.metricsFactory
     let store = dependencies.store
     let accounts = AccountService(
         users: store.users,
@@ -144,7 +146,7 @@ func buildRoutes(
         refreshReuseGrace: TimeInterval(configuration.refreshReuseGrace),
         decoyHash: try await hasher.decoyHash(),
         clock: dependencies.clock,
-        refusals: ThrottleRefusals(factory: dependencies.metricsFactory)
+        refusals: ThrottleRefusals(factory: metricsFactory)
     )
     let sessions = SessionCheck(users: store.users, clock: dependencies.clock)
     let reads = CachedReads(
@@ -156,7 +158,7 @@ func buildRoutes(
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         RequestLogMiddleware()
-        RequestMetricsMiddleware(factory: dependencies.metricsFactory)
+        RequestMetricsMiddleware(factory: metricsFactory)
         SecurityHeadersMiddleware()
         ProblemMiddleware(authScheme: configuration.authScheme, routes: routes)
         // Innermost: it publishes before the problem middleware or anything else turns the outcome into an answer.
