@@ -61,6 +61,12 @@ let package = Package(
             name: "BookcatCore",
             swiftSettings: swiftSettings
         ),
+        // Hex and SHA-256 fingerprints: how cache keys, ETags, token hashes and random secrets are written.
+        .target(
+            name: "BookcatDigest",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // Adapter: the SQLite store behind the repository ports.
         .target(
             name: "BookcatSQLite",
@@ -96,6 +102,7 @@ let package = Package(
             name: "BookcatCache",
             dependencies: [
                 "BookcatCore",
+                "BookcatDigest",
                 "RedisClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -109,6 +116,7 @@ let package = Package(
             name: "BookcatServer",
             dependencies: [
                 "BookcatCore",
+                "BookcatDigest",
                 "BookcatSQLite",
                 "BookcatCache",
                 "RedisClient",

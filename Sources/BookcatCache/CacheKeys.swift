@@ -1,4 +1,5 @@
 import BookcatCore
+import BookcatDigest
 import Crypto
 
 /// Names of everything the cache stores in Redis.
@@ -27,7 +28,7 @@ struct CacheKeys: Sendable {
 
     /// A bounded-length stand-in for a request key of any length.
     func hashed(_ requestKey: String) -> String {
-        SHA256.hash(data: Array(requestKey.utf8)).prefix(20).hexString
+        SHA256.hex(of: Array(requestKey.utf8), keepingBytes: 20)
     }
 
     func entry(generation: String, hashedKey: String) -> String {

@@ -1,4 +1,5 @@
 import BookcatCore
+import BookcatDigest
 import Foundation
 import Logging
 import RedisClient

@@ -1,4 +1,5 @@
 import BookcatCore
+import BookcatDigest
 import Crypto
 import RedisClient
 

@@ -70,16 +70,18 @@ struct BookFilterSQL {
     }
 
     /// The page's rows by SQLite's own plan: every match collected, then sorted (a bounded sort: only the page is
-    /// kept). The right plan when the filter matches few books, and the fallback for ``walkSQL(window:)``.
+    /// kept). The right plan when the filter matches few books, and the fallback for ``walkSQL``.
     var collectSQL: String {
         "SELECT * FROM book \(whereClause) ORDER BY \(orderClause) LIMIT ? OFFSET ?"
     }
 
-    /// The first matches in order among the first `window` entries of the ordering index (argument: how many).
-    /// When a filter matches a good share of the catalog, a page is a few index steps away and this skips
-    /// collecting and sorting every match; ``walkWindow(matches:total:needed:)`` says when to try it.
-    func walkSQL(window: Int) -> String {
-        "SELECT * FROM (SELECT * FROM book INDEXED BY \(orderIndex) ORDER BY \(orderClause) LIMIT \(window)) \(whereClause) ORDER BY \(orderClause) LIMIT ?"
+    /// The first matches in order among the first entries of the ordering index. Arguments: the window (how many
+    /// entries to walk), the filter's, then how many matches. When a filter matches a good share of the catalog, a
+    /// page is a few index steps away and this skips collecting and sorting every match;
+    /// ``walkWindow(matches:total:needed:)`` says when to try it. The window is bound, not written in, so the
+    /// statement is prepared once per filter shape rather than once per query.
+    var walkSQL: String {
+        "SELECT * FROM (SELECT * FROM book INDEXED BY \(orderIndex) ORDER BY \(orderClause) LIMIT ?) \(whereClause) ORDER BY \(orderClause) LIMIT ?"
     }
 
     /// For search-index filters matching a good share of the catalog (5% or more): walking the whole ordering

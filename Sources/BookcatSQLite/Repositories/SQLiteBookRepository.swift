@@ -82,7 +82,7 @@ struct SQLiteBookRepository: BookRepository {
             return try BookRecord.fetchAll(db.cachedStatement(sql: sql), arguments: filter.arguments + [query.pageSize, query.offset])
         }
         if let window = filter.walkWindow(matches: matches, total: total, needed: needed) {
-            let walked = try BookRecord.fetchAll(db, sql: filter.walkSQL(window: window), arguments: filter.arguments + [needed])
+            let walked = try BookRecord.fetchAll(db.cachedStatement(sql: filter.walkSQL), arguments: [window] + filter.arguments + [needed])
             // Exact only if the window held every row up to the page's end (or every match there is).
             if walked.count == min(needed, matches) { return Array(walked.dropFirst(query.offset)) }
         }

@@ -1,4 +1,5 @@
 import BookcatCore
+import BookcatDigest
 import Crypto
 import Foundation
 import JWTKit
@@ -97,7 +98,7 @@ struct TokenService: Sendable {
 
     /// Refresh tokens are stored only as this hash, so a copy of the database cannot be replayed.
     static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).hexString
+        SHA256.hex(of: Array(token.utf8))
     }
 
     /// jwt-kit verifies with the configured key whatever the header says; checking `alg` ourselves

@@ -1,4 +1,5 @@
 import BookcatCore
+import BookcatDigest
 import Crypto
 import Foundation
 import HTTPTypes
@@ -61,7 +62,7 @@ struct CachedReads: Sendable {
     }
 
     static func etag(of bytes: [UInt8]) -> String {
-        "\"" + SHA256.hash(data: bytes).prefix(16).hexString + "\""
+        "\"" + SHA256.hex(of: bytes, keepingBytes: 16) + "\""
     }
 
     private static func matches(_ header: String, etag: String) -> Bool {

@@ -1,4 +1,5 @@
 import BookcatCore
+import BookcatDigest
 import Foundation
 
 /// Writes JSON straight into bytes, for the bodies a listing renders on every cache miss.
