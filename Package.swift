@@ -43,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", exact: "2.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", exact: "5.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
@@ -73,6 +74,18 @@ let package = Package(
             dependencies: [
                 "BookcatCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Adapter: the PostgreSQL store behind the same ports, for many replicas on one database.
+        .target(
+            name: "BookcatPostgres",
+            dependencies: [
+                "BookcatCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -118,6 +131,7 @@ let package = Package(
                 "BookcatCore",
                 "BookcatDigest",
                 "BookcatSQLite",
+                "BookcatPostgres",
                 "BookcatCache",
                 "RedisClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -170,6 +184,7 @@ let package = Package(
             name: "BookcatTestSupport",
             dependencies: [
                 "BookcatCore",
+                "BookcatPostgres",
                 "BookcatCache",
                 "RedisClient",
                 .product(name: "Logging", package: "swift-log"),
@@ -238,6 +253,7 @@ let package = Package(
                 "BookcatServer",
                 "BookcatCore",
                 "BookcatSQLite",
+                "BookcatPostgres",
                 "BookcatCache",
                 "RedisClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -134,11 +134,11 @@ struct CacheFaultTests {
     /// `bookcat seed` (and `migrate`) write outside any server; they invalidate what running servers cached.
     @Test func seedingInvalidatesWhatARunningServerCached() async throws {
         try await RedisServer.with { redis in
-            try await TestApp.run(cache: redis.responseCache()) { app in
+            try await TestApp.run(store: .sqlite, cache: redis.responseCache()) { app in
                 let token = try await app.admin().accessToken
                 _ = try await app.send(.get, "/api/v1/books", token: token)
                 #expect(try await app.send(.get, "/api/v1/books", token: token).cacheOutcome == "HIT")
-                _ = try await CatalogSeeder(database: app.database).seed(books: 3, tags: 2, seed: 7) { _ in }
+                _ = try await CatalogSeeder(database: try #require(app.database)).seed(books: 3, tags: 2, seed: 7) { _ in }
                 var configuration = app.configuration
                 configuration.redis = redis.clientConfiguration()
                 #expect(try await reconcileCache(configuration: configuration, store: app.store.versions, logger: Logger(label: "seed")))

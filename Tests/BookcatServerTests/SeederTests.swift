@@ -11,8 +11,8 @@ import Testing
 @Suite("Synthetic catalog seeding")
 struct SeederTests {
     @Test func seedingIsDeterministicAndLeavesSearchAndCountsWorking() async throws {
-        try await TestApp.run { app in
-            let summary = try await CatalogSeeder(database: app.database).seed(books: 250, tags: 7, seed: 42, batchSize: 100)
+        try await TestApp.run(store: .sqlite) { app in
+            let summary = try await CatalogSeeder(database: try #require(app.database)).seed(books: 250, tags: 7, seed: 42, batchSize: 100)
             #expect(summary.books == 250)
             #expect(summary.tags == 7)
             let token = try await app.admin().accessToken
@@ -26,10 +26,12 @@ struct SeederTests {
             #expect(try await app.send(.get, "/api/v1/books", token: token).object().int("count") == 251)
             #expect(try await app.send(.get, "/api/v1/books?title=zanzib", token: token).object().int("count") == 1)
 
-            let titles = try await app.database.writer.read { db in try String.fetchAll(db, sql: "SELECT title FROM book ORDER BY id LIMIT 20") }
-            let again = try await TestApp.run { other in
-                _ = try await CatalogSeeder(database: other.database).seed(books: 20, tags: 7, seed: 42)
-                return try await other.database.writer.read { db in try String.fetchAll(db, sql: "SELECT title FROM book ORDER BY id") }
+            let titles = try await #require(app.database).writer.read { db in
+                try String.fetchAll(db, sql: "SELECT title FROM book ORDER BY id LIMIT 20")
+            }
+            let again = try await TestApp.run(store: .sqlite) { other in
+                _ = try await CatalogSeeder(database: try #require(other.database)).seed(books: 20, tags: 7, seed: 42)
+                return try await #require(other.database).writer.read { db in try String.fetchAll(db, sql: "SELECT title FROM book ORDER BY id") }
             }
             #expect(titles == again)
         }

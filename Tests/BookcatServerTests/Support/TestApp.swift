@@ -1,4 +1,5 @@
 import BookcatCore
+import BookcatPostgres
 import BookcatSQLite
 import BookcatTestSupport
 import Foundation
@@ -10,7 +11,7 @@ import NIOCore
 
 @testable import BookcatServer
 
-/// A fresh application over its own SQLite store, driven through HummingbirdTesting.
+/// A fresh application over its own store, driven through HummingbirdTesting.
 struct TestApp: Sendable {
     static let secret = "test-secret-long-enough-for-every-hmac-algorithm-0123456789abcdef"
     static let adminPassword = "admin password 1"
@@ -18,16 +19,24 @@ struct TestApp: Sendable {
     let client: any TestClientProtocol
     /// The store's ports, as the server sees them.
     let store: CatalogStore
-    /// The SQLite database behind them, for tests of the SQLite adapter itself.
-    let database: AppDatabase
+    /// The SQLite database behind them, for tests of the SQLite adapter itself; nil on PostgreSQL.
+    let database: AppDatabase?
     let configuration: AppConfiguration
 
-    /// Runs `test` against a new application over a database in memory, gone afterwards; or, given
-    /// `databasePath`, over that file, which may be shared with another running application, as two server
-    /// processes share one file.
+    /// Which store the behaviour tests run on: SQLite, or PostgreSQL when `BOOKCAT_TEST_STORE=postgres` (how
+    /// `scripts/test.sh` runs them a second time, so both stores pass the same tests).
+    enum StoreKind: Sendable {
+        case sqlite, postgres
+        static var configured: StoreKind { ProcessInfo.processInfo.environment["BOOKCAT_TEST_STORE"] == "postgres" ? .postgres : .sqlite }
+    }
+
+    /// Runs `test` against a new application over a new, empty store: a database in memory, gone afterwards, or
+    /// a fresh PostgreSQL database (see ``StoreKind``); or, given `databasePath`, over that SQLite file, which may
+    /// be shared with another running application, as two server processes share one file.
     static func run<Value: Sendable>(
         _ setup: TestingSetup = .router,
         databasePath: String? = nil,
+        store kind: StoreKind = .configured,
         configuration: AppConfiguration = TestApp.configuration(),
         cache: (any ResponseCache)? = nil,
         throttle: (any LoginThrottle)? = nil,
@@ -35,9 +44,35 @@ struct TestApp: Sendable {
         logger: Logger? = nil,
         _ test: @Sendable (TestApp) async throws -> Value
     ) async throws -> Value {
-        try await run(
+        let logger =
+            logger
+            ?? {
+                var logger = Logger(label: "bookcat-tests")
+                logger.logLevel = .warning
+                return logger
+            }()
+        if databasePath == nil, kind == .postgres {
+            let location = try await PostgresCluster.shared.freshDatabase()
+            return try await PostgresDatabase(location: location, poolSize: 8, logger: logger).run { postgres in
+                try await postgres.migrate()
+                return try await run(
+                    setup,
+                    store: postgres.store(loginLimits: configuration.loginLimits, clock: clock),
+                    database: nil,
+                    configuration: configuration,
+                    cache: cache,
+                    throttle: throttle,
+                    clock: clock,
+                    logger: logger,
+                    test
+                )
+            }
+        }
+        let database = try databasePath.map(AppDatabase.init(path:)) ?? AppDatabase.inMemory()
+        return try await run(
             setup,
-            database: databasePath.map(AppDatabase.init(path:)) ?? AppDatabase.inMemory(),
+            store: database.store(loginLimits: configuration.loginLimits, clock: clock),
+            database: database,
             configuration: configuration,
             cache: cache,
             throttle: throttle,
@@ -49,29 +84,20 @@ struct TestApp: Sendable {
 
     private static func run<Value: Sendable>(
         _ setup: TestingSetup,
-        database: AppDatabase,
+        store: CatalogStore,
+        database: AppDatabase?,
         configuration: AppConfiguration,
         cache: (any ResponseCache)?,
         throttle: (any LoginThrottle)?,
         clock: WallClock,
-        logger: Logger?,
+        logger: Logger,
         _ test: @Sendable (TestApp) async throws -> Value
     ) async throws -> Value {
-        let store = {
-            var store = database.store(loginLimits: configuration.loginLimits, clock: clock)
-            if let throttle { store.loginThrottle = throttle }
-            return store
-        }()
-        let logger =
-            logger
-            ?? {
-                var logger = Logger(label: "bookcat-tests")
-                logger.logLevel = .warning
-                return logger
-            }()
+        var store = store
+        if let throttle { store.loginThrottle = throttle }
         let dependencies = AppDependencies(store: store, cache: cache ?? NoResponseCache(), clock: clock)
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
-        return try await app.test(setup) { client in
+        return try await app.test(setup) { [store] client in
             try await test(TestApp(client: client, store: store, database: database, configuration: configuration))
         }
     }

@@ -1,0 +1,92 @@
+import BookcatCore
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// Owns the PostgreSQL store: a pooled client, its migrations, and the ports every repository serves.
+///
+/// The client is a swift-service-lifecycle `Service` (``service``): the server runs it in its service group; the
+/// commands and tests run it for the span of their work with ``run(_:)``. Nothing outside this module sees
+/// PostgresNIO.
+public final class PostgresDatabase: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    /// A store on `location` with at most `poolSize` connections per process. Connects lazily: nothing is
+    /// opened until the service runs and a query needs a connection.
+    public init(location: PostgresLocation, poolSize: Int, logger: Logger) {
+        // PostgresNIO writes its start-up message (password included) and every query's arguments (password and
+        // token hashes) at debug and trace level: its logs stop at info, whatever the service's level.
+        var logger = logger
+        logger.logLevel = max(logger.logLevel, .info)
+        self.client = PostgresClient(configuration: location.clientConfiguration(poolSize: poolSize), backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    /// The connection pool's background work; queries wait until it runs.
+    public var service: any Service { client }
+
+    /// Runs the connection pool for as long as `body` runs, then closes it: for commands and tests, which have no
+    /// service group.
+    public func run<Result: Sendable>(_ body: @Sendable (PostgresDatabase) async throws -> Result) async throws -> Result {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // The pool must be running before the first query leases a connection (or the client warns): the body
+            // starts once the pool's task has.
+            let (started, signal) = AsyncStream.makeStream(of: Void.self)
+            group.addTask {
+                signal.finish()
+                await self.client.run()
+            }
+            for await _ in started {}
+            await Task.yield()
+            defer { group.cancelAll() }
+            return try await body(self)
+        }
+    }
+
+    /// Applies the migrations not yet applied; safe to run from every replica at once.
+    public func migrate() async throws {
+        try await PostgresMigrations.migrate(client, logger: logger)
+    }
+
+    /// The names of the migrations applied so far, oldest first.
+    public func appliedMigrations() async throws -> [String] {
+        try await client.withConnection { connection in try await PostgresMigrations.appliedNames(connection, logger: self.logger) }
+    }
+
+    /// The store's ports, every one over this database; login attempts are limited by `loginLimits`, in windows
+    /// timed by `clock`.
+    public func store(loginLimits: LoginLimits = LoginLimits(), clock: WallClock = .system) -> CatalogStore {
+        let sql = SQLRunner(client: client, logger: logger)
+        return CatalogStore(
+            users: PostgresUserRepository(sql: sql, clock: clock),
+            refreshTokens: PostgresRefreshTokenRepository(sql: sql),
+            tags: PostgresTagRepository(sql: sql),
+            books: PostgresBookRepository(sql: sql),
+            loans: PostgresLoanRepository(sql: sql),
+            loginThrottle: PostgresLoginThrottle(sql: sql, limits: loginLimits, clock: clock),
+            versions: self,
+            health: self
+        )
+    }
+}
+
+extension PostgresDatabase: StoreVersionSource {
+    public func storeVersions() async throws -> StoreVersions {
+        // One SELECT is one snapshot: both counters as of the same moment.
+        let rows = try await client.query(
+            "SELECT (SELECT version FROM catalog_version WHERE id = 1), (SELECT epoch FROM session_epoch WHERE id = 1)",
+            logger: logger
+        )
+        for try await (catalog, sessions) in rows.decode((Int64, Int64).self) {
+            return StoreVersions(catalog: catalog, sessions: sessions)
+        }
+        return StoreVersions(catalog: 0, sessions: 0)
+    }
+}
+
+extension PostgresDatabase: DatabaseHealth {
+    public func ping() async throws {
+        try await client.query("SELECT 1", logger: logger)
+    }
+}

@@ -1,0 +1,151 @@
+import BookcatCore
+import Foundation
+import PostgresNIO
+
+struct PostgresBookRepository: BookRepository {
+    let sql: SQLRunner
+
+    /// The publication date leaves the database as the `YYYY-MM-DD` text the API speaks.
+    static let columns = "id, title, author, isbn, publisher, to_char(published_at, 'YYYY-MM-DD'), stock, created_at, updated_at"
+    typealias Row = (Int64, String, String, String, String?, String, Int, Date, Date)
+
+    static func book(_ row: Row, tags: [Tag]) -> Book {
+        Book(
+            id: row.0,
+            title: row.1,
+            author: row.2,
+            isbn: row.3,
+            publisher: row.4,
+            // Only validated dates are ever written, so this fallback is unreachable in practice.
+            publishedAt: CalendarDate(row.5) ?? CalendarDate("0001-01-01")!,
+            stock: row.6,
+            tags: tags,
+            createdAt: row.7,
+            updatedAt: row.8
+        )
+    }
+
+    // MARK: - Writes
+
+    func create(_ draft: BookDraft) async throws -> Book {
+        try await sql.write { db in
+            let now = Date()
+            try await ensureISBNAvailable(db, isbn: draft.isbn, exceptID: nil)
+            let tags = try await existingTags(db, ids: draft.tagIDs)
+            let row = try await db.rows(
+                """
+                INSERT INTO book (title, author, isbn, publisher, published_at, stock, created_at, updated_at)
+                VALUES (\(draft.title), \(draft.author), \(draft.isbn), \(draft.publisher), \(draft.publishedAt.description)::date, \(draft.stock), \(now), \(now))
+                RETURNING \(unescaped: Self.columns)
+                """
+            ).decode(Row.self).firstElement()!
+            try await replaceTags(db, bookID: row.0, tagIDs: draft.tagIDs)
+            return Self.book(row, tags: tags)
+        }
+    }
+
+    func update(id: Int64, _ change: @escaping @Sendable (Book) throws -> BookDraft) async throws -> Book {
+        try await sql.write { db in
+            // Locked: a concurrent loan waits, then moves the stock this write leaves, and is never overwritten.
+            let current = try await db.rows("SELECT \(unescaped: Self.columns) FROM book WHERE id = \(id) FOR UPDATE").decode(Row.self).firstElement()
+            guard let current else { throw CatalogError.notFound("book \(id) does not exist") }
+            let draft = try change(Self.book(current, tags: try await BookTagsQuery.fetch(db, bookIDs: [id])[id] ?? []))
+            try await ensureISBNAvailable(db, isbn: draft.isbn, exceptID: id)
+            let tags = try await existingTags(db, ids: draft.tagIDs)
+            let row = try await db.rows(
+                """
+                UPDATE book SET title = \(draft.title), author = \(draft.author), isbn = \(draft.isbn), publisher = \(draft.publisher),
+                  published_at = \(draft.publishedAt.description)::date, stock = \(draft.stock), updated_at = \(Date())
+                WHERE id = \(id)
+                RETURNING \(unescaped: Self.columns)
+                """
+            ).decode(Row.self).firstElement()!
+            try await replaceTags(db, bookID: id, tagIDs: draft.tagIDs)
+            return Self.book(row, tags: tags)
+        }
+    }
+
+    func delete(id: Int64) async throws {
+        try await sql.write { db in
+            // Locked first, so no loan is taken out between the count and the delete.
+            guard try await db.execute("SELECT id FROM book WHERE id = \(id) FOR UPDATE") == 1 else {
+                throw CatalogError.notFound("book \(id) does not exist")
+            }
+            let onLoan =
+                try await db.rows("SELECT COALESCE(sum(quantity), 0)::bigint FROM loan WHERE book_id = \(id) AND NOT is_returned")
+                .decode(Int64.self).firstElement() ?? 0
+            if onLoan > 0 {
+                throw CatalogError.conflict("book \(id) has \(onLoan) copies on loan; they must be returned before it can be deleted")
+            }
+            try await db.execute("DELETE FROM book WHERE id = \(id)")
+        }
+    }
+
+    // MARK: - Reads
+
+    func book(id: Int64) async throws -> Book? {
+        try await sql.snapshot { db in
+            guard let row = try await db.rows("SELECT \(unescaped: Self.columns) FROM book WHERE id = \(id)").decode(Row.self).firstElement() else {
+                return nil
+            }
+            return Self.book(row, tags: try await BookTagsQuery.fetch(db, bookIDs: [id])[id] ?? [])
+        }
+    }
+
+    func page(_ query: BookListQuery) async throws -> BookPage {
+        let filter = PostgresBookFilter(query)
+        // One snapshot: the count and the rows agree.
+        return try await sql.snapshot { db in
+            let count = try await db.rows(filter.countQuery).decode(Int64.self).firstElement() ?? 0
+            let rows = try await db.rows(filter.pageQuery(limit: query.pageSize, offset: query.offset)).decode(Row.self).collect()
+            let tags = try await BookTagsQuery.fetch(db, bookIDs: rows.map(\.0))
+            return BookPage(books: rows.map { Self.book($0, tags: tags[$0.0] ?? []) }, totalCount: Int(count))
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// A clear message naming the book in the way; the unique index settles two writers racing for one ISBN.
+    private func ensureISBNAvailable(_ db: Transaction, isbn: String, exceptID: Int64?) async throws {
+        if let other = try await db.rows("SELECT id FROM book WHERE isbn = \(isbn)").decode(Int64.self).firstElement(), other != exceptID {
+            throw CatalogError.conflict("a book with ISBN \(isbn) already exists (book \(other))")
+        }
+    }
+
+    /// The tags with these ids, or a validation error naming the ids that do not exist. Locked against deletion
+    /// until the book's links are written.
+    private func existingTags(_ db: Transaction, ids: [Int64]) async throws -> [Tag] {
+        guard !ids.isEmpty else { return [] }
+        let tags = try await db.rows("SELECT id, name FROM tag WHERE id = ANY(\(ids)) ORDER BY id FOR SHARE").decode((Int64, String).self).collect()
+            .map { Tag(id: $0.0, name: $0.1) }
+        let missing = Set(ids).subtracting(tags.map(\.id)).sorted()
+        if !missing.isEmpty {
+            throw CatalogError.invalid(field: "tags", "unknown tag id(s): \(missing.map(String.init).joined(separator: ", "))")
+        }
+        return tags
+    }
+
+    private func replaceTags(_ db: Transaction, bookID: Int64, tagIDs: [Int64]) async throws {
+        try await db.execute("DELETE FROM book_tag WHERE book_id = \(bookID)")
+        guard !tagIDs.isEmpty else { return }
+        try await db.execute("INSERT INTO book_tag (book_id, tag_id) SELECT \(bookID), unnest(\(tagIDs)::bigint[])")
+    }
+}
+
+/// Loads the tags of many books in one query.
+enum BookTagsQuery {
+    static func fetch(_ db: Transaction, bookIDs: [Int64]) async throws -> [Int64: [Tag]] {
+        guard !bookIDs.isEmpty else { return [:] }
+        var tags: [Int64: [Tag]] = [:]
+        let rows = try await db.rows(
+            """
+            SELECT book_tag.book_id, tag.id, tag.name FROM book_tag JOIN tag ON tag.id = book_tag.tag_id
+            WHERE book_tag.book_id = ANY(\(bookIDs)) ORDER BY tag.id
+            """
+        )
+        for try await (bookID, tagID, name) in rows.decode((Int64, Int64, String).self) {
+            tags[bookID, default: []].append(Tag(id: tagID, name: name))
+        }
+        return tags
+    }
+}
