@@ -9,12 +9,6 @@ import GRDB
 /// recomputed once at the end, which is several times faster than maintaining both row by row. Writers wait for it
 /// (readers do not), so seed before a load test, not during one.
 public struct CatalogSeeder: Sendable {
-    public struct Summary: Sendable {
-        public var books: Int
-        public var tags: Int
-        public var seconds: Double
-    }
-
     private let writer: any DatabaseWriter
 
     public init(database: AppDatabase) {
@@ -27,7 +21,7 @@ public struct CatalogSeeder: Sendable {
         seed: UInt64,
         batchSize: Int = 10_000,
         progress: @Sendable (Int) -> Void = { _ in }
-    ) async throws -> Summary {
+    ) async throws -> SeedSummary {
         let started = Date()
         let tagIDs = try await ensureTags(count: tagCount)
         let existing = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM book") ?? 0 }
@@ -69,7 +63,7 @@ public struct CatalogSeeder: Sendable {
             }
         }
         let written = books
-        return Summary(books: written, tags: tagIDs.count, seconds: Date().timeIntervalSince(started))
+        return SeedSummary(books: written, tags: tagIDs.count, seconds: Date().timeIntervalSince(started))
     }
 
     /// Tags named `genre-N`, created if missing; returns the ids of the first `count`.

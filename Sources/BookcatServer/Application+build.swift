@@ -21,30 +21,38 @@ public struct AppDependencies: Sendable {
     public var services: [any Service]
     /// Calendar time for tokens, the refresh grace window and loans; tests move it instead of sleeping.
     public var clock: WallClock
+    /// Runs once before the server accepts connections, with the services running: PostgreSQL's migrations.
+    public var prepare: @Sendable () async throws -> Void
 
     public init(
         store: CatalogStore,
         cache: any ResponseCache = NoResponseCache(),
         metrics: PrometheusCollectorRegistry = .init(),
         services: [any Service] = [],
-        clock: WallClock = .system
+        clock: WallClock = .system,
+        prepare: @escaping @Sendable () async throws -> Void = {}
     ) {
         self.store = store
         self.cache = cache
         self.metrics = metrics
         self.services = services
         self.clock = clock
+        self.prepare = prepare
     }
 
     /// Where the service's metrics go: the registry behind `GET /metrics`, through swift-metrics.
     var metricsFactory: any MetricsFactory { ServiceMetrics.factory(registry: metrics) }
 
-    /// What `bookcat serve` runs on: the configured database file, and Redis when `REDIS_URL` is set.
+    /// What `bookcat serve` runs on: the configured store (SQLite, or PostgreSQL with `DATABASE_URL`), and Redis
+    /// when `REDIS_URL` is set.
     public static func live(configuration: AppConfiguration, metrics: PrometheusCollectorRegistry, logger: Logger) throws -> AppDependencies {
-        let store = try AppDatabase(path: configuration.databasePath).store(loginLimits: configuration.loginLimits)
+        let opened = try ConfiguredStore.open(configuration, logger: logger)
+        let store = opened.ports
+        logger.info("store: \(opened.description)")
+        let prepare: @Sendable () async throws -> Void = { _ = try await opened.migrate() }
         guard let redis = configuration.redis else {
             logger.notice("REDIS_URL is not set: responses are not cached")
-            return AppDependencies(store: store, metrics: metrics)
+            return AppDependencies(store: store, metrics: metrics, services: opened.services, prepare: prepare)
         }
         let metricsFactory = ServiceMetrics.factory(registry: metrics)
         let client = RedisClient(configuration: redis, metrics: metricsFactory)
@@ -59,15 +67,17 @@ public struct AppDependencies: Sendable {
             store: store,
             cache: cache,
             metrics: metrics,
-            // Shut down in reverse order: the client, first here, closes its connections after the others stopped.
-            services: [
+            // Shut down in reverse order: the store's pool and the Redis client, first here, close their
+            // connections after the others stopped.
+            services: opened.services + [
                 client,
                 RedisReachabilityMonitor(client: client, logger: logger) { [cache] in
                     // Another process may have crashed owing an invalidation: every healthy check reconciles.
                     try? await cache.reconcile(with: store.versions)
                 },
                 CacheLeaseKeeper(lease: cache.lease),
-            ]
+            ],
+            prepare: prepare
         )
     }
 }
@@ -98,6 +108,7 @@ public func buildApplication(
     )
     // Before anything is served: an invalidation a crashed process owed is paid now, or by the first cached read.
     app.beforeServerStarts { [dependencies] in
+        try await dependencies.prepare()
         try await dependencies.cache.reconcile(with: dependencies.store.versions)
     }
     return app

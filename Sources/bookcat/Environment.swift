@@ -31,3 +31,10 @@ func invalidateCachedPages(configuration: AppConfiguration, store: any StoreVers
         )
     }
 }
+
+/// The commands' logger: warnings and errors only, so their output stays what they print.
+func commandLogger() -> Logger {
+    var logger = Logger(label: "bookcat")
+    logger.logLevel = .warning
+    return logger
+}

@@ -1,5 +1,5 @@
 import ArgumentParser
-import BookcatSQLite
+import BookcatCore
 import BookcatServer
 
 struct Migrate: AsyncParsableCommand {
@@ -7,9 +7,12 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = await loadConfiguration()
-        let database = try AppDatabase(path: configuration.databasePath)
-        let applied = try await database.appliedMigrations()
-        try await invalidateCachedPages(configuration: configuration, store: database)
-        print("database \(configuration.databasePath) is at migration \(applied.last ?? "none") (\(applied.count) applied)")
+        let store = try ConfiguredStore.open(configuration, logger: commandLogger())
+        let applied = try await store.withServices {
+            let applied = try await store.migrate()
+            try await invalidateCachedPages(configuration: configuration, store: store.ports.versions)
+            return applied
+        }
+        print("database \(store.description) is at migration \(applied.last ?? "none") (\(applied.count) applied)")
     }
 }

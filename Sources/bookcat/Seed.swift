@@ -1,5 +1,5 @@
 import ArgumentParser
-import BookcatSQLite
+import BookcatCore
 import BookcatServer
 import Foundation
 
@@ -19,22 +19,26 @@ struct Seed: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = await loadConfiguration()
-        let database = try AppDatabase(path: configuration.databasePath)
-        let total = books
+        let store = try ConfiguredStore.open(configuration, logger: commandLogger())
+        let (books, tags, seed) = (books, tags, seed)
         let showBar = isatty(STDERR_FILENO) == 1
-        let summary = try await CatalogSeeder(database: database).seed(books: books, tags: tags, seed: seed) { written in
-            guard showBar else { return }
-            let width = 40
-            let filled = width * written / total
-            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            FileHandle.standardError.write(Data("\r[\(bar)] \(written)/\(total)".utf8))
-            if written == total { FileHandle.standardError.write(Data("\n".utf8)) }
+        let summary = try await store.withServices {
+            _ = try await store.migrate()
+            let summary = try await store.seed(books: books, tags: tags, seed: seed) { written in
+                guard showBar else { return }
+                let width = 40
+                let filled = width * written / books
+                let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+                FileHandle.standardError.write(Data("\r[\(bar)] \(written)/\(books)".utf8))
+                if written == books { FileHandle.standardError.write(Data("\n".utf8)) }
+            }
+            try await invalidateCachedPages(configuration: configuration, store: store.ports.versions)
+            return summary
         }
-        try await invalidateCachedPages(configuration: configuration, store: database)
         let rate = Double(summary.books) / max(summary.seconds, 0.001)
         // Only numbers go through String(format:): a Swift String passed for `%@` on Linux is bridged to an object
         // that is freed twice, which corrupted the heap (the seed aborted at this line in release builds).
         let timing = String(format: "%.1f s (%.0f books/s)", summary.seconds, rate)
-        print("seeded \(summary.books) books over \(summary.tags) tags in \(timing) into \(configuration.databasePath)")
+        print("seeded \(summary.books) books over \(summary.tags) tags in \(timing) into \(store.description)")
     }
 }

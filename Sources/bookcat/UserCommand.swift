@@ -1,6 +1,6 @@
 import ArgumentParser
 import BookcatCore
-import BookcatSQLite
+
 import BookcatServer
 import Foundation
 
@@ -51,17 +51,21 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let password = try readPassword()
             let configuration = await loadConfiguration()
-            let database = try AppDatabase(path: configuration.databasePath)
+            let store = try ConfiguredStore.open(configuration, logger: commandLogger())
+            let (email, role) = (email, admin ? Role.admin : Role.user)
             let username = username ?? String(email.split(separator: "@").first ?? "")
             do {
-                let user = try await createAccount(
-                    configuration: configuration,
-                    users: database.store().users,
-                    email: email,
-                    username: username,
-                    password: password,
-                    role: admin ? .admin : .user
-                )
+                let user = try await store.withServices {
+                    _ = try await store.migrate()
+                    return try await createAccount(
+                        configuration: configuration,
+                        users: store.ports.users,
+                        email: email,
+                        username: username,
+                        password: password,
+                        role: role
+                    )
+                }
                 print("created \(user.role.rawValue) \(user.username) <\(user.email)> with id \(user.id)")
             } catch let error as CatalogError {
                 throw ValidationError(describe(error))

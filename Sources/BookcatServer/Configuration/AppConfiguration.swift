@@ -1,4 +1,5 @@
 import BookcatCore
+import BookcatPostgres
 import Configuration
 import Foundation
 import Logging
@@ -16,6 +17,10 @@ public struct AppConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     public var port: Int = 8000
     public var databasePath: String = "./data/catalog.sqlite3"
+    /// `DATABASE_URL`: the PostgreSQL store, for many replicas on one database; nil keeps SQLite at `databasePath`.
+    public var postgres: PostgresLocation?
+    /// Connections each process may open to PostgreSQL.
+    public var databasePoolSize: Int = 10
     /// HMAC key for signing tokens; nil in development means "generate an ephemeral one".
     public var jwtSecret: String?
     public var jwtAlgorithm: JWTAlgorithmName = .hs256
@@ -110,6 +115,14 @@ public struct AppConfiguration: Sendable {
         config.host = reader.string("HTTP_HOST") ?? config.host
         config.port = try reader.integer("HTTP_PORT", default: config.port, in: 0...65_535)
         config.databasePath = reader.string("DATABASE_PATH") ?? config.databasePath
+        if let url = reader.string("DATABASE_URL") {
+            do {
+                config.postgres = try PostgresLocation(url: url)
+            } catch {
+                throw ConfigurationError(variable: "DATABASE_URL", problem: error.reason)
+            }
+        }
+        config.databasePoolSize = try reader.integer("DATABASE_POOL_SIZE", default: config.databasePoolSize, in: 1...500)
         config.jwtAlgorithm = try reader.choice("JWT_ALGORITHM", default: .hs256)
         config.authScheme = reader.string("AUTH_HEADER") ?? config.authScheme
         if config.authScheme.contains(where: { $0.isWhitespace }) {

@@ -1,0 +1,66 @@
+import BookcatCore
+import Foundation
+import PostgresNIO
+
+extension PostgresDatabase {
+    /// Adds the synthetic catalog of `SyntheticBook` to the database: the same books, for the same seed on the
+    /// same starting catalog, as the SQLite seeder writes.
+    ///
+    /// Batches of rows go in as arrays (`unnest`), one statement per batch for the books and one for their tags,
+    /// each batch its own transaction: a large seed neither holds one huge transaction nor pays a round trip per
+    /// row. Readers see the catalog grow batch by batch.
+    public func seed(
+        books: Int,
+        tags tagCount: Int,
+        seed: UInt64,
+        batchSize: Int = 5_000,
+        progress: @Sendable (Int) -> Void = { _ in }
+    ) async throws -> SeedSummary {
+        let started = Date()
+        let sql = SQLRunner(client: client, logger: logger)
+        let names = (1...max(1, tagCount)).map(SyntheticBook.tagName)
+        let tagIDs = try await sql.write { db in
+            try await db.execute("INSERT INTO tag (name) SELECT unnest(\(names)::text[]) ON CONFLICT DO NOTHING")
+            return try await db.rows("SELECT id FROM tag WHERE name = ANY(\(names)) ORDER BY id").decode(Int64.self).collect()
+        }
+        let existing = try await sql.read { db in
+            try await db.rows("SELECT book_count FROM catalog_stats WHERE id = 1").decode(Int64.self).firstElement() ?? 0
+        }
+        var random = SplitMix64(seed: seed)
+        var written = 0
+        while written < books {
+            let batch = (written..<min(books, written + batchSize)).map { index in
+                SyntheticBook(index: Int(existing) + index, tagIDs: tagIDs, random: &random)
+            }
+            try await sql.write { db in try await Self.insert(batch, db) }
+            written += batch.count
+            progress(written)
+        }
+        return SeedSummary(books: books, tags: tagIDs.count, seconds: Date().timeIntervalSince(started))
+    }
+
+    private static func insert(_ batch: [SyntheticBook], _ db: Transaction) async throws {
+        let rows = try await db.rows(
+            """
+            INSERT INTO book (title, author, isbn, publisher, published_at, stock, created_at, updated_at)
+            SELECT title, author, isbn, NULLIF(publisher, ''), published_at::date, stock, created_at, created_at
+            FROM unnest(\(batch.map(\.title))::text[], \(batch.map(\.author))::text[], \(batch.map(\.isbn))::text[],
+                        \(batch.map { $0.publisher ?? "" })::text[] /* "" for none: arrays carry no NULLs here */, \(batch.map(\.publishedAt))::text[],
+                        \(batch.map(\.stock))::int[], \(batch.map(\.createdAt))::timestamptz[])
+              AS b(title, author, isbn, publisher, published_at, stock, created_at)
+            RETURNING id, isbn
+            """
+        ).decode((Int64, String).self).collect()
+        // Rows come back in no promised order: the ISBN (unique) says which book each id is.
+        let tagsByISBN = Dictionary(uniqueKeysWithValues: batch.map { ($0.isbn, $0.tagIDs) })
+        var bookIDs: [Int64] = []
+        var tagIDs: [Int64] = []
+        for (id, isbn) in rows {
+            for tagID in tagsByISBN[isbn] ?? [] {
+                bookIDs.append(id)
+                tagIDs.append(tagID)
+            }
+        }
+        try await db.execute("INSERT INTO book_tag (book_id, tag_id) SELECT * FROM unnest(\(bookIDs)::bigint[], \(tagIDs)::bigint[])")
+    }
+}
