@@ -16,9 +16,10 @@ ensure_apt_packages() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# What the service needs to build and run with its cache, plus jq and curl for the README walkthrough.
+# What the service needs to build and run with its cache, plus jq and curl for the README walkthrough, and the
+# PostgreSQL server the second store's tests start.
 # shellcheck disable=SC2034  # used by the scripts that source this file
-readonly BUILD_PACKAGES=(libsqlite3-dev libhiredis-dev redis-server jq curl)
+readonly BUILD_PACKAGES=(libsqlite3-dev libhiredis-dev redis-server jq curl postgresql)
 
 # Prints a free TCP port on the loopback interface.
 free_port() {
@@ -41,6 +42,42 @@ start_private_redis() {
         fi
         sleep 0.1
     done
+    echo "$pid"
+}
+
+# Debian's PostgreSQL server programs (initdb, postgres, pg_isready), newest version first.
+postgres_bin() {
+    local dir
+    for dir in $(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin 2>/dev/null | sort -t/ -k4 -rn); do
+        [ -x "$dir/initdb" ] && { echo "$dir"; return 0; }
+    done
+    echo "no PostgreSQL server found: apt-get install postgresql" >&2
+    return 1
+}
+
+# Starts a throwaway PostgreSQL cluster in FOLDER on 127.0.0.1:PORT (user bookcat, trust authentication, a
+# database named bookcat) and prints the postmaster's process id; the caller stops it by that id. PostgreSQL
+# refuses to run as root: call this as an unprivileged user.
+start_private_postgres() {
+    local folder=$1 port=$2 bin
+    bin=$(postgres_bin)
+    "$bin/initdb" -D "$folder/data" -U bookcat --auth=trust --encoding=UTF8 --locale=C --no-sync >"$folder/initdb.log" 2>&1 ||
+        { cat "$folder/initdb.log" >&2; return 1; }
+    "$bin/postgres" -D "$folder/data" -p "$port" -k "$folder" -c listen_addresses=127.0.0.1 -c fsync=off \
+        -c synchronous_commit=off -c full_page_writes=off >"$folder/postgres.log" 2>&1 &
+    local pid=$!
+    local attempt
+    for attempt in $(seq 1 100); do
+        "$bin/pg_isready" -h 127.0.0.1 -p "$port" -q && break
+        if [ "$attempt" -eq 100 ]; then
+            echo "postgres did not start on port $port" >&2
+            cat "$folder/postgres.log" >&2
+            kill "$pid" 2>/dev/null || true
+            return 1
+        fi
+        sleep 0.1
+    done
+    "$bin/createdb" -h 127.0.0.1 -p "$port" -U bookcat bookcat
     echo "$pid"
 }
 

@@ -61,6 +61,11 @@ echo "==> tests (as $(as_unprivileged id -un))"
 # The suites use Swift Testing only.
 as_unprivileged .build/debug/bookcatPackageTests.xctest --testing-library swift-testing
 
+echo "==> the server tests again, on PostgreSQL (as $(as_unprivileged id -un))"
+# The same behaviour tests, over a throwaway cluster the test process starts (initdb, a free port) and stops.
+BOOKCAT_TEST_STORE=postgres as_unprivileged .build/debug/bookcatPackageTests.xctest --testing-library swift-testing \
+    --filter BookcatServerTests
+
 echo "==> Postman collection"
 .venv/bin/python scripts/generate-postman.py --check
 # shellcheck disable=SC2016  # expanded by the inner shell
@@ -81,6 +86,9 @@ scripts/check-infra.sh
 
 echo "==> README walkthrough against a live server"
 scripts/check-walkthrough.sh
+
+echo "==> README walkthrough against a live server on PostgreSQL (DATABASE_URL)"
+WITH_POSTGRES=1 scripts/check-walkthrough.sh
 
 echo "==> /docs in a headless browser, offline"
 scripts/check-docs-browser.sh

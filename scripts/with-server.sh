@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a command against a freshly built server with an empty database and its own Redis, both on free ports,
-# then stops them. The command sees BOOKCAT_URL (http://127.0.0.1:PORT) and DATABASE_PATH, so it can also use the
+# then stops them. WITH_POSTGRES=1: the database is a private PostgreSQL cluster instead of a SQLite file. The command sees BOOKCAT_URL (http://127.0.0.1:PORT) and DATABASE_PATH, so it can also use the
 # `bookcat` command line on the same database. Run as root, it builds, then runs the server, Redis and the
 # command as an unprivileged user (scripts/lib.sh), as a real deployment would.
 #   scripts/with-server.sh COMMAND [ARGUMENTS...]
@@ -13,10 +13,13 @@ build_then_run_unprivileged "$0" "$@"
 work=$(mktemp -d)
 server_pid=""
 redis_pid=""
+postgres_pid=""
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
     if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
     if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null || true; fi
+    # SIGQUIT: PostgreSQL's immediate shutdown; the cluster is thrown away.
+    if [ -n "$postgres_pid" ]; then kill -QUIT "$postgres_pid" 2>/dev/null || true; while kill -0 "$postgres_pid" 2>/dev/null; do sleep 0.1; done; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -24,6 +27,12 @@ trap cleanup EXIT
 port=$(free_port)
 redis_port=$(free_port)
 redis_pid=$(start_private_redis "$redis_port")
+# WITH_POSTGRES=1: the store is a private PostgreSQL cluster (DATABASE_URL) instead of a SQLite file.
+if [ "${WITH_POSTGRES:-}" = 1 ]; then
+    postgres_port=$(free_port)
+    postgres_pid=$(start_private_postgres "$work" "$postgres_port")
+    export DATABASE_URL="postgres://bookcat@127.0.0.1:$postgres_port/bookcat?sslmode=disable"
+fi
 export DATABASE_PATH="$work/catalog.sqlite3" HTTP_PORT="$port" BCRYPT_COST=4 REDIS_URL="redis://127.0.0.1:$redis_port"
 # Contract tests and the walkthrough sign up many accounts from one address.
 export SIGNUPS_PER_ADDRESS="${SIGNUPS_PER_ADDRESS:-1000000}"

@@ -1,6 +1,5 @@
 import ArgumentParser
 import BookcatCore
-
 import BookcatServer
 import Foundation
 

@@ -26,7 +26,12 @@ public struct ConfiguredStore: Sendable {
             return ConfiguredStore(backend: .postgres(database), loginLimits: configuration.loginLimits, clock: clock, description: location.redacted)
         }
         let database = try AppDatabase(path: configuration.databasePath)
-        return ConfiguredStore(backend: .sqlite(database), loginLimits: configuration.loginLimits, clock: clock, description: configuration.databasePath)
+        return ConfiguredStore(
+            backend: .sqlite(database),
+            loginLimits: configuration.loginLimits,
+            clock: clock,
+            description: configuration.databasePath
+        )
     }
 
     /// The store's ports.
