@@ -90,6 +90,9 @@ scripts/check-walkthrough.sh
 echo "==> README walkthrough against a live server on PostgreSQL (DATABASE_URL)"
 WITH_POSTGRES=1 scripts/check-walkthrough.sh
 
+echo "==> three replicas on one PostgreSQL and one Redis"
+scripts/check-replicas.sh
+
 echo "==> /docs in a headless browser, offline"
 scripts/check-docs-browser.sh
 
