@@ -210,6 +210,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "BookcatPostgresTests",
+            dependencies: [
+                "BookcatPostgres",
+                "BookcatSQLite",
+                "BookcatTestSupport",
+                "BookcatCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "RedisClientTests",
             dependencies: [
                 "RedisClient",

@@ -27,7 +27,7 @@ public final class PostgresDatabase: Sendable {
     public var service: any Service { client }
 
     /// Runs the connection pool for as long as `body` runs, then closes it: for commands and tests, which have no
-    /// service group.
+    /// service group. Once per value, as the pool cannot be started again once closed.
     public func run<Result: Sendable>(_ body: @Sendable (PostgresDatabase) async throws -> Result) async throws -> Result {
         try await withThrowingTaskGroup(of: Void.self) { group in
             // The pool must be running before the first query leases a connection (or the client warns): the body

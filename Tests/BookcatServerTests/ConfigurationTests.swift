@@ -1,3 +1,4 @@
+import BookcatPostgres
 import BookcatTestSupport
 import Foundation
 import Testing
@@ -18,6 +19,17 @@ struct ConfigurationTests {
         #expect(config.bcryptCost == 12)
         #expect(config.mode == .development)
         #expect(config.jwtSecret == nil)
+        #expect(config.postgres == nil)
+        #expect(config.databasePoolSize == 10)
+    }
+
+    @Test func databaseURLSelectsPostgreSQL() throws {
+        let config = try AppConfiguration.load(from: [
+            "DATABASE_URL": "postgres://app:pw@db:5432/catalog?sslmode=require", "DATABASE_POOL_SIZE": "25",
+        ])
+        #expect(config.postgres?.host == "db")
+        #expect(config.postgres?.tls == .require)
+        #expect(config.databasePoolSize == 25)
     }
 
     @Test(arguments: [
@@ -33,6 +45,9 @@ struct ConfigurationTests {
         (["APP_ENV": "production", "JWT_SECRET_KEY": "too-short"], "JWT_SECRET_KEY"),
         (["JWT_SECRET_KEY": String(repeating: "k", count: 40), "JWT_ALGORITHM": "HS512"], "JWT_SECRET_KEY"),
         (["SECRET_KEY": "short"], "SECRET_KEY"),
+        (["DATABASE_URL": "mysql://app@db/catalog"], "DATABASE_URL"),
+        (["DATABASE_URL": "postgres://app@db/catalog?sslmode=maybe"], "DATABASE_URL"),
+        (["DATABASE_POOL_SIZE": "0"], "DATABASE_POOL_SIZE"),
     ])
     func invalidVariablesAreNamed(environment: [String: String], variable: String) {
         #expect {
