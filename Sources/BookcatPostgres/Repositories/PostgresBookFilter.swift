@@ -15,7 +15,7 @@ struct PostgresBookFilter {
             guard let text else { continue }
             // Case-insensitive substring (Unicode case folding), served by the trigram GIN index on the same
             // expression for three characters or more.
-            bindings.append(Self.containsPattern(text))
+            bindings.append(LikePattern.containing(text))
             conditions.append("lower(\(column) COLLATE \"und-x-icu\") LIKE lower($\(bindings.count) COLLATE \"und-x-icu\") ESCAPE '\\'")
         }
         if !query.tagIDs.isEmpty {
@@ -58,15 +58,5 @@ struct PostgresBookFilter {
             ORDER BY \(orderClause) LIMIT $\(binds.count - 1) OFFSET $\(binds.count)
             """
         return PostgresQuery(unsafeSQL: sql, binds: binds)
-    }
-
-    /// `%text%` with LIKE's own wildcards escaped, so `50%` matches the characters "50%" and nothing else.
-    private static func containsPattern(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
-            escaped.append(character)
-        }
-        return "%\(escaped)%"
     }
 }

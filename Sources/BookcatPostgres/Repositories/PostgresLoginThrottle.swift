@@ -15,42 +15,43 @@ struct PostgresLoginThrottle: LoginThrottle {
     let clock: WallClock
 
     func reserveAttempt(account: String, client: String) async throws -> Duration? {
-        try await reserve([("account:" + account, limits.failuresPerAccount), ("client:" + client, limits.failuresPerClient)], window: limits.window)
+        try await reserve(ThrottleCounter.login(account: account, client: client, limits: limits))
     }
 
     func recordSuccess(account: String, client: String) async throws {
         try await sql.write { db in
-            try await db.execute("DELETE FROM throttle_window WHERE key = \("account:" + account)")
-            try await db.execute("UPDATE throttle_window SET attempts = attempts - 1 WHERE key = \("client:" + client) AND attempts > 0")
+            try await db.execute("DELETE FROM throttle_window WHERE key = \(ThrottleCounter.accountKey(account))")
+            try await db.execute(
+                "UPDATE throttle_window SET attempts = attempts - 1 WHERE key = \(ThrottleCounter.clientKey(client)) AND attempts > 0"
+            )
         }
     }
 
     func reserveSignup(client: String) async throws -> Duration? {
-        try await reserve([("signup:" + client, limits.signupsPerClient)], window: limits.signupWindow)
+        try await reserve(ThrottleCounter.signup(client: client, limits: limits))
     }
 
-    /// Returns the longest remaining lockout among `keys` (counting nothing), or counts one attempt on each and
+    /// Returns the longest remaining lockout among `counters` (counting nothing), or counts one attempt on each and
     /// returns nil.
-    private func reserve(_ keys: [(key: String, limit: Int)], window: Duration) async throws -> Duration? {
+    private func reserve(_ counters: [ThrottleCounter]) async throws -> Duration? {
         let now = clock.now().timeIntervalSince1970
-        let windowSeconds = Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18
         return try await sql.write { db in
             var wait = 0.0
-            for (key, limit) in keys.sorted(by: { $0.key < $1.key }) {
+            for counter in counters.sorted(by: { $0.key < $1.key }) {
                 // Locks the counter, starting a new window when there is none or the last one has ended.
                 let row = try await db.rows(
                     """
-                    INSERT INTO throttle_window AS w (key, attempts, ends_at) VALUES (\(key), 0, \(now + windowSeconds))
+                    INSERT INTO throttle_window AS w (key, attempts, ends_at) VALUES (\(counter.key), 0, \(now + counter.windowSeconds))
                     ON CONFLICT (key) DO UPDATE SET
                       attempts = CASE WHEN w.ends_at <= \(now) THEN 0 ELSE w.attempts END,
                       ends_at = CASE WHEN w.ends_at <= \(now) THEN EXCLUDED.ends_at ELSE w.ends_at END
                     RETURNING attempts, ends_at
                     """
                 ).decode((Int, Double).self).firstElement()
-                if let (attempts, endsAt) = row, attempts >= limit { wait = max(wait, endsAt - now) }
+                if let (attempts, endsAt) = row, attempts >= counter.limit { wait = max(wait, endsAt - now) }
             }
             if wait > 0 { return .milliseconds(Int64((wait * 1000).rounded(.up))) }
-            try await db.execute("UPDATE throttle_window SET attempts = attempts + 1 WHERE key = ANY(\(keys.map(\.key)))")
+            try await db.execute("UPDATE throttle_window SET attempts = attempts + 1 WHERE key = ANY(\(counters.map(\.key)))")
             // Finished windows are forgotten as we go; rows another reservation holds are left for a later one.
             try await db.execute(
                 """

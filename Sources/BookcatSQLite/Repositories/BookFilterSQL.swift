@@ -34,7 +34,7 @@ struct BookFilterSQL {
             } else {
                 // Shorter ones have no trigram: scan.
                 conditions.append("\(column) LIKE ? ESCAPE '\\'")
-                arguments += [Self.containsPattern(text)]
+                arguments += [LikePattern.containing(text)]
                 standaloneCounts.append(nil)
             }
         }
@@ -113,14 +113,4 @@ struct BookFilterSQL {
     }
 
     var isUnfiltered: Bool { whereClause.isEmpty }
-
-    /// `%text%` with LIKE's own wildcards escaped, so `50%` matches the characters "50%" and nothing else.
-    private static func containsPattern(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
-            escaped.append(character)
-        }
-        return "%\(escaped)%"
-    }
 }

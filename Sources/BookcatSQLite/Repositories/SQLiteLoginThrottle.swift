@@ -16,45 +16,47 @@ struct SQLiteLoginThrottle: LoginThrottle {
     let clock: WallClock
 
     func reserveAttempt(account: String, client: String) async throws -> Duration? {
-        try await reserve([("account:" + account, limits.failuresPerAccount), ("client:" + client, limits.failuresPerClient)], window: limits.window)
+        try await reserve(ThrottleCounter.login(account: account, client: client, limits: limits))
     }
 
     func recordSuccess(account: String, client: String) async throws {
         try await commits.write { db in
-            try db.cachedStatement(sql: "DELETE FROM throttle_window WHERE key = ?").execute(arguments: ["account:" + account])
+            try db.cachedStatement(sql: "DELETE FROM throttle_window WHERE key = ?").execute(arguments: [ThrottleCounter.accountKey(account)])
             try db.cachedStatement(sql: "UPDATE throttle_window SET attempts = attempts - 1 WHERE key = ? AND attempts > 0").execute(arguments: [
-                "client:" + client
+                ThrottleCounter.clientKey(client)
             ])
         }
     }
 
     func reserveSignup(client: String) async throws -> Duration? {
-        try await reserve([("signup:" + client, limits.signupsPerClient)], window: limits.signupWindow)
+        try await reserve(ThrottleCounter.signup(client: client, limits: limits))
     }
 
-    /// Returns the longest remaining lockout among `keys` (counting nothing), or counts one attempt on each and
+    /// Returns the longest remaining lockout among `counters` (counting nothing), or counts one attempt on each and
     /// returns nil.
-    private func reserve(_ keys: [(key: String, limit: Int)], window: Duration) async throws -> Duration? {
+    private func reserve(_ counters: [ThrottleCounter]) async throws -> Duration? {
         let now = clock.now().timeIntervalSince1970
-        let windowSeconds = Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18
         return try await commits.write { db in
             // Finished windows are forgotten as we go (indexed), so the table holds only live counts. Statements are
             // kept prepared: every login runs these, and preparing them again cost as much as running them.
             try db.cachedStatement(sql: "DELETE FROM throttle_window WHERE ends_at <= ?").execute(arguments: [now])
             var wait = 0.0
-            for (key, limit) in keys {
-                let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT attempts, ends_at FROM throttle_window WHERE key = ?"), arguments: [key])
-                if let row, (row["attempts"] as Int) >= limit { wait = max(wait, (row["ends_at"] as Double) - now) }
+            for counter in counters {
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT attempts, ends_at FROM throttle_window WHERE key = ?"),
+                    arguments: [counter.key]
+                )
+                if let row, (row["attempts"] as Int) >= counter.limit { wait = max(wait, (row["ends_at"] as Double) - now) }
             }
             if wait > 0 { return .milliseconds(Int64((wait * 1000).rounded(.up))) }
-            for (key, _) in keys {
+            for counter in counters {
                 let count = try db.cachedStatement(
                     sql: """
                         INSERT INTO throttle_window (key, attempts, ends_at) VALUES (?, 1, ?)
                         ON CONFLICT (key) DO UPDATE SET attempts = attempts + 1
                         """
                 )
-                try count.execute(arguments: [key, now + windowSeconds])
+                try count.execute(arguments: [counter.key, now + counter.windowSeconds])
             }
             return nil
         }

@@ -1,3 +1,4 @@
+import BookcatCore
 import HTTPTypes
 
 /// Logins or signups are paused for this account or client address; answered as 429 with `Retry-After`.
@@ -12,7 +13,7 @@ struct TooManyAttempts: Error {
     var problem: Problem {
         let seconds = max(
             1,
-            Int((Double(retryAfter.components.seconds) + Double(retryAfter.components.attoseconds) / 1e18).rounded(.up))
+            Int(retryAfter.seconds.rounded(.up))
         )
         var problem =
             switch kind {
