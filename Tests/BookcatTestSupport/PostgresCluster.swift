@@ -50,8 +50,9 @@ public actor PostgresCluster {
         return Server(host: host, port: port, user: user)
     }
 
-    /// The cluster this process started, so the exit handler can stop it.
+    /// The cluster this process started and its folder, so the exit handler can stop it and remove them.
     nonisolated(unsafe) private static var startedPID: pid_t = 0
+    nonisolated(unsafe) private static var startedFolder = ""
 
     private static func startCluster() async throws -> Server {
         guard geteuid() != 0 else {
@@ -75,9 +76,14 @@ public actor PostgresCluster {
         process.standardError = FileHandle.nullDevice
         try process.run()
         startedPID = process.processIdentifier
+        startedFolder = folder.path
         atexit {
-            // The cluster lives as long as the test process; its data folder goes with it.
-            if PostgresCluster.startedPID > 0 { kill(PostgresCluster.startedPID, SIGQUIT) }
+            // The cluster lives as long as the test process; its data folder goes with it. SIGQUIT is PostgreSQL's
+            // immediate shutdown; the folder is removed once the server has gone (within 5 s).
+            guard PostgresCluster.startedPID > 0 else { return }
+            kill(PostgresCluster.startedPID, SIGQUIT)
+            for _ in 0..<500 where kill(PostgresCluster.startedPID, 0) == 0 { usleep(10_000) }
+            try? FileManager.default.removeItem(atPath: PostgresCluster.startedFolder)
         }
         let ready = try await eventually(timeout: .seconds(30)) {
             (try? run(try binary("pg_isready"), ["-h", "127.0.0.1", "-p", String(port), "-q"])) != nil
