@@ -21,7 +21,24 @@ cp docker-compose.yml .env.example "$work/" && cp .env.example "$work/.env"
 docker-compose --project-directory "$work" -f "$work/docker-compose.yml" config -q
 mkdir -p "$work/server" && cp scripts/docker-compose.yml "$work/server/" && cp .env.example "$work/server/.env"
 BOOKCAT_IMAGE=registry.example/bookcat:test docker-compose --project-directory "$work/server" -f "$work/server/docker-compose.yml" config -q
-.venv/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml scripts/docker-compose.yml
+cp docker-compose.scale.yml "$work/" && mkdir -p "$work/deploy" && cp deploy/nginx-scale.conf "$work/deploy/"
+POSTGRES_PASSWORD=placeholder docker-compose --project-directory "$work" -f "$work/docker-compose.scale.yml" config -q
+.venv/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml scripts/docker-compose.yml docker-compose.scale.yml
+
+echo "--- nginx in front of the scaled-out stack (nginx -t)"
+nginx_bin=$(command -v nginx || true)
+if [ -z "$nginx_bin" ]; then
+    # Unpacked, not installed: installing Debian's nginx would start a server on port 80.
+    if [ ! -x .tools/nginx/usr/sbin/nginx ]; then
+        (cd "$work" && { apt-get download nginx >/dev/null 2>&1 || { apt-get update -qq && apt-get download nginx >/dev/null; }; })
+        dpkg -x "$work"/nginx_*.deb .tools/nginx
+    fi
+    nginx_bin=.tools/nginx/usr/sbin/nginx
+fi
+# The compose service names resolve only inside the stack: the same configuration, with loopback upstreams.
+sed 's/api\([123]\):8000/127.0.0.1:800\1/' deploy/nginx-scale.conf >"$work/upstreams.conf"
+printf 'pid %s/nginx.pid;\nevents {}\nhttp {\n    include %s/upstreams.conf;\n}\n' "$work" "$work" >"$work/nginx.conf"
+"$nginx_bin" -t -q -e stderr -p "$work/" -c "$work/nginx.conf"
 
 echo "--- GitHub workflows"
 .venv/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
