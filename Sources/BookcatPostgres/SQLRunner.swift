@@ -73,9 +73,8 @@ struct SQLRunner: Sendable {
 
     private static func conflictMessage(constraint: String?) -> String {
         switch constraint {
-        case "user_on_email": "email is already registered"
-        case "user_on_username", "user_on_username_key":
-            "username is already taken (or one too much like it, differing only in case, accents or look-alike letters)"
+        case "user_on_email": AccountConflict.emailTaken
+        case "user_on_username", "user_on_username_key": AccountConflict.usernameTaken
         case "tag_on_name": "a tag with that name already exists"
         case "book_isbn_key": "a book with that ISBN already exists"
         default: "the write conflicts with an existing record"

@@ -120,14 +120,14 @@ struct PostgresUserRepository: UserRepository {
                 .decode(Int64.self).firstElement(),
             other != exceptUserID
         {
-            errors.append("email is already registered")
+            errors.append(AccountConflict.emailTaken)
         }
         if let username,
             let other = try await db.rows("SELECT id FROM \"user\" WHERE username_key = \(UsernameSkeleton.of(username))").decode(Int64.self)
                 .firstElement(),
             other != exceptUserID
         {
-            errors.append("username is already taken (or one too much like it, differing only in case, accents or look-alike letters)")
+            errors.append(AccountConflict.usernameTaken)
         }
         if !errors.isEmpty { throw CatalogError.conflict(errors.joined(separator: "; ")) }
     }

@@ -106,22 +106,15 @@ struct SQLiteUserRepository: UserRepository {
     /// Checked inside the write transaction, so the answer still holds when the row is written; the
     /// unique indexes (NOCASE) remain the last line of defence.
     private func ensureAvailable(_ db: Database, email: String?, username: String?, exceptUserID: Int64?) throws {
-        var errors: [FieldError] = []
+        var errors: [String] = []
         if let email, let other = try UserRecord.filter(UserRecord.Columns.email == email).fetchOne(db), other.id != exceptUserID {
-            errors.append(FieldError(field: "email", message: "is already registered"))
+            errors.append(AccountConflict.emailTaken)
         }
         if let username, let other = try UserRecord.filter(UserRecord.Columns.usernameKey == UsernameSkeleton.of(username)).fetchOne(db),
             other.id != exceptUserID
         {
-            errors.append(
-                FieldError(
-                    field: "username",
-                    message: "is already taken (or one too much like it, differing only in case, accents or look-alike letters)"
-                )
-            )
+            errors.append(AccountConflict.usernameTaken)
         }
-        if !errors.isEmpty {
-            throw CatalogError.conflict(errors.map { "\($0.field) \($0.message)" }.joined(separator: "; "))
-        }
+        if !errors.isEmpty { throw CatalogError.conflict(errors.joined(separator: "; ")) }
     }
 }
