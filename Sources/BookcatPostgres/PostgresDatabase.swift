@@ -74,14 +74,11 @@ public final class PostgresDatabase: Sendable {
 extension PostgresDatabase: StoreVersionSource {
     public func storeVersions() async throws -> StoreVersions {
         // One SELECT is one snapshot: both counters as of the same moment.
-        let rows = try await client.query(
+        let row = try await client.query(
             "SELECT (SELECT version FROM catalog_version WHERE id = 1), (SELECT epoch FROM session_epoch WHERE id = 1)",
             logger: logger
-        )
-        for try await (catalog, sessions) in rows.decode((Int64, Int64).self) {
-            return StoreVersions(catalog: catalog, sessions: sessions)
-        }
-        return StoreVersions(catalog: 0, sessions: 0)
+        ).decode((Int64, Int64).self).firstElement()
+        return StoreVersions(catalog: row?.0 ?? 0, sessions: row?.1 ?? 0)
     }
 }
 

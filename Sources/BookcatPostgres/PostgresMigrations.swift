@@ -183,10 +183,6 @@ enum PostgresMigrations {
             try await connection.query("SELECT to_regclass('schema_migration') IS NOT NULL", logger: logger)
             .decode(Bool.self).firstElement() ?? false
         guard exists else { return [] }
-        var names: [String] = []
-        for try await name in try await connection.query("SELECT name FROM schema_migration ORDER BY name", logger: logger).decode(String.self) {
-            names.append(name)
-        }
-        return names
+        return try await connection.query("SELECT name FROM schema_migration ORDER BY name", logger: logger).decode(String.self).collect()
     }
 }
