@@ -1,7 +1,6 @@
 import BookcatCache
 import BookcatCore
 import BookcatDigest
-import BookcatSQLite
 import Foundation
 import Hummingbird
 import Logging
