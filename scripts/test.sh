@@ -93,6 +93,9 @@ WITH_POSTGRES=1 scripts/check-walkthrough.sh
 echo "==> three replicas on one PostgreSQL and one Redis"
 scripts/check-replicas.sh
 
+echo "==> the upgrade path: 100,000 books copied from SQLite to PostgreSQL, then served from there"
+scripts/check-copy.sh
+
 echo "==> /docs in a headless browser, offline"
 scripts/check-docs-browser.sh
 

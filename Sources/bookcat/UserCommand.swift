@@ -67,14 +67,7 @@ struct UserCommand: AsyncParsableCommand {
                 }
                 print("created \(user.role.rawValue) \(user.username) <\(user.email)> with id \(user.id)")
             } catch let error as CatalogError {
-                throw ValidationError(describe(error))
-            }
-        }
-
-        private func describe(_ error: CatalogError) -> String {
-            switch error {
-            case .invalid(let errors): errors.map { "\($0.field) \($0.message)" }.joined(separator: "; ")
-            case .conflict(let message), .notFound(let message), .forbidden(let message), .unauthenticated(let message): message
+                throw ValidationError(error.description)
             }
         }
     }

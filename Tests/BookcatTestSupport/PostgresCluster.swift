@@ -42,6 +42,18 @@ public actor PostgresCluster {
         return PostgresLocation(host: server.host, port: server.port, username: server.user, password: nil, database: name, tls: .disable)
     }
 
+    /// Runs `sql` with `psql` in `location`'s database and returns what it printed (unaligned, no headers): for
+    /// tests that set up what the API cannot, or read what it does not show.
+    public nonisolated func psql(_ sql: String, in location: PostgresLocation) throws -> String {
+        try Self.run(
+            try Self.binary("psql"),
+            [
+                "-h", location.host, "-p", String(location.port), "-U", location.username, "-d", location.database,
+                "-v", "ON_ERROR_STOP=1", "-q", "-A", "-t", "-c", sql,
+            ]
+        )
+    }
+
     private static func locateOrStart() async throws -> Server {
         guard let configured = ProcessInfo.processInfo.environment["BOOKCAT_TEST_POSTGRES"] else { return try await startCluster() }
         guard let url = URLComponents(string: configured), let host = url.host, let port = url.port, let user = url.user else {

@@ -30,3 +30,13 @@ public struct FieldError: Equatable, Sendable, Codable {
         self.message = message
     }
 }
+
+extension CatalogError: CustomStringConvertible {
+    /// The message alone, as the command line prints it: `bookcat: …`, not the case's Swift spelling.
+    public var description: String {
+        switch self {
+        case .invalid(let errors): errors.map { "\($0.field) \($0.message)" }.joined(separator: "; ")
+        case .conflict(let message), .notFound(let message), .forbidden(let message), .unauthenticated(let message): message
+        }
+    }
+}

@@ -69,6 +69,24 @@ public struct ConfiguredStore: Sendable {
         }
     }
 
+    /// Every row of the store, read out for a copy (``CatalogCopy``).
+    public var exporter: any CatalogExporting {
+        switch backend {
+        case .sqlite(let database): database
+        case .postgres(let database): database
+        }
+    }
+
+    /// The store as the target of a copy: PostgreSQL only, as SQLite is where a catalog moves up from.
+    public var importer: any CatalogImporting {
+        get throws {
+            switch backend {
+            case .sqlite: throw CatalogCopy.Failure.targetCannotImport(description)
+            case .postgres(let database): database
+            }
+        }
+    }
+
     /// Runs `body` while the store's ``services`` run: for commands, which have no service group.
     public func withServices<Result: Sendable>(_ body: @Sendable () async throws -> Result) async throws -> Result {
         switch backend {
