@@ -6,7 +6,8 @@
 #
 # Settings (environment): BENCH_BOOKS (500), BENCH_DURATION seconds per scenario (10), BENCH_CONNECTIONS (16),
 # BENCH_THREADS (2), BENCH_LARGE_BOOKS (0: skip; e.g. 1000000 to time filtered listings over a large catalog),
-# BENCH_OUT (bench-results).
+# BENCH_STORE (sqlite; postgres also runs the cached, uncached, single-book and write scenarios on a private
+# PostgreSQL cluster seeded alike, for a side-by-side table and chart), BENCH_OUT (bench-results).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -16,9 +17,11 @@ duration=${BENCH_DURATION:-10}
 connections=${BENCH_CONNECTIONS:-16}
 threads=${BENCH_THREADS:-2}
 large_books=${BENCH_LARGE_BOOKS:-0}
+store=${BENCH_STORE:-sqlite}
+case "$store" in sqlite | postgres) ;; *) echo "BENCH_STORE must be sqlite or postgres, not $store" >&2; exit 2 ;; esac
 out=${BENCH_OUT:-bench-results}
 
-ensure_apt_packages "${BUILD_PACKAGES[@]}" wrk nginx-light python3
+ensure_apt_packages "${BUILD_PACKAGES[@]}" wrk nginx-light python3 jq
 echo "==> building (release)"
 swift build -c release --product bookcat >/dev/null
 bookcat=$PWD/.build/release/bookcat
@@ -29,6 +32,8 @@ pids=()
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    # SIGQUIT: PostgreSQL's immediate shutdown; the cluster is thrown away with the folder.
+    if [ -n "${postgres_pid:-}" ]; then kill -QUIT "$postgres_pid" 2>/dev/null || true; while kill -0 "$postgres_pid" 2>/dev/null; do sleep 0.1; done; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -98,17 +103,20 @@ json.dump(result, open(path, "w"))
 PY
 }
 
-# run_scenario NAME [WRK_SCENARIO SERVER_URL SERVER_PID]: one wrk run, its CPU per request and cache counters.
+# run_scenario NAME [WRK_SCENARIO SERVER_URL SERVER_PID TOKEN]: one wrk run, its CPU per request and cache counters.
+# The server's CPU includes its database's when that is a separate server (the pids in DATABASE_PIDS).
 run_scenario() {
-    local name=$1 scenario=${2:-$1} target=${3:-$base} pid=${4:-$server_pid}
+    local name=$1 scenario=${2:-$1} target=${3:-$base} pid=${4:-$server_pid} bearer=${5:-$token}
+    local database_pids
+    read -r -a database_pids <<<"${DATABASE_PIDS:-}"
     local before_hits before_misses before_memory
     before_hits=$(metric "$target" cache_hits_total); before_misses=$(metric "$target" cache_misses_total)
     before_memory=$(metric "$target" cache_memory_hits_total)
     local server_before redis_before
-    server_before=$(cpu_ticks "$pid"); redis_before=$(cpu_ticks "$redis_pid")
-    SCENARIO=$scenario TOKEN=$token BOOKS=$books TAGS=50 OUT="$work/$name.json" \
+    server_before=$(cpu_ticks "$pid" "${database_pids[@]}"); redis_before=$(cpu_ticks "$redis_pid")
+    SCENARIO=$scenario TOKEN=$bearer BOOKS=$books TAGS=50 OUT="$work/$name.json" \
         wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 5s -s scripts/bench/scenario.lua "$target" >/dev/null
-    record_cpu "$work/$name.json" $(($(cpu_ticks "$pid") - server_before)) $(($(cpu_ticks "$redis_pid") - redis_before))
+    record_cpu "$work/$name.json" $(($(cpu_ticks "$pid" "${database_pids[@]}") - server_before)) $(($(cpu_ticks "$redis_pid") - redis_before))
     local hits misses memory
     hits=$(( $(metric "$target" cache_hits_total) - ${before_hits:-0} )); misses=$(( $(metric "$target" cache_misses_total) - ${before_misses:-0} ))
     memory=$(( $(metric "$target" cache_memory_hits_total) - ${before_memory:-0} ))
@@ -169,6 +177,36 @@ SCENARIO=static OUT="$work/static.json" \
 record_cpu "$work/static.json" $(($(cpu_ticks "${nginx_processes[@]}") - nginx_before)) 0
 echo "    static: $(jq -r '"\(.requests_per_second) req/s, p99 \(.latency_ms.p99) ms, CPU \(.cpu_us_per_request.total) µs/request"' "$work/static.json")"
 
+postgres_names=""
+if [ "$store" = postgres ]; then
+    echo "==> the same catalog on PostgreSQL: cached, uncached, single book, create book"
+    # PostgreSQL refuses to run as root: the cluster runs as the unprivileged test user (scripts/lib.sh).
+    mkdir -p "$work/postgres" && chmod o+rx "$work" && chmod 777 "$work/postgres"
+    postgres_port=$(free_port)
+    # shellcheck disable=SC2016  # expanded by the inner shell
+    postgres_pid=$(as_unprivileged bash -c 'source scripts/lib.sh && start_private_postgres "$1" "$2"' _ "$work/postgres" "$postgres_port")
+    postgres_url="postgres://bookcat@127.0.0.1:$postgres_port/bookcat?sslmode=disable"
+    DATABASE_URL=$postgres_url $bookcat seed --books "$books" --tags 50 --seed 1 </dev/null
+    printf '%s\n' 'bench password 1' | DATABASE_URL=$postgres_url $bookcat user create --email bench@example.org --password-stdin --admin >/dev/null
+    postgres_http_port=$(free_port)
+    # Its own Redis database, so it never meets the SQLite servers' cached pages.
+    DATABASE_URL=$postgres_url HTTP_PORT=$postgres_http_port REDIS_URL="redis://127.0.0.1:$redis_port/1" \
+        $bookcat serve >"$work/server-postgres.log" 2>&1 &
+    postgres_server_pid=$!
+    pids+=("$postgres_server_pid")
+    wait_healthy "$postgres_http_port"
+    postgres_base="http://127.0.0.1:$postgres_http_port"
+    postgres_token=$(curl -sS --fail-with-body -X POST "$postgres_base/api/v1/auth/login" -H 'Content-Type: application/json' \
+        -d '{"email": "bench@example.org", "password": "bench password 1"}' | jq -r .access_token)
+    curl -sS -o /dev/null "$postgres_base/api/v1/books?page_size=100" -H "Authorization: Bearer $postgres_token"
+    for scenario in cached uncached detail write; do
+        # The database's CPU counts as the server's: its backends, which the pool keeps for the whole run.
+        DATABASE_PIDS="$postgres_pid $(pgrep -d ' ' -P "$postgres_pid")" \
+            run_scenario "postgres_$scenario" "$scenario" "$postgres_base" "$postgres_server_pid" "$postgres_token"
+        postgres_names+="$scenario "
+    done
+fi
+
 large="null"
 if [ "$large_books" -gt 0 ]; then
     echo "==> filtered listings over $large_books books (uncached, one connection)"
@@ -192,9 +230,9 @@ if [ "$large_books" -gt 0 ]; then
     large="${large%,}]"
 fi
 
-python3 - "$work" "$out" "$books" "$duration" "$connections" "$threads" "$rss_kb" "$large" "$large_books" <<'PY'
+python3 - "$work" "$out" "$books" "$duration" "$connections" "$threads" "$rss_kb" "$large" "$large_books" "$postgres_names" <<'PY'
 import json, os, platform, subprocess, sys
-work, out, books, duration, connections, threads, rss_kb, large, large_books = sys.argv[1:]
+work, out, books, duration, connections, threads, rss_kb, large, large_books, postgres_names = sys.argv[1:]
 scenarios = {name: json.load(open(os.path.join(work, name + ".json"))) for name in ["cached", "cached_redis", "uncached", "detail", "mixed", "write", "static"]}
 cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "unknown")
 results = {
@@ -204,6 +242,8 @@ results = {
     "scenarios": scenarios,
     "server_peak_rss_mb": round(int(rss_kb) / 1024, 1),
     "large_catalog": {"books": int(large_books), "queries": json.loads(large)} if large != "null" else None,
+    # The same scenarios on PostgreSQL (BENCH_STORE=postgres); CPU per request includes the database server's.
+    "postgres_scenarios": {name: json.load(open(os.path.join(work, "postgres_" + name + ".json"))) for name in postgres_names.split()} or None,
 }
 json.dump(results, open(os.path.join(out, "results.json"), "w"), indent=2)
 PY

@@ -74,6 +74,7 @@ def table(results):
                      f"{usage.get('total', 0):>11,.0f} {usage.get('server', 0):>8,.0f} {usage.get('redis', 0):>8,.0f} "
                      f"{share(r.get('memory_tier_share')):>11}")
     lines.append(f"server peak resident memory: {results['server_peak_rss_mb']} MB")
+    lines.extend(stores_table(results))
     lines.append("")
     lines.append("targets:")
     for name, value, bound, met, gap in targets(results):
@@ -81,8 +82,63 @@ def table(results):
     return "\n".join(lines)
 
 
+STORES = [("sqlite", "SQLite", "#4e79a7"), ("postgres", "PostgreSQL", "#f28e2b")]
+
+
+def by_store(results):
+    """{scenario: {"sqlite": result, "postgres": result}} for the scenarios run on both (BENCH_STORE=postgres)."""
+    postgres = results.get("postgres_scenarios") or {}
+    return {name: {"sqlite": results["scenarios"][name], "postgres": postgres[name]}
+            for name in ORDER if name in postgres and name in results["scenarios"]}
+
+
+def stores_table(results):
+    pairs = by_store(results)
+    if not pairs:
+        return []
+    lines = ["", "both stores, side by side (CPU per request includes the PostgreSQL server's):"]
+    header = f"{'scenario':28}"
+    for _, label, _ in STORES:
+        header += f" | {label + ' req/s':>17} {'p50 ms':>7} {'p99 ms':>7} {'CPU µs':>7}"
+    lines.append(header)
+    for name, runs in pairs.items():
+        line = f"{LABELS[name]:28}"
+        for key, _, _ in STORES:
+            r = runs[key]
+            line += (f" | {r['requests_per_second']:>17,.0f} {r['latency_ms']['p50']:>7.2f} {r['latency_ms']['p99']:>7.2f}"
+                     f" {cpu(r):>7,.0f}")
+        lines.append(line)
+    return lines
+
+
+def stores_svg(results, top):
+    """A panel of grouped bars, requests per second per scenario on each store, starting at `top`; and its height."""
+    pairs = by_store(results)
+    if not pairs:
+        return [], 0
+    left, plot_w, row_h = 240, 700, 22
+    peak = max(runs[key]["requests_per_second"] for runs in pairs.values() for key, _, _ in STORES)
+    parts = [f'<text x="80" y="{top}" font-size="16" font-weight="bold">requests per second on each store '
+             '(same catalog, same Redis)</text>']
+    y = top + 20
+    for name, runs in pairs.items():
+        parts.append(f'<text x="{left - 10}" y="{y + row_h:.0f}" text-anchor="end">{escape(LABELS[name])}</text>')
+        for key, label, color in STORES:
+            r = runs[key]
+            w = r["requests_per_second"] / peak * plot_w
+            parts.append(f'<rect x="{left}" y="{y}" width="{max(w, 1):.1f}" height="{row_h - 4}" fill="{color}">'
+                         f'<title>{label} {escape(LABELS[name])}: {r["requests_per_second"]:,.0f}/s, '
+                         f'p99 {r["latency_ms"]["p99"]:.2f} ms</title></rect>')
+            parts.append(f'<text x="{left + w + 6:.1f}" y="{y + row_h - 8}" fill="#333">{label}: '
+                         f'{r["requests_per_second"]:,.0f}/s, p99 {r["latency_ms"]["p99"]:.2f} ms</text>')
+            y += row_h
+        y += 10
+    return parts, y - top + 20
+
+
 def svg(results):
-    width, height = 1180, 520
+    store_parts, store_height = stores_svg(results, 560)
+    width, height = 1180, 520 + store_height + (40 if store_height else 0)
     left, top, plot_w, plot_h = 80, 60, 560, 360
     names = [n for n in present(results) if n != "write"] + ["write"]
     values = [results["scenarios"][n]["latency_ms"][key] for n in names for key, _ in PERCENTILES]
@@ -122,6 +178,7 @@ def svg(results):
     for k, (name, value, bound, met, gap) in enumerate(targets(results)):
         color = "#2e7d32" if met else "#c62828"
         parts.append(f'<text x="{left + plot_w + 30}" y="{ty + 18 * (k + 1)}" fill="{color}">{"✔" if met else "✘"} {escape(name)}</text>')
+    parts.extend(store_parts)
     parts.append("</svg>")
     return "\n".join(parts)
 
