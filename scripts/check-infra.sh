@@ -58,7 +58,7 @@ CHECKPOINT_DISABLE=1 "$terraform" fmt -check -recursive terraform
 .venv/bin/python - <<'PY'
 import pathlib, sys
 import hcl2
-files = sorted(pathlib.Path("terraform").glob("*.tf"))
+files = sorted(pathlib.Path("terraform").rglob("*.tf"))
 for path in files:
     with path.open() as handle:
         hcl2.load(handle)
@@ -69,6 +69,7 @@ echo "--- deploy trust, ECR lifecycle, first boot"
 .venv/bin/python scripts/check-deploy-trust.py
 .venv/bin/python scripts/check-ecr-lifecycle.py
 scripts/tests/user-data-test.sh
+scripts/tests/scale-out-user-data-test.sh
 
 echo "--- checkov"
 BC_SKIP_MAPPING=TRUE .venv/bin/checkov -d . --skip-download --quiet --compact \

@@ -27,3 +27,13 @@ output "data_volume_id" {
   description = "The catalog's own EBS volume, kept when the instance is replaced and snapshotted daily."
   value       = aws_ebs_volume.data.id
 }
+
+output "scale_out_url" {
+  description = "The scaled-out service's address (null unless scale_out is set)."
+  value       = one(module.scale_out[*].url)
+}
+
+output "scale_out_settings_path" {
+  description = "SSM path of the scaled-out replicas' DATABASE_URL, REDIS_URL and JWT_SECRET_KEY."
+  value       = one(module.scale_out[*].settings_path)
+}

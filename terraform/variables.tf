@@ -155,3 +155,12 @@ variable "image_retention_count" {
     error_message = "image_retention_count must be at least 5 so rollbacks have something to go back to."
   }
 }
+
+variable "scale_out" {
+  description = "Set to build the scaled-out shape (modules/scale_out): the image tag its replicas run and the ACM certificate for its load balancer. Null (the default) builds none of it."
+  type = object({
+    image_tag       = string
+    certificate_arn = string
+  })
+  default = null
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Runs a scaled-out replica's first boot (terraform/modules/scale_out/user_data.sh.tftpl, rendered as Terraform
+# would) under bash with recording fakes for apt-get, snap, systemctl, docker and the AWS CLI (which answers with
+# the SSM parameters). Checks the settings file it writes (root-only, every parameter, production settings) and the
+# container it starts; and that a missing parameter stops the boot before any container runs.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/tests/fakes.sh
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/bin"
+registry=123456789012.dkr.ecr.eu-west-1.amazonaws.com
+image=$registry/bookcat:v42
+
+# Render: Terraform's ${name} gets the values instances.tf passes; $${ is a literal ${ for the shell.
+python3 - "$work/user_data.sh" <<PY
+import re, sys
+values = {"region": "eu-west-1", "parameter_path": "/bookcat/scale-out", "image": "$image", "registry": "$registry",
+          "api_port": "8000", "pool_size": "12", "settings_dir": "$work/etc"}
+text = open("terraform/modules/scale_out/user_data.sh.tftpl").read().replace("\$\${", "\x00")
+text = re.sub(r"\\$\{(\w+)\}", lambda m: values[m.group(1)], text)
+open(sys.argv[1], "w").write(text.replace("\x00", "\${"))
+PY
+head -n 1 "$work/user_data.sh" | grep -qx '#!/bin/bash' || { echo "user_data must start with #!/bin/bash" >&2; exit 1; }
+bash -n "$work/user_data.sh"
+
+for tool in apt-get systemctl snap docker getent sleep; do
+    # shellcheck disable=SC2016  # expanded when the fake runs
+    printf '#!/usr/bin/env bash\necho "$(basename "$0") $*" >>"$FAKE_LOG"\n' >"$work/bin/$tool"
+done
+cat >"$work/bin/tee" <<'FAKE'
+#!/usr/bin/env bash
+echo "tee $* <<< $(paste -sd ' ')" >>"$FAKE_LOG"
+FAKE
+# The AWS CLI answers get-parameters-by-path as --output text does: name, tab, value; FAKE_WITHOUT drops one.
+cat >"$work/bin/aws" <<'FAKE'
+#!/usr/bin/env bash
+echo "aws $*" >>"$FAKE_LOG"
+printf '%s\t%s\n' \
+    /bookcat/scale-out/DATABASE_URL 'postgres://bookcat:s3cret@db.internal:5432/bookcat?sslmode=require' \
+    /bookcat/scale-out/REDIS_URL 'redis://cache.internal:6379' \
+    /bookcat/scale-out/JWT_SECRET_KEY 'k3y=with=equals' | grep -v "/${FAKE_WITHOUT:-none}	"
+FAKE
+chmod +x "$work"/bin/*
+
+boot() {
+    : >"$work/calls.log"
+    rm -rf "${work:?}/etc"
+    set +e
+    env PATH="$work/bin:/usr/bin:/bin" FAKE_LOG="$work/calls.log" "$@" bash "$work/user_data.sh" >"$work/out.log" 2>&1
+    status=$?
+    set -e
+}
+settings() { grep -qxF -- "$1" "$work/etc/settings.env"; }
+
+boot
+check "a replica's first boot finishes" [ "$status" -eq 0 ]
+check "it installs Docker and the ECR credential helper" called "install -y --no-install-recommends ca-certificates docker.io amazon-ecr-credential-helper"
+check "it installs the AWS CLI from the snap, as Ubuntu 24.04 has no package" called "snap install aws-cli --classic"
+check "docker uses the credential helper for the registry" called "tee /root/.docker/config.json <<< {\"credHelpers\": {\"$registry\": \"ecr-login\"}}"
+check "it reads the settings' path, decrypted" called "aws ssm get-parameters-by-path --region eu-west-1 --path /bookcat/scale-out --with-decryption"
+check "the settings folder is root's only" [ "$(stat -c %a "$work/etc")" = 700 ]
+check "the settings file is root's only" [ "$(stat -c %a "$work/etc/settings.env")" = 600 ]
+check "DATABASE_URL comes from SSM" settings 'DATABASE_URL=postgres://bookcat:s3cret@db.internal:5432/bookcat?sslmode=require'
+check "REDIS_URL comes from SSM" settings 'REDIS_URL=redis://cache.internal:6379'
+check "a value with = signs stays whole" settings 'JWT_SECRET_KEY=k3y=with=equals'
+check "it runs in production mode" settings 'APP_ENV=production'
+check "it trusts the load balancer's X-Forwarded-For" settings 'TRUST_FORWARDED_FOR=true'
+check "the pool size is the module's" settings 'DATABASE_POOL_SIZE=12'
+check "it pulls the image" called "docker pull $image"
+check "it runs the image with the settings, restarted by Docker, read-only, without capabilities" \
+    called "docker run -d --name bookcat --restart always --env-file $work/etc/settings.env -p 8000:8000 --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges $image"
+check "no secret reaches the boot log" not_in_output "s3cret"
+
+boot FAKE_WITHOUT=JWT_SECRET_KEY
+check "a missing parameter stops the boot" [ "$status" -ne 0 ]
+check "and says which" grep -q "SSM has no JWT_SECRET_KEY under /bookcat/scale-out" "$work/out.log"
+check "and no container starts without it" not_called "docker run"
+
+report "scale-out user_data"

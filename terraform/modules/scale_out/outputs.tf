@@ -1,0 +1,19 @@
+output "url" {
+  description = "The service's address: point your DNS name at the load balancer."
+  value       = "https://${aws_lb.main.dns_name}"
+}
+
+output "database_endpoint" {
+  description = "RDS PostgreSQL's address, for `bookcat copy --to` from inside the VPC (the URL with its password is the SSM parameter)."
+  value       = aws_db_instance.main.address
+}
+
+output "settings_path" {
+  description = "The SSM Parameter Store path holding DATABASE_URL, REDIS_URL and JWT_SECRET_KEY."
+  value       = local.parameter_path
+}
+
+output "autoscaling_group" {
+  description = "The API replicas' group: `aws autoscaling start-instance-refresh` rolls a new image out."
+  value       = aws_autoscaling_group.api.name
+}

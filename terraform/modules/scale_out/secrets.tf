@@ -1,0 +1,57 @@
+# What the instances need and nobody should read in a file: SecureString parameters under one path, encrypted with
+# this module's key. The instances' role may read exactly this path; the first boot fetches them into the env file.
+
+resource "aws_kms_key" "secrets" {
+  description         = "${var.project}: the scale-out shape's SSM parameters and database storage"
+  enable_key_rotation = true
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "AccountAdministers"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::${data.aws_caller_identity.current.account_id}:root" }
+      Action    = "kms:*"
+      Resource  = "*"
+    }]
+  })
+}
+
+data "aws_caller_identity" "current" {}
+
+resource "random_password" "database" {
+  length  = 40
+  special = false # it goes into a URL
+}
+
+resource "random_password" "jwt_secret" {
+  length  = 64
+  special = false
+}
+
+locals {
+  parameter_path = "/${var.project}/scale-out"
+  # sslmode=require: encrypted to RDS; the image has no RDS CA bundle to verify against (see README).
+  database_url = "postgres://bookcat:${random_password.database.result}@${aws_db_instance.main.address}:${aws_db_instance.main.port}/bookcat?sslmode=require"
+  redis_url    = "redis://${aws_elasticache_replication_group.main.primary_endpoint_address}:6379"
+}
+
+resource "aws_ssm_parameter" "database_url" {
+  name   = "${local.parameter_path}/DATABASE_URL"
+  type   = "SecureString"
+  key_id = aws_kms_key.secrets.arn
+  value  = local.database_url
+}
+
+resource "aws_ssm_parameter" "redis_url" {
+  name   = "${local.parameter_path}/REDIS_URL"
+  type   = "SecureString"
+  key_id = aws_kms_key.secrets.arn
+  value  = local.redis_url
+}
+
+resource "aws_ssm_parameter" "jwt_secret" {
+  name   = "${local.parameter_path}/JWT_SECRET_KEY"
+  type   = "SecureString"
+  key_id = aws_kms_key.secrets.arn
+  value  = random_password.jwt_secret.result
+}

@@ -1,0 +1,112 @@
+variable "project" {
+  description = "Name prefix for every resource."
+  type        = string
+}
+
+variable "vpc_id" {
+  description = "The VPC to build in (the root module's)."
+  type        = string
+}
+
+variable "internet_gateway_id" {
+  description = "The VPC's internet gateway: the load balancer's subnets and the NAT gateway route through it."
+  type        = string
+}
+
+variable "availability_zones" {
+  description = "The two zones the load balancer, the replicas, the database's standby and the cache's replica spread over."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.availability_zones) == 2 && var.availability_zones[0] != var.availability_zones[1]
+    error_message = "availability_zones must name two different zones, e.g. [\"eu-west-1a\", \"eu-west-1b\"]."
+  }
+}
+
+variable "subnet_cidrs" {
+  description = "Two public ranges (load balancer, NAT gateway) and two private ones (instances, database, cache), one of each per zone, inside the VPC."
+  type = object({
+    public  = list(string)
+    private = list(string)
+  })
+  default = {
+    public  = ["10.20.10.0/24", "10.20.11.0/24"]
+    private = ["10.20.20.0/24", "10.20.21.0/24"]
+  }
+
+  validation {
+    condition     = length(var.subnet_cidrs.public) == 2 && length(var.subnet_cidrs.private) == 2 && alltrue([for cidr in concat(var.subnet_cidrs.public, var.subnet_cidrs.private) : can(cidrnetmask(cidr))])
+    error_message = "subnet_cidrs needs two public and two private CIDR blocks."
+  }
+}
+
+variable "image" {
+  description = "The bookcat image every instance runs, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/bookcat:stable."
+  type        = string
+}
+
+variable "instance_profile_policy_arns" {
+  description = "Managed policies the instances also get, e.g. the root module's ECR pull policy."
+  type        = list(string)
+  default     = []
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate for the load balancer's HTTPS listener."
+  type        = string
+}
+
+variable "instance_type" {
+  description = "EC2 instance type of the API replicas."
+  type        = string
+  default     = "t3.small"
+}
+
+variable "replicas" {
+  description = "How many API instances the auto-scaling group keeps (min, desired, max)."
+  type = object({
+    min     = number
+    desired = number
+    max     = number
+  })
+  default = { min = 2, desired = 3, max = 6 }
+
+  validation {
+    condition     = var.replicas.min >= 1 && var.replicas.min <= var.replicas.desired && var.replicas.desired <= var.replicas.max
+    error_message = "replicas must satisfy 1 <= min <= desired <= max."
+  }
+}
+
+variable "database" {
+  description = "RDS PostgreSQL: instance class, storage in GiB, days of automated backups, and connections per API process (DATABASE_POOL_SIZE)."
+  type = object({
+    instance_class = string
+    storage_gib    = number
+    backup_days    = number
+    pool_size      = number
+  })
+  default = { instance_class = "db.t4g.medium", storage_gib = 50, backup_days = 14, pool_size = 10 }
+
+  validation {
+    condition     = var.database.backup_days >= 1 && var.database.backup_days <= 35
+    error_message = "database.backup_days must be from 1 to 35 (0 would turn backups off)."
+  }
+}
+
+variable "cache_node_type" {
+  description = "ElastiCache node type of the Redis primary and its replica."
+  type        = string
+  default     = "cache.t4g.small"
+}
+
+variable "api_port" {
+  description = "Port the API listens on inside the instances."
+  type        = number
+  default     = 8000
+}
+
+variable "access_logs_bucket" {
+  description = "An existing S3 bucket for the load balancer's access logs; empty leaves them off."
+  type        = string
+  default     = ""
+}
