@@ -40,6 +40,10 @@ public final class RedisClient: Sendable {
         do {
             let connection = try await pool.connection()
             let reply = try await connection.send(pipeline: commands, timeout: configuration.commandTimeout)
+            // A primary demoted by a failover refuses writes: this connection is to the wrong server now, and the
+            // next one opened in its place goes to the promoted replica (through the sentinels, or a DNS name
+            // that follows the promotion, as ElastiCache's primary endpoint does).
+            if reply.contains(where: Self.isReadOnlyError) { connection.close() }
             breaker.recordSuccess()
             lastFailure.withLockedValue { $0 = nil }
             latency.recordNanoseconds(TimeAmount(ContinuousClock.now - start).nanoseconds)
@@ -59,11 +63,21 @@ public final class RedisClient: Sendable {
     /// Why `error` happened, for operators: where Redis was expected and, when the breaker refused the command,
     /// the failure that opened it. Never includes the password.
     public func describeFailure(_ error: any Error) -> String {
-        let endpoint = "Redis at \(configuration.host):\(configuration.port)"
+        let endpoint =
+            if let sentinel = configuration.sentinel {
+                "Redis primary \(sentinel.primaryName) (sentinels \(sentinel.sentinels.map(\.description).joined(separator: ", ")))"
+            } else {
+                "Redis at \(configuration.host):\(configuration.port)"
+            }
         if case RedisError.unavailable = error, let cause = lastFailure.withLockedValue({ $0 }) {
             return "\(endpoint): \(cause)"
         }
         return "\(endpoint): \(error)"
+    }
+
+    private static func isReadOnlyError(_ reply: RESPValue) -> Bool {
+        if case .error(let message) = reply { return message.hasPrefix("READONLY") }
+        return false
     }
 
     /// Connections to Redis open right now.

@@ -13,6 +13,8 @@ public struct RedisConfiguration: Sendable, Equatable {
     /// Consecutive failures that open the circuit breaker, and how long it stays open before a probe.
     public var failureThreshold: Int = 3
     public var openDuration: Duration = .seconds(1)
+    /// Redis Sentinel: when set, the sentinels name the primary to connect to, and `host` and `port` are not used.
+    public var sentinel: RedisSentinel?
 
     public init(host: String, port: Int = 6379, password: String? = nil, database: Int = 0) {
         self.host = host
@@ -29,5 +31,44 @@ public struct RedisConfiguration: Sendable, Equatable {
         let path = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         guard path.isEmpty || Int(path) != nil, let port = components.port ?? 6379 as Int?, (1...65_535).contains(port) else { return nil }
         self.init(host: host, port: port, password: components.password.flatMap { $0.isEmpty ? nil : $0 }, database: Int(path) ?? 0)
+    }
+}
+
+/// A Redis primary watched by Sentinel: each new connection asks the sentinels (in order, until one answers) which
+/// server is the primary now, and checks that the server agrees (`ROLE`), so after a failover connections go to the
+/// promoted replica.
+public struct RedisSentinel: Sendable, Equatable {
+    public struct Address: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        /// Parses `host:port` (`[v6address]:port` for IPv6); nil when it is not that.
+        public init?(_ text: String) {
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65_535).contains(port)
+            else { return nil }
+            var host = String(text[..<colon])
+            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            guard !host.isEmpty else { return nil }
+            self.init(host: host, port: port)
+        }
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    public var sentinels: [Address]
+    /// The name the sentinels monitor the primary under (`sentinel monitor NAME …`).
+    public var primaryName: String
+    /// The sentinels' own password (`requirepass` in their configuration), if they have one.
+    public var password: String?
+
+    public init(sentinels: [Address], primaryName: String, password: String? = nil) {
+        self.sentinels = sentinels
+        self.primaryName = primaryName
+        self.password = password
     }
 }

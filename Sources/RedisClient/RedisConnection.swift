@@ -4,26 +4,37 @@ import NIOPosix
 /// One TCP connection to Redis. Commands may be sent concurrently; they are pipelined.
 final class RedisConnection: Sendable {
     let channel: any Channel
+    /// The server it reaches: with Sentinel, the primary as the sentinels named it when it opened.
+    let address: RedisSentinel.Address
 
-    private init(channel: any Channel) {
+    private init(channel: any Channel, address: RedisSentinel.Address) {
         self.channel = channel
+        self.address = address
     }
 
     var isActive: Bool { channel.isActive }
 
-    /// Connects, then authenticates and selects the database if the configuration asks for it.
+    /// Connects to the primary (the configured server, or the one the sentinels name), then authenticates and
+    /// selects the database if the configuration asks for it. With Sentinel, also checks that the server is the
+    /// primary: a sentinel that has not yet seen a failover may name the old one.
     static func connect(
         to configuration: RedisConfiguration,
         group: any EventLoopGroup
     ) async throws -> RedisConnection {
-        let channel = try await openChannel(to: configuration, group: group) { RedisProtocolHandler() }
-        let connection = RedisConnection(channel: channel)
+        let address = try await configuration.primaryAddress(group: group)
+        let connection = try await open(address, timeout: configuration.connectTimeout, group: group)
         do {
             if let password = configuration.password {
                 _ = try await connection.send(["AUTH", RedisArgument(password)], timeout: configuration.connectTimeout).checked()
             }
             if configuration.database != 0 {
                 _ = try await connection.send(["SELECT", RedisArgument(configuration.database)], timeout: configuration.connectTimeout).checked()
+            }
+            if configuration.sentinel != nil {
+                let role = try await connection.send(["ROLE"], timeout: configuration.connectTimeout).checked()
+                guard case .array(let fields) = role, fields.first?.string == "master" else {
+                    throw RedisError.connectFailed("\(address) is not the primary (ROLE: \(role)); a failover is under way")
+                }
             }
         } catch {
             connection.close()
@@ -32,15 +43,21 @@ final class RedisConnection: Sendable {
         return connection
     }
 
+    /// A plain connection to `address`, with nothing sent yet.
+    static func open(_ address: RedisSentinel.Address, timeout: Duration, group: any EventLoopGroup) async throws(RedisError) -> RedisConnection {
+        RedisConnection(channel: try await openChannel(to: address, timeout: timeout, group: group) { RedisProtocolHandler() }, address: address)
+    }
+
     /// A TCP connection to Redis whose pipeline holds the one handler `makeHandler` builds.
     static func openChannel(
-        to configuration: RedisConfiguration,
+        to address: RedisSentinel.Address,
+        timeout: Duration,
         group: any EventLoopGroup,
         makeHandler: @escaping @Sendable () -> some ChannelHandler
     ) async throws(RedisError) -> any Channel {
         do {
             return try await ClientBootstrap(group: group)
-                .connectTimeout(.init(configuration.connectTimeout))
+                .connectTimeout(.init(timeout))
                 // TCP_NODELAY is an IPPROTO_TCP option. As a SOL_SOCKET option its number is SO_DEBUG, which only
                 // privileged root may set: that mistake kept every unprivileged process (and every container) off Redis.
                 .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
@@ -49,10 +66,10 @@ final class RedisConnection: Sendable {
                         try channel.pipeline.syncOperations.addHandler(makeHandler())
                     }
                 }
-                .connect(host: configuration.host, port: configuration.port)
+                .connect(host: address.host, port: address.port)
                 .get()
         } catch {
-            throw RedisError.connectFailed("\(configuration.host):\(configuration.port): \(error)")
+            throw RedisError.connectFailed("\(address): \(error)")
         }
     }
 

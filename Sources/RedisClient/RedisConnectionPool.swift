@@ -14,6 +14,8 @@ actor RedisConnectionPool {
     nonisolated let loops: [any EventLoop]
     private var slots: [Task<RedisConnection, any Error>?]
     private var nextSlot = 0
+    /// Where the last connection opened reached: with Sentinel, it moves after a failover.
+    private var primary: RedisSentinel.Address?
     private let open = NIOLockedValueBox(0)
     private let openGauge: Gauge
 
@@ -59,10 +61,24 @@ actor RedisConnectionPool {
         }
         slots[index] = task
         do {
-            return try await task.value
+            let connection = try await task.value
+            if connection.address != primary { await follow(newPrimary: connection.address) }
+            return connection
         } catch {
             if slots[index] == task { slots[index] = nil }
             throw error
+        }
+    }
+
+    /// A new connection reached another server than the ones before it: the sentinels named a new primary. The
+    /// older connections still reach the demoted one, which serves reads from its old data until Sentinel
+    /// reconfigures it: they are closed now, and replaced on their next use.
+    private func follow(newPrimary: RedisSentinel.Address) async {
+        let previous = primary
+        primary = newPrimary
+        guard previous != nil else { return }
+        for slot in slots {
+            if let connection = try? await slot?.value, connection.address != newPrimary { connection.close() }
         }
     }
 

@@ -42,7 +42,8 @@ public final class RedisSubscription: Sendable {
         let (messages, continuation) = AsyncStream.makeStream(of: Message.self)
         let channel: any Channel
         do {
-            channel = try await RedisConnection.openChannel(to: configuration, group: loop) {
+            let address = try await configuration.primaryAddress(group: loop)
+            channel = try await RedisConnection.openChannel(to: address, timeout: configuration.connectTimeout, group: loop) {
                 RedisSubscriptionHandler(setupReplies: expectedReplies, ready: ready, messages: continuation)
             }
         } catch {

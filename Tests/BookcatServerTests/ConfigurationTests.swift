@@ -1,6 +1,7 @@
 import BookcatPostgres
 import BookcatTestSupport
 import Foundation
+import RedisClient
 import Testing
 
 @testable import BookcatServer
@@ -32,7 +33,22 @@ struct ConfigurationTests {
         #expect(config.databasePoolSize == 25)
     }
 
+    @Test func redisSentinelsNameThePrimary() throws {
+        let config = try AppConfiguration.load(from: [
+            "REDIS_URL": "redis://:secret@ignored:6379/2", "REDIS_SENTINELS": "s1.internal:26379, [::1]:26380",
+            "REDIS_SENTINEL_PRIMARY": "catalog",
+        ])
+        let sentinel = try #require(config.redis?.sentinel)
+        #expect(sentinel.sentinels == [.init(host: "s1.internal", port: 26379), .init(host: "::1", port: 26380)])
+        #expect(sentinel.primaryName == "catalog" && sentinel.password == nil)
+        #expect(config.redis?.password == "secret" && config.redis?.database == 2)
+        let defaults = try AppConfiguration.load(from: ["REDIS_URL": "redis://x", "REDIS_SENTINELS": "s1:26379"])
+        #expect(defaults.redis?.sentinel?.primaryName == "mymaster")
+    }
+
     @Test(arguments: [
+        (["REDIS_URL": "redis://x", "REDIS_SENTINELS": "s1"], "REDIS_SENTINELS"),
+        (["REDIS_URL": "redis://x", "REDIS_SENTINELS": "s1:26379,"], "REDIS_SENTINELS"),
         (["HTTP_PORT": "eighty"], "HTTP_PORT"),
         (["HTTP_PORT": "70000"], "HTTP_PORT"),
         (["JWT_ALGORITHM": "RS256"], "JWT_ALGORITHM"),

@@ -11,23 +11,35 @@ public final class RedisServer: @unchecked Sendable {
     public let port: Int
     /// What clients must send with AUTH (`--requirepass`); nil for none.
     public let password: String?
+    /// What the process is: a server, a replica of another, or a Sentinel.
+    public enum Role: Sendable {
+        case primary
+        /// `--replicaof 127.0.0.1 PORT`.
+        case replica(ofPort: Int)
+        /// `redis-server FILE --sentinel`: the file holds the `sentinel monitor …` lines and must be writable.
+        case sentinel(configurationFile: String)
+    }
+
+    private let role: Role
     private var process: Process?
     /// Signalled when the running process has exited.
     private var exited = DispatchSemaphore(value: 0)
 
-    private init(port: Int, password: String? = nil) {
+    private init(port: Int, password: String? = nil, role: Role = .primary) {
         self.port = port
         self.password = password
+        self.role = role
     }
 
     /// Starts a server (requiring `password`, if given), runs `body` with it and always stops it.
     public static func with<Value: Sendable>(
         password: String? = nil,
+        role: Role = .primary,
         _ body: (RedisServer) async throws -> Value
     ) async throws -> Value {
         var attempt = 1
         while true {
-            let server = RedisServer(port: try freePort(), password: password)
+            let server = RedisServer(port: try freePort(), password: password, role: role)
             // Stopped on every path, also when it never answered: a started process must not outlive the test.
             defer { server.stop() }
             do {
@@ -64,9 +76,25 @@ public final class RedisServer: @unchecked Sendable {
     public func start() async throws {
         let process = Process()
         process.executableURL = try Self.executable()
-        process.arguments =
-            ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]
-            + (password.map { ["--requirepass", $0] } ?? [])
+        let common = ["--port", String(port), "--bind", "127.0.0.1", "--loglevel", "warning"]
+        switch role {
+        case .primary:
+            // A replica that asks is sent the data at once, over the socket, with no pause to gather others.
+            process.arguments =
+                common + ["--save", "", "--appendonly", "no", "--repl-diskless-sync-delay", "0"]
+                + (password.map { ["--requirepass", $0] } ?? [])
+        case .replica(let primaryPort):
+            // Loads the primary's data straight from the socket: the working folder may not be writable (it is the
+            // checkout, for the unprivileged test user), and a replica that cannot write its temporary file stalls.
+            process.arguments =
+                common + [
+                    "--save", "", "--appendonly", "no", "--repl-diskless-load", "on-empty-db", "--dir", NSTemporaryDirectory(),
+                    "--replicaof", "127.0.0.1", String(primaryPort),
+                ]
+        case .sentinel(let file):
+            // The configuration file comes first; Sentinel rewrites it as it learns.
+            process.arguments = [file, "--sentinel"] + common
+        }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let exited = DispatchSemaphore(value: 0)

@@ -145,6 +145,18 @@ public struct AppConfiguration: Sendable {
             redis.connectTimeout = .milliseconds(try reader.integer("REDIS_CONNECT_TIMEOUT_MS", default: 250, in: 1...60_000))
             redis.commandTimeout = .milliseconds(try reader.integer("REDIS_COMMAND_TIMEOUT_MS", default: 100, in: 1...60_000))
             redis.poolSize = try reader.integer("REDIS_POOL_SIZE", default: 4, in: 1...64)
+            if let list = reader.string("REDIS_SENTINELS") {
+                let addresses = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                let parsed = addresses.compactMap(RedisSentinel.Address.init)
+                guard !parsed.isEmpty, parsed.count == addresses.count else {
+                    throw ConfigurationError(variable: "REDIS_SENTINELS", problem: "must be host:port[,host:port…], got '\(list)'")
+                }
+                redis.sentinel = RedisSentinel(
+                    sentinels: parsed,
+                    primaryName: reader.string("REDIS_SENTINEL_PRIMARY") ?? "mymaster",
+                    password: reader.string("REDIS_SENTINEL_PASSWORD")
+                )
+            }
             config.redis = redis
         }
         config.cacheTTL = try reader.integer("CACHE_TTL", default: config.cacheTTL, in: 1...86_400)
