@@ -32,8 +32,7 @@ pids=()
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    # SIGQUIT: PostgreSQL's immediate shutdown; the cluster is thrown away with the folder.
-    if [ -n "${postgres_pid:-}" ]; then kill -QUIT "$postgres_pid" 2>/dev/null || true; while kill -0 "$postgres_pid" 2>/dev/null; do sleep 0.1; done; fi
+    stop_private_postgres "${postgres_pid:-}"
     rm -rf "$work"
 }
 trap cleanup EXIT

@@ -20,7 +20,7 @@ cleanup() {
     local pid
     for pid in "${server_pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
     if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null || true; fi
-    if [ -n "$postgres_pid" ]; then kill -QUIT "$postgres_pid" 2>/dev/null || true; while kill -0 "$postgres_pid" 2>/dev/null; do sleep 0.1; done; fi
+    stop_private_postgres "${postgres_pid:-}"
     rm -rf "$work"
 }
 trap cleanup EXIT

@@ -58,6 +58,15 @@ postgres_bin() {
 # Starts a throwaway PostgreSQL cluster in FOLDER on 127.0.0.1:PORT (user bookcat, trust authentication, a
 # database named bookcat) and prints the postmaster's process id; the caller stops it by that id. PostgreSQL
 # refuses to run as root: call this as an unprivileged user.
+# Stops a cluster start_private_postgres started, by its pid, and waits until it is gone. SIGQUIT is PostgreSQL's
+# immediate shutdown: these clusters are thrown away with their folder.
+stop_private_postgres() {
+    local pid=$1
+    [ -n "$pid" ] || return 0
+    kill -QUIT "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+}
+
 start_private_postgres() {
     local folder=$1 port=$2 bin
     bin=$(postgres_bin)

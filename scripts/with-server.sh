@@ -18,8 +18,7 @@ postgres_pid=""
 cleanup() {
     if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
     if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null || true; fi
-    # SIGQUIT: PostgreSQL's immediate shutdown; the cluster is thrown away.
-    if [ -n "$postgres_pid" ]; then kill -QUIT "$postgres_pid" 2>/dev/null || true; while kill -0 "$postgres_pid" 2>/dev/null; do sleep 0.1; done; fi
+    stop_private_postgres "${postgres_pid:-}"
     rm -rf "$work"
 }
 trap cleanup EXIT

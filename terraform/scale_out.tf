@@ -9,6 +9,7 @@ module "scale_out" {
   availability_zones           = ["${var.region}a", "${var.region}b"]
   vpc_id                       = aws_vpc.main.id
   internet_gateway_id          = aws_internet_gateway.main.id
+  ami_id                       = data.aws_ami.ubuntu.id
   image                        = "${aws_ecr_repository.api.repository_url}:${var.scale_out.image_tag}"
   certificate_arn              = var.scale_out.certificate_arn
   instance_profile_policy_arns = [aws_iam_policy.ecr_push_pull.arn]

@@ -51,7 +51,7 @@ private struct CatalogExport {
         }
         try await walk(from: Int64(0), key: \.id, batch: CatalogBatch.tags, visit) { after in
             try await db.rows("SELECT id, name FROM tag WHERE id > \(after) ORDER BY id LIMIT \(batchSize)")
-                .decode((Int64, String).self).collect().map(CatalogRows.Tag.init)
+                .decode((Int64, String).self).collect().map(Tag.init)
         }
         try await walk(from: Int64(0), key: \.id, batch: CatalogBatch.books, visit) { after in
             try await db.rows(
@@ -75,7 +75,7 @@ private struct CatalogExport {
                 SELECT id, user_id, book_id, quantity, is_returned, created_at, returned_at FROM loan
                 WHERE id > \(after) ORDER BY id LIMIT \(batchSize)
                 """
-            ).decode((Int64, Int64, Int64, Int, Bool, Date, Date?).self).collect().map(CatalogRows.Loan.init)
+            ).decode((Int64, Int64, Int64, Int, Bool, Date, Date?).self).collect().map(Loan.init)
         }
         // Token ids in byte order (COLLATE "C"), as SQLite orders text, whatever the database's own collation.
         try await walk(from: "", key: \.tokenID, batch: CatalogBatch.refreshTokens, visit) { after in
@@ -84,7 +84,7 @@ private struct CatalogExport {
                 SELECT token_id, family_id, user_id, token_hash, expires_at, used_at, revoked_at FROM refresh_token
                 WHERE token_id COLLATE "C" > \(after) ORDER BY token_id COLLATE "C" LIMIT \(batchSize)
                 """
-            ).decode((String, String, Int64, String, Date, Date?, Date?).self).collect().map(CatalogRows.RefreshToken.init)
+            ).decode((String, String, Int64, String, Date, Date?, Date?).self).collect().map(RefreshTokenRecord.init)
         }
     }
 

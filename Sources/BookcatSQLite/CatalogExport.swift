@@ -39,7 +39,7 @@ extension AppDatabase: CatalogExporting {
         case .users:
             return (.users(rows.map(Self.user)), last)
         case .tags:
-            return (.tags(rows.map { CatalogRows.Tag(id: $0["id"], name: $0["name"]) }), last)
+            return (.tags(rows.map { Tag(id: $0["id"], name: $0["name"]) }), last)
         case .books:
             return (.books(rows.map(Self.book)), last)
         case .bookTags:
@@ -89,8 +89,8 @@ extension AppDatabase: CatalogExporting {
         )
     }
 
-    private static func loan(_ row: Row) -> CatalogRows.Loan {
-        CatalogRows.Loan(
+    private static func loan(_ row: Row) -> Loan {
+        Loan(
             id: row["id"],
             userID: row["user_id"],
             bookID: row["book_id"],
@@ -101,8 +101,8 @@ extension AppDatabase: CatalogExporting {
         )
     }
 
-    private static func refreshToken(_ row: Row) -> CatalogRows.RefreshToken {
-        CatalogRows.RefreshToken(
+    private static func refreshToken(_ row: Row) -> RefreshTokenRecord {
+        RefreshTokenRecord(
             tokenID: row["token_id"],
             familyID: row["family_id"],
             userID: row["user_id"],

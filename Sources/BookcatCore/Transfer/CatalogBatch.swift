@@ -14,11 +14,11 @@ public enum CatalogTable: String, CaseIterable, Sendable {
 /// Some rows of one table, in key order.
 public enum CatalogBatch: Sendable, Equatable {
     case users([CatalogRows.User])
-    case tags([CatalogRows.Tag])
+    case tags([Tag])
     case books([CatalogRows.Book])
     case bookTags([CatalogRows.BookTag])
-    case loans([CatalogRows.Loan])
-    case refreshTokens([CatalogRows.RefreshToken])
+    case loans([Loan])
+    case refreshTokens([RefreshTokenRecord])
 
     public var table: CatalogTable {
         switch self {

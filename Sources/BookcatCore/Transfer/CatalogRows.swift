@@ -1,8 +1,9 @@
 import Foundation
 
 /// The rows of a whole store, as they are stored (password hashes, token hashes and all), for moving a catalog from
-/// one store to another. Unlike the models, nothing here is checked or shaped for the API: a copy keeps every row
-/// exactly, so accounts still log in and sessions still refresh on the new store.
+/// one store to another, where the models do not already hold a row as stored: a user with its username skeleton,
+/// a book without its tags, and one book-tag link. (Tags, loans and refresh tokens travel as `Tag`, `Loan` and
+/// `RefreshTokenRecord`.) A copy keeps every row exactly, so accounts still log in and sessions still refresh.
 public enum CatalogRows {
     public struct User: Sendable, Equatable {
         public var id: Int64
@@ -26,15 +27,6 @@ public enum CatalogRows {
         ) {
             (self.id, self.email, self.username, self.usernameKey) = (id, email, username, usernameKey)
             (self.passwordHash, self.role, self.createdAt) = (passwordHash, role, createdAt)
-        }
-    }
-
-    public struct Tag: Sendable, Equatable {
-        public var id: Int64
-        public var name: String
-
-        public init(id: Int64, name: String) {
-            (self.id, self.name) = (id, name)
         }
     }
 
@@ -75,41 +67,4 @@ public enum CatalogRows {
         }
     }
 
-    public struct Loan: Sendable, Equatable {
-        public var id: Int64
-        public var userID: Int64
-        public var bookID: Int64
-        public var quantity: Int
-        public var isReturned: Bool
-        public var createdAt: Date
-        public var returnedAt: Date?
-
-        public init(id: Int64, userID: Int64, bookID: Int64, quantity: Int, isReturned: Bool, createdAt: Date, returnedAt: Date?) {
-            (self.id, self.userID, self.bookID, self.quantity) = (id, userID, bookID, quantity)
-            (self.isReturned, self.createdAt, self.returnedAt) = (isReturned, createdAt, returnedAt)
-        }
-    }
-
-    public struct RefreshToken: Sendable, Equatable {
-        public var tokenID: String
-        public var familyID: String
-        public var userID: Int64
-        public var tokenHash: String
-        public var expiresAt: Date
-        public var usedAt: Date?
-        public var revokedAt: Date?
-
-        public init(
-            tokenID: String,
-            familyID: String,
-            userID: Int64,
-            tokenHash: String,
-            expiresAt: Date,
-            usedAt: Date?,
-            revokedAt: Date?
-        ) {
-            (self.tokenID, self.familyID, self.userID, self.tokenHash) = (tokenID, familyID, userID, tokenHash)
-            (self.expiresAt, self.usedAt, self.revokedAt) = (expiresAt, usedAt, revokedAt)
-        }
-    }
 }

@@ -1,21 +1,11 @@
 # The API replicas: an auto-scaling group of identical, stateless instances behind the load balancer. Each runs the
 # one image with the settings from SSM; no SSH key, no public address, instance metadata through IMDSv2 only.
 
-data "aws_ami" "ubuntu" {
-  most_recent = true
-  owners      = ["099720109477"] # Canonical
-
-  filter {
-    name   = "name"
-    values = ["ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"]
-  }
-}
-
 data "aws_region" "current" {}
 
 resource "aws_launch_template" "api" {
   name_prefix   = "${var.project}-scale-"
-  image_id      = data.aws_ami.ubuntu.id
+  image_id      = var.ami_id
   instance_type = var.instance_type
   ebs_optimized = true
   user_data = base64encode(templatefile("${path.module}/user_data.sh.tftpl", {

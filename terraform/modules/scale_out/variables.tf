@@ -56,6 +56,11 @@ variable "certificate_arn" {
   type        = string
 }
 
+variable "ami_id" {
+  description = "The Ubuntu 24.04 image the replicas boot (the root module's, so both shapes run the same one)."
+  type        = string
+}
+
 variable "instance_type" {
   description = "EC2 instance type of the API replicas."
   type        = string
