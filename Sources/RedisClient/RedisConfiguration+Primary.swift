@@ -5,8 +5,8 @@ extension RedisConfiguration {
     ///
     /// Asked for every new connection, so connections opened after a failover (the demoted primary's are closed by
     /// Sentinel itself) reach the promoted replica.
-    func primaryAddress(group: any EventLoopGroup) async throws(RedisError) -> RedisSentinel.Address {
-        guard let sentinel else { return RedisSentinel.Address(host: host, port: port) }
+    func primaryAddress(group: any EventLoopGroup) async throws(RedisError) -> RedisAddress {
+        guard let sentinel else { return RedisAddress(host: host, port: port) }
         var failures: [String] = []
         for address in sentinel.sentinels {
             do {
@@ -21,11 +21,11 @@ extension RedisConfiguration {
 
     /// `SENTINEL get-master-addr-by-name` on one sentinel: the primary's address, or nil when it monitors no such name.
     private static func ask(
-        _ address: RedisSentinel.Address,
+        _ address: RedisAddress,
         for sentinel: RedisSentinel,
         timeout: Duration,
         group: any EventLoopGroup
-    ) async throws -> RedisSentinel.Address? {
+    ) async throws -> RedisAddress? {
         let connection = try await RedisConnection.open(address, timeout: timeout, group: group)
         defer { connection.close() }
         var commands: [[RedisArgument]] = []
@@ -36,6 +36,6 @@ extension RedisConfiguration {
         guard case .array(let fields) = replies.last!, fields.count == 2, let host = fields[0].string,
             let port = fields[1].string.flatMap({ Int($0) })
         else { return nil }
-        return RedisSentinel.Address(host: host, port: port)
+        return RedisAddress(host: host, port: port)
     }
 }

@@ -38,37 +38,38 @@ public struct RedisConfiguration: Sendable, Equatable {
 /// server is the primary now, and checks that the server agrees (`ROLE`), so after a failover connections go to the
 /// promoted replica.
 public struct RedisSentinel: Sendable, Equatable {
-    public struct Address: Sendable, Equatable, CustomStringConvertible {
-        public var host: String
-        public var port: Int
-
-        public init(host: String, port: Int) {
-            self.host = host
-            self.port = port
-        }
-
-        /// Parses `host:port` (`[v6address]:port` for IPv6); nil when it is not that.
-        public init?(_ text: String) {
-            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65_535).contains(port)
-            else { return nil }
-            var host = String(text[..<colon])
-            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-            guard !host.isEmpty else { return nil }
-            self.init(host: host, port: port)
-        }
-
-        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
-    }
-
-    public var sentinels: [Address]
+    public var sentinels: [RedisAddress]
     /// The name the sentinels monitor the primary under (`sentinel monitor NAME …`).
     public var primaryName: String
     /// The sentinels' own password (`requirepass` in their configuration), if they have one.
     public var password: String?
 
-    public init(sentinels: [Address], primaryName: String, password: String? = nil) {
+    public init(sentinels: [RedisAddress], primaryName: String, password: String? = nil) {
         self.sentinels = sentinels
         self.primaryName = primaryName
         self.password = password
     }
+}
+
+/// Where a Redis server (or a sentinel) listens.
+public struct RedisAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port` (`[v6address]:port` for IPv6); nil when it is not that.
+    public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65_535).contains(port)
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.init(host: host, port: port)
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

@@ -5,9 +5,9 @@ import NIOPosix
 final class RedisConnection: Sendable {
     let channel: any Channel
     /// The server it reaches: with Sentinel, the primary as the sentinels named it when it opened.
-    let address: RedisSentinel.Address
+    let address: RedisAddress
 
-    private init(channel: any Channel, address: RedisSentinel.Address) {
+    private init(channel: any Channel, address: RedisAddress) {
         self.channel = channel
         self.address = address
     }
@@ -44,13 +44,13 @@ final class RedisConnection: Sendable {
     }
 
     /// A plain connection to `address`, with nothing sent yet.
-    static func open(_ address: RedisSentinel.Address, timeout: Duration, group: any EventLoopGroup) async throws(RedisError) -> RedisConnection {
+    static func open(_ address: RedisAddress, timeout: Duration, group: any EventLoopGroup) async throws(RedisError) -> RedisConnection {
         RedisConnection(channel: try await openChannel(to: address, timeout: timeout, group: group) { RedisProtocolHandler() }, address: address)
     }
 
     /// A TCP connection to Redis whose pipeline holds the one handler `makeHandler` builds.
     static func openChannel(
-        to address: RedisSentinel.Address,
+        to address: RedisAddress,
         timeout: Duration,
         group: any EventLoopGroup,
         makeHandler: @escaping @Sendable () -> some ChannelHandler

@@ -15,7 +15,7 @@ actor RedisConnectionPool {
     private var slots: [Task<RedisConnection, any Error>?]
     private var nextSlot = 0
     /// Where the last connection opened reached: with Sentinel, it moves after a failover.
-    private var primary: RedisSentinel.Address?
+    private var primary: RedisAddress?
     private let open = NIOLockedValueBox(0)
     private let openGauge: Gauge
 
@@ -73,7 +73,7 @@ actor RedisConnectionPool {
     /// A new connection reached another server than the ones before it: the sentinels named a new primary. The
     /// older connections still reach the demoted one, which serves reads from its old data until Sentinel
     /// reconfigures it: they are closed now, and replaced on their next use.
-    private func follow(newPrimary: RedisSentinel.Address) async {
+    private func follow(newPrimary: RedisAddress) async {
         let previous = primary
         primary = newPrimary
         guard previous != nil else { return }

@@ -15,9 +15,9 @@ struct RedisSentinelTests {
                     // Never used with Sentinel: a port nothing listens on proves it.
                     configuration.port = try RedisServer.freePort()
                     // The first sentinel is down: the client asks the next.
-                    let down = RedisSentinel.Address(host: "127.0.0.1", port: try RedisServer.freePort())
+                    let down = RedisAddress(host: "127.0.0.1", port: try RedisServer.freePort())
                     configuration.sentinel = RedisSentinel(
-                        sentinels: [down, RedisSentinel.Address(host: "127.0.0.1", port: sentinel.port)],
+                        sentinels: [down, RedisAddress(host: "127.0.0.1", port: sentinel.port)],
                         primaryName: "bookcat"
                     )
                     let client = RedisClient(configuration: configuration)
@@ -82,7 +82,7 @@ struct RedisSentinelTests {
         var configuration = RedisConfiguration(host: "127.0.0.1", port: 1)
         configuration.connectTimeout = .milliseconds(500)
         let ports = [try RedisServer.freePort(), try RedisServer.freePort()]
-        configuration.sentinel = RedisSentinel(sentinels: ports.map { RedisSentinel.Address(host: "127.0.0.1", port: $0) }, primaryName: "bookcat")
+        configuration.sentinel = RedisSentinel(sentinels: ports.map { RedisAddress(host: "127.0.0.1", port: $0) }, primaryName: "bookcat")
         let client = RedisClient(configuration: configuration)
         await #expect(throws: RedisError.self) { _ = try await client.send("PING") }
         do {
@@ -100,7 +100,7 @@ struct RedisSentinelTests {
             try await Self.withSentinel(watching: primary) { sentinel in
                 var configuration = primary.clientConfiguration()
                 configuration.sentinel = RedisSentinel(
-                    sentinels: [RedisSentinel.Address(host: "127.0.0.1", port: sentinel.port)],
+                    sentinels: [RedisAddress(host: "127.0.0.1", port: sentinel.port)],
                     primaryName: "other"
                 )
                 let client = RedisClient(configuration: configuration)
@@ -116,12 +116,12 @@ struct RedisSentinelTests {
     }
 
     @Test func sentinelAddressesParseAsHostAndPort() {
-        #expect(RedisSentinel.Address("sentinel-1.internal:26379") == RedisSentinel.Address(host: "sentinel-1.internal", port: 26379))
-        #expect(RedisSentinel.Address("[::1]:26379") == RedisSentinel.Address(host: "::1", port: 26379))
-        #expect(RedisSentinel.Address("[::1]:26379")?.description == "[::1]:26379")
-        #expect(RedisSentinel.Address("no-port") == nil)
-        #expect(RedisSentinel.Address(":26379") == nil)
-        #expect(RedisSentinel.Address("host:0") == nil)
+        #expect(RedisAddress("sentinel-1.internal:26379") == RedisAddress(host: "sentinel-1.internal", port: 26379))
+        #expect(RedisAddress("[::1]:26379") == RedisAddress(host: "::1", port: 26379))
+        #expect(RedisAddress("[::1]:26379")?.description == "[::1]:26379")
+        #expect(RedisAddress("no-port") == nil)
+        #expect(RedisAddress(":26379") == nil)
+        #expect(RedisAddress("host:0") == nil)
     }
 
     // MARK: - Helpers

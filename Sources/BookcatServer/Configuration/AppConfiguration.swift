@@ -147,7 +147,7 @@ public struct AppConfiguration: Sendable {
             redis.poolSize = try reader.integer("REDIS_POOL_SIZE", default: 4, in: 1...64)
             if let list = reader.string("REDIS_SENTINELS") {
                 let addresses = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-                let parsed = addresses.compactMap(RedisSentinel.Address.init)
+                let parsed = addresses.compactMap(RedisAddress.init)
                 guard !parsed.isEmpty, parsed.count == addresses.count else {
                     throw ConfigurationError(variable: "REDIS_SENTINELS", problem: "must be host:port[,host:port…], got '\(list)'")
                 }
