@@ -55,11 +55,8 @@ private struct CatalogExport {
         }
         try await walk(from: Int64(0), key: \.id, batch: CatalogBatch.books, visit) { after in
             try await db.rows(
-                """
-                SELECT id, title, author, isbn, publisher, to_char(published_at, 'YYYY-MM-DD'), stock, created_at, updated_at
-                FROM book WHERE id > \(after) ORDER BY id LIMIT \(batchSize)
-                """
-            ).decode((Int64, String, String, String, String?, String, Int, Date, Date).self).collect().map(CatalogRows.Book.init)
+                "SELECT \(unescaped: PostgresBookRepository.columns) FROM book WHERE id > \(after) ORDER BY id LIMIT \(batchSize)"
+            ).decode(PostgresBookRepository.Row.self).collect().map(CatalogRows.Book.init)
         }
         try await walk(from: CatalogRows.BookTag(bookID: 0, tagID: 0), key: \.self, batch: CatalogBatch.bookTags, visit) { after in
             try await db.rows(
@@ -71,11 +68,8 @@ private struct CatalogExport {
         }
         try await walk(from: Int64(0), key: \.id, batch: CatalogBatch.loans, visit) { after in
             try await db.rows(
-                """
-                SELECT id, user_id, book_id, quantity, is_returned, created_at, returned_at FROM loan
-                WHERE id > \(after) ORDER BY id LIMIT \(batchSize)
-                """
-            ).decode((Int64, Int64, Int64, Int, Bool, Date, Date?).self).collect().map(Loan.init)
+                "SELECT \(unescaped: PostgresLoanRepository.columns) FROM loan WHERE id > \(after) ORDER BY id LIMIT \(batchSize)"
+            ).decode(PostgresLoanRepository.Row.self).collect().map(PostgresLoanRepository.loan)
         }
         // Token ids in byte order (COLLATE "C"), as SQLite orders text, whatever the database's own collation.
         try await walk(from: "", key: \.tokenID, batch: CatalogBatch.refreshTokens, visit) { after in

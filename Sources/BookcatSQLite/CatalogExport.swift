@@ -27,89 +27,69 @@ extension AppDatabase: CatalogExporting {
         limit: Int,
         _ db: Database
     ) throws -> (CatalogBatch?, [DatabaseValue]?) {
-        let (columns, key) = Self.layout[table]!
+        let key = Self.keys[table]!
         let keyList = key.joined(separator: ", ")
         let placeholders = key.map { _ in "?" }.joined(separator: ", ")
         let filter = after == nil ? "" : "WHERE (\(keyList)) > (\(placeholders))"
-        let sql = "SELECT \(columns) FROM \"\(table.rawValue)\" \(filter) ORDER BY \(keyList) LIMIT ?"
+        let sql = "SELECT * FROM \"\(table.rawValue)\" \(filter) ORDER BY \(keyList) LIMIT ?"
         let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments((after ?? []) + [limit.databaseValue]))
         guard let lastRow = rows.last else { return (nil, nil) }
         let last: [DatabaseValue] = key.map { lastRow[$0] }
+        // The records the repositories read and write, so the export knows no column the store does not.
         switch table {
         case .users:
-            return (.users(rows.map(Self.user)), last)
+            return (.users(try rows.map { CatalogRows.User(try UserRecord(row: $0)) }), last)
         case .tags:
-            return (.tags(rows.map { Tag(id: $0["id"], name: $0["name"]) }), last)
+            return (.tags(try rows.map { try TagRecord(row: $0).tag }), last)
         case .books:
-            return (.books(rows.map(Self.book)), last)
+            return (.books(try rows.map { CatalogRows.Book(try BookRecord(row: $0)) }), last)
         case .bookTags:
-            return (.bookTags(rows.map { CatalogRows.BookTag(bookID: $0["book_id"], tagID: $0["tag_id"]) }), last)
+            return (.bookTags(try rows.map { CatalogRows.BookTag(try BookTagRecord(row: $0)) }), last)
         case .loans:
-            return (.loans(rows.map(Self.loan)), last)
+            return (.loans(try rows.map { try LoanRecord(row: $0).loan }), last)
         case .refreshTokens:
-            return (.refreshTokens(rows.map(Self.refreshToken)), last)
+            return (.refreshTokens(try rows.map { try RefreshTokenRow(row: $0).record }), last)
         }
     }
 
-    /// Each table's columns and its key, the order the export walks it in.
-    private static let layout: [CatalogTable: (columns: String, key: [String])] = [
-        .users: ("id, email, username, username_key, password_hash, role, created_at", ["id"]),
-        .tags: ("id, name", ["id"]),
-        .books: ("id, title, author, isbn, publisher, published_at, stock, created_at, updated_at", ["id"]),
-        .bookTags: ("book_id, tag_id", ["book_id", "tag_id"]),
-        .loans: ("id, user_id, book_id, quantity, is_returned, created_at, returned_at", ["id"]),
-        .refreshTokens: ("token_id, family_id, user_id, token_hash, expires_at, used_at, revoked_at", ["token_id"]),
+    /// Each table's key: the order the export walks it in.
+    private static let keys: [CatalogTable: [String]] = [
+        .users: ["id"], .tags: ["id"], .books: ["id"], .bookTags: ["book_id", "tag_id"], .loans: ["id"], .refreshTokens: ["token_id"],
     ]
+}
 
-    private static func user(_ row: Row) -> CatalogRows.User {
-        let username: String = row["username"]
-        return CatalogRows.User(
-            id: row["id"],
-            email: row["email"],
-            username: username,
-            // Filled for every account by migration 0005; SQLite cannot add a NOT NULL column, so say what it means.
-            usernameKey: row["username_key"] ?? UsernameSkeleton.of(username),
-            passwordHash: row["password_hash"],
-            role: row["role"],
-            createdAt: row["created_at"]
+extension CatalogRows.User {
+    fileprivate init(_ record: UserRecord) {
+        self.init(
+            id: record.id ?? 0,
+            email: record.email,
+            username: record.username,
+            usernameKey: record.usernameKey,
+            passwordHash: record.passwordHash,
+            role: record.role,
+            createdAt: record.createdAt
         )
     }
+}
 
-    private static func book(_ row: Row) -> CatalogRows.Book {
-        CatalogRows.Book(
-            id: row["id"],
-            title: row["title"],
-            author: row["author"],
-            isbn: row["isbn"],
-            publisher: row["publisher"],
-            publishedAt: row["published_at"],
-            stock: row["stock"],
-            createdAt: row["created_at"],
-            updatedAt: row["updated_at"]
+extension CatalogRows.Book {
+    fileprivate init(_ record: BookRecord) {
+        self.init(
+            id: record.id ?? 0,
+            title: record.title,
+            author: record.author,
+            isbn: record.isbn,
+            publisher: record.publisher,
+            publishedAt: record.publishedAt,
+            stock: record.stock,
+            createdAt: record.createdAt,
+            updatedAt: record.updatedAt
         )
     }
+}
 
-    private static func loan(_ row: Row) -> Loan {
-        Loan(
-            id: row["id"],
-            userID: row["user_id"],
-            bookID: row["book_id"],
-            quantity: row["quantity"],
-            isReturned: row["is_returned"],
-            createdAt: row["created_at"],
-            returnedAt: row["returned_at"]
-        )
-    }
-
-    private static func refreshToken(_ row: Row) -> RefreshTokenRecord {
-        RefreshTokenRecord(
-            tokenID: row["token_id"],
-            familyID: row["family_id"],
-            userID: row["user_id"],
-            tokenHash: row["token_hash"],
-            expiresAt: row["expires_at"],
-            usedAt: row["used_at"],
-            revokedAt: row["revoked_at"]
-        )
+extension CatalogRows.BookTag {
+    fileprivate init(_ record: BookTagRecord) {
+        self.init(bookID: record.bookID, tagID: record.tagID)
     }
 }

@@ -88,7 +88,7 @@ struct BookRecord: FetchableRecord, MutablePersistableRecord {
     }
 }
 
-struct BookTagRecord: Codable, PersistableRecord {
+struct BookTagRecord: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "book_tag"
 
     var bookID: Int64

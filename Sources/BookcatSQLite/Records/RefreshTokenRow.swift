@@ -39,4 +39,16 @@ struct RefreshTokenRow: Codable, FetchableRecord, PersistableRecord {
         usedAt = record.usedAt
         revokedAt = record.revokedAt
     }
+
+    var record: RefreshTokenRecord {
+        RefreshTokenRecord(
+            tokenID: tokenID,
+            familyID: familyID,
+            userID: userID,
+            tokenHash: tokenHash,
+            expiresAt: expiresAt,
+            usedAt: usedAt,
+            revokedAt: revokedAt
+        )
+    }
 }
