@@ -38,14 +38,7 @@ export JWT_SECRET_KEY="upgrade-test-secret-0123456789abcdef-0123456789"
 start_server() {
     HTTP_PORT=$port .build/debug/bookcat serve >>"$work/server.log" 2>&1 &
     server_pid=$!
-    local attempt
-    for attempt in $(seq 1 100); do
-        HTTP_PORT=$port .build/debug/bookcat healthcheck >/dev/null 2>&1 && return
-        sleep 0.2
-    done
-    echo "the server did not become ready" >&2
-    cat "$work/server.log" >&2
-    exit 1
+    wait_until_ready "$port" "$work/server.log" 100 || exit 1
 }
 stop_server() {
     kill "$server_pid"

@@ -45,15 +45,7 @@ for replica in 1 2 3; do
     urls+=("http://127.0.0.1:$port")
 done
 for replica in 0 1 2; do
-    for attempt in $(seq 1 100); do
-        HTTP_PORT=${ports[$replica]} .build/debug/bookcat healthcheck >/dev/null 2>&1 && break
-        if [ "$attempt" -eq 100 ]; then
-            echo "replica $((replica + 1)) did not become ready" >&2
-            cat "$work/replica-$((replica + 1)).log" >&2
-            exit 1
-        fi
-        sleep 0.2
-    done
+    wait_until_ready "${ports[$replica]}" "$work/replica-$((replica + 1)).log" 100 || exit 1
 done
 printf '%s\n' 'admin password 1' | .build/debug/bookcat user create --email admin@example.org --password-stdin --admin >/dev/null
 

@@ -58,6 +58,20 @@ postgres_bin() {
 # Starts a throwaway PostgreSQL cluster in FOLDER on 127.0.0.1:PORT (user bookcat, trust authentication, a
 # database named bookcat) and prints the postmaster's process id; the caller stops it by that id. PostgreSQL
 # refuses to run as root: call this as an unprivileged user.
+# Waits until the `bookcat serve` on PORT answers ready (`bookcat healthcheck`; "degraded" is not ready), trying
+# ATTEMPTS times 0.2 s apart (default 50: 10 s). If it never does, says so with the server's LOG and fails.
+wait_until_ready() {
+    local port=$1 log=$2 attempts=${3:-50} verdict
+    for _ in $(seq 1 "$attempts"); do
+        HTTP_PORT=$port .build/debug/bookcat healthcheck >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    verdict=$(HTTP_PORT=$port .build/debug/bookcat healthcheck 2>&1) && return 0
+    echo "the server on port $port did not become ready as $(id -un): $verdict" >&2
+    cat "$log" >&2
+    return 1
+}
+
 # Stops a cluster start_private_postgres started, by its pid, and waits until it is gone. SIGQUIT is PostgreSQL's
 # immediate shutdown: these clusters are thrown away with their folder.
 stop_private_postgres() {

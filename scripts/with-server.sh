@@ -41,15 +41,7 @@ export BOOKCAT_URL="http://127.0.0.1:$port" SERVER_LOG="$work/server.log"
 .build/debug/bookcat serve >"$SERVER_LOG" 2>&1 &
 server_pid=$!
 # Ready means the cache answers too: `healthcheck` fails while it reports "degraded".
-for _ in $(seq 1 50); do
-    .build/debug/bookcat healthcheck >/dev/null 2>&1 && break
-    sleep 0.2
-done
-verdict=$(.build/debug/bookcat healthcheck 2>&1) || {
-    echo "the server did not become ready as $(id -un): $verdict" >&2
-    cat "$SERVER_LOG" >&2
-    exit 1
-}
+wait_until_ready "$port" "$SERVER_LOG" || exit 1
 
 status=0
 "$@" || status=$?
