@@ -32,3 +32,20 @@ report() {
 
 # Whether the output of the script under test lacks TEXT.
 not_in_output() { ! grep -qF -- "$1" "$work/out.log"; }
+
+# render_user_data TEMPLATE OUT NAME=VALUE...: renders a Terraform first-boot template as Terraform would (each
+# ${NAME} gets its VALUE; $${ is a literal ${ for the shell), then checks OUT is a bash script that parses.
+render_user_data() {
+    local template=$1 out=$2
+    shift 2
+    python3 - "$template" "$out" "$@" <<'PY'
+import re, sys
+template, out, pairs = sys.argv[1], sys.argv[2], sys.argv[3:]
+values = dict(pair.split("=", 1) for pair in pairs)
+text = open(template).read().replace("$${", "\x00")
+text = re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], text)
+open(out, "w").write(text.replace("\x00", "${"))
+PY
+    head -n 1 "$out" | grep -qx '#!/bin/bash' || { echo "$template must start with #!/bin/bash" >&2; return 1; }
+    bash -n "$out"
+}

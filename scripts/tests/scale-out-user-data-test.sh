@@ -13,17 +13,9 @@ mkdir -p "$work/bin"
 registry=123456789012.dkr.ecr.eu-west-1.amazonaws.com
 image=$registry/bookcat:v42
 
-# Render: Terraform's ${name} gets the values instances.tf passes; $${ is a literal ${ for the shell.
-python3 - "$work/user_data.sh" <<PY
-import re, sys
-values = {"region": "eu-west-1", "parameter_path": "/bookcat/scale-out", "image": "$image", "registry": "$registry",
-          "api_port": "8000", "pool_size": "12", "settings_dir": "$work/etc"}
-text = open("terraform/modules/scale_out/user_data.sh.tftpl").read().replace("\$\${", "\x00")
-text = re.sub(r"\\$\{(\w+)\}", lambda m: values[m.group(1)], text)
-open(sys.argv[1], "w").write(text.replace("\x00", "\${"))
-PY
-head -n 1 "$work/user_data.sh" | grep -qx '#!/bin/bash' || { echo "user_data must start with #!/bin/bash" >&2; exit 1; }
-bash -n "$work/user_data.sh"
+render_user_data terraform/modules/scale_out/user_data.sh.tftpl "$work/user_data.sh" \
+    region=eu-west-1 parameter_path=/bookcat/scale-out image="$image" registry="$registry" api_port=8000 pool_size=12 \
+    settings_dir="$work/etc"
 
 for tool in apt-get systemctl snap docker getent sleep; do
     # shellcheck disable=SC2016  # expanded when the fake runs

@@ -12,17 +12,9 @@ mkdir -p "$work/bin"
 registry=123456789012.dkr.ecr.eu-west-1.amazonaws.com
 volume_id=vol-0123456789abcdef0
 
-# Render: Terraform's ${name} gets the values compute.tf passes; $${ is a literal ${ for the shell.
-python3 - "$work/user_data.sh" <<PY
-import re, sys
-values = {"deploy_dir": "/opt/bookcat", "data_dir": "/var/lib/bookcat", "api_port": "9000",
-          "registry": "$registry", "volume_id": "$volume_id", "volume_serial": "${volume_id/-/}"}
-text = open("terraform/user_data.sh.tftpl").read().replace("\$\${", "\x00")
-text = re.sub(r"\\$\{(\w+)\}", lambda m: values[m.group(1)], text)
-open(sys.argv[1], "w").write(text.replace("\x00", "\${"))
-PY
-head -n 1 "$work/user_data.sh" | grep -qx '#!/bin/bash' || { echo "user_data must start with #!/bin/bash" >&2; exit 1; }
-bash -n "$work/user_data.sh"
+render_user_data terraform/user_data.sh.tftpl "$work/user_data.sh" \
+    deploy_dir=/opt/bookcat data_dir=/var/lib/bookcat api_port=9000 registry="$registry" volume_id="$volume_id" \
+    volume_serial="${volume_id/-/}"
 
 # Each fake records its call (and, for tee, what it would have written).
 for tool in apt-get curl install chmod systemctl mkfs.ext4 mount chown sleep; do
