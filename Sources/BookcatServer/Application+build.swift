@@ -88,12 +88,19 @@ public func buildApplication(
     logger: Logger
 ) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger)
-    let headerTimeout = TimeAmount.seconds(Int64(configuration.headerTimeout))
+    let limits = RequestDeadlineHandler.Limits(
+        head: .seconds(Int64(configuration.headerTimeout)),
+        body: .seconds(Int64(configuration.bodyTimeout)),
+        response: .seconds(Int64(configuration.responseTimeout))
+    )
+    let share = configuration.trustForwardedFor ? nil : AddressShare(limit: configuration.maxConnectionsPerAddress, logger: logger)
     var app = Application(
         router: router,
         server: .http1(
             configuration: .init(
-                additionalChannelHandlers: [HeaderDeadlineHandler(deadline: headerTimeout, logger: logger)],
+                // Made anew for every connection.
+                additionalChannelHandlers: (share.map { [$0.handler()] } ?? [])
+                    + [RequestDeadlineHandler(limits: limits, logger: logger)],
                 idleTimeout: .seconds(Int64(configuration.idleTimeout))
             )
         ),
@@ -177,13 +184,14 @@ func buildRoutes(
     }
     let root = RecordingGroup(group: router.group(), prefix: "", table: routes)
     if configuration.metricsToken == nil, configuration.mode == .production {
-        logger.notice("METRICS_TOKEN is not set: /metrics is public; set it, or keep /metrics off the internet at your proxy")
+        logger.notice("METRICS_TOKEN is not set: /metrics answers 403 in production until it is")
     }
     OperationsController(
         database: store.health,
         cache: dependencies.cache,
         registry: dependencies.metrics,
-        metricsToken: configuration.metricsToken
+        metrics: configuration.metricsToken.map(OperationsController.MetricsAccess.token)
+            ?? (configuration.mode == .production ? .closed : .open)
     )
     .addRoutes(to: root)
     DocsController().addRoutes(to: root)
@@ -207,6 +215,6 @@ func buildRoutes(
     UserController(accounts: accounts, trustForwardedFor: configuration.trustForwardedFor).addRoutes(to: authenticated)
     BookController(books: store.books, reads: reads).addRoutes(to: authenticated, cachedReads: cachedReads)
     TagController(tags: store.tags, reads: reads).addRoutes(to: authenticated, cachedReads: cachedReads)
-    LoanController(loans: store.loans, clock: dependencies.clock).addRoutes(to: authenticated)
+    LoanController(loans: store.loans, clock: dependencies.clock, maxQuantity: configuration.loanMaxQuantity).addRoutes(to: authenticated)
     return (router, routes)
 }

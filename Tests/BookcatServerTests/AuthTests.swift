@@ -131,6 +131,19 @@ struct AuthTests {
         }
     }
 
+    /// The second audit: token responses carried no Cache-Control, so a shared cache or a browser could keep them.
+    @Test func tokenResponsesMayNotBeStored() async throws {
+        try await TestApp.run { app in
+            let session = try await app.member("grace")
+            let login = try await app.send(.post, "/api/v1/auth/login", json: ["email": "grace@example.org", "password": "member password 1"])
+            let refresh = try await app.send(.post, "/api/v1/token/refresh", json: ["refresh_token": session.refreshToken])
+            for response in [login, refresh] {
+                #expect(response.status == .ok)
+                #expect(response.headers[.cacheControl] == "no-store")
+            }
+        }
+    }
+
     @Test func logoutEndsTheSession() async throws {
         try await TestApp.run { app in
             let session = try await app.member()

@@ -98,6 +98,14 @@ struct ConfigurationTests {
             String(repeating: "s", count: 64),
             "abcabcabcabcabcabcabcabcabcabcabcabc",
             "please-changeme-before-going-live-0123456789",
+            // The second audit: each of these started in production.
+            String(repeating: "12345678", count: 4),
+            "YOUR_SECRET_KEY_HERE_REPLACE_WITH_RANDOM_STRING",
+            TestApp.secret,
+            "local-test-secret-0123456789abcdef",
+            "benchmark-secret-0123456789abcdef0123",
+            "replica-test-secret-0123456789abcdef-0123456789",
+            "upgrade-test-secret-0123456789abcdef-0123456789",
         ]
         for secret in refused {
             #expect(secret.utf8.count >= 32)

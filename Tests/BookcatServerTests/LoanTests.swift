@@ -70,6 +70,35 @@ struct LoanTests {
         }
     }
 
+    /// The second audit: one member borrowed all 1,000,000 copies of a book in one loan. A loan takes at most
+    /// LOAN_MAX_QUANTITY copies (10 unless set).
+    @Test func aLoanTakesAtMostTheConfiguredQuantity() async throws {
+        try await TestApp.run { app in
+            let admin = try await app.admin()
+            let member = try await app.member("grace")
+            let book = try await app.createBook(token: admin.accessToken, ["stock": 1_000_000])
+            let all = try await app.send(
+                .post,
+                "/api/v1/loans",
+                token: member.accessToken,
+                json: ["book_id": book["book_id"]!, "quantity": 1_000_000]
+            )
+            #expect(all.status == .badRequest)
+            #expect(try all.problemFields() == ["quantity"])
+            #expect(all.text.contains("must be from 1 to 10"))
+            let ten = try await app.send(.post, "/api/v1/loans", token: member.accessToken, json: ["book_id": book["book_id"]!, "quantity": 10])
+            #expect(ten.status == .created)
+        }
+        var configuration = TestApp.configuration()
+        configuration.loanMaxQuantity = 2
+        try await TestApp.run(configuration: configuration) { app in
+            let admin = try await app.admin()
+            let book = try await app.createBook(token: admin.accessToken, ["stock": 5])
+            let three = try await app.send(.post, "/api/v1/loans", token: admin.accessToken, json: ["book_id": book["book_id"]!, "quantity": 3])
+            #expect(three.status == .badRequest)
+        }
+    }
+
     @Test func borrowingAnUnknownBookIsNotFound() async throws {
         try await TestApp.run { app in
             let member = try await app.member()

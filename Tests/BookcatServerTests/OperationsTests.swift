@@ -20,6 +20,23 @@ struct OperationsTests {
         }
     }
 
+    /// The second audit: `/metrics` was public in production unless METRICS_TOKEN was set. There, it is closed until
+    /// it is; in development it stays open.
+    @Test func metricsAreClosedInProductionWithoutAToken() async throws {
+        var configuration = TestApp.configuration()
+        configuration.mode = .production
+        try await TestApp.run(configuration: configuration) { app in
+            let closed = try await app.send(.get, "/metrics")
+            #expect(closed.status == .forbidden)
+            #expect(try closed.problem()["detail"] as? String == "/metrics is closed in production until METRICS_TOKEN is set")
+            #expect(!closed.text.contains("http_requests_total"))
+        }
+        try await TestApp.run { app in
+            let open = try await app.send(.get, "/metrics")
+            #expect(open.status == .ok)
+        }
+    }
+
     /// The audit: `/metrics` was public. With METRICS_TOKEN set it answers only that bearer token.
     @Test func metricsCanBeProtectedWithAToken() async throws {
         var configuration = TestApp.configuration()

@@ -1,3 +1,4 @@
+import BookcatCore
 import BookcatTestSupport
 import Foundation
 import HTTPTypes
@@ -110,6 +111,120 @@ struct SessionTests {
             #expect(try await me(app, try rotated.string("access_token")) == .unauthorized)
             #expect(try await me(app, session.accessToken) == .unauthorized)
             #expect(try await refresh(app, try rotated.string("refresh_token")).status == .unauthorized)
+        }
+    }
+
+    /// The second audit: 5 replays of one refresh token within the grace window got 5 different successors, each
+    /// a branch that went on refreshing for good, out of reach of reuse detection. A retry gets the same successor.
+    @Test func retriesWithinTheGraceWindowGetTheSameSuccessorSoTheSessionStaysOneChain() async throws {
+        var configuration = TestApp.configuration()
+        configuration.refreshReuseGrace = 10
+        let time = ManualWallClock()
+        try await TestApp.run(configuration: configuration, clock: time.clock) { app in
+            let session = try await app.member("grace")
+            var successors: Set<String> = []
+            for _ in 0..<5 {
+                let rotated = try await refresh(app, session.refreshToken)
+                #expect(rotated.status == .ok)
+                successors.insert(try rotated.object().string("refresh_token"))
+                time.advance(by: 1)
+            }
+            #expect(successors.count == 1)
+            let successor = try #require(successors.first)
+            time.advance(by: 6)
+            // Past the window the first token is a stolen one: the one chain, successor included, ends.
+            #expect(try await refresh(app, session.refreshToken).status == .unauthorized)
+            #expect(try await refresh(app, successor).status == .unauthorized)
+        }
+    }
+
+    /// Replicas sign alike: a retry that reaches another process (another signer, the same key) still gets the
+    /// successor the first use got, byte for byte.
+    @Test func aRetriedSuccessorIsTheSameBytesFromAnotherSigner() async throws {
+        let first = await TokenService(secret: TestApp.secret, algorithm: .hs256, accessTTL: 900, refreshTTL: 86_400)
+        let second = await TokenService(secret: TestApp.secret, algorithm: .hs256, accessTTL: 900, refreshTTL: 86_400)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let a = try await first.refreshToken(succeeding: "presented", for: 7, familyID: "family", now: now)
+        let b = try await second.refreshToken(succeeding: "presented", for: 7, familyID: "family", now: now.addingTimeInterval(0.9))
+        #expect(a.token == b.token)
+        #expect(a.record == b.record)
+        // And jwt-kit, which checks every token, accepts it.
+        let claims = try #require(await second.verify(a.token, as: .refresh))
+        #expect(claims.fam == "family")
+        let other = try await first.refreshToken(succeeding: "another", for: 7, familyID: "family", now: now)
+        #expect(other.token != a.token)
+    }
+
+    /// The second audit: while an attacker looped logins with the old password, sessions from logins answered
+    /// 0.6–0.9 s after the password change still worked. A login that read the old hash stores its session only
+    /// while that hash is still the account's, in the same transaction.
+    @Test func aLoginThatVerifiedTheOldPasswordLeavesNoSessionOnceThePasswordHasChanged() async throws {
+        try await TestApp.run { app in
+            let session = try await app.member("grace")
+            let before = try #require(try await app.store.users.user(email: "grace@example.org"))
+            let change = try await app.changePassword(token: session.accessToken, from: "member password 1", to: "new password 2")
+            #expect(change.status == .ok)
+            // The login in flight verified `before.passwordHash` and now stores its first refresh token.
+            let tokens = await TokenService(secret: TestApp.secret, algorithm: .hs256, accessTTL: 900, refreshTTL: 86_400)
+            let late = try await tokens.refreshToken(for: before.id)
+            #expect(try await app.store.refreshTokens.store(late.record, whilePasswordHashIs: before.passwordHash) == false)
+            let refreshed = try await refresh(app, late.token)
+            #expect(refreshed.status == .unauthorized)
+        }
+    }
+
+    /// The same race through the API: logins with the old password running while the password changes. Whatever
+    /// each login answered, none of their sessions outlives the change.
+    @Test func loginsRacingAPasswordChangeLeaveNoLiveSession() async throws {
+        try await TestApp.run(.live) { app in
+            let session = try await app.member("grace")
+            let issued = try await withThrowingTaskGroup(of: [String]?.self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        let login = try await app.send(.post, "/api/v1/auth/login", json: ["username": "grace", "password": "member password 1"])
+                        guard login.status == .ok else { return nil }
+                        let body = try login.object()
+                        return [try body.string("access_token"), try body.string("refresh_token")]
+                    }
+                }
+                group.addTask {
+                    let change = try await app.changePassword(token: session.accessToken, from: "member password 1", to: "new password 2")
+                    #expect(change.status == .ok)
+                    return nil
+                }
+                return try await group.reduce(into: [[String]]()) { if let pair = $1 { $0.append(pair) } }
+            }
+            for pair in issued {
+                #expect(try await me(app, pair[0]) == .unauthorized)
+                #expect(try await refresh(app, pair[1]).status == .unauthorized)
+            }
+        }
+    }
+
+    /// The second audit: a login racing its account's deletion answered 500 (the refresh token's foreign key).
+    @Test func aLoginRacingItsAccountsDeletionIsRefusedNotAFailure() async throws {
+        try await TestApp.run { app in
+            _ = try await app.member("grace")
+            let account = try #require(try await app.store.users.user(email: "grace@example.org"))
+            try await app.store.users.delete(id: account.id)
+            let tokens = await TokenService(secret: TestApp.secret, algorithm: .hs256, accessTTL: 900, refreshTTL: 86_400)
+            let late = try await tokens.refreshToken(for: account.id)
+            #expect(try await app.store.refreshTokens.store(late.record, whilePasswordHashIs: account.passwordHash) == false)
+        }
+        try await TestApp.run(.live) { app in
+            let session = try await app.member("grace")
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        try await app.send(.post, "/api/v1/auth/login", json: ["username": "grace", "password": "member password 1"]).status
+                    }
+                }
+                group.addTask {
+                    try await app.send(.delete, "/api/v1/users/me", token: session.accessToken, json: ["password": "member password 1"]).status
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0.code < 500 }, "\(statuses)")
         }
     }
 }

@@ -91,4 +91,97 @@ struct SlowClientTests {
             try await group.waitForAll()
         }
     }
+
+    /// The second audit: a login POST announcing 100,000 bytes and sending one every 20 s was still open after
+    /// 100 s; the idle timer restarts with every byte. The body has its own deadline, counted from the headers.
+    @Test func aTricklingBodyIsDroppedAtTheBodyTimeout() async throws {
+        var configuration = configuration(idle: 30, headers: 30)
+        configuration.bodyTimeout = 1
+        try await TestApp.run(.live, configuration: configuration) { app in
+            let slow = try await RawConnection.open(port: try #require(app.client.port))
+            try await slow.send(
+                "POST /api/v1/auth/login HTTP/1.1\r\nHost: bookcat\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"
+            )
+            let trickle = Task {
+                while !Task.isCancelled, slow.isOpen {
+                    try? await Task.sleep(for: .milliseconds(200))
+                    try? await slow.send(" ")
+                }
+            }
+            defer { trickle.cancel() }
+            #expect(try await slow.closes(within: .seconds(5)))
+        }
+    }
+
+    /// The second audit: 20 pipelined requests for Swagger UI's bundle, never read, stayed open after 95 s (the
+    /// idle timer pauses while a response is pending), and 1,024 of them filled the server. A response the client
+    /// does not read within the response timeout closes the connection.
+    @Test func aClientThatDoesNotReadItsResponsesIsDroppedAtTheResponseTimeout() async throws {
+        var configuration = configuration(idle: 30, headers: 30)
+        configuration.responseTimeout = 1
+        try await TestApp.run(.live, configuration: configuration) { app in
+            let port = try #require(app.client.port)
+            let reader = try await RawConnection.open(port: port, reading: false)
+            let request = "GET /docs/swagger-ui-bundle.js HTTP/1.1\r\nHost: bookcat\r\n\r\n"
+            try await reader.send(String(repeating: request, count: 20))
+            // Long enough for the timeout to pass (1 s) and the server to act on it; the connection is then closed.
+            try await Task.sleep(for: .seconds(3))
+            try await reader.startReading()
+            #expect(try await reader.closes(within: .seconds(10)))
+            let answered = reader.response.components(separatedBy: "HTTP/1.1 200").count - 1
+            #expect(answered < 20, "all 20 responses were delivered: the server waited for as long as the client did")
+            // Meanwhile the server serves others.
+            let other = try await RawConnection.open(port: port)
+            try await other.send(Self.request)
+            #expect(try await other.receives("HTTP/1.1 200"))
+        }
+    }
+
+    /// The second audit: 1,024 sockets from one address filled the connection cap and a health check from elsewhere
+    /// timed out for 70 s. Each address holds at most its share; another address is served.
+    @Test func oneAddressHoldsAtMostItsShareOfConnections() async throws {
+        var configuration = configuration()
+        configuration.maxConnectionsPerAddress = 2
+        try await TestApp.run(.live, configuration: configuration) { app in
+            let port = try #require(app.client.port)
+            let first = try await RawConnection.open(port: port, from: "127.0.0.3")
+            let second = try await RawConnection.open(port: port, from: "127.0.0.3")
+            for admitted in [first, second] {
+                try await admitted.send(Self.request)
+                #expect(try await admitted.receives("HTTP/1.1 200"))
+            }
+            let third = try await RawConnection.open(port: port, from: "127.0.0.3")
+            #expect(try await third.closes(within: .seconds(5)))
+            #expect(third.response.isEmpty)
+            let elsewhere = try await RawConnection.open(port: port, from: "127.0.0.4")
+            try await elsewhere.send(Self.request)
+            #expect(try await elsewhere.receives("HTTP/1.1 200"))
+            // A closed connection gives its slot back.
+            await first.close()
+            let again = try await eventually {
+                let connection = try await RawConnection.open(port: port, from: "127.0.0.3")
+                try? await connection.send(Self.request)
+                return try await connection.receives("HTTP/1.1 200", within: .seconds(1))
+            } until: {
+                $0
+            }
+            #expect(again)
+        }
+    }
+
+    /// Behind a proxy every connection has the proxy's address, so the share does not apply there.
+    @Test func theShareIsLiftedWhenAProxyIsTrusted() async throws {
+        var configuration = configuration()
+        configuration.maxConnectionsPerAddress = 1
+        configuration.trustForwardedFor = true
+        try await TestApp.run(.live, configuration: configuration) { app in
+            let port = try #require(app.client.port)
+            let first = try await RawConnection.open(port: port, from: "127.0.0.5")
+            let second = try await RawConnection.open(port: port, from: "127.0.0.5")
+            for connection in [first, second] {
+                try await connection.send(Self.request)
+                #expect(try await connection.receives("HTTP/1.1 200"))
+            }
+        }
+    }
 }

@@ -97,8 +97,9 @@ struct UserTests {
 
     /// The audit: bcrypt ran before the uniqueness check, so a taken e-mail cost a pool thread a full hash. With a
     /// hasher whose thread pool never started, hashing fails: a conflict proves the check came first.
-    /// The audit: `аdmin` (Cyrillic а), `ädmin` and `ÄDMIN` registered as accounts separate from `admin`.
-    @Test(arguments: ["аdmin", "ädmin", "ÄDMIN", "ａｄｍｉｎ", "Admin"])
+    /// The audit: `аdmin` (Cyrillic а), `ädmin` and `ÄDMIN` registered as accounts separate from `admin`; the second
+    /// audit: `ɑdmin` (Latin alpha), `ꓮꓓꓟꓲꓠ` (Lisu) and `Ꭺdmin` (Cherokee) still did.
+    @Test(arguments: ["аdmin", "ädmin", "ÄDMIN", "ａｄｍｉｎ", "Admin", "ɑdmin", "ꓮꓓꓟꓲꓠ", "Ꭺdmin", "ᴀdmin"])
     func lookAlikeUsernamesAreTheSameAccount(lookAlike: String) async throws {
         try await TestApp.run { app in
             _ = try await app.admin()
@@ -115,6 +116,47 @@ struct UserTests {
             let member = try await app.member("grace")
             let rename = try await app.send(.patch, "/api/v1/users/me", token: member.accessToken, json: ["username": lookAlike])
             #expect(rename.status == .conflict)
+        }
+    }
+
+    /// The second audit: a username equal to another account's e-mail registered, so a sign-in page could show
+    /// one account under another's address. Neither may be the other's.
+    @Test func aUsernameMayNotBeAnotherAccountsEmailNorTheOtherWayRound() async throws {
+        try await TestApp.run { app in
+            let grace = try await app.member("grace")
+            let asEmail = try await app.send(
+                .post,
+                "/api/v1/users",
+                json: ["email": "other@example.org", "username": "Grace@Example.org", "password": "member password 1"]
+            )
+            #expect(asEmail.status == .conflict)
+            let ada = try await app.send(
+                .post,
+                "/api/v1/users",
+                json: ["email": "ada@example.org", "username": "ada.l", "password": "member password 1"]
+            )
+            #expect(ada.status == .created)
+            let rename = try await app.send(.patch, "/api/v1/users/me", token: grace.accessToken, json: ["username": "ada@example.org"])
+            #expect(rename.status == .conflict)
+            // An e-mail that is another account's username (usernames may contain @ and .).
+            _ = try await app.send(
+                .post,
+                "/api/v1/users",
+                json: ["email": "x@example.org", "username": "ed@mail.org", "password": "member password 1"]
+            )
+            let taken = try await app.send(
+                .post,
+                "/api/v1/users",
+                json: ["email": "ED@mail.org", "username": "eddie", "password": "member password 1"]
+            )
+            #expect(taken.status == .conflict)
+            // One's own e-mail as one's username is fine.
+            let own = try await app.send(
+                .post,
+                "/api/v1/users",
+                json: ["email": "me@example.org", "username": "me@example.org", "password": "member password 1"]
+            )
+            #expect(own.status == .created)
         }
     }
 

@@ -36,6 +36,9 @@ public struct RefreshTokenRecord: Sendable, Equatable {
 public enum RefreshRotation: Sendable, Equatable {
     /// The token was current; it is now used and its successor is stored.
     case rotated(userID: Int64)
+    /// The token was used less than the grace period ago, at `usedAt`: nothing changed, and the caller answers with
+    /// the successor that use was given (see ``RefreshTokenRepository/rotate(presentedHash:successor:now:grace:)``).
+    case retried(userID: Int64, usedAt: Date)
     /// The token was already used or revoked: its family has now been revoked.
     case reuseDetected
     /// No such token (never issued, expired, or its user is gone).

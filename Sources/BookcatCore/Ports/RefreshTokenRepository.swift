@@ -2,13 +2,16 @@ import Foundation
 
 /// Remembers issued refresh tokens by hash so each one works once and a stolen one can be detected.
 public protocol RefreshTokenRepository: Sendable {
-    func store(_ token: RefreshTokenRecord) async throws
+    /// Stores the first token of a login's session, only while the account still exists with the password hash
+    /// the login verified: checked and written in one transaction, so a password change or a deletion that commits
+    /// while the login is in flight leaves no session behind. Returns false, storing nothing, when either happened.
+    func store(_ token: RefreshTokenRecord, whilePasswordHashIs passwordHash: String) async throws -> Bool
     /// In one transaction: if `presentedHash` names a current, unexpired token of `successor`'s user and family,
-    /// marks it used and stores `successor`. A token used no more than `grace` ago (a client retrying a refresh whose
-    /// answer it lost, or two tabs racing) gets `successor` too. Any other used or revoked token revokes the family.
+    /// marks it used and stores `successor`. A token used less than `grace` ago (a client retrying a refresh whose
+    /// answer it lost, or two tabs racing) stores nothing and answers ``RefreshRotation/retried(userID:usedAt:)``:
+    /// the caller hands out the successor that first use got, so a retry never forks the session. Any other used
+    /// or revoked token revokes the family.
     func rotate(presentedHash: String, successor: RefreshTokenRecord, now: Date, grace: TimeInterval) async throws -> RefreshRotation
     /// Revokes the token's family if it belongs to `userID`; returns whether a token of that user was found.
     func revokeFamily(ofTokenHash tokenHash: String, userID: Int64, now: Date) async throws -> Bool
-    /// Revokes every refresh token of the user, e.g. after a password change.
-    func revokeAll(userID: Int64, now: Date) async throws
 }

@@ -15,7 +15,9 @@ public protocol UserRepository: Sendable {
     func user(email: String) async throws -> User?
     func user(username: String) async throws -> User?
     func allUsers() async throws -> [User]
-    /// Changes the given fields; nil leaves a field as it is. Throws ``CatalogError/notFound(_:)`` or ``CatalogError/conflict(_:)``.
+    /// Changes the given fields; nil leaves a field as it is. A new password hash revokes every refresh token of the
+    /// account in the same transaction, so no session started with the old password outlives the change.
+    /// Throws ``CatalogError/notFound(_:)`` or ``CatalogError/conflict(_:)``.
     func update(id: Int64, username: String?, passwordHash: String?) async throws -> User
     /// Deletes the account with its refresh tokens and returned loans.
     /// Throws ``CatalogError/conflict(_:)`` while the account still has books on loan, so no copy is lost.

@@ -17,6 +17,7 @@ public struct ValidationCollector: Sendable {
 
     /// Trimmed text of 1...`maxLength` characters, without control characters.
     public mutating func requiredText(_ value: String, field: String, maxLength: Int = 255) -> String {
+        guard fitsBeforeTrimming(value, field: field, maxLength: maxLength) else { return value }
         let trimmed = value.trimmingWhitespace()
         if trimmed.isEmpty {
             fail(field, "must not be empty")
@@ -28,9 +29,19 @@ public struct ValidationCollector: Sendable {
 
     /// Trimmed text of at most `maxLength` characters, without control characters; empty becomes nil.
     public mutating func optionalText(_ value: String?, field: String, maxLength: Int = 255) -> String? {
+        if let value, !fitsBeforeTrimming(value, field: field, maxLength: maxLength) { return value }
         guard let trimmed = value?.trimmingWhitespace(), !trimmed.isEmpty else { return nil }
         checkText(trimmed, field: field, maxLength: maxLength)
         return trimmed
+    }
+
+    /// Trimming walks the text character by character, so text that cannot fit even once trimmed (more than four
+    /// bytes per allowed character) is refused before it is trimmed.
+    private mutating func fitsBeforeTrimming(_ value: String, field: String, maxLength: Int) -> Bool {
+        let bytes = value.utf8.count
+        guard bytes > TextLimit(maxScalars: maxLength).maxBytes else { return true }
+        fail(field, "must be at most \(maxLength) characters (got \(bytes) bytes)")
+        return false
     }
 
     /// Characters are counted as Unicode scalars, not as what a reader sees: one letter with thousands of combining
@@ -46,6 +57,11 @@ public struct ValidationCollector: Sendable {
 
     /// A mailbox such as `ada@example.org`, lower-cased so uniqueness ignores case.
     public mutating func email(_ value: String, field: String = "email") -> String {
+        // Bounded before it is trimmed and lower-cased: both grow with the text.
+        if let violation = TextLimit.email.violation(in: value) {
+            fail(field, violation)
+            return value
+        }
         let email = value.trimmingWhitespace().lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         let valid =
@@ -56,13 +72,19 @@ public struct ValidationCollector: Sendable {
         return email
     }
 
-    /// 3–150 characters of letters, digits and `@ . + - _`, the rule the previous service used.
+    /// 3–150 characters of letters, digits and `@ . + - _`, the rule the previous service used. Characters are
+    /// Unicode scalars: counted as what a reader sees, `abc` followed by 5,000 combining marks was one character.
     public mutating func username(_ value: String, field: String = "username") -> String {
+        if let violation = TextLimit.username.violation(in: value) {
+            fail(field, violation)
+            return value
+        }
         let username = value.trimmingWhitespace()
-        let allowed = username.unicodeScalars.allSatisfy {
+        let scalars = username.unicodeScalars
+        let allowed = scalars.allSatisfy {
             $0.properties.isAlphabetic || ("0"..."9").contains($0) || "@.+-_".unicodeScalars.contains($0)
         }
-        if username.count < 3 || username.count > 150 || !allowed {
+        if scalars.count < 3 || scalars.count > TextLimit.username.maxScalars || !allowed {
             fail(field, "must be 3 to 150 characters of letters, digits and @ . + - _")
         }
         return username
@@ -71,6 +93,11 @@ public struct ValidationCollector: Sendable {
     /// A password normalised to Unicode NFC (so the same typed password always hashes the same)
     /// of 8–72 UTF-8 bytes, 72 being bcrypt's limit: longer passwords are rejected, never truncated.
     public mutating func newPassword(_ value: String, field: String = "password") -> String {
+        // Normalising grows with the text, and nothing this long can normalise to bcrypt's 72 bytes.
+        if value.utf8.count > TextLimit.presentedPassword.maxBytes {
+            fail(field, "must be at most \(Password.maximumBytes) bytes of UTF-8 (bcrypt's limit; got \(value.utf8.count))")
+            return value
+        }
         let password = Password.normalised(value)
         let bytes = password.utf8.count
         if let violation = ControlCharacters.violation(in: password) {
@@ -119,7 +146,8 @@ public struct ValidationCollector: Sendable {
 }
 
 extension String {
-    func trimmingWhitespace() -> String {
+    /// Without leading and trailing whitespace (Unicode's, not only ASCII's).
+    public func trimmingWhitespace() -> String {
         String(self.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
     }
 }

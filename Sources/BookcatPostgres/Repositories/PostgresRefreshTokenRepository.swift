@@ -5,8 +5,16 @@ import PostgresNIO
 struct PostgresRefreshTokenRepository: RefreshTokenRepository {
     let sql: SQLRunner
 
-    func store(_ token: RefreshTokenRecord) async throws {
-        try await sql.write { db in try await insert(db, token) }
+    func store(_ token: RefreshTokenRecord, whilePasswordHashIs passwordHash: String) async throws -> Bool {
+        try await sql.write { db in
+            // FOR SHARE waits for a password change or deletion in flight and then reads what it committed; while
+            // held, it makes such a change wait until this token is stored, so the change's revocation sees it.
+            let current = try await db.rows("SELECT password_hash FROM \"user\" WHERE id = \(token.userID) FOR SHARE")
+                .decode(String.self).firstElement()
+            guard current == passwordHash else { return false }
+            try await insert(db, token)
+            return true
+        }
     }
 
     func rotate(presentedHash: String, successor: RefreshTokenRecord, now: Date, grace: TimeInterval) async throws -> RefreshRotation {
@@ -23,8 +31,7 @@ struct PostgresRefreshTokenRepository: RefreshTokenRepository {
             else { return .unknown }
             guard expiresAt > now else { return .unknown }
             if let usedAt, revokedAt == nil, now.timeIntervalSince(usedAt) < grace {
-                try await insert(db, successor)
-                return .rotated(userID: userID)
+                return .retried(userID: userID, usedAt: usedAt)
             }
             if usedAt != nil || revokedAt != nil {
                 try await revokeFamily(db, familyID: familyID, now: now)
@@ -43,12 +50,6 @@ struct PostgresRefreshTokenRepository: RefreshTokenRepository {
             guard let familyID else { return false }
             try await revokeFamily(db, familyID: familyID, now: now)
             return true
-        }
-    }
-
-    func revokeAll(userID: Int64, now: Date) async throws {
-        try await sql.write { db in
-            try await db.execute("UPDATE refresh_token SET revoked_at = \(now) WHERE user_id = \(userID) AND revoked_at IS NULL")
         }
     }
 

@@ -45,6 +45,11 @@ struct PostgresUserRepository: UserRepository {
                 """
             ).decode(Row.self).firstElement()
             guard let row else { throw CatalogError.notFound("user \(id) does not exist") }
+            if passwordHash != nil {
+                // After the UPDATE above, which holds the account's row: a login storing its token (FOR SHARE on
+                // that row) has either committed already, and is revoked here, or will read the new hash.
+                try await db.execute("UPDATE refresh_token SET revoked_at = \(clock.now()) WHERE user_id = \(id) AND revoked_at IS NULL")
+            }
             return Self.user(row)
         }
     }
@@ -116,15 +121,24 @@ struct PostgresUserRepository: UserRepository {
     private func ensureAvailable(_ db: Transaction, email: String?, username: String?, exceptUserID: Int64?) async throws {
         var errors: [String] = []
         if let email,
-            let other = try await db.rows("SELECT id FROM \"user\" WHERE lower(email COLLATE \"C\") = lower(\(email) COLLATE \"C\")")
-                .decode(Int64.self).firstElement(),
+            let other = try await db.rows(
+                """
+                SELECT id FROM "user"
+                WHERE lower(email COLLATE "C") = lower(\(email) COLLATE "C") OR username_key = \(UsernameSkeleton.of(email))
+                """
+            ).decode(Int64.self).firstElement(),
             other != exceptUserID
         {
             errors.append(AccountConflict.emailTaken)
         }
         if let username,
-            let other = try await db.rows("SELECT id FROM \"user\" WHERE username_key = \(UsernameSkeleton.of(username))").decode(Int64.self)
-                .firstElement(),
+            // Nor may it be another account's e-mail: a sign-in page shows either in the same place.
+            let other = try await db.rows(
+                """
+                SELECT id FROM "user"
+                WHERE username_key = \(UsernameSkeleton.of(username)) OR lower(email COLLATE "C") = lower(\(username) COLLATE "C")
+                """
+            ).decode(Int64.self).firstElement(),
             other != exceptUserID
         {
             errors.append(AccountConflict.usernameTaken)

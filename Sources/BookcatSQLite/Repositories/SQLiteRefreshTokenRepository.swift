@@ -7,8 +7,14 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
     /// Writes go through here, to share a commit with the writes running at the same time.
     let commits: GroupCommit
 
-    func store(_ token: RefreshTokenRecord) async throws {
-        try await commits.write { db in try RefreshTokenRow(token).insert(db) }
+    func store(_ token: RefreshTokenRecord, whilePasswordHashIs passwordHash: String) async throws -> Bool {
+        try await commits.write { db in
+            // Writes are serialised, so the hash read here is still the account's when the token is inserted.
+            let current = try String.fetchOne(db, sql: "SELECT password_hash FROM user WHERE id = ?", arguments: [token.userID])
+            guard current == passwordHash else { return false }
+            try RefreshTokenRow(token).insert(db)
+            return true
+        }
     }
 
     func rotate(presentedHash: String, successor: RefreshTokenRecord, now: Date, grace: TimeInterval) async throws -> RefreshRotation {
@@ -18,8 +24,7 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
             else { return .unknown }
             guard presented.expiresAt > now else { return .unknown }
             if let usedAt = presented.usedAt, presented.revokedAt == nil, now.timeIntervalSince(usedAt) < grace {
-                try RefreshTokenRow(successor).insert(db)
-                return .rotated(userID: presented.userID)
+                return .retried(userID: presented.userID, usedAt: usedAt)
             }
             if presented.usedAt != nil || presented.revokedAt != nil {
                 try revokeFamily(db, familyID: presented.familyID, now: now)
@@ -38,15 +43,6 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
             else { return false }
             try revokeFamily(db, familyID: token.familyID, now: now)
             return true
-        }
-    }
-
-    func revokeAll(userID: Int64, now: Date) async throws {
-        try await commits.write { db in
-            _ =
-                try RefreshTokenRow
-                .filter(RefreshTokenRow.Columns.userID == userID && RefreshTokenRow.Columns.revokedAt == nil)
-                .updateAll(db, RefreshTokenRow.Columns.revokedAt.set(to: now))
         }
     }
 

@@ -36,6 +36,14 @@ struct SQLiteUserRepository: UserRepository {
             }
             if let passwordHash { record.passwordHash = passwordHash }
             try record.update(db)
+            if passwordHash != nil {
+                // In the same transaction: a login in flight either stored its token before, and it is revoked
+                // here, or stores it after and finds the hash it verified gone (`store(_:whilePasswordHashIs:)`).
+                _ =
+                    try RefreshTokenRow
+                    .filter(RefreshTokenRow.Columns.userID == id && RefreshTokenRow.Columns.revokedAt == nil)
+                    .updateAll(db, RefreshTokenRow.Columns.revokedAt.set(to: clock.now()))
+            }
             return record.user
         }
     }
@@ -107,10 +115,18 @@ struct SQLiteUserRepository: UserRepository {
     /// unique indexes (NOCASE) remain the last line of defence.
     private func ensureAvailable(_ db: Database, email: String?, username: String?, exceptUserID: Int64?) throws {
         var errors: [String] = []
-        if let email, let other = try UserRecord.filter(UserRecord.Columns.email == email).fetchOne(db), other.id != exceptUserID {
+        if let email,
+            let other = try UserRecord.filter(UserRecord.Columns.email == email || UserRecord.Columns.usernameKey == UsernameSkeleton.of(email))
+                .fetchOne(db),
+            other.id != exceptUserID
+        {
             errors.append(AccountConflict.emailTaken)
         }
-        if let username, let other = try UserRecord.filter(UserRecord.Columns.usernameKey == UsernameSkeleton.of(username)).fetchOne(db),
+        // Nor may a username be another account's e-mail: a sign-in page shows either in the same place.
+        if let username,
+            let other = try UserRecord.filter(
+                UserRecord.Columns.usernameKey == UsernameSkeleton.of(username) || UserRecord.Columns.email == username.lowercased()
+            ).fetchOne(db),
             other.id != exceptUserID
         {
             errors.append(AccountConflict.usernameTaken)

@@ -45,12 +45,8 @@ struct AccountService: Sendable {
             try await proveCurrentPassword(currentPassword, of: user, client: client, field: "current_password")
         }
         let hash = try await newPassword.asyncMap { try await hasher.hash($0) }
-        let updated = try await users.update(id: user.id, username: username, passwordHash: hash)
-        if hash != nil {
-            // A changed password must end every session that might have been started with the old one.
-            try await refreshTokens.revokeAll(userID: user.id, now: clock.now())
-        }
-        return updated
+        // A changed password ends every session started with the old one, in the same transaction.
+        return try await users.update(id: user.id, username: username, passwordHash: hash)
     }
 
     func delete(_ user: User, password: String, client: String) async throws {
@@ -61,7 +57,7 @@ struct AccountService: Sendable {
     /// Checks a signed-in account's password under the login throttle. 403, not 400, when it is wrong: the request
     /// is well formed, the proof of identity is what failed.
     private func proveCurrentPassword(_ password: String, of user: User, client: String, field: String) async throws {
-        let key = Self.throttleKey(account: user)
+        let key = Self.throttleKey(identifier: Self.emailIdentifier(user.email))
         if let wait = try await throttle.reserveAttempt(account: key, client: client) {
             throw refusals.refuse(.logins, retryAfter: wait)
         }
@@ -71,63 +67,81 @@ struct AccountService: Sendable {
         try await throttle.recordSuccess(account: key, client: client)
     }
 
-    /// What the throttle counts an existing account's attempts under: its id, so switching between e-mail and
-    /// username (or their spellings) does not reset the count. A login naming no account is counted under the
-    /// normalised identifier instead, so a 429 does not reveal whether an account exists.
-    static func throttleKey(account: User) -> String { "account:\(account.id)" }
-
-    /// An identifier that names no account is counted by its hash: what strangers type at a login prompt (often a
-    /// password in the wrong field) is not stored in clear text.
+    /// What the throttle counts attempts under: the identifier as typed, normalised as the store matches it (an
+    /// e-mail lower-cased, a username by its skeleton), whether or not an account has it. Never the account: a
+    /// count shared by an account's e-mail and username would answer 429 to one after guesses at the other, telling
+    /// a stranger that the two belong together and that the account exists. So each identifier has its own count
+    /// (an account can be guessed at through both, twice the per-identifier limit per window), and a look-alike
+    /// spelling of a username shares its count. Stored as a hash: what strangers type at a login prompt (often a
+    /// password in the wrong field) is not kept in clear text.
     static func throttleKey(identifier: String) -> String { "identifier:" + TokenService.hash(identifier) }
+
+    static func emailIdentifier(_ email: String) -> String { "email:" + email.trimmingWhitespace().lowercased() }
+    static func usernameIdentifier(_ username: String) -> String { "username:" + UsernameSkeleton.of(username.trimmingWhitespace()) }
 
     // MARK: - Sessions
 
     /// Throws ``TooManyAttempts`` while `client` or the named account is locked out by failed attempts.
     func logIn(email: String?, username: String?, password: String, client: String) async throws -> TokenResponse {
         let identifier: String
-        let account: User?
         switch (email, username) {
-        case (let email?, nil):
-            let email = email.trimmingCharacters(in: .whitespaces).lowercased()
-            identifier = "email:" + email
-            account = try await users.user(email: email)
-        case (nil, let username?):
-            let username = username.trimmingCharacters(in: .whitespaces)
-            identifier = "username:" + username.lowercased()
-            account = try await users.user(username: username)
-        default:
-            throw CatalogError.invalid(field: "email", "give exactly one of email or username")
+        case (let email?, nil): identifier = Self.emailIdentifier(email)
+        case (nil, let username?): identifier = Self.usernameIdentifier(username)
+        default: throw CatalogError.invalid(field: "email", "give exactly one of email or username")
         }
-        // Reserved before the password is checked: concurrent guesses cannot all slip in under the limit.
-        let key = account.map(Self.throttleKey(account:)) ?? Self.throttleKey(identifier: identifier)
+        // Reserved before the account is looked up or the password checked: a locked identifier or address costs
+        // no read, and concurrent guesses cannot all slip in under the limit.
+        let key = Self.throttleKey(identifier: identifier)
         if let wait = try await throttle.reserveAttempt(account: key, client: client) {
             throw refusals.refuse(.logins, retryAfter: wait)
         }
+        let account =
+            if let email {
+                try await users.user(email: email.trimmingWhitespace().lowercased())
+            } else {
+                try await users.user(username: username!.trimmingWhitespace())
+            }
         let matches = try await hasher.verify(password, against: account?.passwordHash ?? decoyHash)
         guard let account, matches else {
             throw Self.invalidCredentials
         }
         try await throttle.recordSuccess(account: key, client: client)
-        return try await issueTokens(for: account.id, familyID: nil)
+        let refresh = try await tokens.refreshToken(for: account.id)
+        // The password may have changed, or the account gone, since it was read: then this login never happened.
+        guard try await refreshTokens.store(refresh.record, whilePasswordHashIs: account.passwordHash) else {
+            throw Self.invalidCredentials
+        }
+        return TokenResponse(
+            accessToken: try await tokens.accessToken(for: account.id, session: refresh.record.familyID),
+            refreshToken: refresh.token,
+            expiresIn: Int(tokens.accessTTL)
+        )
     }
 
     func refresh(_ refreshToken: String) async throws -> TokenResponse {
         guard let claims = await tokens.verify(refreshToken, as: .refresh), let userID = claims.userID, let family = claims.fam else {
             throw Self.invalidRefreshToken
         }
-        let now = clock.now()
-        let successor = try await tokens.refreshToken(for: userID, familyID: family, now: now)
+        // Whole seconds, as the token's claims are: a retry re-creates the successor from the time stored here.
+        let now = TokenService.wholeSeconds(clock.now())
         let presented = TokenService.hash(refreshToken)
+        let successor = try await tokens.refreshToken(succeeding: presented, for: userID, familyID: family, now: now)
+        let issued: TokenService.IssuedRefreshToken
         switch try await refreshTokens.rotate(presentedHash: presented, successor: successor.record, now: now, grace: refreshReuseGrace) {
         case .rotated:
-            return TokenResponse(
-                accessToken: try await tokens.accessToken(for: userID, session: family, now: now),
-                refreshToken: successor.token,
-                expiresIn: Int(tokens.accessTTL)
-            )
+            issued = successor
+        case .retried(_, let usedAt):
+            // The same successor the first use got, not a new branch: the session stays one chain, whose reuse
+            // detection still fires if an old link is presented after the grace period.
+            issued = try await tokens.refreshToken(succeeding: presented, for: userID, familyID: family, now: usedAt)
         case .reuseDetected, .unknown:
             throw Self.invalidRefreshToken
         }
+        return TokenResponse(
+            accessToken: try await tokens.accessToken(for: userID, session: family, now: now),
+            refreshToken: issued.token,
+            expiresIn: Int(tokens.accessTTL)
+        )
     }
 
     func logOut(_ user: User, refreshToken: String) async throws {
@@ -136,16 +150,6 @@ struct AccountService: Sendable {
         }
         guard claims.userID == user.id else { throw CatalogError.forbidden("the refresh token belongs to another account") }
         _ = try await refreshTokens.revokeFamily(ofTokenHash: TokenService.hash(refreshToken), userID: user.id, now: clock.now())
-    }
-
-    private func issueTokens(for userID: Int64, familyID: String?) async throws -> TokenResponse {
-        let refresh = try await tokens.refreshToken(for: userID, familyID: familyID)
-        try await refreshTokens.store(refresh.record)
-        return TokenResponse(
-            accessToken: try await tokens.accessToken(for: userID, session: refresh.record.familyID),
-            refreshToken: refresh.token,
-            expiresIn: Int(tokens.accessTTL)
-        )
     }
 }
 

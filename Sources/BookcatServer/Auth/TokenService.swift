@@ -7,6 +7,8 @@ import JWTKit
 /// Signs and verifies the service's JWTs with one HMAC key and algorithm.
 struct TokenService: Sendable {
     let keys: JWTKeyCollection
+    /// The same key, for refresh tokens, which are signed reproducibly (``signReproducibly(_:)``).
+    private let key: SymmetricKey
     /// Claims of tokens already verified, by the exact token text, so a client's repeated requests skip the HMAC and
     /// JSON work. Safe because a signature check depends only on the token and the key, and the key never changes
     /// while the process runs; expiry is still checked on every use.
@@ -27,6 +29,7 @@ struct TokenService: Sendable {
             }
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: digest)
         self.keys = keys
+        self.key = SymmetricKey(data: Array(secret.utf8))
         self.algorithm = algorithm
         self.accessTTL = TimeInterval(accessTTL)
         self.refreshTTL = TimeInterval(refreshTTL)
@@ -52,11 +55,28 @@ struct TokenService: Sendable {
         return try await keys.sign(claims)
     }
 
-    /// A new refresh token in `familyID` (a new family when nil) together with the record to store.
-    func refreshToken(for userID: Int64, familyID: String? = nil, now: Date? = nil) async throws -> IssuedRefreshToken {
-        let now = Self.wholeSeconds(now ?? clock.now())
-        let tokenID = UUID().uuidString
-        let family = familyID ?? UUID().uuidString
+    /// The first refresh token of a new session (a new family), together with the record to store.
+    func refreshToken(for userID: Int64, now: Date? = nil) async throws -> IssuedRefreshToken {
+        try await refreshToken(tokenID: UUID().uuidString, for: userID, familyID: UUID().uuidString, now: now ?? clock.now())
+    }
+
+    /// The token that replaces the one whose hash is `presentedHash` when it is used at `now`. The same inputs give
+    /// the same token, byte for byte (its id is derived from the presented token and HMAC signatures are
+    /// deterministic), so a client retrying a refresh within the grace period gets the successor it lost instead
+    /// of a second, independent one.
+    func refreshToken(succeeding presentedHash: String, for userID: Int64, familyID: String, now: Date) async throws -> IssuedRefreshToken {
+        let digest = Array(SHA256.hash(data: Array("successor of \(presentedHash)".utf8)))
+        let tokenID = UUID(
+            uuid: (
+                digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
+                digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]
+            )
+        ).uuidString
+        return try await refreshToken(tokenID: tokenID, for: userID, familyID: familyID, now: now)
+    }
+
+    private func refreshToken(tokenID: String, for userID: Int64, familyID family: String, now: Date) async throws -> IssuedRefreshToken {
+        let now = Self.wholeSeconds(now)
         let expiresAt = now.addingTimeInterval(refreshTTL)
         let claims = SessionClaims(
             sub: .init(value: String(userID)),
@@ -66,9 +86,28 @@ struct TokenService: Sendable {
             tokenUse: .refresh,
             fam: family
         )
-        let token = try await keys.sign(claims)
+        let token = try signReproducibly(claims)
         let record = RefreshTokenRecord(tokenID: tokenID, familyID: family, userID: userID, tokenHash: Self.hash(token), expiresAt: expiresAt)
         return IssuedRefreshToken(token: token, record: record)
+    }
+
+    /// A JWT that is the same bytes for the same claims in every process. jwt-kit writes the header from a
+    /// dictionary, whose order can differ between processes, so a retried refresh answered by another replica would
+    /// get a different token; here the header is fixed and the claims' keys sorted. jwt-kit verifies it like any other.
+    private func signReproducibly(_ claims: SessionClaims) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .secondsSince1970
+        let header = #"{"alg":"\#(algorithm.rawValue)","typ":"JWT"}"#
+        let signingInput = Data(header.utf8).base64URLEncodedString() + "." + (try encoder.encode(claims)).base64URLEncodedString()
+        let input = Data(signingInput.utf8)
+        let signature: Data =
+            switch algorithm {
+            case .hs256: Data(HMAC<SHA256>.authenticationCode(for: input, using: key))
+            case .hs384: Data(HMAC<SHA384>.authenticationCode(for: input, using: key))
+            case .hs512: Data(HMAC<SHA512>.authenticationCode(for: input, using: key))
+            }
+        return signingInput + "." + signature.base64URLEncodedString()
     }
 
     /// The claims of a valid token of the expected kind, or nil for anything else: garbled, expired, not yet
@@ -92,7 +131,7 @@ struct TokenService: Sendable {
     }
 
     /// JWT times are seconds; whole ones keep the claims readable for every client library.
-    private static func wholeSeconds(_ date: Date) -> Date {
+    static func wholeSeconds(_ date: Date) -> Date {
         Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
     }
 
@@ -113,6 +152,11 @@ struct TokenService: Sendable {
 }
 
 extension Data {
+    func base64URLEncodedString() -> String {
+        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
     init?(base64URLEncoded text: String) {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)

@@ -52,14 +52,24 @@ public struct AppConfiguration: Sendable {
     public var idleTimeout: Int = 30
     /// Seconds a client has to send a request's headers, counted from its first byte.
     public var headerTimeout: Int = 10
+    /// Seconds a client has to send a request's body, counted from its headers.
+    public var bodyTimeout: Int = 30
+    /// Seconds a client has to read a response, counted from its first byte being written.
+    public var responseTimeout: Int = 30
     /// Seconds a stopping server (SIGTERM, SIGINT) gives the requests it is running to finish; past it they are
     /// cancelled and the process exits with an error. Below a container runtime's kill timeout (Docker's is 10 s).
     public var drainTimeout: Int = 8
     /// Open connections beyond this are closed as soon as they are accepted, with a warning.
     public var maxConnections: Int = 1024
+    /// Open connections one client address may hold; beyond it a connection is closed as soon as it is accepted.
+    /// Not applied when `trustForwardedFor` is set: behind a proxy every connection comes from the proxy.
+    public var maxConnectionsPerAddress: Int = 128
     /// Seconds after a refresh token is used during which presenting it again gets a fresh pair instead of ending
     /// the session: a client retrying a refresh whose answer it never saw.
     public var refreshReuseGrace: Int = 10
+    /// The most copies one loan may take: a library lends a few copies at a time, and without a limit one member
+    /// could empty the shelf of a book in one request.
+    public var loanMaxQuantity: Int = 10
 
     public init() {}
 
@@ -176,9 +186,17 @@ public struct AppConfiguration: Sendable {
         config.metricsToken = reader.string("METRICS_TOKEN")
         config.idleTimeout = try reader.integer("HTTP_IDLE_TIMEOUT", default: config.idleTimeout, in: 1...3_600)
         config.headerTimeout = try reader.integer("HTTP_HEADER_TIMEOUT", default: config.headerTimeout, in: 1...3_600)
+        config.bodyTimeout = try reader.integer("HTTP_BODY_TIMEOUT", default: config.bodyTimeout, in: 1...3_600)
+        config.responseTimeout = try reader.integer("HTTP_RESPONSE_TIMEOUT", default: config.responseTimeout, in: 1...3_600)
         config.drainTimeout = try reader.integer("HTTP_DRAIN_TIMEOUT", default: config.drainTimeout, in: 1...3_600)
         config.maxConnections = try reader.integer("HTTP_MAX_CONNECTIONS", default: config.maxConnections, in: 1...1_000_000)
+        config.maxConnectionsPerAddress = try reader.integer(
+            "HTTP_MAX_CONNECTIONS_PER_ADDRESS",
+            default: config.maxConnectionsPerAddress,
+            in: 1...1_000_000
+        )
         config.refreshReuseGrace = try reader.integer("REFRESH_REUSE_GRACE", default: config.refreshReuseGrace, in: 0...300)
+        config.loanMaxQuantity = try reader.integer("LOAN_MAX_QUANTITY", default: config.loanMaxQuantity, in: 1...LoanRules.maximumQuantity)
         // SECRET_KEY is what the previous service signed tokens with; JWT_SECRET_KEY wins when both are set.
         config.jwtSecret = reader.string("JWT_SECRET_KEY") ?? reader.string("SECRET_KEY")
         let secretVariable = reader.string("JWT_SECRET_KEY") == nil ? "SECRET_KEY" : "JWT_SECRET_KEY"

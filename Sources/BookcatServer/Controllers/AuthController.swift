@@ -25,18 +25,24 @@ struct AuthController {
         return EditedResponse(status: .created, headers: [.location: "/api/v1/users/\(user.id)"], response: UserResponse(user))
     }
 
-    @Sendable func logIn(_ request: Request, context: AppRequestContext) async throws -> TokenResponse {
+    @Sendable func logIn(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<TokenResponse> {
         let body = try await request.decodeJSON(as: LoginRequest.self, context: context)
-        return try await accounts.logIn(
+        let tokens = try await accounts.logIn(
             email: body.email,
             username: body.username,
             password: body.password,
             client: request.throttleClient(peerAddress: context.peerAddress, trustForwardedFor: trustForwardedFor)
         )
+        return Self.uncacheable(tokens)
     }
 
-    @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> TokenResponse {
+    @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<TokenResponse> {
         let body = try await request.decodeJSON(as: RefreshTokenRequest.self, context: context)
-        return try await accounts.refresh(body.refreshToken)
+        return Self.uncacheable(try await accounts.refresh(body.refreshToken))
+    }
+
+    /// Tokens are credentials: no browser, proxy or client library may keep a copy of the answer (RFC 6749 §5.1).
+    private static func uncacheable(_ tokens: TokenResponse) -> EditedResponse<TokenResponse> {
+        EditedResponse(headers: [.cacheControl: "no-store"], response: tokens)
     }
 }

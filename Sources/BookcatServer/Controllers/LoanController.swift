@@ -6,6 +6,8 @@ import Hummingbird
 struct LoanController {
     let loans: any LoanRepository
     let clock: WallClock
+    /// The most copies one loan may take (LOAN_MAX_QUANTITY).
+    let maxQuantity: Int
 
     func addRoutes(to group: RecordingGroup<AuthenticatedContext>) {
         group.post("loans", use: create)
@@ -19,7 +21,7 @@ struct LoanController {
         let body = try await request.decodeJSON(as: LoanRequest.self, context: context)
         var check = ValidationCollector()
         if body.bookID <= 0 { check.fail("book_id", "must be a positive book id") }
-        let quantity = check.integer(body.quantity, field: "quantity", in: 1...LoanRules.maximumQuantity)
+        let quantity = check.integer(body.quantity, field: "quantity", in: 1...maxQuantity)
         try check.check()
         let loan = try await loans.create(userID: context.user.id, bookID: body.bookID, quantity: quantity, now: clock.now())
         // Stock is part of every cached book body.

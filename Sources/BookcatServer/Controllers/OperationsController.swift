@@ -9,9 +9,17 @@ struct OperationsController {
     let database: any DatabaseHealth
     let cache: any ResponseCache
     let registry: PrometheusCollectorRegistry
-    /// When set, `/metrics` answers only `Authorization: Bearer <token>`: per-route counts show what a service is
-    /// used for, which is the operator's business.
-    let metricsToken: String?
+    /// Who may read `/metrics`: per-route counts show what a service is used for, which is the operator's business.
+    let metrics: MetricsAccess
+
+    enum MetricsAccess {
+        /// Anyone: development, where the service is not on the internet.
+        case open
+        /// Only `Authorization: Bearer <token>` (METRICS_TOKEN).
+        case token(String)
+        /// No one: production without METRICS_TOKEN.
+        case closed
+    }
 
     func addRoutes(to group: RecordingGroup<AppRequestContext>) {
         group.get("api/v1/common/health-check", use: health)
@@ -40,16 +48,25 @@ struct OperationsController {
         }
         let cacheHealth = await cache.health()
         if case .unavailable(let reason) = cacheHealth {
-            return Health(status: "degraded", database: "ok", cache: cacheHealth.state, reason: "cache unavailable: \(reason)")
+            // The reason names the cache's address, which is the operator's to read, in the log: anyone may ask here.
+            context.logger.warning("health check: cache unavailable", metadata: ["reason": "\(reason)"])
+            return Health(status: "degraded", database: "ok", cache: cacheHealth.state, reason: "cache unavailable")
         }
         return Health(status: "ok", database: "ok", cache: cacheHealth.state)
     }
 
     @Sendable func metrics(_ request: Request, context: AppRequestContext) async throws -> Response {
-        if let metricsToken, !Self.presents(metricsToken, in: request) {
-            var problem = Problem(status: .unauthorized, title: "Unauthorized", detail: "/metrics needs the token set in METRICS_TOKEN")
-            problem.headers[.wwwAuthenticate] = "Bearer"
-            throw problem
+        switch metrics {
+        case .open:
+            break
+        case .token(let token):
+            if !Self.presents(token, in: request) {
+                var problem = Problem(status: .unauthorized, title: "Unauthorized", detail: "/metrics needs the token set in METRICS_TOKEN")
+                problem.headers[.wwwAuthenticate] = "Bearer"
+                throw problem
+            }
+        case .closed:
+            throw Problem(status: .forbidden, title: "Forbidden", detail: "/metrics is closed in production until METRICS_TOKEN is set")
         }
         let bytes = registry.emitToBuffer()
         return Response(

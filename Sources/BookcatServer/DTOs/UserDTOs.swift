@@ -42,9 +42,9 @@ struct LoginRequest: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        email = try container.decodeTextUnlessAbsent(forKey: .email)
-        username = try container.decodeTextUnlessAbsent(forKey: .username)
-        password = try container.decodeText(forKey: .password)
+        email = try container.decodeTextUnlessAbsent(forKey: .email, limit: .email)
+        username = try container.decodeTextUnlessAbsent(forKey: .username, limit: .username)
+        password = try container.decodeText(forKey: .password, limit: .presentedPassword)
     }
 }
 
@@ -53,6 +53,10 @@ struct RefreshTokenRequest: Decodable {
 
     enum CodingKeys: String, CodingKey {
         case refreshToken = "refresh_token"
+    }
+
+    init(from decoder: any Decoder) throws {
+        refreshToken = try decoder.container(keyedBy: CodingKeys.self).decodeText(forKey: .refreshToken, limit: .token)
     }
 }
 
@@ -84,7 +88,7 @@ struct UpdateMeRequest: Decodable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         username = try container.decodeUnlessAbsent(String.self, forKey: .username)
         password = try container.decodeUnlessAbsent(String.self, forKey: .password)
-        currentPassword = try container.decodeTextUnlessAbsent(forKey: .currentPassword)
+        currentPassword = try container.decodeTextUnlessAbsent(forKey: .currentPassword, limit: .presentedPassword)
     }
 }
 
@@ -96,6 +100,6 @@ struct DeleteMeRequest: Decodable {
     }
 
     init(from decoder: any Decoder) throws {
-        password = try decoder.container(keyedBy: CodingKeys.self).decodeText(forKey: .password)
+        password = try decoder.container(keyedBy: CodingKeys.self).decodeText(forKey: .password, limit: .presentedPassword)
     }
 }

@@ -7,18 +7,19 @@ extension KeyedDecodingContainer {
         contains(key) ? try decode(T.self, forKey: key) : nil
     }
 
-    /// A string that goes to a C library unvalidated (a login identifier, a password to verify): refused with a
-    /// 400 naming the field when it holds a control character, which the C side would cut the value at.
-    func decodeText(forKey key: Key) throws -> String {
+    /// A string that goes on unvalidated (a login identifier, a password to verify): refused with a 400 naming the
+    /// field when it is longer than `limit` (before anything normalises, folds or looks it up, whose cost grows
+    /// with its length) or holds a control character, which the C libraries downstream would cut the value at.
+    func decodeText(forKey key: Key, limit: TextLimit) throws -> String {
         let text = try decode(String.self, forKey: key)
-        if let violation = ControlCharacters.violation(in: text) {
+        if let violation = limit.violation(in: text) ?? ControlCharacters.violation(in: text) {
             throw CatalogError.invalid(field: (codingPath + [key]).map(\.stringValue).joined(separator: "."), violation)
         }
         return text
     }
 
-    /// ``decodeText(forKey:)`` for a field that may be left out but is never `null`.
-    func decodeTextUnlessAbsent(forKey key: Key) throws -> String? {
-        contains(key) ? try decodeText(forKey: key) : nil
+    /// ``decodeText(forKey:limit:)`` for a field that may be left out but is never `null`.
+    func decodeTextUnlessAbsent(forKey key: Key, limit: TextLimit) throws -> String? {
+        contains(key) ? try decodeText(forKey: key, limit: limit) : nil
     }
 }

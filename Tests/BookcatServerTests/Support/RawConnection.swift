@@ -18,15 +18,27 @@ struct RawConnection: Sendable {
         var waiters: [(prefix: String, arrived: EventLoopPromise<Bool>)] = []
     }
 
-    static func open(port: Int) async throws -> RawConnection {
+    /// Connects to the server on 127.0.0.1:`port` from `source` (any loopback address: the server sees each as
+    /// another client). A connection that is not `reading` reads nothing until ``startReading()``, with a small
+    /// receive buffer, as a client that asks for responses and never reads them.
+    static func open(port: Int, from source: String = "127.0.0.1", reading: Bool = true) async throws -> RawConnection {
         let received = NIOLockedValueBox(Received())
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(received: received)) }
             }
-            .connect(host: "127.0.0.1", port: port)
-            .get()
+            .bind(to: try SocketAddress(ipAddress: source, port: 0))
+        if !reading {
+            bootstrap = bootstrap.channelOption(.autoRead, value: false).channelOption(.socketOption(.so_rcvbuf), value: 4_096)
+        }
+        let channel = try await bootstrap.connect(host: "127.0.0.1", port: port).get()
         return RawConnection(channel: channel, received: received)
+    }
+
+    /// Reads from now on, everything the server sent and sends.
+    func startReading() async throws {
+        try await channel.setOption(.autoRead, value: true).get()
+        channel.read()
     }
 
     func send(_ text: String) async throws {

@@ -7,20 +7,24 @@ import Testing
 
 @testable import BookcatServer
 
-/// The header deadline on an embedded channel, whose event loop's time moves only when the test moves it: each
-/// case says to the millisecond when a connection must still be open and when it must be closed.
-@Suite("Header deadline")
-struct HeaderDeadlineHandlerTests {
+/// The request deadlines on an embedded channel, whose event loop's time moves only when the test moves it: each
+/// case says to the millisecond when a connection must still be open and when it must be closed. (An embedded
+/// channel writes at once, so a client that does not read is shown on real sockets, in ``SlowClientTests``.)
+@Suite("Request deadlines")
+struct RequestDeadlineHandlerTests {
     private static let request = "GET /api/v1/common/health-check HTTP/1.1\r\nHost: bookcat\r\n\r\n"
     private static let halfHead = "GET /api/v1/common/health-check HTTP/1.1\r\nHost: b"
 
-    /// The server's HTTP/1 decoding in front of the handler, with a one-second deadline.
+    /// The server's HTTP/1 decoding in front of the handler: one second for a head, two for a body.
     private func connection() throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandlers([
             ByteToMessageHandler(HTTPRequestDecoder()),
             HTTP1ToHTTPServerCodec(secure: false),
-            HeaderDeadlineHandler(deadline: .seconds(1), logger: Logger(label: "header-deadline-tests")),
+            RequestDeadlineHandler(
+                limits: .init(head: .seconds(1), body: .seconds(2), response: .seconds(3)),
+                logger: Logger(label: "request-deadline-tests")
+            ),
         ])
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
         return channel
@@ -70,5 +74,30 @@ struct HeaderDeadlineHandlerTests {
         #expect(channel.isActive)
         channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
         #expect(!channel.isActive)
+    }
+
+    /// The audit: a login POST announcing 100,000 bytes and sending one every 20 s was still open after 100 s. The
+    /// body's clock starts with its head and is not reset by each byte that trickles in.
+    @Test func aTricklingBodyIsDroppedAtTheBodyDeadline() throws {
+        let channel = try connection()
+        try send("POST /api/v1/auth/login HTTP/1.1\r\nHost: bookcat\r\nContent-Length: 100000\r\n\r\n", to: channel)
+        for _ in 0..<19 {
+            channel.embeddedEventLoop.advanceTime(by: .milliseconds(100))
+            try send("x", to: channel)
+        }
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(99))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+        #expect(!channel.isActive)
+    }
+
+    @Test func aBodySentInTimeStopsTheBodyClock() throws {
+        let channel = try connection()
+        try send("POST /api/v1/auth/login HTTP/1.1\r\nHost: bookcat\r\nContent-Length: 4\r\n\r\n", to: channel)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1_500))
+        try send("{}  ", to: channel)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(60))
+        #expect(channel.isActive)
+        _ = try channel.finish()
     }
 }

@@ -1,0 +1,155 @@
+import Logging
+import NIOCore
+import NIOHTTPTypes
+
+/// Closes a connection whose client takes too long over any part of a request: sending its head, sending its body,
+/// or reading the response.
+///
+/// Hummingbird's idle timeout sees only whole request heads, restarts on every body part and pauses while a
+/// response is being written, so a client could hold a connection (and a task) for as long as it liked by
+/// trickling a header byte at a time (a "slowloris"), a body byte every 20 s, or by never reading what it asked
+/// for (an audit kept 1,024 such sockets open for minutes and filled the connection cap). Three clocks, each with
+/// its own limit:
+/// - head: from the first byte of a request to its decoded head;
+/// - body: from the head to the request's end, however the bytes are spread;
+/// - response: from a response's head being written to its last byte reaching the socket, which a client that
+///   stops reading never lets happen.
+///
+/// The handler sits after the HTTP codec, where it sees request parts come in and response parts go out, and puts
+/// a small companion at the very front of the pipeline, where it sees raw bytes: the first byte of a request head
+/// starts that clock.
+final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    struct Limits: Sendable {
+        var head: TimeAmount
+        var body: TimeAmount
+        var response: TimeAmount
+    }
+
+    private let limits: Limits
+    private let logger: Logger
+    /// Between requests: the next byte that arrives is the start of a request head.
+    private var awaitingHead = true
+    /// When the first byte of the head being awaited arrived; nil until one has.
+    private var headStartedAt: NIODeadline?
+    /// When the head of the request whose body is being received arrived; nil outside a body.
+    private var bodyStartedAt: NIODeadline?
+    /// When each response still being written began, oldest first (pipelined requests can queue several; their
+    /// writes complete in order).
+    private var responsesStartedAt: [NIODeadline] = []
+    /// At most one per connection, and not one per request: scheduling and cancelling a timer for every request
+    /// was about 2% of a cache hit's CPU. When it fires it checks the clocks running then, and re-arms for the next.
+    private var timer: Scheduled<Void>?
+    private var timerDue: NIODeadline?
+
+    init(limits: Limits, logger: Logger) {
+        self.limits = limits
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        // Both handlers live on the channel's event loop, so they share state without locks.
+        try? context.pipeline.syncOperations.addHandler(FirstByteWatcher(owner: self, context: context), position: .first)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        timerDue = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            awaitingHead = false
+            headStartedAt = nil
+            bodyStartedAt = context.eventLoop.now
+            arm(context)
+        case .body:
+            break
+        case .end:
+            awaitingHead = true
+            bodyStartedAt = nil
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head:
+            responsesStartedAt.append(context.eventLoop.now)
+            arm(context)
+            context.write(data, promise: promise)
+        case .body:
+            context.write(data, promise: promise)
+        case .end:
+            // Done when the last byte is handed to the socket, not when it is queued: a client that does not read
+            // leaves it queued.
+            let written = promise ?? context.eventLoop.makePromise()
+            written.futureResult.assumeIsolated().whenComplete { [self] _ in
+                if !responsesStartedAt.isEmpty { responsesStartedAt.removeFirst() }
+            }
+            context.write(data, promise: written)
+        }
+    }
+
+    /// Called by the watcher for every read of raw bytes.
+    fileprivate func bytesArrived(_ context: ChannelHandlerContext) {
+        guard awaitingHead, headStartedAt == nil else { return }
+        headStartedAt = context.eventLoop.now
+        arm(context)
+    }
+
+    /// The clock that runs out first, with what it measures.
+    private func earliestDue() -> (due: NIODeadline, what: String)? {
+        var candidates: [(NIODeadline, String)] = []
+        if let started = headStartedAt { candidates.append((started + limits.head, "request headers")) }
+        if let started = bodyStartedAt { candidates.append((started + limits.body, "request body")) }
+        if let started = responsesStartedAt.first { candidates.append((started + limits.response, "response (the client is not reading)")) }
+        return candidates.min { $0.0 < $1.0 }.map { (due: $0.0, what: $0.1) }
+    }
+
+    /// Makes sure the timer fires no later than the earliest clock's deadline.
+    private func arm(_ context: ChannelHandlerContext) {
+        guard let next = earliestDue() else { return }
+        if let timerDue, timerDue <= next.due { return }
+        timer?.cancel()
+        timerDue = next.due
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: next.due) { [self] in
+            timer = nil
+            timerDue = nil
+            guard let next = earliestDue() else { return }
+            guard context.eventLoop.now >= next.due else {
+                arm(context)
+                return
+            }
+            logger.info(
+                "closing a connection: its \(next.what) took longer than the limit",
+                metadata: ["peer": "\(context.channel.remoteAddress?.description ?? "?")"]
+            )
+            context.close(promise: nil)
+        }
+    }
+}
+
+/// Sees raw bytes before the HTTP decoder does, and tells its ``RequestDeadlineHandler`` they came.
+private final class FirstByteWatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let owner: RequestDeadlineHandler
+    private let ownerContext: ChannelHandlerContext
+
+    init(owner: RequestDeadlineHandler, context: ChannelHandlerContext) {
+        self.owner = owner
+        self.ownerContext = context
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        owner.bytesArrived(ownerContext)
+        context.fireChannelRead(data)
+    }
+}
