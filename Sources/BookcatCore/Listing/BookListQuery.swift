@@ -11,7 +11,10 @@ public struct BookListQuery: Sendable, Hashable {
     /// Far beyond any real catalog, and small enough that `page * page_size` can never overflow.
     public static let maximumPage = Int(Int32.max)
 
-    /// Case-insensitive substring of the title, or nil for no filter.
+    /// Case-insensitive substring of the title, or nil for no filter. ASCII letters are lower-cased, so `Authz`
+    /// and `AUTHZ` are one query with one cache key: every store folds at least ASCII case when it matches (SQLite's
+    /// LIKE folds only ASCII, PostgreSQL's ICU folding all of Unicode), so folding more here could merge two
+    /// filters SQLite tells apart.
     public private(set) var title: String?
     /// Case-insensitive substring of the author, or nil for no filter.
     public private(set) var author: String?
@@ -72,7 +75,7 @@ public struct BookListQuery: Sendable, Hashable {
             } else if value.unicodeScalars.count > maximumFilterLength {
                 errors.append(FieldError(field: name, message: "must be at most \(maximumFilterLength) characters"))
             }
-            return value
+            return asciiLowercased(value)
         }
 
         func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) -> Int {
@@ -147,5 +150,11 @@ public struct BookListQuery: Sendable, Hashable {
             }
         }
         return encoded
+    }
+
+    /// `text` with A–Z as a–z and every other scalar as it was.
+    private static func asciiLowercased(_ text: String) -> String {
+        guard text.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) else { return text }
+        return String(decoding: text.utf8.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 + 32 : $0 }, as: UTF8.self)
     }
 }
