@@ -98,6 +98,8 @@ struct DegradedCacheTests {
         } until: {
             $0.count >= 3
         }
+        // Required, not expected: on a loaded machine fewer may have come in time, and indexing them would crash the run.
+        try #require(warnings.count >= 3, "\(warnings)")
         #expect(warnings.allSatisfy { $0.contains("Redis is unreachable") && $0.contains("127.0.0.1:\(port)") })
         #expect(warnings.allSatisfy { $0.contains("could not connect") }, "the cause, also while the breaker is open")
         // Backoff: the announced pauses grow, up to the maximum.

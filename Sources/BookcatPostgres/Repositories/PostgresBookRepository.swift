@@ -97,6 +97,8 @@ struct PostgresBookRepository: BookRepository {
         // One snapshot: the count and the rows agree.
         return try await sql.snapshot { db in
             let count = try await db.rows(filter.countQuery).decode(Int64.self).firstElement() ?? 0
+            // A page past the end holds nothing, which the count already proves: no walk to its offset.
+            if query.offset >= count { return BookPage(books: [], totalCount: Int(count)) }
             let rows = try await db.rows(filter.pageQuery(limit: query.pageSize, offset: query.offset)).decode(Row.self).collect()
             let tags = try await BookTagsQuery.fetch(db, bookIDs: rows.map(\.0))
             return BookPage(books: rows.map { Self.book($0, tags: tags[$0.0] ?? []) }, totalCount: Int(count))

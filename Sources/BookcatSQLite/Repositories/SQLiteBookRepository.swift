@@ -65,6 +65,9 @@ struct SQLiteBookRepository: BookRepository {
             // Cached statements throughout: a page's SQL comes in a bounded number of shapes (orderings, kinds of
             // filter, numbers of tags), and preparing each again on every miss cost as much as running it.
             let count = try Int.fetchOne(db.cachedStatement(sql: filter.countSQL), arguments: filter.countArguments) ?? 0
+            // A page past the end holds nothing, which the count already proves: walking to its offset cost
+            // seconds at a million books (the second audit: 2.4–3.8 s for each such 404).
+            if query.offset >= count { return BookPage(books: [], totalCount: count) }
             let total =
                 filter.isUnfiltered ? count : try Int.fetchOne(db.cachedStatement(sql: "SELECT book_count FROM catalog_stats WHERE id = 1")) ?? 0
             let records = try Self.pageRecords(db, filter, query, matches: count, total: total)
