@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A service whose Redis is configured but unreachable must say so, not fail silently: it keeps serving from SQLite
-# (X-Cache: ERROR), health reports "degraded" with the cause, `bookcat healthcheck` exits 1 (so compose and the
+# (X-Cache: ERROR), health reports "degraded" (the cause is in the log), `bookcat healthcheck` exits 1 (so compose and the
 # deploy treat it as not ready and roll back), and the log warns, naming the cause. The server runs as an
 # unprivileged user when this runs as root.
 set -euo pipefail
@@ -32,9 +32,10 @@ server_pid=$!
 base="http://127.0.0.1:$port/api/v1"
 for _ in $(seq 1 50); do curl -sf "$base/common/health-check" >/dev/null 2>&1 && break; sleep 0.2; done
 health=$(curl -sS --fail-with-body "$base/common/health-check") || fail "no health answer"
-echo "$health" | jq -e --arg where "127.0.0.1:$closed_port" \
-    '.status == "degraded" and .cache == "unavailable" and (.reason | contains($where))' >/dev/null ||
-    fail "expected a degraded health naming 127.0.0.1:$closed_port, got $health"
+# The cause with the cache's address goes to the log (checked below), not to anonymous callers.
+echo "$health" | jq -e --arg where "$closed_port" \
+    '.status == "degraded" and .cache == "unavailable" and .reason == "cache unavailable" and (tostring | contains($where) | not)' >/dev/null ||
+    fail "expected a degraded health that does not name the cache's address, got $health"
 
 verdict_status=0
 verdict=$(.build/debug/bookcat healthcheck) || verdict_status=$?

@@ -202,8 +202,9 @@ for _ in $(seq 1 20); do
 done
 [ "$status" = "unhealthy" ] || { say "the api stayed '$status' with Redis stopped"; exit 1; }
 health=$(curl -sS --fail-with-body "http://127.0.0.1:$port/api/v1/common/health-check")
-echo "$health" | jq -e '.status == "degraded" and .cache == "unavailable" and (.reason | contains("redis:6379"))' >/dev/null ||
-    { say "expected a degraded health naming redis:6379 with Redis stopped, got $health"; exit 1; }
+# The cause with Redis's address goes to the log (checked below), not to anonymous callers.
+echo "$health" | jq -e '.status == "degraded" and .cache == "unavailable" and (tostring | contains("redis:6379") | not)' >/dev/null ||
+    { say "expected a degraded health that does not name redis:6379 with Redis stopped, got $health"; exit 1; }
 # The monitor checks a healthy Redis every 15 s, so the warning may take that long.
 for _ in $(seq 1 40); do
     podman logs "$api" 2>&1 | grep -q "Redis is unreachable" && break
