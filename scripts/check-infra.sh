@@ -31,6 +31,7 @@ if [ -z "$nginx_bin" ]; then
     # Unpacked, not installed: installing Debian's nginx would start a server on port 80.
     if [ ! -x .tools/nginx/usr/sbin/nginx ]; then
         (cd "$work" && { apt-get download nginx >/dev/null 2>&1 || { apt-get update -qq && apt-get download nginx >/dev/null; }; })
+        mkdir -p .tools/nginx # dpkg -x does not create parents, and a fresh clone has no .tools/
         dpkg -x "$work"/nginx_*.deb .tools/nginx
     fi
     nginx_bin=.tools/nginx/usr/sbin/nginx
