@@ -93,7 +93,8 @@ struct DegradedCacheTests {
         let running = Task { try await monitor.run() }
         defer { running.cancel() }
 
-        let warnings = try await eventually {
+        // Each warning waits for a refused connection; with the whole suite on two cores three took over 5 s.
+        let warnings = try await eventually(timeout: .seconds(20)) {
             lines.withLockedValue { $0.filter { $0.hasPrefix("warning") } }
         } until: {
             $0.count >= 3

@@ -120,26 +120,28 @@ struct PostgresUserRepository: UserRepository {
     /// remain the last line of defence against a concurrent writer.
     private func ensureAvailable(_ db: Transaction, email: String?, username: String?, exceptUserID: Int64?) async throws {
         var errors: [String] = []
+        // The account itself is left out in SQL, not after: each condition can match two rows, and the one fetched
+        // must not be the account while another holds the name.
         if let email,
-            let other = try await db.rows(
+            try await db.rows(
                 """
                 SELECT id FROM "user"
-                WHERE lower(email COLLATE "C") = lower(\(email) COLLATE "C") OR username_key = \(UsernameSkeleton.of(email))
+                WHERE (lower(email COLLATE "C") = lower(\(email) COLLATE "C") OR username_key = \(UsernameSkeleton.of(email)))
+                  AND id IS DISTINCT FROM \(exceptUserID)
                 """
-            ).decode(Int64.self).firstElement(),
-            other != exceptUserID
+            ).decode(Int64.self).firstElement() != nil
         {
             errors.append(AccountConflict.emailTaken)
         }
         if let username,
             // Nor may it be another account's e-mail: a sign-in page shows either in the same place.
-            let other = try await db.rows(
+            try await db.rows(
                 """
                 SELECT id FROM "user"
-                WHERE username_key = \(UsernameSkeleton.of(username)) OR lower(email COLLATE "C") = lower(\(username) COLLATE "C")
+                WHERE (username_key = \(UsernameSkeleton.of(username)) OR lower(email COLLATE "C") = lower(\(username) COLLATE "C"))
+                  AND id IS DISTINCT FROM \(exceptUserID)
                 """
-            ).decode(Int64.self).firstElement(),
-            other != exceptUserID
+            ).decode(Int64.self).firstElement() != nil
         {
             errors.append(AccountConflict.usernameTaken)
         }

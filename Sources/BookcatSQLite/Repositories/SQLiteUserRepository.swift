@@ -115,19 +115,18 @@ struct SQLiteUserRepository: UserRepository {
     /// unique indexes (NOCASE) remain the last line of defence.
     private func ensureAvailable(_ db: Database, email: String?, username: String?, exceptUserID: Int64?) throws {
         var errors: [String] = []
+        // The account itself is left out in SQL, not after: each condition can match two rows, and the one fetched
+        // must not be the account while another holds the name.
+        let others = UserRecord.filter(Column("id") != exceptUserID)
         if let email,
-            let other = try UserRecord.filter(UserRecord.Columns.email == email || UserRecord.Columns.usernameKey == UsernameSkeleton.of(email))
-                .fetchOne(db),
-            other.id != exceptUserID
+            try others.filter(UserRecord.Columns.email == email || UserRecord.Columns.usernameKey == UsernameSkeleton.of(email)).fetchCount(db) > 0
         {
             errors.append(AccountConflict.emailTaken)
         }
         // Nor may a username be another account's e-mail: a sign-in page shows either in the same place.
         if let username,
-            let other = try UserRecord.filter(
-                UserRecord.Columns.usernameKey == UsernameSkeleton.of(username) || UserRecord.Columns.email == username.lowercased()
-            ).fetchOne(db),
-            other.id != exceptUserID
+            try others.filter(UserRecord.Columns.usernameKey == UsernameSkeleton.of(username) || UserRecord.Columns.email == username.lowercased())
+                .fetchCount(db) > 0
         {
             errors.append(AccountConflict.usernameTaken)
         }

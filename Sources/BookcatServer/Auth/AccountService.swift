@@ -57,7 +57,8 @@ struct AccountService: Sendable {
     /// Checks a signed-in account's password under the login throttle. 403, not 400, when it is wrong: the request
     /// is well formed, the proof of identity is what failed.
     private func proveCurrentPassword(_ password: String, of user: User, client: String, field: String) async throws {
-        let key = Self.throttleKey(identifier: Self.emailIdentifier(user.email))
+        // Counted with logins by the account's e-mail (stored trimmed and lower-cased).
+        let key = Self.throttleKey(identifier: LoginName.email(user.email).throttleIdentifier)
         if let wait = try await throttle.reserveAttempt(account: key, client: client) {
             throw refusals.refuse(.logins, retryAfter: wait)
         }
@@ -76,31 +77,48 @@ struct AccountService: Sendable {
     /// password in the wrong field) is not kept in clear text.
     static func throttleKey(identifier: String) -> String { "identifier:" + TokenService.hash(identifier) }
 
-    static func emailIdentifier(_ email: String) -> String { "email:" + email.trimmingWhitespace().lowercased() }
-    static func usernameIdentifier(_ username: String) -> String { "username:" + UsernameSkeleton.of(username.trimmingWhitespace()) }
+    /// What a login names its account by, normalised once: the form the store looks up and the throttle counts.
+    private enum LoginName {
+        /// Trimmed and lower-cased, as e-mails are stored.
+        case email(String)
+        /// Trimmed; the store and the throttle both match it by its skeleton.
+        case username(String)
+
+        init(email: String?, username: String?) throws {
+            switch (email, username) {
+            case (let email?, nil): self = .email(email.trimmingWhitespace().lowercased())
+            case (nil, let username?): self = .username(username.trimmingWhitespace())
+            default: throw CatalogError.invalid(field: "email", "give exactly one of email or username")
+            }
+        }
+
+        var throttleIdentifier: String {
+            switch self {
+            case .email(let email): "email:" + email
+            case .username(let username): "username:" + UsernameSkeleton.of(username)
+            }
+        }
+
+        func account(in users: any UserRepository) async throws -> User? {
+            switch self {
+            case .email(let email): try await users.user(email: email)
+            case .username(let username): try await users.user(username: username)
+            }
+        }
+    }
 
     // MARK: - Sessions
 
     /// Throws ``TooManyAttempts`` while `client` or the named account is locked out by failed attempts.
     func logIn(email: String?, username: String?, password: String, client: String) async throws -> TokenResponse {
-        let identifier: String
-        switch (email, username) {
-        case (let email?, nil): identifier = Self.emailIdentifier(email)
-        case (nil, let username?): identifier = Self.usernameIdentifier(username)
-        default: throw CatalogError.invalid(field: "email", "give exactly one of email or username")
-        }
+        let name = try LoginName(email: email, username: username)
         // Reserved before the account is looked up or the password checked: a locked identifier or address costs
         // no read, and concurrent guesses cannot all slip in under the limit.
-        let key = Self.throttleKey(identifier: identifier)
+        let key = Self.throttleKey(identifier: name.throttleIdentifier)
         if let wait = try await throttle.reserveAttempt(account: key, client: client) {
             throw refusals.refuse(.logins, retryAfter: wait)
         }
-        let account =
-            if let email {
-                try await users.user(email: email.trimmingWhitespace().lowercased())
-            } else {
-                try await users.user(username: username!.trimmingWhitespace())
-            }
+        let account = try await name.account(in: users)
         let matches = try await hasher.verify(password, against: account?.passwordHash ?? decoyHash)
         guard let account, matches else {
             throw Self.invalidCredentials

@@ -105,12 +105,19 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     /// The clock that runs out first, with what it measures.
+    /// Runs on every request and response head, so it builds no array: the clocks are compared in place.
     private func earliestDue() -> (due: NIODeadline, what: String)? {
-        var candidates: [(NIODeadline, String)] = []
-        if let started = headStartedAt { candidates.append((started + limits.head, "request headers")) }
-        if let started = bodyStartedAt { candidates.append((started + limits.body, "request body")) }
-        if let started = responsesStartedAt.first { candidates.append((started + limits.response, "response (the client is not reading)")) }
-        return candidates.min { $0.0 < $1.0 }.map { (due: $0.0, what: $0.1) }
+        var earliest: (due: NIODeadline, what: String)?
+        func consider(_ started: NIODeadline?, _ limit: TimeAmount, _ what: String) {
+            guard let started else { return }
+            let due = started + limit
+            if let current = earliest, current.due <= due { return }
+            earliest = (due, what)
+        }
+        consider(headStartedAt, limits.head, "request headers")
+        consider(bodyStartedAt, limits.body, "request body")
+        consider(responsesStartedAt.first, limits.response, "response (the client is not reading)")
+        return earliest
     }
 
     /// Makes sure the timer fires no later than the earliest clock's deadline.
