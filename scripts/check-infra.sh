@@ -38,9 +38,10 @@ if [ -z "$nginx_bin" ]; then
 fi
 # The compose service names resolve only inside the stack: the same configuration, with loopback upstreams.
 sed 's/api\([123]\):8000/127.0.0.1:800\1/' deploy/nginx-scale.conf >"$work/upstreams.conf"
-# Temp paths in the work folder: an nginx unpacked (not installed) has no /var/lib/nginx, and -t creates them.
-printf 'pid %s/nginx.pid;\nevents {}\nhttp {\n    client_body_temp_path %s/body;\n    proxy_temp_path %s/proxy;\n    fastcgi_temp_path %s/fastcgi;\n    uwsgi_temp_path %s/uwsgi;\n    scgi_temp_path %s/scgi;\n    include %s/upstreams.conf;\n}\n' \
-    "$work" "$work" "$work" "$work" "$work" "$work" "$work" >"$work/nginx.conf"
+# Temp paths and the log in the work folder: an nginx unpacked (not installed) has no /var/lib/nginx nor
+# /var/log/nginx, and -t opens them.
+printf 'pid %s/nginx.pid;\nevents {}\nhttp {\n    client_body_temp_path %s/body;\n    proxy_temp_path %s/proxy;\n    fastcgi_temp_path %s/fastcgi;\n    uwsgi_temp_path %s/uwsgi;\n    scgi_temp_path %s/scgi;\n    access_log %s/access.log;\n    include %s/upstreams.conf;\n}\n' \
+    "$work" "$work" "$work" "$work" "$work" "$work" "$work" "$work" >"$work/nginx.conf"
 "$nginx_bin" -t -q -e stderr -p "$work/" -c "$work/nginx.conf"
 
 echo "--- GitHub workflows"
