@@ -33,8 +33,9 @@ if [ "${WITH_POSTGRES:-}" = 1 ]; then
     export DATABASE_URL="postgres://bookcat@127.0.0.1:$postgres_port/bookcat?sslmode=disable"
 fi
 export DATABASE_PATH="$work/catalog.sqlite3" HTTP_PORT="$port" BCRYPT_COST=4 REDIS_URL="redis://127.0.0.1:$redis_port"
-# Contract tests and the walkthrough sign up many accounts from one address.
-export SIGNUPS_PER_ADDRESS="${SIGNUPS_PER_ADDRESS:-1000000}"
+# Contract tests and the walkthrough sign up many accounts from one address, and log in and refresh in loops.
+export SIGNUPS_PER_ADDRESS="${SIGNUPS_PER_ADDRESS:-1000000}" LOGINS_PER_MINUTE="${LOGINS_PER_MINUTE:-1000000}"
+export REFRESHES_PER_MINUTE="${REFRESHES_PER_MINUTE:-1000000}"
 export LOG_LEVEL="${LOG_LEVEL:-warning}" JWT_SECRET_KEY="${JWT_SECRET_KEY:-local-test-secret-0123456789abcdef}"
 export BOOKCAT_URL="http://127.0.0.1:$port" SERVER_LOG="$work/server.log"
 

@@ -46,8 +46,14 @@ let benchmarks: @Sendable () -> Void = {
             do {
                 let configuration = try LocalRedis.running()
                 let client = RedisClient(configuration: configuration)
-                let cache = RedisResponseCache(client: client, ttlSeconds: 600, memoryBytes: memoryBytes, logger: Logger(label: "bench"))
-                let holder = leased ? Task { await cache.lease.hold() } : nil
+                let cache = RedisResponseCache(
+                    client: client,
+                    store: UnwrittenStore(),
+                    ttlSeconds: 600,
+                    memoryBytes: memoryBytes,
+                    logger: Logger(label: "bench")
+                )
+                let holder = leased ? Task { await cache.keepCurrent() } : nil
                 if leased { try await untilInForce(cache.lease) }
                 let body = CachedBody(bytes: Array(repeating: UInt8(ascii: "x"), count: 20_000), etag: "\"0123456789abcdef\"")
                 _ = try await cache.body(for: "books:list:page_size=100", policy: .normal) { body }
@@ -77,9 +83,9 @@ let benchmarks: @Sendable () -> Void = {
             var configuration = AppConfiguration()
             configuration.bcryptCost = 4
             configuration.jwtSecret = "hit-path-benchmark-secret-0123456789abcdef"
-            let cache = RedisResponseCache(client: client, ttlSeconds: 600, memoryBytes: 32 << 20, logger: logger)
+            let cache = RedisResponseCache(client: client, store: database, ttlSeconds: 600, memoryBytes: 32 << 20, logger: logger)
             // As `bookcat serve` runs it.
-            let holder = Task { await cache.lease.hold() }
+            let holder = Task { await cache.keepCurrent() }
             try await untilInForce(cache.lease)
             let dependencies = AppDependencies(store: database.store(), cache: cache)
             let app = Application(router: try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger))

@@ -18,7 +18,9 @@ import RedisClient
 ///   confirmed (on the acks channel) that it learned the new generation, or its lease has run out: a reader that
 ///   renews after the write learns the generation from the renewal itself. If the registry is younger than one
 ///   lease (Redis lost it), the writer waits out a whole lease, so readers it cannot see have lapsed.
-/// - A writer that cannot reach Redis waits out a whole lease before it answers, for the same reason.
+/// - A writer that cannot reach Redis waits out a whole lease before it answers, for the same reason; and since
+///   processes that still reach Redis would not learn of its write from Redis, no process serves a hit, from either
+///   tier, unless a check begun less than a lease ago saw Redis cover the store's versions (``StoreCoverage``).
 ///
 /// A crashed reader costs writes at most one lease of waiting; one that stops cleanly leaves the registry at once.
 /// While a process holds no lease (not subscribed, Redis unreachable, or ``hold()`` never run), every hit asks Redis
@@ -100,7 +102,8 @@ public final class CacheLease: Sendable {
         }
     }
 
-    /// For a write whose invalidation could not reach Redis: every reader's lease ends within one lease from now.
+    /// For a write whose invalidation could not reach Redis: every reader's lease, and every process's coverage of
+    /// the store's versions from before this write, ends within one lease from now.
     /// (This process's own hits are held back by the invalidation it now owes, which every read pays first.)
     func waitOutLeases() async {
         try? await Task.sleep(for: duration)

@@ -59,7 +59,8 @@ struct CacheScript: Sendable {
     /// changes are announced on.
     ///
     /// Bumps the generation when asked to or when the store is ahead of what the cache saw, and records the
-    /// version. The session epoch only moves forward (processes publish concurrently; a late, smaller one must not
+    /// version. A generation this script has just created covers every version already (nothing is stored under
+    /// it), so being ahead of a fresh Redis does not count as an invalidation. The session epoch only moves forward (processes publish concurrently; a late, smaller one must not
     /// undo a larger one); unknown, it is incremented, which makes every process look its remembered sessions up
     /// again. When either moved, announces "generation epoch" on ARGV[4].
     ///
@@ -67,7 +68,7 @@ struct CacheScript: Sendable {
     /// milliseconds since the registry began, then for each live reader its id and its lease's remaining
     /// milliseconds} (readers only when it announced).
     static let publish = CacheScript(
-        initialiseGeneration + """
+        "local fresh = redis.call('EXISTS', KEYS[1]) == 0\n" + initialiseGeneration + """
 
             local seen = tonumber(redis.call('GET', KEYS[2]) or '-1')
             local version = tonumber(ARGV[1])
@@ -81,7 +82,7 @@ struct CacheScript: Sendable {
               redis.call('SET', KEYS[3], ARGV[3])
               changed = 1
             end
-            if ARGV[2] == '1' or version > seen then
+            if ARGV[2] == '1' or (version > seen and not fresh) then
               redis.call('INCR', KEYS[1])
               bumped = 1
               changed = 1

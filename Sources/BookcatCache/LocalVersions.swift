@@ -1,7 +1,8 @@
 import NIOConcurrencyHelpers
 
-/// The cache generation and session epoch as this process knows them, and until when it may act on them without
-/// asking Redis (its lease, see ``CacheLease``).
+/// The cache generation and session epoch as this process knows them, until when it may act on them without
+/// asking Redis (its lease, see ``CacheLease``), and until when Redis is known to cover the store's versions
+/// (``StoreCoverage``), without which no hit is served from either tier.
 ///
 /// Both only move forward while the process holds its subscription: a reply that was on its way while a newer
 /// value arrived must not take the process back to the older one. When the subscription is lost, everything is
@@ -18,6 +19,9 @@ final class LocalVersions: Sendable {
         var generationText: String?
         var sessionEpoch: Int64?
         var trustedUntil: ContinuousClock.Instant?
+        /// Not forgotten with the rest: it says the store's versions were covered in Redis when a check began,
+        /// which a lost subscription does not undo.
+        var storeCoveredUntil: ContinuousClock.Instant?
     }
 
     private let state = NIOLockedValueBox(State())
@@ -25,10 +29,12 @@ final class LocalVersions: Sendable {
     /// The newest generation learned, whether or not it may be trusted without asking.
     var generation: String? { state.withLockedValue { $0.generationText } }
 
-    /// The versions, if the lease still holds at `now`.
+    /// The versions, if the lease still holds at `now` and the store's versions are covered.
     func trusted(at now: ContinuousClock.Instant = .now) -> Trusted? {
         state.withLockedValue { state in
-            guard let until = state.trustedUntil, now < until, let generation = state.generationText else { return nil }
+            guard let until = state.trustedUntil, now < until, let covered = state.storeCoveredUntil, now < covered,
+                let generation = state.generationText
+            else { return nil }
             return Trusted(generation: generation, sessionEpoch: state.sessionEpoch)
         }
     }
@@ -58,12 +64,24 @@ final class LocalVersions: Sendable {
         state.withLockedValue { $0.trustedUntil = until }
     }
 
+    /// Whether a coverage check that began less than its validity ago succeeded.
+    func isStoreCovered(at now: ContinuousClock.Instant = .now) -> Bool {
+        state.withLockedValue { state in state.storeCoveredUntil.map { now < $0 } ?? false }
+    }
+
+    /// Lets hits rest on the store's versions being covered until `until`; never shortens what a later check gave.
+    func coverStore(until: ContinuousClock.Instant) {
+        state.withLockedValue { state in
+            if state.storeCoveredUntil.map({ until > $0 }) ?? true { state.storeCoveredUntil = until }
+        }
+    }
+
     func distrust() {
         state.withLockedValue { $0.trustedUntil = nil }
     }
 
     /// Forgets the versions too; the next ones learned are taken as they come.
     func forgetAll() {
-        state.withLockedValue { $0 = State() }
+        state.withLockedValue { state in state = State(storeCoveredUntil: state.storeCoveredUntil) }
     }
 }

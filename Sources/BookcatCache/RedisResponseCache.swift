@@ -11,8 +11,13 @@ import RedisClient
 /// ``CacheLease`` (run ``CacheLease/hold()``), a hit on one is served without asking Redis at all, because every
 /// write waits until this process has learned its generation. Without the lease, a hit on memory still costs a
 /// round trip that reads the generation (a few bytes instead of the body).
+///
+/// No hit, from either tier, is served unless Redis was lately seen to cover the store's own versions
+/// (``StoreCoverage``): a write whose writer could not reach Redis still ends every process's hits on older pages.
 public final class RedisResponseCache: ResponseCache {
     private let client: RedisClient
+    private let store: any StoreVersionSource
+    private let coverage = StoreCoverage()
     private let keys: CacheKeys
     private let ttlSeconds: Int
     private let logger: Logger
@@ -75,12 +80,14 @@ public final class RedisResponseCache: ResponseCache {
     private let errors: Counter
     private let invalidations: Counter
 
+    /// `store` is where the versions every hit rests on come from (``StoreCoverage``): the store the process writes.
     /// `memoryBytes` bounds the tier in this process's memory (``NearCache``); 0 serves every hit from Redis.
     /// `lease` is how long a renewal of the ``CacheLease`` lets this process serve from memory without asking, and
     /// so the longest a write waits for a reader that went silent. `metrics` receives the `cache_*` counters; the
     /// process-wide factory unless a test passes its own.
     public init(
         client: RedisClient,
+        store: any StoreVersionSource,
         ttlSeconds: Int,
         memoryBytes: Int,
         lease: Duration = .seconds(1),
@@ -95,6 +102,7 @@ public final class RedisResponseCache: ResponseCache {
         self.errors = Counter(label: "cache_errors_total", factory: metrics)
         self.invalidations = Counter(label: "cache_invalidations_total", factory: metrics)
         self.client = client
+        self.store = store
         self.keys = CacheKeys(prefix: keyPrefix)
         self.near = NearCache(capacityBytes: memoryBytes)
         self.lease = CacheLease(duration: lease, client: client, keys: keys, near: near, logger: logger)
@@ -179,6 +187,44 @@ public final class RedisResponseCache: ResponseCache {
         }
     }
 
+    /// Holds the lease (``CacheLease/hold()``) and keeps the store's versions covered in Redis, a check every fifth of
+    /// a lease (``StoreCoverage``), for as long as the calling task runs: what every `bookcat serve` process does.
+    public func keepCurrent() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.lease.hold() }
+            group.addTask { await self.keepStoreCovered() }
+        }
+    }
+
+    private func keepStoreCovered() async {
+        while !Task.isCancelled {
+            let started = ContinuousClock.now
+            do {
+                try await coverStore(arrivedAt: started)
+            } catch {
+                // Hits wait for the next check that succeeds, or run their own.
+                logger.debug("cache: the store's versions could not be covered", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(until: started + lease.duration / 5, clock: .continuous)
+        }
+    }
+
+    /// Returns once a check that began at or after `arrival` read the store's versions and saw Redis cover them
+    /// (invalidating if the store was ahead), which lets hits be served for nine tenths of a lease from its start.
+    private func coverStore(arrivedAt arrival: ContinuousClock.Instant) async throws {
+        try await coverage.check(arrivedAt: arrival) { [self] started in
+            let current = try await store.storeVersions()
+            // Anything owed goes with it, so paying one pays both.
+            let invalidation = invalidationOwed.withLockedValue { Invalidation(current, force: false).merged(with: $0) }
+            // Other readers need not confirm what this learned: each serves only on a check of its own, which learns
+            // the same from Redis. (A write answered to a client still waits for them: that is `invalidate`.)
+            try await send(invalidation, waitingForReaders: false)
+            clearOwed(ifCoveredBy: invalidation)
+            // A tenth to spare, as for the lease: a writer that could not reach Redis waits a whole one.
+            versions.coverStore(until: started + lease.duration * 0.9)
+        }
+    }
+
     public func health() async -> CacheHealth {
         do {
             _ = try await client.send("PING").checked()
@@ -205,8 +251,9 @@ public final class RedisResponseCache: ResponseCache {
         }
     }
 
-    /// Publishes the invalidation, then waits until every reader holding a lease has learned it (``CacheLease``).
-    private func send(_ invalidation: Invalidation) async throws {
+    /// Publishes the invalidation, then (unless told not to) waits until every reader holding a lease has learned it
+    /// (``CacheLease``).
+    private func send(_ invalidation: Invalidation, waitingForReaders: Bool = true) async throws {
         let reply = try await client.evaluate(
             .publish,
             keys: [keys.generation, keys.catalogVersion, keys.sessionEpoch, keys.readers],
@@ -221,7 +268,7 @@ public final class RedisResponseCache: ResponseCache {
         if values[0].integer == 1 { invalidations.increment() }
         let sessionEpoch = values[2].integer
         versions.learn(generation: generation, sessionEpoch: sessionEpoch)
-        guard values[3].integer == 1, let generationNumber = Int64(generation) else { return }
+        guard waitingForReaders, values[3].integer == 1, let generationNumber = Int64(generation) else { return }
         await lease.waitForReaders(
             values[5...],
             registryAgeMilliseconds: age,
@@ -254,6 +301,9 @@ public final class RedisResponseCache: ResponseCache {
         if lookInMemory, let trusted = versions.trusted(), let body = near.body(for: hashedKey, generation: trusted.generation) {
             return Read(generation: trusted.generation, found: (body, .memory), sessionEpoch: trusted.sessionEpoch)
         }
+        // Whatever Redis holds is current only if it covers every write the store has committed.
+        let arrival = ContinuousClock.now
+        if !versions.isStoreCovered(at: arrival) { try await coverStore(arrivedAt: arrival) }
         if let known = versions.generation {
             let inMemory = lookInMemory ? near.body(for: hashedKey, generation: known) : nil
             let replies =

@@ -134,7 +134,21 @@ enum PostgresMigrations {
             CREATE TRIGGER session_epoch_after_refresh_token AFTER UPDATE OR DELETE ON refresh_token
               FOR EACH STATEMENT EXECUTE FUNCTION session_epoch_bump();
             """
-        )
+        ),
+        (
+            "0002_session_epoch_on_revocation",
+            """
+            -- A refresh marks its token used, which ends no session: bumping on it made every process look its
+            -- remembered sessions up again on every refresh. Only a revocation ends one; the tokens purged (used
+            -- long ago, expired or revoked) keep no session alive, and a live one goes only with its account.
+            DROP TRIGGER session_epoch_after_refresh_token ON refresh_token;
+            CREATE TRIGGER session_epoch_after_refresh_token_revoked AFTER UPDATE OF revoked_at ON refresh_token
+              FOR EACH STATEMENT EXECUTE FUNCTION session_epoch_bump();
+            -- What the purge looks for.
+            CREATE INDEX refresh_token_on_expiry ON refresh_token (expires_at);
+            CREATE INDEX refresh_token_revoked ON refresh_token (revoked_at) WHERE revoked_at IS NOT NULL;
+            """
+        ),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction, under an advisory lock: replicas that

@@ -126,6 +126,22 @@ extension AppDatabase {
             let writes = [("user", "UPDATE"), ("user", "DELETE"), ("refresh_token", "UPDATE"), ("refresh_token", "DELETE")]
             try db.execute(sql: counterBumpedByTriggers(table: "session_epoch", column: "epoch", after: writes))
         }
+        migrator.registerMigration("0007_session_epoch_on_revocation") { db in
+            // A refresh marks its token used, which ends no session: bumping on it made every process look its
+            // remembered sessions up again on every refresh. Only a revocation ends one; the tokens purged (used long
+            // ago, expired or revoked) keep no session alive, and a live one goes only with its account.
+            try db.execute(
+                sql: """
+                    DROP TRIGGER session_epoch_after_update_refresh_token;
+                    DROP TRIGGER session_epoch_after_delete_refresh_token;
+                    CREATE TRIGGER session_epoch_after_revoke_refresh_token AFTER UPDATE OF revoked_at ON refresh_token BEGIN
+                      UPDATE session_epoch SET epoch = epoch + 1 WHERE id = 1;
+                    END;
+                    CREATE INDEX refresh_token_on_expiry ON refresh_token (expires_at);
+                    CREATE INDEX refresh_token_revoked ON refresh_token (revoked_at) WHERE revoked_at IS NOT NULL;
+                    """
+            )
+        }
         return migrator
     }
 

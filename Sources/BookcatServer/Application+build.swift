@@ -49,14 +49,16 @@ public struct AppDependencies: Sendable {
         let store = opened.ports
         logger.info("store: \(opened.description)")
         let prepare: @Sendable () async throws -> Void = { _ = try await opened.migrate() }
+        let sweeper = RefreshTokenSweeper(tokens: store.refreshTokens, clock: .system, logger: logger)
         guard let redis = configuration.redis else {
             logger.notice("REDIS_URL is not set: responses are not cached")
-            return AppDependencies(store: store, metrics: metrics, services: opened.services, prepare: prepare)
+            return AppDependencies(store: store, metrics: metrics, services: opened.services + [sweeper], prepare: prepare)
         }
         let metricsFactory = ServiceMetrics.factory(registry: metrics)
         let client = RedisClient(configuration: redis, metrics: metricsFactory)
         let cache = RedisResponseCache(
             client: client,
+            store: store.versions,
             ttlSeconds: configuration.cacheTTL,
             memoryBytes: configuration.cacheMemoryMB << 20,
             metrics: metricsFactory,
@@ -69,12 +71,12 @@ public struct AppDependencies: Sendable {
             // Shut down in reverse order: the store's pool and the Redis client, first here, close their
             // connections after the others stopped.
             services: opened.services + [
+                sweeper,
                 client,
-                RedisReachabilityMonitor(client: client, logger: logger) { [cache] in
-                    // Another process may have crashed owing an invalidation: every healthy check reconciles.
-                    try? await cache.reconcile(with: store.versions)
-                },
-                CacheLeaseKeeper(lease: cache.lease),
+                RedisReachabilityMonitor(client: client, logger: logger),
+                // Which also pays, within a fifth of a lease, any invalidation another process owes (it crashed, or
+                // cannot reach Redis).
+                CacheKeeper(cache: cache),
             ],
             prepare: prepare
         )

@@ -27,7 +27,7 @@ func invalidateCachedPages(configuration: AppConfiguration, store: any StoreVers
     logger.logLevel = .critical
     if try await !reconcileCache(configuration: configuration, store: store, logger: logger) {
         FileHandle.standardError.write(
-            Data("bookcat: warning: Redis did not answer; running servers invalidate their cache within 15 s\n".utf8)
+            Data("bookcat: warning: Redis did not answer; running servers invalidate their cache within a second of reaching it\n".utf8)
         )
     }
 }

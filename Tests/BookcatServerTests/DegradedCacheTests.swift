@@ -20,7 +20,15 @@ struct DegradedCacheTests {
         configuration.connectTimeout = .milliseconds(500)
         var logger = Logger(label: "bookcat-degraded-tests")
         logger.logLevel = .critical
-        return (RedisResponseCache(client: RedisClient(configuration: configuration), ttlSeconds: 300, memoryBytes: 1 << 20, logger: logger), port)
+        return (
+            RedisResponseCache(
+                client: RedisClient(configuration: configuration),
+                store: UnwrittenStore(),
+                ttlSeconds: 300,
+                memoryBytes: 1 << 20,
+                logger: logger
+            ), port
+        )
     }
 
     @Test func healthIsDegradedAndNamesTheCauseWhileListingsStillServeFromTheDatabase() async throws {

@@ -2,11 +2,14 @@ import BookcatCache
 import BookcatCore
 import Logging
 import Metrics
+import NIOConcurrencyHelpers
 import RedisClient
 
 extension RedisServer {
-    /// A response cache in this server, with its own client (as a separate process would have).
+    /// A response cache in this server, with its own client (as a separate process would have). `store` is where
+    /// its hits' versions come from; tests of the cache alone leave it at a store nobody writes.
     public func responseCache(
+        store: any StoreVersionSource = UnwrittenStore(),
         keyPrefix: String = "bookcat",
         memoryBytes: Int = 1 << 20,
         commandTimeout: Duration = .seconds(2),
@@ -20,6 +23,7 @@ extension RedisServer {
         if let breakerPause { configuration.openDuration = breakerPause }
         return RedisResponseCache(
             client: RedisClient(configuration: configuration, metrics: metrics),
+            store: store,
             ttlSeconds: 300,
             memoryBytes: memoryBytes,
             lease: lease,
@@ -54,10 +58,23 @@ public func body(_ text: String, size: Int = 0) -> CachedBody {
     CachedBody(bytes: Array(text.utf8) + Array(repeating: UInt8(ascii: " "), count: size), etag: "\"\(text)\"")
 }
 
-/// Runs `body` while each of `caches` holds its lease (``CacheLease``), as every `bookcat serve` process does, once
-/// every lease is in force; the holders leave the registry before this returns.
+/// The versions of a store no test writes: for tests of the cache alone, where every write is the test's own call to
+/// ``ResponseCache/invalidateCatalog(after:)``. A test of a store moving behind the cache's back sets them.
+public final class UnwrittenStore: StoreVersionSource {
+    private let versions = NIOLockedValueBox(StoreVersions(catalog: 0, sessions: 0))
+
+    public init() {}
+
+    public func storeVersions() async throws -> StoreVersions { versions.withLockedValue { $0 } }
+
+    /// What a write by a process the cache never hears from would do.
+    public func set(_ new: StoreVersions) { versions.withLockedValue { $0 = new } }
+}
+
+/// Runs `body` while each of `caches` is kept current (its lease held, the store covered) as every `bookcat serve`
+/// process does, once every lease is in force; the holders leave the registry before this returns.
 public func holdingLeases<Value: Sendable>(_ caches: [RedisResponseCache], _ body: () async throws -> Value) async throws -> Value {
-    let holders = caches.map { cache in Task { await cache.lease.hold() } }
+    let holders = caches.map { cache in Task { await cache.keepCurrent() } }
     func stopHolders() async {
         for holder in holders { holder.cancel() }
         for holder in holders { await holder.value }

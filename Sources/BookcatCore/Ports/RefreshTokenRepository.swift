@@ -10,8 +10,18 @@ public protocol RefreshTokenRepository: Sendable {
     /// marks it used and stores `successor`. A token used less than `grace` ago (a client retrying a refresh whose
     /// answer it lost, or two tabs racing) stores nothing and answers ``RefreshRotation/retried(userID:usedAt:)``:
     /// the caller hands out the successor that first use got, so a retry never forks the session. Any other used
-    /// or revoked token revokes the family.
+    /// or revoked token revokes the family. A rotation also forgets the family's used tokens but the
+    /// ``usedTokensKept`` most recently used (reuse of an older one is refused as unknown, without revoking), so a
+    /// session's rows stay bounded however long it lives.
     func rotate(presentedHash: String, successor: RefreshTokenRecord, now: Date, grace: TimeInterval) async throws -> RefreshRotation
     /// Revokes the token's family if it belongs to `userID`; returns whether a token of that user was found.
     func revokeFamily(ofTokenHash tokenHash: String, userID: Int64, now: Date) async throws -> Bool
+    /// Deletes up to `limit` tokens that can never work again (expired at `now`, or revoked); returns how many.
+    /// None of them keeps a session alive, so deleting them ends none.
+    func purge(now: Date, limit: Int) async throws -> Int
+}
+
+extension RefreshTokenRepository {
+    /// How many of a session's used tokens are remembered, to tell a stolen token's reuse from a retry.
+    public static var usedTokensKept: Int { 16 }
 }

@@ -3,10 +3,14 @@ public struct CachedBody: Sendable, Equatable {
     public var bytes: [UInt8]
     /// A strong validator for `ETag` / `If-None-Match`.
     public var etag: String
+    /// The HTTP status the body goes out with: 200, or 404 for a page the count already proves does not exist
+    /// (a problem body), cached like any other so asking for it again costs nothing.
+    public var status: Int
 
-    public init(bytes: [UInt8], etag: String) {
+    public init(bytes: [UInt8], etag: String, status: Int = 200) {
         self.bytes = bytes
         self.etag = etag
+        self.status = status
     }
 }
 

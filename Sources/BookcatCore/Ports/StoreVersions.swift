@@ -21,8 +21,8 @@ public protocol StoreVersionSource: Sendable {
 }
 
 extension ResponseCache {
-    /// Reconciles the cache with `store`'s current versions: the one step the server runs at start-up and on every
-    /// healthy Redis check, and `bookcat seed`/`migrate` run after writing.
+    /// Reconciles the cache with `store`'s current versions: what the server runs at start-up, and `bookcat
+    /// seed`/`migrate` after writing.
     public func reconcile(with store: any StoreVersionSource) async throws {
         await reconcile(with: try await store.storeVersions())
     }

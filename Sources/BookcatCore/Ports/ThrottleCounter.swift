@@ -6,12 +6,19 @@ public struct ThrottleCounter: Sendable, Equatable {
     /// Seconds from a window's first attempt to its end.
     public var windowSeconds: Double
 
-    /// The counters a login attempt takes from: the account's (failures) and the client address's.
+    /// The counters a login attempt takes from: the account's failures, the client address's failures, and the
+    /// account's password checks (which a success does not give back).
     public static func login(account: String, client: String, limits: LoginLimits) -> [ThrottleCounter] {
         [
             ThrottleCounter(key: accountKey(account), limit: limits.failuresPerAccount, windowSeconds: limits.window.seconds),
             ThrottleCounter(key: clientKey(client), limit: limits.failuresPerClient, windowSeconds: limits.window.seconds),
+            ThrottleCounter(key: "checks:" + account, limit: limits.checksPerAccount, windowSeconds: limits.checkWindow.seconds),
         ]
+    }
+
+    /// The counter a refresh takes from: the account's refreshes.
+    public static func refresh(account: String, limits: LoginLimits) -> [ThrottleCounter] {
+        [ThrottleCounter(key: "refresh:" + account, limit: limits.refreshesPerAccount, windowSeconds: limits.refreshWindow.seconds)]
     }
 
     /// The counter a signup takes from: the client address's signups.

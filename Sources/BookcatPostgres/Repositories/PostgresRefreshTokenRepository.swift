@@ -39,6 +39,13 @@ struct PostgresRefreshTokenRepository: RefreshTokenRepository {
             }
             try await db.execute("UPDATE refresh_token SET used_at = \(now) WHERE token_hash = \(presentedHash)")
             try await insert(db, successor)
+            try await db.execute(
+                """
+                DELETE FROM refresh_token WHERE family_id = \(familyID) AND used_at < (
+                  SELECT used_at FROM refresh_token WHERE family_id = \(familyID) AND used_at IS NOT NULL
+                  ORDER BY used_at DESC LIMIT 1 OFFSET \(Self.usedTokensKept - 1))
+                """
+            )
             return .rotated(userID: userID)
         }
     }
@@ -50,6 +57,22 @@ struct PostgresRefreshTokenRepository: RefreshTokenRepository {
             guard let familyID else { return false }
             try await revokeFamily(db, familyID: familyID, now: now)
             return true
+        }
+    }
+
+    func purge(now: Date, limit: Int) async throws -> Int {
+        try await sql.write { db in
+            try await db.rows(
+                """
+                WITH gone AS (
+                  DELETE FROM refresh_token WHERE token_id IN (
+                    SELECT token_id FROM refresh_token WHERE expires_at <= \(now)
+                    UNION ALL SELECT token_id FROM refresh_token WHERE revoked_at IS NOT NULL
+                    LIMIT \(limit))
+                  RETURNING 1)
+                SELECT count(*) FROM gone
+                """
+            ).decode(Int.self).firstElement() ?? 0
         }
     }
 

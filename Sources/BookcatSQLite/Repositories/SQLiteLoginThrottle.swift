@@ -32,6 +32,10 @@ struct SQLiteLoginThrottle: LoginThrottle {
         try await reserve(ThrottleCounter.signup(client: client, limits: limits))
     }
 
+    func reserveRefresh(account: String) async throws -> Duration? {
+        try await reserve(ThrottleCounter.refresh(account: account, limits: limits))
+    }
+
     /// Returns the longest remaining lockout among `counters` (counting nothing), or counts one attempt on each and
     /// returns nil.
     private func reserve(_ counters: [ThrottleCounter]) async throws -> Duration? {

@@ -30,9 +30,16 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
                 try revokeFamily(db, familyID: presented.familyID, now: now)
                 return .reuseDetected
             }
-            presented.usedAt = now
-            try presented.update(db)
+            // Only `used_at`: an update that names `revoked_at` bumps the session epoch, and a refresh ends no session.
+            try db.cachedStatement(sql: "UPDATE refresh_token SET used_at = ? WHERE token_id = ?").execute(arguments: [now, presented.tokenID])
             try RefreshTokenRow(successor).insert(db)
+            try db.cachedStatement(
+                sql: """
+                    DELETE FROM refresh_token WHERE family_id = ?1 AND used_at < (
+                      SELECT used_at FROM refresh_token WHERE family_id = ?1 AND used_at IS NOT NULL
+                      ORDER BY used_at DESC LIMIT 1 OFFSET ?2)
+                    """
+            ).execute(arguments: [presented.familyID, Self.usedTokensKept - 1])
             return .rotated(userID: presented.userID)
         }
     }
@@ -43,6 +50,21 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
             else { return false }
             try revokeFamily(db, familyID: token.familyID, now: now)
             return true
+        }
+    }
+
+    func purge(now: Date, limit: Int) async throws -> Int {
+        try await commits.write { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM refresh_token WHERE token_id IN (
+                      SELECT token_id FROM refresh_token WHERE expires_at <= ?1
+                      UNION ALL SELECT token_id FROM refresh_token WHERE revoked_at IS NOT NULL
+                      LIMIT ?2)
+                    """,
+                arguments: [now, limit]
+            )
+            return db.changesCount
         }
     }
 

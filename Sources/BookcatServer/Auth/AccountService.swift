@@ -140,6 +140,10 @@ struct AccountService: Sendable {
         guard let claims = await tokens.verify(refreshToken, as: .refresh), let userID = claims.userID, let family = claims.fam else {
             throw Self.invalidRefreshToken
         }
+        // Counted once the token is proven genuine, so only its holder spends the account's refreshes.
+        if let wait = try await throttle.reserveRefresh(account: String(userID)) {
+            throw refusals.refuse(.refreshes, retryAfter: wait)
+        }
         // Whole seconds, as the token's claims are: a retry re-creates the successor from the time stored here.
         let now = TokenService.wholeSeconds(clock.now())
         let presented = TokenService.hash(refreshToken)

@@ -177,6 +177,16 @@ public struct AppConfiguration: Sendable {
             default: config.loginLimits.signupsPerClient,
             in: 1...1_000_000
         )
+        config.loginLimits.checksPerAccount = try reader.integer(
+            "LOGINS_PER_MINUTE",
+            default: config.loginLimits.checksPerAccount,
+            in: 1...1_000_000
+        )
+        config.loginLimits.refreshesPerAccount = try reader.integer(
+            "REFRESHES_PER_MINUTE",
+            default: config.loginLimits.refreshesPerAccount,
+            in: 1...1_000_000
+        )
         config.cacheBypass = try reader.choice("CACHE_BYPASS", default: .admins)
         config.cacheBypassPerAccount = try reader.integer(
             "CACHE_BYPASS_PER_ACCOUNT",

@@ -24,7 +24,8 @@ struct BookController {
             let page = try await books.page(query)
             let lastPage = page.lastPage(pageSize: query.pageSize)
             guard query.page <= lastPage else {
-                throw CatalogError.notFound("page \(query.page) does not exist; the last page is \(lastPage)")
+                // Proven by the count alone (the store reads no page past the end), and cached like a page.
+                throw CacheableProblem(problem: .notFound("page \(query.page) does not exist; the last page is \(lastPage)"))
             }
             return BookListResponse(
                 count: page.totalCount,

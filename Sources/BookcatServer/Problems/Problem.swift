@@ -24,12 +24,16 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public static let mediaType = "application/problem+json"
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = Body(type: type, title: title, status: Int(status.code), detail: detail, errors: errors)
-        let data = try JSONCoding.makeEncoder().encode(body)
+        let data = try encodedBody()
         var headers = self.headers
         headers[.contentType] = Self.mediaType
         headers[.contentLength] = String(data.count)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The JSON body, as every response of this problem carries it.
+    func encodedBody() throws -> [UInt8] {
+        Array(try JSONCoding.makeEncoder().encode(Body(type: type, title: title, status: Int(status.code), detail: detail, errors: errors)))
     }
 
     private struct Body: Encodable {

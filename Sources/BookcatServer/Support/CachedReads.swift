@@ -33,16 +33,27 @@ struct CachedReads: Sendable {
         }
         let read = try await bypass.withPolicy(wanted, for: user) { policy in
             try await cache.body(for: key, policy: policy) {
-                let bytes = try await value().jsonBytes
-                return CachedBody(bytes: bytes, etag: Self.etag(of: bytes))
+                do {
+                    let bytes = try await value().jsonBytes
+                    return CachedBody(bytes: bytes, etag: Self.etag(of: bytes))
+                } catch let answer as CacheableProblem {
+                    let bytes = try answer.problem.encodedBody()
+                    return CachedBody(bytes: bytes, etag: Self.etag(of: bytes), status: Int(answer.problem.status.code))
+                }
             }
         }
         if let session = unconfirmed, read.sessionEpoch != session.epoch {
             _ = try await sessions.confirm(session)
         }
         let body = read.body
-        var headers: HTTPFields = [.eTag: body.etag, .xCache: read.outcome.rawValue]
+        var headers: HTTPFields = [.xCache: read.outcome.rawValue]
         if let tier = read.tier { headers[.xCacheTier] = tier.rawValue }
+        guard body.status == 200 else {
+            headers[.contentType] = Problem.mediaType
+            headers[.contentLength] = String(body.bytes.count)
+            return Response(status: .init(code: body.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body.bytes)))
+        }
+        headers[.eTag] = body.etag
         if let candidates = request.headers[.ifNoneMatch], Self.matches(candidates, etag: body.etag) {
             return Response(status: .notModified, headers: headers)
         }
@@ -71,6 +82,13 @@ struct CachedReads: Sendable {
             return trimmed == "*" || trimmed == etag || trimmed == "W/" + etag
         }
     }
+}
+
+/// What a render throws when its answer is a problem that the store's current state proves, like a page past the
+/// last one: the problem body is cached under the request's key, as a page would be, so asking again costs no
+/// query. Every write that could make the page exist makes the entry unreachable, as it does every page.
+struct CacheableProblem: Error {
+    var problem: Problem
 }
 
 extension HTTPField.Name {

@@ -7,14 +7,13 @@ import ServiceLifecycle
 /// Without it, an unreachable Redis shows only as `X-Cache: ERROR` on each response (which is logged at debug
 /// level): the service keeps working from the database and nobody notices that the cache is gone. While Redis does
 /// not answer this logs a warning naming the cause, repeated with exponential backoff; once it answers again it says
-/// so, then checks every `healthyInterval`, running `whenReachable` after each check that Redis answered.
+/// so, then checks every `healthyInterval`.
 struct RedisReachabilityMonitor: Service {
     let client: RedisClient
     let logger: Logger
     var firstRetry: Duration = .seconds(1)
     var maximumRetry: Duration = .seconds(60)
     var healthyInterval: Duration = .seconds(15)
-    var whenReachable: @Sendable () async -> Void = {}
 
     func run() async throws {
         var retry = firstRetry
@@ -27,7 +26,6 @@ struct RedisReachabilityMonitor: Service {
                     logger.notice("Redis at \(client.configuration.host):\(client.configuration.port) answers: responses are cached")
                 }
                 wasReachable = true
-                await whenReachable()
                 retry = firstRetry
                 pause = healthyInterval
             } catch {

@@ -1,3 +1,4 @@
+import BookcatSQLite
 import BookcatTestSupport
 import Foundation
 
@@ -9,7 +10,9 @@ extension TestApp {
             let folder = TemporaryFolder("shared")
             defer { folder.remove() }
             let path = folder.databasePath
-            let caches = [redis.responseCache(), redis.responseCache()]
+            // Opening it migrates it: the caches' coverage checks read its versions from the start.
+            let database = try AppDatabase(path: path)
+            let caches = [redis.responseCache(store: database), redis.responseCache(store: database)]
             // Each holds its lease, as `bookcat serve` does: hits on memory do not ask Redis.
             try await holdingLeases(caches) {
                 try await TestApp.run(databasePath: path, cache: caches[0]) { first in
