@@ -1,101 +1,106 @@
-"""The deploy role can be assumed by the deploy job: the OIDC subject GitHub issues to that job equals the subject
-the role's trust policy requires.
+"""The deploy role can be assumed by the deploy job, and by nothing else: the OIDC subject GitHub issues to that job
+matches exactly one statement of the role's trust policy, in both of GitHub's subject forms, and another
+repository's subject matches none.
 
-Both sides are parsed, not grepped: the workflow with YAML (the job that configures AWS credentials, and the
-`environment` it declares, which is what GitHub puts in the subject instead of the branch), the Terraform with
-python-hcl2 (the `sub` condition of aws_iam_role.deploy, through the locals and variable defaults it refers to).
-A job with `environment: production` gets `repo:OWNER/REPO:environment:production`; a policy that asks for
-`…:ref:refs/heads/main` then refuses every deploy.
+GitHub's subjects: a job with `environment: production` gets `repo:OWNER/REPO:environment:production`, or, for a
+repository created or renamed from 2026-07-15 on, the immutable `repo:OWNER@OWNER_ID/REPO@REPO_ID:environment:…`.
+The workflow is parsed with YAML (the job that configures AWS credentials and its `environment`). The policy is
+rendered by Terraform itself (`terraform console` in the initialised copy of the module that scripts/check-infra.sh
+passes as TERRAFORM_DIR), with and without `github_repository_ids`, so what is checked is what AWS would get.
+Without Terraform it says SKIPPED for the rendering and still checks the environment against the variable default.
 """
 
-import ast
+import json
+import os
 import pathlib
 import re
+import subprocess
 import sys
 
-import hcl2
 import yaml
 
+import hcl
+
 root = pathlib.Path(__file__).resolve().parent.parent
-repository = "OWNER/REPO"  # stands for var.github_repository, which has no default
+owner, name, owner_id, repository_id = "octo-org", "bookcat", 1234, 5678
+repository = f"{owner}/{name}"
 
 
-def load(name: str) -> dict:
-    with (root / "terraform" / name).open() as handle:
-        return hcl2.load(handle)
+def load(file: str) -> dict:
+    return hcl.load(root / "terraform" / file)
 
 
-def first(value):
-    return value[0] if isinstance(value, list) else value
-
+first = hcl.first
 
 # --- what the trust policy requires -------------------------------------------------------------------------
 
 iam = load("iam.tf")
 variables = {name: first(body.get("default")) for block in load("variables.tf")["variable"] for name, body in block.items()}
-variables["github_repository"] = repository
-locals_ = {name: first(value) for block in iam.get("locals", []) for name, value in block.items() if not name.startswith("__")}
-
 role = next(block["aws_iam_role"]["deploy"] for block in iam["resource"] if "deploy" in block.get("aws_iam_role", {}))
 policy_expression = first(role["assume_role_policy"])
-match = re.fullmatch(r"\$\{jsonencode\((.*)\)\}", policy_expression, re.DOTALL)
-if not match:
-    sys.exit(f"aws_iam_role.deploy's assume_role_policy is not a jsonencode() of a literal: {policy_expression[:80]}")
-policy = ast.literal_eval(match.group(1))
+if "StringLike" in policy_expression:
+    sys.exit("the deploy role's trust policy uses StringLike: a pattern can match another repository's subject")
+# Whichever parser read it (checkov's bc-python-hcl2 shadows python-hcl2 in .venv), quoted in ' or ".
+if not re.search(r"token\.actions\.githubusercontent\.com:sub['\"]\W+(\$\{)?local\.github_deploy_subjects\b", policy_expression):
+    sys.exit("the deploy role's sub condition must be exactly local.github_deploy_subjects, which this check renders")
 
 
-def resolve(text: str) -> str:
-    """Substitutes ${local.x} and ${var.x} until none is left."""
-    for _ in range(5):
-        text = re.sub(r"\$\{local\.(\w+)\}", lambda m: locals_[m.group(1)], text)
-        text = re.sub(r"\$\{var\.(\w+)\}", lambda m: str(variables[m.group(1)]), text)
-    if "${" in text:
-        sys.exit(f"cannot resolve {text}")
-    return text
+def trusted_subjects(with_ids: bool) -> list[str] | None:
+    """local.github_deploy_subjects as Terraform renders it for the test repository, or None without Terraform."""
+    directory = os.environ.get("TERRAFORM_DIR")
+    if not directory:
+        return None
+    arguments = ["-var", f"github_repository={repository}", "-var", "api_allowed_cidr=203.0.113.0/24"]
+    if with_ids:
+        arguments += ["-var", f"github_repository_ids={{owner={owner_id},repository={repository_id}}}"]
+    rendered = subprocess.run(
+        ["terraform", "console", *arguments], cwd=directory, input="jsonencode(local.github_deploy_subjects)\n",
+        capture_output=True, text=True, check=True, env={**os.environ, "CHECKPOINT_DISABLE": "1"},
+    ).stdout.strip().splitlines()[-1]
+    return json.loads(json.loads(rendered))
 
-
-required = set()
-for statement in policy["Statement"]:
-    if statement.get("Action") != "sts:AssumeRoleWithWebIdentity":
-        continue
-    for operator in ("StringEquals", "StringLike"):
-        sub = statement.get("Condition", {}).get(operator, {}).get("token.actions.githubusercontent.com:sub")
-        if sub:
-            for value in sub if isinstance(sub, list) else [sub]:
-                required.add((operator, resolve(value)))
-if not required:
-    sys.exit("the deploy role's trust policy has no token.actions.githubusercontent.com:sub condition: any repository could assume it")
 
 # --- what GitHub issues to the deploy job -------------------------------------------------------------------
 
 workflow = yaml.safe_load((root / ".github/workflows/deployment.yml").read_text())
-subjects = {}
-for name, job in workflow["jobs"].items():
+environments = {}
+for job_name, job in workflow["jobs"].items():
     if not any("aws-actions/configure-aws-credentials" in str(step.get("uses", "")) for step in job.get("steps", [])):
         continue
     environment = job.get("environment")
     environment = environment.get("name") if isinstance(environment, dict) else environment
-    # Without an environment the subject names the ref; workflow_run and workflow_dispatch run on main here.
-    subjects[name] = f"repo:{repository}:environment:{environment}" if environment else f"repo:{repository}:ref:refs/heads/main"
-if not subjects:
+    if not environment:
+        sys.exit(f"job '{job_name}' configures AWS credentials without an environment: its subject would name a ref")
+    environments[job_name] = environment
+if not environments:
     sys.exit("no job in deployment.yml configures AWS credentials")
 
-
-def accepted(subject: str) -> bool:
-    for operator, value in required:
-        if operator == "StringEquals" and subject == value:
-            return True
-        if operator == "StringLike" and re.fullmatch(re.escape(value).replace(r"\*", ".*").replace(r"\?", "."), subject):
-            return True
-    return False
-
-
-refused = {job: subject for job, subject in subjects.items() if not accepted(subject)}
-if refused:
-    print("the deploy role's trust policy refuses the deploy job:", file=sys.stderr)
-    for job, subject in refused.items():
-        print(f"  job '{job}' gets subject {subject}", file=sys.stderr)
-    print(f"  the policy requires {sorted(value for _, value in required)}", file=sys.stderr)
+failures = []
+passed = []
+for job_name, environment in environments.items():
+    if environment != variables["github_environment"]:
+        failures.append(f"job '{job_name}' runs in environment {environment}, the role trusts {variables['github_environment']}")
+    name_only = f"repo:{repository}:environment:{environment}"
+    immutable = f"repo:{owner}@{owner_id}/{name}@{repository_id}:environment:{environment}"
+    strangers = [f"repo:{owner}/other:environment:{environment}", f"repo:{owner}@{owner_id}/{name}@9999:environment:{environment}",
+                 f"repo:evil@{owner_id}/{name}@{repository_id}:environment:{environment}", f"repo:{repository}:ref:refs/heads/main"]
+    without_ids, with_ids = trusted_subjects(False), trusted_subjects(True)
+    if without_ids is None or with_ids is None:
+        print("SKIPPED: rendering the deploy role's trust policy (needs Terraform with the AWS provider: TERRAFORM_DIR)")
+        continue
+    # One statement holds the sub condition; StringEquals with a list matches when the subject equals one item.
+    for label, trusted, expected in (("without ids", without_ids, [name_only]), ("with ids", with_ids, [name_only, immutable])):
+        if sorted(trusted) != sorted(expected):
+            failures.append(f"{label}: the role trusts {trusted}, expected exactly {expected}")
+        for stranger in strangers:
+            if stranger in trusted:
+                failures.append(f"{label}: the role trusts another repository's or ref's subject {stranger}")
+    passed.append(f"deploy trust: job '{job_name}' gets {name_only} (or {immutable} with immutable subjects); the role trusts "
+          f"exactly those, and none of {len(strangers)} other repositories' or refs' subjects")
+if failures:
+    print("the deploy role's trust policy and the deploy job disagree:", file=sys.stderr)
+    for failure in failures:
+        print(f"  {failure}", file=sys.stderr)
     sys.exit(1)
-for job, subject in subjects.items():
-    print(f"deploy trust: job '{job}' gets {subject}, which the deploy role accepts")
+for line in passed:
+    print(line)

@@ -15,7 +15,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 
-import hcl2
+import hcl
 
 root = pathlib.Path(__file__).resolve().parent.parent
 
@@ -28,10 +28,8 @@ class Image:
 
 
 def rendered_policy() -> dict:
-    with (root / "terraform/variables.tf").open() as handle:
-        variables = {name: body for block in hcl2.load(handle)["variable"] for name, body in block.items()}
-    retention = variables["image_retention_count"]["default"]
-    retention = retention[0] if isinstance(retention, list) else retention
+    variables = {name: body for block in hcl.load(root / "terraform/variables.tf")["variable"] for name, body in block.items()}
+    retention = hcl.first(variables["image_retention_count"]["default"])
     text = (root / "terraform/ecr-lifecycle-policy.json.tftpl").read_text()
     text = re.sub(r"\$\{image_retention_count\}", str(retention), text)
     return json.loads(text)

@@ -59,6 +59,24 @@ if [ ! -x "$terraform" ]; then
     install -m 0755 "$found" "$terraform"
 fi
 CHECKPOINT_DISABLE=1 "$terraform" fmt -check -recursive terraform
+# Both shapes planned against the real AWS provider's schema and validation, with mocked answers
+# (terraform/tests/plan.tftest.hcl), where a Terraform of at least the module's minimum and the provider are
+# installed for offline use (TF_PLUGIN_DIR); nothing can be downloaded here.
+plugin_dir=${TF_PLUGIN_DIR:-/opt/tf-plugins}
+planner=$(command -v terraform || true)
+if [ -n "$planner" ] && [ -d "$plugin_dir" ] &&
+    "$planner" version -json | python3 -c 'import json, sys; v = json.load(sys.stdin)["terraform_version"].split("."); sys.exit(0 if (int(v[0]), int(v[1])) >= (1, 11) else 1)'; then
+    cp -r terraform "$work/plan"
+    (
+        cd "$work/plan"
+        export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+        "$planner" init -backend=false -input=false -plugin-dir="$plugin_dir" >/dev/null
+        "$planner" validate -no-color
+        "$planner" test -no-color
+    )
+else
+    echo "SKIPPED: terraform validate and test (they need Terraform >= 1.11 and the AWS provider in $plugin_dir)"
+fi
 .venv/bin/python - <<'PY'
 import pathlib, sys
 import hcl2
@@ -69,9 +87,13 @@ for path in files:
 print(f"HCL parse: {len(files)} files")
 PY
 
-echo "--- deploy trust, ECR lifecycle, first boot"
-.venv/bin/python scripts/check-deploy-trust.py
+echo "--- deploy trust, ECR lifecycle, security groups, first boot"
+# The trust policy is rendered by Terraform in the copy planned above, when there was one.
+trust_terraform=""
+if [ -d "$work/plan/.terraform" ]; then trust_terraform="$work/plan"; fi
+TERRAFORM_DIR=$trust_terraform .venv/bin/python scripts/check-deploy-trust.py
 .venv/bin/python scripts/check-ecr-lifecycle.py
+.venv/bin/python scripts/check-security-groups.py
 scripts/tests/user-data-test.sh
 scripts/tests/scale-out-user-data-test.sh
 
@@ -82,3 +104,6 @@ BC_SKIP_MAPPING=TRUE .venv/bin/checkov -d . --skip-download --quiet --compact \
 
 echo "--- deploy.sh behaviour"
 scripts/tests/deploy-test.sh
+
+echo "--- the PR comment trusts nothing a fork's run wrote"
+scripts/tests/pr-comment-test.sh

@@ -19,7 +19,8 @@ resource "aws_iam_role_policy_attachment" "snapshots" {
 }
 
 resource "aws_dlm_lifecycle_policy" "data" {
-  description        = "${var.project} catalog volume, daily"
+  # The API accepts only letters, digits, spaces, dashes and underscores here (^[0-9A-Za-z _-]+$).
+  description        = "${var.project} catalog volume - daily"
   execution_role_arn = aws_iam_role.snapshots.arn
   state              = "ENABLED"
 

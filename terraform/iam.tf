@@ -75,7 +75,15 @@ locals {
   # A job that declares `environment:` gets this subject from GitHub, not the branch's `ref:refs/heads/main`. Only
   # main deploys because the deployment workflow runs for main only and the environment allows main only
   # (repository settings, see README). scripts/check-deploy-trust.py checks that this matches the workflow.
-  github_deploy_subject = "repo:${var.github_repository}:environment:${var.github_environment}"
+  # Repositories created or renamed from 2026-07-15 on get immutable subjects, with the owner's and the repository's
+  # numeric ids; both forms are trusted when the ids are known, so the role works before and after the switch.
+  github_repository_parts = split("/", var.github_repository)
+  github_deploy_subjects = concat(
+    ["repo:${var.github_repository}:environment:${var.github_environment}"],
+    var.github_repository_ids == null ? [] : [
+      "repo:${local.github_repository_parts[0]}@${var.github_repository_ids.owner}/${local.github_repository_parts[1]}@${var.github_repository_ids.repository}:environment:${var.github_environment}",
+    ],
+  )
 }
 
 resource "aws_iam_role" "deploy" {
@@ -89,7 +97,7 @@ resource "aws_iam_role" "deploy" {
       Condition = {
         StringEquals = {
           "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
-          "token.actions.githubusercontent.com:sub" = local.github_deploy_subject
+          "token.actions.githubusercontent.com:sub" = local.github_deploy_subjects
         }
       }
     }]

@@ -37,3 +37,8 @@ output "scale_out_settings_path" {
   description = "SSM path of the scaled-out replicas' DATABASE_URL, REDIS_URL and JWT_SECRET_KEY."
   value       = one(module.scale_out[*].settings_path)
 }
+
+output "deploy_role_trusted_subjects" {
+  description = "The OIDC subjects the deploy role trusts: the name-only form, and the immutable one when github_repository_ids is set."
+  value       = local.github_deploy_subjects
+}

@@ -14,4 +14,6 @@ module "scale_out" {
   certificate_arn              = var.scale_out.certificate_arn
   instance_profile_policy_arns = [aws_iam_policy.ecr_push_pull.arn]
   api_port                     = var.api_port
+  secrets                      = var.scale_out_secrets
+  secrets_version              = var.scale_out.secrets_version
 }

@@ -4,8 +4,9 @@ variable "project" {
   default     = "bookcat"
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}$", var.project))
-    error_message = "project must be 2-31 lower-case letters, digits or dashes, starting with a letter."
+    # 22 at most: the scale-out target group's name adds 10 characters, and AWS allows 32.
+    condition     = can(regex("^[a-z][a-z0-9-]{1,21}$", var.project))
+    error_message = "project must be 2-22 lower-case letters, digits or dashes, starting with a letter."
   }
 }
 
@@ -139,6 +140,20 @@ variable "github_repository" {
   }
 }
 
+variable "github_repository_ids" {
+  description = <<-EOT
+    The numeric ids of github_repository's owner and of the repository, for GitHub's immutable OIDC subjects
+    (repo:OWNER@OWNER_ID/NAME@REPO_ID:environment:ENV), which repositories created or renamed from 2026-07-15 on get.
+    Print them with: gh api repos/OWNER/NAME --jq '{owner: .owner.id, repository: .id}'. Null trusts the name-only
+    subject alone.
+  EOT
+  type = object({
+    owner      = number
+    repository = number
+  })
+  default = null
+}
+
 variable "create_github_oidc_provider" {
   description = "Create the account's GitHub OIDC provider; set false if the account already has one."
   type        = bool
@@ -157,10 +172,42 @@ variable "image_retention_count" {
 }
 
 variable "scale_out" {
-  description = "Set to build the scaled-out shape (modules/scale_out): the image tag its replicas run and the ACM certificate for its load balancer. Null (the default) builds none of it."
+  description = "Set to build the scaled-out shape (modules/scale_out): the image tag its replicas run, the ACM certificate for its load balancer, and which version of scale_out_secrets is written (bump it to rotate them). Null (the default) builds none of it."
   type = object({
     image_tag       = string
     certificate_arn = string
+    secrets_version = optional(number, 1)
   })
   default = null
+}
+
+variable "scale_out_secrets" {
+  description = <<-EOT
+    The scaled-out shape's database password and JWT signing key (e.g. each `openssl rand -hex 32`), required with
+    scale_out. Ephemeral: Terraform writes them to RDS and SSM through write-only arguments and keeps them in neither
+    the plan nor the state. They are written when the module is created and whenever scale_out.secrets_version
+    changes (to rotate: new values, version + 1); pass them on every apply, from wherever you keep them
+    (TF_VAR_scale_out_secrets).
+  EOT
+  type = object({
+    database_password = string
+    jwt_secret        = string
+  })
+  default   = null
+  sensitive = true
+  ephemeral = true
+
+  validation {
+    condition     = var.scale_out == null || var.scale_out_secrets != null
+    error_message = "scale_out needs scale_out_secrets (the database password and the JWT signing key), e.g. TF_VAR_scale_out_secrets='{database_password = \"...\", jwt_secret = \"...\"}'."
+  }
+  validation {
+    # Conditional, not ||: HCL evaluates both sides.
+    condition     = var.scale_out_secrets == null ? true : can(regex("^[A-Za-z0-9]{32,}$", var.scale_out_secrets.database_password))
+    error_message = "scale_out_secrets.database_password must be 32 or more letters and digits (it goes into a URL)."
+  }
+  validation {
+    condition     = var.scale_out_secrets == null ? true : length(var.scale_out_secrets.jwt_secret) >= 32
+    error_message = "scale_out_secrets.jwt_secret must be 32 characters or more."
+  }
 }

@@ -35,7 +35,9 @@ resource "aws_db_instance" "main" {
   instance_class = var.database.instance_class
   db_name        = "bookcat"
   username       = "bookcat"
-  password       = random_password.database.result
+  # Write-only, the same password as DATABASE_URL's (secrets.tf): never in the state.
+  password_wo         = var.secrets.database_password
+  password_wo_version = local.secrets_version
 
   allocated_storage     = var.database.storage_gib
   max_allocated_storage = var.database.storage_gib * 4

@@ -18,28 +18,22 @@ resource "aws_kms_key" "secrets" {
 
 data "aws_caller_identity" "current" {}
 
-resource "random_password" "database" {
-  length  = 40
-  special = false # it goes into a URL
-}
-
-resource "random_password" "jwt_secret" {
-  length  = 64
-  special = false
-}
-
+# The database password and the signing key come in as an ephemeral variable and go where they are needed through
+# write-only arguments: neither the plan nor the state ever holds them. They are written when these resources are
+# created and whenever secrets_version changes.
 locals {
-  parameter_path = "/${var.project}/scale-out"
-  # sslmode=require: encrypted to RDS; the image has no RDS CA bundle to verify against (see README).
-  database_url = "postgres://bookcat:${random_password.database.result}@${aws_db_instance.main.address}:${aws_db_instance.main.port}/bookcat?sslmode=require"
-  redis_url    = "redis://${aws_elasticache_replication_group.main.primary_endpoint_address}:6379"
+  parameter_path  = "/${var.project}/scale-out"
+  secrets_version = var.secrets_version
+  redis_url       = "redis://${aws_elasticache_replication_group.main.primary_endpoint_address}:6379"
 }
 
 resource "aws_ssm_parameter" "database_url" {
   name   = "${local.parameter_path}/DATABASE_URL"
   type   = "SecureString"
   key_id = aws_kms_key.secrets.arn
-  value  = local.database_url
+  # sslmode=require: encrypted to RDS; the image has no RDS CA bundle to verify against (see README).
+  value_wo         = "postgres://bookcat:${var.secrets.database_password}@${aws_db_instance.main.address}:${aws_db_instance.main.port}/bookcat?sslmode=require"
+  value_wo_version = local.secrets_version
 }
 
 resource "aws_ssm_parameter" "redis_url" {
@@ -50,8 +44,9 @@ resource "aws_ssm_parameter" "redis_url" {
 }
 
 resource "aws_ssm_parameter" "jwt_secret" {
-  name   = "${local.parameter_path}/JWT_SECRET_KEY"
-  type   = "SecureString"
-  key_id = aws_kms_key.secrets.arn
-  value  = random_password.jwt_secret.result
+  name             = "${local.parameter_path}/JWT_SECRET_KEY"
+  type             = "SecureString"
+  key_id           = aws_kms_key.secrets.arn
+  value_wo         = var.secrets.jwt_secret
+  value_wo_version = local.secrets_version
 }

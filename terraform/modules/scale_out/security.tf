@@ -36,26 +36,32 @@ resource "aws_security_group" "instances" {
   name        = "${var.project}-scale-api"
   description = "The API port from the load balancer only."
   vpc_id      = var.vpc_id
-
-  egress {
-    description = "HTTPS out through the NAT gateway: ECR, SSM, package mirrors"
-    from_port   = 443
-    to_port     = 443
-    protocol    = "tcp"
-    cidr_blocks = ["0.0.0.0/0"]
-    #checkov:skip=CKV_AWS_382:The hosts must reach ECR, SSM and package mirrors, whose addresses are not fixed; only HTTPS is open.
-  }
-
-  egress {
-    description = "HTTP out: Ubuntu package mirrors used by the first boot"
-    from_port   = 80
-    to_port     = 80
-    protocol    = "tcp"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
+  # No inline rules: this group's rules are all separate resources below. The provider cannot mix the two on one
+  # group (each apply would remove the other's), which had every second apply drop the database and Redis egress.
 }
 
 # Separate rules: the groups refer to each other, which inline rules cannot do without a cycle.
+resource "aws_security_group_rule" "instances_https_out" {
+  #checkov:skip=CKV_AWS_382:The hosts must reach ECR, SSM and package mirrors, whose addresses are not fixed; only HTTPS is open.
+  type              = "egress"
+  description       = "HTTPS out through the NAT gateway: ECR, SSM, package mirrors"
+  security_group_id = aws_security_group.instances.id
+  cidr_blocks       = ["0.0.0.0/0"]
+  from_port         = 443
+  to_port           = 443
+  protocol          = "tcp"
+}
+
+resource "aws_security_group_rule" "instances_http_out" {
+  type              = "egress"
+  description       = "HTTP out: Ubuntu package mirrors used by the first boot"
+  security_group_id = aws_security_group.instances.id
+  cidr_blocks       = ["0.0.0.0/0"]
+  from_port         = 80
+  to_port           = 80
+  protocol          = "tcp"
+}
+
 resource "aws_security_group_rule" "instances_from_load_balancer" {
   type                     = "ingress"
   description              = "bookcat API from the load balancer"

@@ -115,3 +115,19 @@ variable "access_logs_bucket" {
   type        = string
   default     = ""
 }
+
+variable "secrets" {
+  description = "The database password and the JWT signing key, written through write-only arguments when secrets_version changes; never stored."
+  type = object({
+    database_password = string
+    jwt_secret        = string
+  })
+  sensitive = true
+  ephemeral = true
+}
+
+variable "secrets_version" {
+  description = "Which version of secrets the write-only arguments hold: they are written again only when this changes."
+  type        = number
+  default     = 1
+}

@@ -1,14 +1,11 @@
 terraform {
-  required_version = ">= 1.0.3"
+  # Ephemeral resources and write-only arguments (the scale-out shape's secrets never reach the state).
+  required_version = ">= 1.11"
 
   required_providers {
     aws = {
       source  = "hashicorp/aws"
       version = "~> 5.80"
-    }
-    random = {
-      source  = "hashicorp/random"
-      version = "~> 3.6"
     }
   }
 }

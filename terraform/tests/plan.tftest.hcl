@@ -1,0 +1,97 @@
+# Plans both shapes with the real AWS provider's schema and mocked answers, no account needed: what `terraform apply`
+# would send is checked by the provider's own validation (the DLM description's pattern, names' lengths, write-only
+# arguments) before anyone reaches AWS. Run by scripts/check-infra.sh (`terraform test`).
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_ami" {
+    defaults = { id = "ami-0123456789abcdef0" }
+  }
+}
+
+variables {
+  github_repository = "example-org/bookcat"
+  api_allowed_cidr  = "203.0.113.0/24"
+}
+
+run "single_server" {
+  command = plan
+
+  assert {
+    condition     = length(module.scale_out) == 0
+    error_message = "the single-server shape must not plan the scale-out module"
+  }
+  assert {
+    condition     = aws_dlm_lifecycle_policy.data.description == "bookcat catalog volume - daily"
+    error_message = "unexpected DLM description: ${aws_dlm_lifecycle_policy.data.description}"
+  }
+  assert {
+    condition     = output.deploy_role_trusted_subjects == ["repo:example-org/bookcat:environment:production"]
+    error_message = "without the repository's ids, the deploy role must trust the name-only subject alone"
+  }
+}
+
+run "immutable_subjects" {
+  command = plan
+
+  variables {
+    github_repository_ids = { owner = 1234, repository = 5678 }
+    # The account's existing provider: its ARN is known at plan time, so the whole trust policy can be read.
+    create_github_oidc_provider = false
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]
+      == ["repo:example-org/bookcat:environment:production", "repo:example-org@1234/bookcat@5678:environment:production"]
+    )
+    error_message = "with the ids, the deploy role must trust both the name-only and the immutable subject"
+  }
+}
+
+run "scale_out" {
+  command = plan
+
+  variables {
+    project = "a-project-of-22-chars"
+    scale_out = {
+      image_tag       = "stable"
+      certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+    }
+    # Placeholders of the right shape: a plan with mocked AWS sends nothing anywhere.
+    scale_out_secrets = {
+      database_password = join("", [for word in ["not", "a", "real", "password"] : "${word}0000000"])
+      jwt_secret        = join("-", [for word in ["not", "a", "real", "signing", "key"] : "${word}00000"])
+    }
+  }
+
+  assert {
+    condition     = length(module.scale_out) == 1
+    error_message = "the scale-out shape must plan its module"
+  }
+}
+
+run "project_names_that_no_load_balancer_can_carry_are_refused" {
+  command = plan
+
+  variables {
+    project = "a-project-of-23-chars-x"
+  }
+
+  expect_failures = [var.project]
+}
+
+run "the_scale_out_shape_needs_its_secrets" {
+  command = plan
+
+  variables {
+    scale_out = {
+      image_tag       = "stable"
+      certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+    }
+  }
+
+  expect_failures = [var.scale_out_secrets]
+}
