@@ -13,7 +13,8 @@ ensure_apt_packages() {
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Through env: sudo drops the caller's environment, and a package that asks a question would wait silently.
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # What the service needs to build and run with its cache, plus jq and curl for the README walkthrough, and the
@@ -78,7 +79,14 @@ stop_private_postgres() {
     local pid=$1
     [ -n "$pid" ] || return 0
     kill -QUIT "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    # A process that has exited but that nobody reaped (a container whose PID 1 does not reap, as GitHub's job
+    # containers) is a zombie: kill -0 still finds it, so it counts as gone.
+    while kill -0 "$pid" 2>/dev/null && ! is_zombie "$pid"; do sleep 0.1; done
+}
+
+# Whether process PID has exited and only waits to be reaped.
+is_zombie() {
+    [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]
 }
 
 start_private_postgres() {
@@ -164,7 +172,12 @@ build_then_run_unprivileged() {
 stop_unprivileged_leftovers() {
     [ "$(id -u)" -eq 0 ] || return 0
     local leftovers
-    leftovers=$(pgrep -u "$UNPRIVILEGED_USER" -d ' ' 2>/dev/null || true)
+    local pid
+    leftovers=""
+    # Zombies are not running: they wait for a PID 1 that does not reap (a job container) and cannot be killed.
+    for pid in $(pgrep -u "$UNPRIVILEGED_USER" 2>/dev/null || true); do
+        is_zombie "$pid" || leftovers+="${leftovers:+ }$pid"
+    done
     [ -n "$leftovers" ] || return 0
     echo "==> stopping what the checks left running as $UNPRIVILEGED_USER (pids $leftovers)" >&2
     # shellcheck disable=SC2086  # one pid per word

@@ -52,7 +52,12 @@ public final class RedisSubscription: Sendable {
             continuation.finish()
             throw error
         }
+        // Both run on `loop`, which completes `ready`: a subscription that was set up in time is never closed by the
+        // deadline, however late the awaiting task resumes.
+        let setUp = NIOLockedValueBox(false)
+        ready.futureResult.whenSuccess { setUp.withLockedValue { $0 = true } }
         let deadline = loop.scheduleTask(in: .init(configuration.connectTimeout)) {
+            guard !setUp.withLockedValue({ $0 }) else { return }
             ready.fail(RedisError.timeout)
             channel.close(promise: nil)
         }
