@@ -21,7 +21,7 @@ store=${BENCH_STORE:-sqlite}
 case "$store" in sqlite | postgres) ;; *) echo "BENCH_STORE must be sqlite or postgres, not $store" >&2; exit 2 ;; esac
 out=${BENCH_OUT:-bench-results}
 
-ensure_apt_packages "${BUILD_PACKAGES[@]}" wrk nginx-light python3 jq
+ensure_apt_packages "${BUILD_PACKAGES[@]}" "${POSTGRES_PACKAGES[@]}" wrk nginx-light python3 jq
 echo "==> building (release)"
 swift build -c release --product bookcat >/dev/null
 bookcat=$PWD/.build/release/bookcat

@@ -17,10 +17,13 @@ ensure_apt_packages() {
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# What the service needs to build and run with its cache, plus jq and curl for the README walkthrough, and the
-# PostgreSQL server the second store's tests start.
+# What the service needs to build and run with its cache, plus jq and curl for the README walkthrough.
 # shellcheck disable=SC2034  # used by the scripts that source this file
-readonly BUILD_PACKAGES=(libsqlite3-dev libhiredis-dev redis-server jq curl postgresql)
+readonly BUILD_PACKAGES=(libsqlite3-dev libhiredis-dev redis-server jq curl)
+# shellcheck disable=SC2034  # used by the scripts that source this file
+# Only for the checks that start private PostgreSQL clusters (the tests, the benchmark's PostgreSQL run): running
+# the service does not need a PostgreSQL server on this machine.
+readonly POSTGRES_PACKAGES=(postgresql)
 
 # Prints a free TCP port on the loopback interface.
 free_port() {

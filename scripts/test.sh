@@ -24,7 +24,7 @@ if [ "${1:-}" = "--quick" ]; then
     exit 0
 fi
 
-ensure_apt_packages "${BUILD_PACKAGES[@]}" python3 python3-venv shellcheck docker-compose chromium
+ensure_apt_packages "${BUILD_PACKAGES[@]}" "${POSTGRES_PACKAGES[@]}" python3 python3-venv shellcheck docker-compose chromium
 
 echo "==> python tools (.venv)"
 # On Debian's own Python: the unprivileged user runs these tools too, and may not reach another installation's.

@@ -67,8 +67,15 @@ struct UserCommand: AsyncParsableCommand {
                 }
                 print("created \(user.role.rawValue) \(user.username) <\(user.email)> with id \(user.id)")
             } catch let error as CatalogError {
-                throw ValidationError(error.description)
+                // Not a ValidationError: the command line was right, the store said no; no usage text under it.
+                throw RefusedByStore(description: error.description)
             }
         }
     }
+}
+
+/// What `bookcat user create` prints when the store refuses the account (a taken e-mail or username): the reason,
+/// as `Error: …`, and exit status 1.
+struct RefusedByStore: Error, CustomStringConvertible {
+    let description: String
 }

@@ -40,9 +40,11 @@ struct CommandTests {
         let folder = TemporaryFolder("cli-user-taken")
         defer { folder.remove() }
         try await run(["user", "create", "--email", "ada@example.org", "--password", "member password 1"], database: folder)
-        await #expect(throws: ValidationError.self) {
+        // Not a ValidationError: that would print the usage text under a command line that was right.
+        let error = await #expect(throws: RefusedByStore.self) {
             try await run(["user", "create", "--email", "ada@example.org", "--password", "member password 1"], database: folder)
         }
+        #expect(error?.description.hasPrefix("email is already registered") == true)
     }
 
     @Test func userCreateNeedsExactlyOnePasswordSource() {

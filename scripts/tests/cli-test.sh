@@ -42,5 +42,9 @@ check "two password sources are refused" [ "$status" -ne 0 ]
 check "it says to give the password one way" grep -q "give the password one way" "$work/out.log"
 run "$bookcat" user create --email none@example.org </dev/null
 check "no password source is refused" [ "$status" -ne 0 ]
+run "$bookcat" user create --email file@example.org --password-file "$work/password"
+check "an account that exists is refused" [ "$status" -eq 1 ]
+check "it says why, as an error" grep -q "^Error: .*already" "$work/out.log"
+check "without a usage text under it: the command line was right" bash -c "! grep -q 'Usage:' '$work/out.log'"
 
 report "bookcat user create"
