@@ -19,6 +19,7 @@ import sys
 
 import yaml
 
+import checks
 import hcl
 
 root = pathlib.Path(__file__).resolve().parent.parent
@@ -97,10 +98,6 @@ for job_name, environment in environments.items():
                 failures.append(f"{label}: the role trusts another repository's or ref's subject {stranger}")
     passed.append(f"deploy trust: job '{job_name}' gets {name_only} (or {immutable} with immutable subjects); the role trusts "
           f"exactly those, and none of {len(strangers)} other repositories' or refs' subjects")
-if failures:
-    print("the deploy role's trust policy and the deploy job disagree:", file=sys.stderr)
-    for failure in failures:
-        print(f"  {failure}", file=sys.stderr)
-    sys.exit(1)
+checks.fail_if_any(failures, "the deploy role's trust policy and the deploy job disagree")
 for line in passed:
     print(line)

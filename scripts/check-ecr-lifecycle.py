@@ -12,9 +12,9 @@ import fnmatch
 import json
 import pathlib
 import re
-import sys
 from dataclasses import dataclass, field
 
+import checks
 import hcl
 
 root = pathlib.Path(__file__).resolve().parent.parent
@@ -119,9 +119,5 @@ expect(
     "self-test: the evaluator does not notice that 'keep newest N of any tag' expires an old stable",
 )
 
-if failures:
-    print("ECR lifecycle policy:", file=sys.stderr)
-    for failure in failures:
-        print(f"  {failure}", file=sys.stderr)
-    sys.exit(1)
+checks.fail_if_any(failures, "ECR lifecycle policy")
 print(f"ECR lifecycle policy: stable kept however old, newest {retention} other releases kept, untagged gone after a day")

@@ -5,8 +5,8 @@ once had every second apply drop the scale-out replicas' database and Redis egre
 
 import pathlib
 import re
-import sys
 
+import checks
 import hcl
 
 root = pathlib.Path(__file__).resolve().parent.parent
@@ -33,9 +33,5 @@ for folder in sorted({path.parent for path in (root / "terraform").rglob("*.tf")
         where = folder.relative_to(root)
         failures.append(f"{where}: aws_security_group.{group} has inline {' and '.join(inline[group])} and separate rules "
                         f"{', '.join(targeted[group])}: keep one kind")
-if failures:
-    print("security groups managed two ways (the provider drops one kind on every other apply):", file=sys.stderr)
-    for failure in failures:
-        print(f"  {failure}", file=sys.stderr)
-    sys.exit(1)
+checks.fail_if_any(failures, "security groups managed two ways (the provider drops one kind on every other apply)")
 print(f"security groups: {checked} checked, none has both inline rules and separate rule resources")

@@ -60,9 +60,10 @@ struct CacheScript: Sendable {
     ///
     /// Bumps the generation when asked to or when the store is ahead of what the cache saw, and records the
     /// version. A generation this script has just created covers every version already (nothing is stored under
-    /// it), so being ahead of a fresh Redis does not count as an invalidation. The session epoch only moves forward (processes publish concurrently; a late, smaller one must not
-    /// undo a larger one); unknown, it is incremented, which makes every process look its remembered sessions up
-    /// again. When either moved, announces "generation epoch" on ARGV[4].
+    /// it), so being ahead of a fresh Redis does not count as an invalidation. The session epoch only moves forward
+    /// (processes publish concurrently; a late, smaller one must not undo a larger one); unknown, it is incremented,
+    /// which makes every process look its remembered sessions up again. When either moved, announces
+    /// "generation epoch" on ARGV[4].
     ///
     /// Returns {1 if it bumped the generation, generation, session epoch or false, 1 if it announced a change,
     /// milliseconds since the registry began, then for each live reader its id and its lease's remaining

@@ -14,7 +14,8 @@ import threading
 
 listen_port, target_port = int(sys.argv[1]), int(sys.argv[2])
 cut = threading.Event()
-lock = threading.Lock()
+# Reentrant: the signal handlers run on the main thread, which may hold it already (in serve) when one arrives.
+lock = threading.RLock()
 open_sockets = set()
 
 

@@ -4,10 +4,9 @@
 /// within a fixed window that starts at the first attempt. Failures lock out; every password check, failed or not,
 /// also counts towards a short-window limit per account, because each costs a bcrypt evaluation: one member
 /// logging in correctly in a loop must not slow everyone else's logins down. Refreshes are counted per account too:
-/// each writes a token row. An attempt is reserved *before* the password is checked,
-/// in one atomic step that checks the limits and counts: N concurrent guesses are evaluated at most up to the limit,
-/// never all N. The counters live where nothing evicts them: a cache under memory pressure must never unlock an
-/// account.
+/// each writes a token row. An attempt is reserved *before* the password is checked, in one atomic step that checks
+/// the limits and counts: N concurrent guesses are evaluated at most up to the limit, never all N. The counters live
+/// where nothing evicts them: a cache under memory pressure must never unlock an account.
 public protocol LoginThrottle: Sendable {
     /// Takes one attempt for `account` from `client`: counts it at once and returns nil when it may go ahead, or
     /// returns how long to wait when the account or the client is locked out (and counts nothing).

@@ -66,9 +66,7 @@ struct PostgresRefreshTokenRepository: RefreshTokenRepository {
                 """
                 WITH gone AS (
                   DELETE FROM refresh_token WHERE token_id IN (
-                    SELECT token_id FROM refresh_token WHERE expires_at <= \(now)
-                    UNION ALL SELECT token_id FROM refresh_token WHERE revoked_at IS NOT NULL
-                    LIMIT \(limit))
+                    SELECT token_id FROM refresh_token WHERE expires_at <= \(now) OR revoked_at IS NOT NULL LIMIT \(limit))
                   RETURNING 1)
                 SELECT count(*) FROM gone
                 """

@@ -58,9 +58,7 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
             try db.execute(
                 sql: """
                     DELETE FROM refresh_token WHERE token_id IN (
-                      SELECT token_id FROM refresh_token WHERE expires_at <= ?1
-                      UNION ALL SELECT token_id FROM refresh_token WHERE revoked_at IS NOT NULL
-                      LIMIT ?2)
+                      SELECT token_id FROM refresh_token WHERE expires_at <= ?1 OR revoked_at IS NOT NULL LIMIT ?2)
                     """,
                 arguments: [now, limit]
             )
