@@ -5,7 +5,7 @@ The semantics follow ECR's documented evaluation rules: rules run by ascending p
 tag status and tag prefixes/patterns (a tagged image matches when one of its tags matches every prefix given);
 an image that matches the tagging requirements of a rule cannot be expired by a rule with a lower priority;
 `imageCountMoreThan` expires the selected images beyond the newest N by push time; `sinceImagePushed` expires
-selected images pushed more than N days ago. Re-tagging an image (deploy.sh's `stable`) does not change its push time.
+selected images pushed more than N days ago. Re-tagging an image (promote-stable.sh's `stable`) does not change its push time.
 """
 
 import fnmatch

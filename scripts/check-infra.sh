@@ -107,3 +107,6 @@ scripts/tests/deploy-test.sh
 
 echo "--- the PR comment trusts nothing a fork's run wrote"
 scripts/tests/pr-comment-test.sh
+
+echo "--- configure-github.sh: the production environment's branch rule and the workflow's variables"
+scripts/tests/configure-github-test.sh

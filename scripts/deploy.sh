@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Deploys one image tag to this host and keeps the last good one as `stable`.
+# Deploys one image tag to this host, and brings back `stable` (the last image that was healthy) when it fails.
 #
 #   REGISTRY=123456789012.dkr.ecr.eu-west-1.amazonaws.com IMAGE_TAG=<commit sha> scripts/deploy.sh
 #
@@ -14,8 +14,9 @@
 # configures for the registry) when present, otherwise `aws ecr get-login-password` piped to `docker login`.
 #
 # Steps: check .env exists, log in to the registry, pull the image, bring the stack up on it, wait for health.
-# Healthy: tag and push it as `stable`, prune images no container uses, exit 0. Unhealthy: bring `stable` back,
-# exit 3 ("rolled back").
+# Healthy: prune images no container uses, exit 0; the deployment workflow then moves `stable` to it with the deploy
+# role (scripts/promote-stable.sh): this host's role only pulls. Unhealthy: bring `stable` back, exit 3 ("rolled
+# back").
 # Any failure before the stack is touched (missing .env, registry or pull failure) exits non-zero and changes nothing.
 # Safe to run again with the same tag. Never prints secrets: the registry password goes through stdin only.
 set -euo pipefail
@@ -78,9 +79,7 @@ start() {
 
 say "starting $image"
 if start "$image"; then
-    say "healthy; promoting $tag to stable"
-    docker tag "$image" "$stable"
-    docker push "$stable" >/dev/null || fail "healthy, but pushing $stable failed: the next rollback will use the previous stable"
+    say "healthy"
     # The root volume is small and every deploy pulls a new image: drop the ones no container uses. `stable` is
     # pulled again by a rollback, so nothing needed is lost.
     docker image prune --all --force >/dev/null || say "could not prune old images (the deploy itself succeeded)"

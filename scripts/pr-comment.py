@@ -37,7 +37,8 @@ try:
     with open(summary_path, encoding="utf-8", errors="replace") as handle:
         summary = handle.read(LIMIT + 1)
 except FileNotFoundError:
-    summary = "(the run left no summary)"
+    summary = ""
+summary = summary if summary.strip() else "(the run left no summary)"
 truncated = len(summary) > LIMIT
 summary = summary[:LIMIT]
 # Inside a fence nothing renders: no HTML, links or images. Mentions would still notify people, so break them.

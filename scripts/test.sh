@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every check: shell and Swift format lint, build, tests, the OpenAPI document,
 # the Postman collection, schemathesis against the live server, a service whose Redis is down, the deployment
-# artifacts, the README walkthrough, /docs in a headless browser, and the image built and booted as the compose stack.
+# artifacts, the README walkthrough, /docs in a headless browser, the image built and booted as the compose stack, and
+# a clean clone's quick path on a fresh Debian 12 container.
 #
 # Run as root (as CI does), every test and server that starts redis-server or `bookcat serve` runs as an
 # unprivileged system user (scripts/lib.sh): root may do what users cannot, and would hide such bugs.
 #
-# ./scripts/test.sh --quick: only format lint, build and the Swift tests, installing nothing; for while you edit.
+# ./scripts/test.sh --quick: only format lint, build and the Swift tests, installing only what those need; for while
+# you edit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 trap stop_unprivileged_leftovers EXIT
 
 if [ "${1:-}" = "--quick" ]; then
-    command -v redis-server >/dev/null || { echo "the Swift tests need redis-server: apt-get install redis-server, or run ./scripts/test.sh once" >&2; exit 1; }
+    ensure_apt_packages "${BUILD_PACKAGES[@]}"
     echo "==> swift format lint"
     swift format lint --strict --recursive Sources Tests Benchmarks Package.swift
     echo "==> build"
@@ -99,7 +101,10 @@ scripts/check-copy.sh
 echo "==> /docs in a headless browser, offline"
 scripts/check-docs-browser.sh
 
-echo "==> the image and the compose stack, booted with podman"
+echo "==> the image and the compose stack"
 scripts/check-stack.sh
+
+echo "==> a fresh Debian 12 machine whose PID 1 does not reap: the quick path and the PostgreSQL walkthrough"
+scripts/check-fresh-machine.sh
 
 echo "all checks passed"

@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
+# Nothing to do where they are installed (also in the unprivileged second run below).
+ensure_apt_packages "${BUILD_PACKAGES[@]}"
+[ "${WITH_POSTGRES:-}" != 1 ] || ensure_apt_packages "${POSTGRES_PACKAGES[@]}"
 build_then_run_unprivileged "$0" "$@"
 
 work=$(mktemp -d)

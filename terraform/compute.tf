@@ -31,7 +31,7 @@ resource "aws_instance" "api" {
   metadata_options {
     http_endpoint               = "enabled"
     http_tokens                 = "required" # IMDSv2 only
-    http_put_response_hop_limit = 2          # containers on the host may use the instance role
+    http_put_response_hop_limit = 1          # the host alone: its pulls and settings; containers get no AWS credentials
   }
 
   root_block_device {

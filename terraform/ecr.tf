@@ -1,6 +1,6 @@
 resource "aws_ecr_repository" "api" {
   name = var.project
-  #checkov:skip=CKV_AWS_51:deploy.sh moves the 'stable' tag to each healthy release, so tags must be mutable; commit-SHA tags are never reused.
+  #checkov:skip=CKV_AWS_51:scripts/promote-stable.sh moves the `stable` tag to each healthy release, so tags must be mutable; commit-SHA tags are never reused.
   image_tag_mutability = "MUTABLE"
 
   image_scanning_configuration {

@@ -1,12 +1,11 @@
 locals {
-  # Pull images and push the `stable` tag (the instance) or new images (the deploy role), on this repository only.
-  ecr_push_pull_actions = [
-    "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability",
-    "ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
-  ]
+  # Hosts only pull. Pushing new images and moving `stable` (scripts/promote-stable.sh) is the deploy role's alone,
+  # so a compromised host or API process cannot publish an image the next rollback would run.
+  ecr_pull_actions = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
+  ecr_push_actions = ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload"]
 }
 
-# --- The instance: managed through SSM, allowed to pull (and, for deploy.sh's `stable` tag, push) its one repository.
+# --- The instance: managed through SSM, allowed to pull from its one repository.
 
 resource "aws_iam_role" "api" {
   name = "${var.project}-instance"
@@ -25,24 +24,46 @@ resource "aws_iam_role_policy_attachment" "ssm" {
   policy_arn = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 }
 
-# Pull images and push tags to this one repository: the instance (deploy.sh promotes `stable`) and the deploy role
-# (new images) both need exactly this.
-resource "aws_iam_policy" "ecr_push_pull" {
-  name = "${var.project}-ecr-push-pull"
+# Registry login (which cannot be scoped to a repository) and the given actions on this one repository.
+locals {
+  ecr_registry_login = {
+    Sid      = "RegistryLogin"
+    Effect   = "Allow"
+    Action   = ["ecr:GetAuthorizationToken"]
+    Resource = "*"
+  }
+}
+
+# The hosts (this instance and the scale-out replicas): pull only.
+resource "aws_iam_policy" "ecr_pull" {
+  name = "${var.project}-ecr-pull"
+  #checkov:skip=CKV_AWS_355:ecr:GetAuthorizationToken cannot be scoped to a resource; AWS requires "*".
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
+      local.ecr_registry_login,
       {
-        Sid = "RegistryLogin"
-        #checkov:skip=CKV_AWS_355:ecr:GetAuthorizationToken cannot be scoped to a resource; AWS requires "*".
+        Sid      = "PullFromThisRepositoryOnly"
         Effect   = "Allow"
-        Action   = ["ecr:GetAuthorizationToken"]
-        Resource = "*"
+        Action   = local.ecr_pull_actions
+        Resource = aws_ecr_repository.api.arn
       },
+    ]
+  })
+}
+
+# The deploy role: push each commit's image and move `stable` to it once it is healthy.
+resource "aws_iam_policy" "ecr_push_pull" {
+  name = "${var.project}-ecr-push-pull"
+  #checkov:skip=CKV_AWS_355:ecr:GetAuthorizationToken cannot be scoped to a resource; AWS requires "*".
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      local.ecr_registry_login,
       {
-        Sid      = "ThisRepositoryOnly"
+        Sid      = "PushAndPullThisRepositoryOnly"
         Effect   = "Allow"
-        Action   = local.ecr_push_pull_actions
+        Action   = concat(local.ecr_pull_actions, local.ecr_push_actions)
         Resource = aws_ecr_repository.api.arn
       },
     ]
@@ -51,7 +72,7 @@ resource "aws_iam_policy" "ecr_push_pull" {
 
 resource "aws_iam_role_policy_attachment" "instance_ecr" {
   role       = aws_iam_role.api.name
-  policy_arn = aws_iam_policy.ecr_push_pull.arn
+  policy_arn = aws_iam_policy.ecr_pull.arn
 }
 
 resource "aws_iam_instance_profile" "api" {

@@ -42,3 +42,8 @@ output "deploy_role_trusted_subjects" {
   description = "The OIDC subjects the deploy role trusts: the name-only form, and the immutable one when github_repository_ids is set."
   value       = local.github_deploy_subjects
 }
+
+output "region" {
+  description = "The region everything is in: the deployment workflow's AWS_REGION."
+  value       = var.region
+}

@@ -12,7 +12,7 @@ module "scale_out" {
   ami_id                       = data.aws_ami.ubuntu.id
   image                        = "${aws_ecr_repository.api.repository_url}:${var.scale_out.image_tag}"
   certificate_arn              = var.scale_out.certificate_arn
-  instance_profile_policy_arns = [aws_iam_policy.ecr_push_pull.arn]
+  instance_profile_policy_arns = [aws_iam_policy.ecr_pull.arn]
   api_port                     = var.api_port
   secrets                      = var.scale_out_secrets
   secrets_version              = var.scale_out.secrets_version

@@ -76,8 +76,7 @@ check "healthy deploy exits 0" [ "$status" -eq 0 ]
 check "healthy deploy starts the new image" called "up -d --remove-orphans [image=$registry/bookcat:abc123]"
 check "healthy deploy uses the compose v2 plugin where it exists" called "docker compose --project-name bookcat"
 check "healthy deploy does not also run compose v1" not_called "docker-compose --project-name"
-check "healthy deploy tags it stable" called "docker tag $registry/bookcat:abc123 $registry/bookcat:stable"
-check "healthy deploy pushes stable" called "docker push $registry/bookcat:stable"
+check "healthy deploy pushes nothing: the host's role only pulls" not_called "docker push"
 check "healthy deploy logs in with the password on stdin" called "docker login --username AWS --password-stdin $registry"
 check "healthy deploy prunes images no container uses, after promoting" called "docker image prune --all --force"
 
@@ -150,6 +149,40 @@ check "without compose it says what to install" grep -q "neither 'docker compose
 
 scenario "deploying the same tag again"
 check "a repeated deploy succeeds the same way" [ "$status" -eq 0 ]
+
+# promote-stable.sh, as the workflow runs it with the deploy role: `stable` moves in the registry, by manifest.
+cat >"$work/aws-bin/aws" <<'FAKE'
+#!/usr/bin/env bash
+echo "aws $*" >>"$FAKE_LOG"
+case "$1 $2" in
+    "ecr batch-get-image") [ "${FAKE_NO_IMAGE:-0}" = 1 ] && { echo '{"images": [], "failures": [{"failureCode": "ImageNotFound"}]}'; exit 0; }
+        echo '{"images": [{"imageManifest": "{\"schemaVersion\": 2, \"layers\": []}", "imageManifestMediaType": "application/vnd.oci.image.index.v1+json"}]}' ;;
+    "ecr put-image") [ "${FAKE_ALREADY_STABLE:-0}" = 1 ] && {
+        echo "An error occurred (ImageAlreadyExistsException) when calling the PutImage operation: already tagged" >&2; exit 254; }
+        [ "${FAKE_PUT_FAILS:-0}" = 1 ] && { echo "An error occurred (AccessDeniedException)" >&2; exit 254; } ;;
+esac
+exit 0
+FAKE
+promote() {
+    : >"$work/calls.log"
+    set +e
+    env PATH="$work/aws-bin:/usr/bin:/bin" FAKE_LOG="$work/calls.log" "$@" scripts/promote-stable.sh bookcat abc123 >"$work/out.log" 2>&1
+    status=$?
+    set -e
+}
+promote
+check "promotion succeeds" [ "$status" -eq 0 ]
+check "promotion reads the deployed tag's manifest" called "aws ecr batch-get-image --repository-name bookcat --image-ids imageTag=abc123"
+check "promotion puts that manifest under stable" called 'aws ecr put-image --repository-name bookcat --image-tag stable --image-manifest {"schemaVersion": 2, "layers": []}'
+check "promotion keeps an OCI index's media type" called "--image-manifest-media-type application/vnd.oci.image.index.v1+json"
+promote FAKE_ALREADY_STABLE=1
+check "stable already on that image is success" [ "$status" -eq 0 ]
+promote FAKE_PUT_FAILS=1
+check "a refused put fails the promotion" [ "$status" -eq 1 ]
+check "and says why" grep -q "AccessDeniedException" "$work/out.log"
+promote FAKE_NO_IMAGE=1
+check "a tag the registry lacks fails before any put" [ "$status" -eq 1 ]
+check "without touching stable" not_called "put-image"
 
 # health-checker.sh on its own: a container that never turns healthy hits the deadline.
 cat >"$work/bin/docker" <<'FAKE'

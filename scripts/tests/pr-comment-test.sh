@@ -37,6 +37,11 @@ check "a mention cannot notify anyone" comment_lacks "@base/maintainers"
 check "the summary sits in a fence longer than its own backticks" comment_has '````text'
 check "under this workflow's own heading" comment_has "### Checks of 0123456789ab"
 
+# Neither job left a summary (pr-comment.yml then passes an empty file): said so, not an empty fence.
+: >"$work/summary.md"
+prepared_comment_has() { prepare && comment_has "$1"; }
+check "an empty summary says the run left none" prepared_comment_has "(the run left no summary)"
+
 # No open pull request at the run's commit (the branch moved on, or it is another repository's): no comment.
 echo "[{\"number\": 8, \"head\": {\"sha\": \"$other\"}}]" >"$work/pulls.json"
 refused() { ! prepare; }

@@ -33,6 +33,61 @@ run "single_server" {
   }
 }
 
+# The registry's and the two policies' ARNs are given, so the plan knows which policy each host role gets.
+run "hosts_only_pull_and_keep_credentials_from_containers" {
+  command = plan
+
+  override_resource {
+    target          = aws_ecr_repository.api
+    override_during = plan
+    values          = { arn = "arn:aws:ecr:eu-west-1:123456789012:repository/bookcat" }
+  }
+  override_resource {
+    target          = aws_iam_policy.ecr_pull
+    override_during = plan
+    values          = { arn = "arn:aws:iam::123456789012:policy/bookcat-ecr-pull" }
+  }
+  override_resource {
+    target          = aws_iam_policy.ecr_push_pull
+    override_during = plan
+    values          = { arn = "arn:aws:iam::123456789012:policy/bookcat-ecr-push-pull" }
+  }
+
+  variables {
+    scale_out = {
+      image_tag       = "stable"
+      certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+    }
+    scale_out_secrets = {
+      database_password = join("", [for word in ["not", "a", "real", "password"] : "${word}0000000"])
+      jwt_secret        = join("-", [for word in ["not", "a", "real", "signing", "key"] : "${word}00000"])
+    }
+  }
+
+  assert {
+    condition     = aws_instance.api.metadata_options[0].http_put_response_hop_limit == 1
+    error_message = "a container on the server must not reach the instance role: IMDS hop limit 1"
+  }
+  assert {
+    condition = (
+      aws_iam_role_policy_attachment.instance_ecr.policy_arn == aws_iam_policy.ecr_pull.arn
+      && module.scale_out[0].instance_policy_arns == [aws_iam_policy.ecr_pull.arn]
+    )
+    error_message = "the server and the replicas must get the pull-only registry policy"
+  }
+  assert {
+    condition = !anytrue(flatten([
+      for statement in jsondecode(aws_iam_policy.ecr_pull.policy).Statement :
+      [for action in flatten([statement.Action]) : can(regex("Put|Upload|Delete|Tag", action))]
+    ]))
+    error_message = "the hosts' registry policy must not allow pushing or re-tagging images"
+  }
+  assert {
+    condition     = contains(jsondecode(aws_iam_policy.ecr_push_pull.policy).Statement[1].Action, "ecr:PutImage")
+    error_message = "the deploy role must be able to push images and move stable"
+  }
+}
+
 run "immutable_subjects" {
   command = plan
 

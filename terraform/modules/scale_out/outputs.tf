@@ -17,3 +17,8 @@ output "autoscaling_group" {
   description = "The API replicas' group: `aws autoscaling start-instance-refresh` rolls a new image out."
   value       = aws_autoscaling_group.api.name
 }
+
+output "instance_policy_arns" {
+  description = "The managed policies attached to the instances' role besides their own settings policy."
+  value       = aws_iam_role_policy_attachment.extra[*].policy_arn
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Runs the test command from a clean clone on a fresh Debian 12 machine: a container with only Swift's documented
+# prerequisites and the toolchain (scripts/stack/standins.sh), whose PID 1 is `tail -f /dev/null` as in a GitHub
+# Actions job container, so nothing reaps an orphaned child and every stopped server stays a zombie. What passes
+# here passes without anything this machine happens to have: no package installed by hand, no folder another stage
+# made, no init that reaps.
+#
+#   scripts/check-fresh-machine.sh          the quick path (format lint, build, the Swift tests) and the README
+#                                           walkthrough on a private PostgreSQL: what the test command runs
+#   scripts/check-fresh-machine.sh --full   CI=true ./scripts/test.sh, every stage
+#
+# Only committed work is cloned (HEAD). The container reaches package sources as this machine does (its extra CA
+# certificates, pip configuration and Swift package mirror, read-only): that is the network, not the machine.
+# Where podman cannot start containers (not root, or inside a container itself) this says SKIPPED.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+source scripts/stack/standins.sh
+
+say() { echo "fresh machine: $*"; }
+mode=${1:-quick}
+case $mode in
+quick | --full) ;;
+*) echo "usage: scripts/check-fresh-machine.sh [--full]" >&2; exit 2 ;;
+esac
+
+if [ "$(id -u)" -ne 0 ]; then
+    say "SKIPPED: needs root for podman's rootful storage"
+    exit 0
+fi
+if [ -f /.dockerenv ] || [ -f /run/.containerenv ]; then
+    say "SKIPPED: this machine is itself a container"
+    exit 0
+fi
+ensure_apt_packages podman runc debootstrap uidmap git
+export CONTAINERS_CONF=$PWD/scripts/stack/containers.conf
+if ! probe=$(podman_can_start_containers 2>&1); then
+    say "podman cannot start a container on this machine:"
+    echo "$probe" >&2
+    exit 1
+fi
+
+started=$SECONDS
+work=$(mktemp -d)
+container=bookcat-fresh-machine-$$
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() {
+    local status=$?
+    podman rm -f --time 0 "$container" >/dev/null 2>&1 || true
+    rm -rf "$work"
+    exit "$status"
+}
+trap cleanup EXIT
+
+ensure_standin_images "$work"
+git clone --quiet --no-hardlinks "$PWD" "$work/bookcat"
+say "clone of $(git -C "$work/bookcat" rev-parse --short HEAD) in a fresh $STANDIN_BUILDER"
+
+mapfile -t source_volumes < <(host_source_volumes)
+# No --init: PID 1 is tail, which never waits for a child, as in GitHub's job containers.
+podman run -d --name "$container" --network host "${source_volumes[@]}" -v "$work/bookcat:/src/bookcat" \
+    -w /src/bookcat "$STANDIN_BUILDER" tail -f /dev/null >/dev/null
+[ "$(podman exec "$container" cat /proc/1/comm)" = tail ] || { say "PID 1 is not tail"; exit 1; }
+[ ! -d /usr/local/share/ca-certificates ] || podman exec "$container" update-ca-certificates >/dev/null 2>&1
+
+if [ "$mode" = --full ]; then
+    steps='./scripts/test.sh'
+    limit=$((120 * 60))
+else
+    steps='./scripts/test.sh --quick && WITH_POSTGRES=1 ./scripts/check-walkthrough.sh'
+    limit=$((60 * 60))
+fi
+say "running: $steps"
+# A stage that waits for a zombie to exit would wait forever: the limit turns that hang into a failure.
+status=0
+timeout --kill-after=30 "$limit" podman exec -e CI=true "$container" bash -c "$steps" >"$work/run.log" 2>&1 || status=$?
+zombies=$(podman exec "$container" sh -c 'grep -l "^State:.*Z" /proc/[0-9]*/status 2>/dev/null | wc -l' || echo "?")
+if [ "$status" -ne 0 ]; then
+    tail -n 80 "$work/run.log" >&2
+    [ "$status" -ne 124 ] || say "the run did not end within $((limit / 60)) minutes: a wait that never returns?"
+    say "FAILED ($status) after $((SECONDS - started)) s"
+    exit 1
+fi
+grep -E '^==>|Test run with|passed|SKIPPED|README walkthrough' "$work/run.log" | sed 's/^/  /'
+say "passed: $steps, on Debian 12 with only Swift's prerequisites, under a PID 1 that does not reap ($zombies zombies left, as expected there) in $((SECONDS - started)) s"

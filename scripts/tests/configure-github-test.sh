@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# scripts/configure-github.sh against recording fakes of `gh` (canned GitHub answers, its --jq applied by the real
+# jq) and `terraform` (canned outputs): the environment gets exactly one rule for main, the variables are Terraform's.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# shellcheck source=scripts/tests/fakes.sh
+source scripts/tests/fakes.sh
+mkdir -p "$work/bin"
+
+cat >"$work/bin/gh" <<'FAKE'
+#!/usr/bin/env bash
+call="gh $*"
+[[ " $* " == *" --input - "* ]] && call+=" <<< $(cat)"
+echo "$call" >>"$FAKE_LOG"
+jq_filter=""
+previous=""
+for argument in "$@"; do
+    [ "$previous" = --jq ] && jq_filter=$argument
+    previous=$argument
+done
+case "$*" in
+    *deployment-branch-policies*--method\ POST* | *--method\ POST*deployment-branch-policies*) answer='{"id": 9}' ;;
+    *deployment-branch-policies*) answer=${FAKE_RULES:-'{"total_count": 0, "branch_policies": []}'} ;;
+    *--method\ PUT*environments*) [ "${FAKE_NOT_ADMIN:-0}" = 1 ] && { echo "HTTP 403" >&2; exit 1; }; answer='{}' ;;
+    "api repos/"*) answer='{"id": 5678, "owner": {"id": 1234}}' ;;
+    *) answer="" ;;
+esac
+if [ -n "$jq_filter" ]; then jq -r "$jq_filter" <<<"$answer"; else echo "$answer"; fi
+FAKE
+cat >"$work/bin/terraform" <<'FAKE'
+#!/usr/bin/env bash
+echo "terraform $*" >>"$FAKE_LOG"
+case "${*: -1}" in
+    region) echo eu-west-1 ;;
+    deploy_role_arn) echo arn:aws:iam::123456789012:role/bookcat-github-deploy ;;
+    instance_id) [ "${FAKE_NO_STATE:-0}" = 1 ] && exit 1; echo i-0123456789abcdef0 ;;
+    ecr_repository_name) echo bookcat ;;
+    *) exit 1 ;;
+esac
+FAKE
+chmod +x "$work/bin/gh" "$work/bin/terraform"
+
+configure() {
+    : >"$work/calls.log"
+    set +e
+    env PATH="$work/bin:$PATH" FAKE_LOG="$work/calls.log" "$@" scripts/configure-github.sh example-org/bookcat >"$work/out.log" 2>&1
+    status=$?
+    set -e
+}
+
+configure
+check "a new repository is configured" [ "$status" -eq 0 ]
+check "production lets only selected branches deploy" called 'gh api --method PUT repos/example-org/bookcat/environments/production --input - <<< {"deployment_branch_policy": {"protected_branches": false, "custom_branch_policies": true}}'
+check "and main is the one selected" called "gh api --method POST repos/example-org/bookcat/environments/production/deployment-branch-policies -f name=main -f type=branch"
+check "the region comes from Terraform" called "gh variable set AWS_REGION --repo example-org/bookcat --body eu-west-1"
+check "the deploy role comes from Terraform" called "gh variable set AWS_DEPLOY_ROLE_ARN --repo example-org/bookcat --body arn:aws:iam::123456789012:role/bookcat-github-deploy"
+check "the instance comes from Terraform" called "gh variable set DEPLOY_INSTANCE_ID --repo example-org/bookcat --body i-0123456789abcdef0"
+check "the registry's repository comes from Terraform" called "gh variable set ECR_REPOSITORY --repo example-org/bookcat --body bookcat"
+check "the ids for github_repository_ids are printed" grep -qF "github_repository_ids = { owner = 1234, repository = 5678 }" "$work/out.log"
+
+configure FAKE_RULES='{"total_count": 2, "branch_policies": [{"name": "main", "type": "branch"}, {"name": "release/*", "type": "branch"}]}'
+check "run again: succeeds" [ "$status" -eq 0 ]
+check "run again: main is not added twice" not_called "--method POST"
+check "another rule is pointed out" grep -qF "also admits: branch release/*" "$work/out.log"
+
+configure FAKE_NOT_ADMIN=1
+check "without admin rights: fails" [ "$status" -eq 1 ]
+check "without admin rights: sets no variable" not_called "gh variable set"
+
+configure FAKE_NO_STATE=1
+check "before terraform apply: fails" [ "$status" -eq 1 ]
+check "before terraform apply: touches nothing on GitHub" not_called "gh "
+check "before terraform apply: says so" grep -qF "run terraform apply first" "$work/out.log"
+report "configure-github"
