@@ -33,7 +33,7 @@ extension RedisConfiguration {
         commands.append(["SENTINEL", "get-master-addr-by-name", RedisArgument(sentinel.primaryName)])
         let replies = try await connection.send(pipeline: commands, timeout: timeout)
         for reply in replies { _ = try reply.checked() }
-        guard case .array(let fields) = replies.last!, fields.count == 2, let host = fields[0].string,
+        guard case .array(let fields)? = replies.last, fields.count == 2, let host = fields[0].string,
             let port = fields[1].string.flatMap({ Int($0) })
         else { return nil }
         return RedisAddress(host: host, port: port)

@@ -126,7 +126,7 @@ struct CacheTests {
                 for (name, write) in writes {
                     try await expectInvalidated(app, token: token, bookID: bookID, by: name, write)
                 }
-                let loanID = try await app.store.loans.loans(userID: nil).first!.id
+                let loanID = try #require(try await app.store.loans.loans(userID: nil).first).id
                 try await expectInvalidated(app, token: token, bookID: bookID, by: "return loan") {
                     try await app.send(.patch, "/api/v1/loans/\(loanID)", token: token, json: ["is_returned": true])
                 }
