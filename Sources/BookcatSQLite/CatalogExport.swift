@@ -21,7 +21,7 @@ extension AppDatabase: CatalogExporting {
     }
 
     /// Up to `limit` rows of `table` whose key comes after `after` (from the start when nil), and the last row's key.
-    private static func batch(
+    static func batch(
         of table: CatalogTable,
         after: [DatabaseValue]?,
         limit: Int,

@@ -5,13 +5,19 @@ import PostgresNIO
 struct PostgresRefreshTokenRepository: RefreshTokenRepository {
     let sql: SQLRunner
 
-    func store(_ token: RefreshTokenRecord, whilePasswordHashIs passwordHash: String) async throws -> Bool {
+    func store(_ token: RefreshTokenRecord, whilePasswordHashIs passwordHash: String, replacingItWith replacement: String?) async throws -> Bool {
         try await sql.write { db in
             // FOR SHARE waits for a password change or deletion in flight and then reads what it committed; while
             // held, it makes such a change wait until this token is stored, so the change's revocation sees it.
-            let current = try await db.rows("SELECT password_hash FROM \"user\" WHERE id = \(token.userID) FOR SHARE")
+            // An upgrade writes the row, so it locks it for update instead: two first logins of one imported
+            // account take turns, and the second finds the hash already replaced.
+            let lock = replacement == nil ? "FOR SHARE" : "FOR UPDATE"
+            let current = try await db.rows("SELECT password_hash FROM \"user\" WHERE id = \(token.userID) \(unescaped: lock)")
                 .decode(String.self).firstElement()
             guard current == passwordHash else { return false }
+            if let replacement {
+                try await db.execute("UPDATE \"user\" SET password_hash = \(replacement) WHERE id = \(token.userID)")
+            }
             try await insert(db, token)
             return true
         }

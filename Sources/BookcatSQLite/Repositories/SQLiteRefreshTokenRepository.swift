@@ -7,11 +7,14 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
     /// Writes go through here, to share a commit with the writes running at the same time.
     let commits: GroupCommit
 
-    func store(_ token: RefreshTokenRecord, whilePasswordHashIs passwordHash: String) async throws -> Bool {
+    func store(_ token: RefreshTokenRecord, whilePasswordHashIs passwordHash: String, replacingItWith replacement: String?) async throws -> Bool {
         try await commits.write { db in
             // Writes are serialised, so the hash read here is still the account's when the token is inserted.
             let current = try String.fetchOne(db, sql: "SELECT password_hash FROM user WHERE id = ?", arguments: [token.userID])
             guard current == passwordHash else { return false }
+            if let replacement {
+                try db.execute(sql: "UPDATE user SET password_hash = ? WHERE id = ?", arguments: [replacement, token.userID])
+            }
             try RefreshTokenRow(token).insert(db)
             return true
         }
@@ -19,7 +22,7 @@ struct SQLiteRefreshTokenRepository: RefreshTokenRepository {
 
     func rotate(presentedHash: String, successor: RefreshTokenRecord, now: Date, grace: TimeInterval) async throws -> RefreshRotation {
         try await commits.write { db in
-            guard var presented = try RefreshTokenRow.filter(RefreshTokenRow.Columns.tokenHash == presentedHash).fetchOne(db),
+            guard let presented = try RefreshTokenRow.filter(RefreshTokenRow.Columns.tokenHash == presentedHash).fetchOne(db),
                 presented.userID == successor.userID, presented.familyID == successor.familyID
             else { return .unknown }
             guard presented.expiresAt > now else { return .unknown }

@@ -118,22 +118,31 @@ struct AccountService: Sendable {
         if let wait = try await throttle.reserveAttempt(account: key, client: client) {
             throw refusals.refuse(.logins, retryAfter: wait)
         }
-        let account = try await name.account(in: users)
-        let matches = try await hasher.verify(password, against: account?.passwordHash ?? decoyHash)
-        guard let account, matches else {
-            throw Self.invalidCredentials
+        // Twice at most: a first login that upgrades an imported (Django) hash can find that a concurrent first
+        // login of the same account upgraded it already; it then verifies against that account's new bcrypt hash.
+        var attempts = 0
+        while true {
+            attempts += 1
+            let account = try await name.account(in: users)
+            let matches = try await hasher.verify(password, against: account?.passwordHash ?? decoyHash)
+            guard let account, matches else {
+                throw Self.invalidCredentials
+            }
+            if attempts == 1 { try await throttle.recordSuccess(account: key, client: client) }
+            let upgrade = hasher.needsRehash(account.passwordHash) ? try await hasher.hash(Password.normalised(password)) : nil
+            let refresh = try await tokens.refreshToken(for: account.id)
+            // The password may have changed, or the account gone, since it was read: then this login never happened.
+            guard try await refreshTokens.store(refresh.record, whilePasswordHashIs: account.passwordHash, replacingItWith: upgrade)
+            else {
+                if upgrade != nil, attempts == 1 { continue }
+                throw Self.invalidCredentials
+            }
+            return TokenResponse(
+                accessToken: try await tokens.accessToken(for: account.id, session: refresh.record.familyID),
+                refreshToken: refresh.token,
+                expiresIn: Int(tokens.accessTTL)
+            )
         }
-        try await throttle.recordSuccess(account: key, client: client)
-        let refresh = try await tokens.refreshToken(for: account.id)
-        // The password may have changed, or the account gone, since it was read: then this login never happened.
-        guard try await refreshTokens.store(refresh.record, whilePasswordHashIs: account.passwordHash) else {
-            throw Self.invalidCredentials
-        }
-        return TokenResponse(
-            accessToken: try await tokens.accessToken(for: account.id, session: refresh.record.familyID),
-            refreshToken: refresh.token,
-            expiresIn: Int(tokens.accessTTL)
-        )
     }
 
     func refresh(_ refreshToken: String) async throws -> TokenResponse {

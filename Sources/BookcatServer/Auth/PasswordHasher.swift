@@ -20,11 +20,22 @@ struct PasswordHasher: Sendable {
         return try await threadPool.runIfActive { Bcrypt.hash(password, cost: cost) }
     }
 
-    /// Verifies a typed password against a stored hash; a password longer than bcrypt's limit never matches.
+    /// Verifies a typed password against a stored hash: bcrypt, or a Django PBKDF2 hash an import kept
+    /// (``DjangoPasswordHash``; a malformed or overly costly one never matches). A password longer than bcrypt's
+    /// limit never matches.
     func verify(_ password: String, against hash: String) async throws -> Bool {
+        guard Password.normalised(password).utf8.count <= Password.maximumBytes else { return false }
+        if DjangoPasswordHash.isDjango(hash) {
+            guard let django = DjangoPasswordHash(hash) else { return false }
+            return try await threadPool.runIfActive { django.matches(password) }
+        }
         let password = Password.normalised(password)
-        guard password.utf8.count <= Password.maximumBytes else { return false }
         return try await threadPool.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+
+    /// Whether a verified hash should be replaced by this hasher's own: any hash that is not bcrypt (a Django one).
+    func needsRehash(_ hash: String) -> Bool {
+        !hash.hasPrefix("$2")
     }
 
     /// A hash of a password nobody knows, verified when an account does not exist so that a failed login

@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// `DATABASE_PATH`. What `bookcat serve` and every command use, so they all agree on which store they mean.
 public struct ConfiguredStore: Sendable {
     private enum Backend: Sendable {
-        case sqlite(AppDatabase)
+        case sqlite(AppDatabase, path: String)
         case postgres(PostgresDatabase)
     }
 
@@ -27,7 +27,7 @@ public struct ConfiguredStore: Sendable {
         }
         let database = try AppDatabase(path: configuration.databasePath)
         return ConfiguredStore(
-            backend: .sqlite(database),
+            backend: .sqlite(database, path: configuration.databasePath),
             loginLimits: configuration.loginLimits,
             clock: clock,
             description: configuration.databasePath
@@ -37,7 +37,7 @@ public struct ConfiguredStore: Sendable {
     /// The store's ports.
     public var ports: CatalogStore {
         switch backend {
-        case .sqlite(let database): database.store(loginLimits: loginLimits, clock: clock)
+        case .sqlite(let database, _): database.store(loginLimits: loginLimits, clock: clock)
         case .postgres(let database): database.store(loginLimits: loginLimits, clock: clock)
         }
     }
@@ -53,7 +53,7 @@ public struct ConfiguredStore: Sendable {
     /// Brings the schema up to date and returns the names of the migrations applied, oldest first.
     public func migrate() async throws -> [String] {
         switch backend {
-        case .sqlite(let database):
+        case .sqlite(let database, _):
             return try await database.appliedMigrations()
         case .postgres(let database):
             try await database.migrate()
@@ -64,7 +64,7 @@ public struct ConfiguredStore: Sendable {
     /// Adds the synthetic catalog (the same books for the same seed on either store).
     public func seed(books: Int, tags: Int, seed: UInt64, progress: @Sendable @escaping (Int) -> Void) async throws -> SeedSummary {
         switch backend {
-        case .sqlite(let database): try await CatalogSeeder(database: database).seed(books: books, tags: tags, seed: seed, progress: progress)
+        case .sqlite(let database, _): try await CatalogSeeder(database: database).seed(books: books, tags: tags, seed: seed, progress: progress)
         case .postgres(let database): try await database.seed(books: books, tags: tags, seed: seed, progress: progress)
         }
     }
@@ -72,7 +72,15 @@ public struct ConfiguredStore: Sendable {
     /// Every row of the store, read out for a copy (``CatalogCopy``).
     public var exporter: any CatalogExporting {
         switch backend {
-        case .sqlite(let database): database
+        case .sqlite(let database, _): database
+        case .postgres(let database): database
+        }
+    }
+
+    /// The store as the target of an import from outside bookcat (``DjangoCatalog``): either store, empty.
+    public var importTarget: any CatalogImporting {
+        switch backend {
+        case .sqlite(_, let path): SQLiteCatalogImporter(path: path)
         case .postgres(let database): database
         }
     }
