@@ -215,7 +215,7 @@ func buildRoutes(
         table: routes
     )
     UserController(accounts: accounts, trustForwardedFor: configuration.trustForwardedFor).addRoutes(to: authenticated)
-    BookController(books: store.books, reads: reads).addRoutes(to: authenticated, cachedReads: cachedReads)
+    BookController(books: store.books, reads: reads, links: configuration.publicLinks).addRoutes(to: authenticated, cachedReads: cachedReads)
     TagController(tags: store.tags, reads: reads).addRoutes(to: authenticated, cachedReads: cachedReads)
     LoanController(loans: store.loans, clock: dependencies.clock, maxQuantity: configuration.loanMaxQuantity).addRoutes(to: authenticated)
     return (router, routes)

@@ -114,7 +114,7 @@ struct BookListingTests {
     }
 
     @Test(arguments: [
-        ("page=0", "page"), ("page_size=101", "page_size"), ("page_size=abc", "page_size"), ("order_by=price", "order_by"),
+        ("page=0", "page"), ("page_size=1&page_size=2", "page_size"), ("order_by=price", "order_by"),
         ("tag_option=maybe&tag=1", "tag_option"), ("tag=x", "tag"), ("page=1&page=2", "page"), ("title=%ZZ", "title"),
         ("title=%C3%28", "title"), ("page=99999999999999999999999999", "page"),
     ])

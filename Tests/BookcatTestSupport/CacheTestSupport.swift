@@ -93,7 +93,8 @@ public func holdingLeases<Value: Sendable>(_ caches: [RedisResponseCache], _ bod
 public struct LeaseNeverTrusted: Error {}
 
 extension CacheLease {
-    /// Waits (up to five seconds) until the lease lets hits skip Redis.
+    /// Waits (up to `eventually`'s 30 s) until the lease lets hits skip Redis: it renews every 200 ms, but the whole
+    /// suite on two loaded cores once outran five seconds.
     public func untilTrusted() async throws {
         guard try await eventually({ isInForce }, until: { $0 }) else { throw LeaseNeverTrusted() }
     }

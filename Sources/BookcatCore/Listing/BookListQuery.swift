@@ -121,7 +121,9 @@ public struct BookListQuery: Sendable, Hashable {
             }
         }
         let page = integer("page", default: 1, range: 1...maximumPage)
-        let pageSize = integer("page_size", default: defaultPageSize, range: 1...maximumPageSize)
+        // As Django REST Framework's paginator does (the Django service's clients send `page_size=500`): above the
+        // maximum is the maximum, and anything that is not a positive whole number is the default.
+        let pageSize = single("page_size").flatMap { Int($0) }.map { $0 < 1 ? defaultPageSize : min($0, maximumPageSize) } ?? defaultPageSize
 
         guard errors.isEmpty else { throw .invalid(errors) }
         return BookListQuery(

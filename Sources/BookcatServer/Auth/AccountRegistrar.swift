@@ -5,18 +5,36 @@ struct AccountRegistrar: Sendable {
     let users: any UserRepository
     let hasher: PasswordHasher
 
-    func register(email: String, username: String, password: String, role: Role) async throws -> User {
+    /// Without a username (the Django service made it optional) the account gets one derived from its e-mail
+    /// (``DerivedUsername``): the first candidate no account has.
+    func register(email: String, username: String?, password: String, role: Role) async throws -> User {
         var check = ValidationCollector()
         let email = check.email(email)
-        let username = check.username(username)
+        var username = username.map { check.username($0) }
         let password = check.newPassword(password)
         try check.check()
+        if username == nil {
+            // Looked up one by one: each is an indexed read, and a taken base rarely has more than a few suffixes.
+            // The write checks again; a signup that races for the same name gets a 409 and may simply retry.
+            for candidate in DerivedUsername.candidates(fromEmail: email).prefix(Self.derivedUsernameAttempts)
+            where try await users.user(username: candidate) == nil {
+                username = candidate
+                break
+            }
+            guard username != nil else {
+                throw CatalogError.conflict("no free username could be derived from the e-mail; choose one")
+            }
+        }
+        let chosen = username!
         // Before bcrypt, which costs a pool thread hundreds of milliseconds: a taken name must not be a cheap way
         // to keep the pool busy. The write still checks again inside its transaction.
-        try await users.ensureAvailable(email: email, username: username)
+        try await users.ensureAvailable(email: email, username: chosen)
         let hash = try await hasher.hash(password)
-        return try await users.create(NewUser(email: email, username: username, passwordHash: hash, role: role))
+        return try await users.create(NewUser(email: email, username: chosen, passwordHash: hash, role: role))
     }
+
+    /// Derived usernames tried before asking for one: bounds the reads a signup can cost.
+    static let derivedUsernameAttempts = 20
 }
 
 /// Creates an account directly in the store, hashed with the configured bcrypt cost.

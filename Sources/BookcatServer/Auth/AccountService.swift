@@ -21,7 +21,7 @@ struct AccountService: Sendable {
     // MARK: - Accounts
 
     /// `client` is who asks: each address may sign up only so often, since every signup costs a bcrypt hash.
-    func signUp(email: String, username: String, password: String, client: String) async throws -> User {
+    func signUp(email: String, username: String?, password: String, client: String) async throws -> User {
         if let wait = try await throttle.reserveSignup(client: client) {
             throw refusals.refuse(.signups, retryAfter: wait)
         }

@@ -70,6 +70,8 @@ public struct AppConfiguration: Sendable {
     /// The most copies one loan may take: a library lends a few copies at a time, and without a limit one member
     /// could empty the shelf of a book in one request.
     public var loanMaxQuantity: Int = 10
+    /// `PUBLIC_URL` and `ALLOWED_HOSTS`: what the listing's `next`/`previous` links are absolute on, if anything.
+    public var publicLinks = PublicLinks()
 
     public init() {}
 
@@ -172,6 +174,24 @@ public struct AppConfiguration: Sendable {
         config.cacheTTL = try reader.integer("CACHE_TTL", default: config.cacheTTL, in: 1...86_400)
         config.cacheMemoryMB = try reader.integer("CACHE_MEMORY_MB", default: config.cacheMemoryMB, in: 0...65_536)
         config.trustForwardedFor = try reader.boolean("TRUST_FORWARDED_FOR", default: false)
+        if let url = reader.string("PUBLIC_URL") {
+            config.publicLinks.publicURL = try PublicLinks.parseBase(url).get()
+        }
+        if let list = reader.string("ALLOWED_HOSTS") {
+            let hosts = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard
+                hosts.allSatisfy({
+                    !$0.isEmpty
+                        && $0.unicodeScalars.allSatisfy {
+                            $0.isASCII && (CharacterSet.alphanumerics.contains($0) || ".-:[]".unicodeScalars.contains($0))
+                        }
+                })
+            else {
+                throw ConfigurationError(variable: "ALLOWED_HOSTS", problem: "must be host[:port][,host[:port]…], got '\(list)'")
+            }
+            config.publicLinks.allowedHosts = Set(hosts)
+        }
+        config.publicLinks.trustForwardedProto = config.trustForwardedFor
         config.loginLimits.signupsPerClient = try reader.integer(
             "SIGNUPS_PER_ADDRESS",
             default: config.loginLimits.signupsPerClient,

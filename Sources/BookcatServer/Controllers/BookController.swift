@@ -5,6 +5,8 @@ import Hummingbird
 struct BookController {
     let books: any BookRepository
     let reads: CachedReads
+    /// What `next` and `previous` are absolute on (``PublicLinks``), if anything.
+    var links = PublicLinks()
 
     /// `cachedReads` takes the handlers that answer through `reads` (see ``Authenticator/acceptsRememberedSessions``).
     func addRoutes(to group: RecordingGroup<AuthenticatedContext>, cachedReads: RecordingGroup<AuthenticatedContext>) {
@@ -20,7 +22,11 @@ struct BookController {
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         // Validated before the cache is consulted, so invalid requests never create or read entries.
         let query = try BookListQuery.parse(try QueryParameters.parse(request.uri.query))
-        return try await reads.respond(to: request, context: context, key: "books:list:" + query.canonicalQuery) { [books] in
+        // The links are in the cached body, so their base is in the key: one of a few configured values, never
+        // whatever a client wrote.
+        let base = links.base(for: request)
+        let key = "books:list:" + query.canonicalQuery + (base.map { "@" + $0 } ?? "")
+        return try await reads.respond(to: request, context: context, key: key) { [books] in
             let page = try await books.page(query)
             let lastPage = page.lastPage(pageSize: query.pageSize)
             guard query.page <= lastPage else {
@@ -29,8 +35,8 @@ struct BookController {
             }
             return BookListResponse(
                 count: page.totalCount,
-                next: query.page < lastPage ? Self.link(query.onPage(query.page + 1)) : nil,
-                previous: query.page > 1 ? Self.link(query.onPage(query.page - 1)) : nil,
+                next: query.page < lastPage ? Self.link(query.onPage(query.page + 1), base: base) : nil,
+                previous: query.page > 1 ? Self.link(query.onPage(query.page - 1), base: base) : nil,
                 results: page.books.map(BookResponse.init)
             )
         }
@@ -79,9 +85,9 @@ struct BookController {
     }
 
     /// A relative link (path and query) to another page; never built from the request's Host header.
-    static func link(_ query: BookListQuery) -> String {
+    static func link(_ query: BookListQuery, base: String? = nil) -> String {
         let canonical = query.canonicalQuery
-        return canonical.isEmpty ? "/api/v1/books" : "/api/v1/books?" + canonical
+        return (base ?? "") + (canonical.isEmpty ? "/api/v1/books" : "/api/v1/books?" + canonical)
     }
 
     static func existing(_ id: Int64, in books: any BookRepository) async throws -> Book {

@@ -44,10 +44,7 @@ struct LoanController {
 
     @Sendable func update(_ request: Request, context: AuthenticatedContext) async throws -> LoanResponse {
         let loan = try await visibleLoan(context)
-        let body = try await request.decodeJSON(as: LoanUpdateRequest.self, context: context)
-        guard body.isReturned else {
-            throw Problem.badRequest(field: "is_returned", "only true is accepted: a returned loan cannot be reopened")
-        }
+        try await request.decodeJSON(as: LoanUpdateRequest.self, context: context).checkReturns(loan)
         let returned = try await loans.markReturned(id: loan.id, now: clock.now())
         return LoanResponse(returned)
     }

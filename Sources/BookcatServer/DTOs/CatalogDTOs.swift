@@ -89,7 +89,8 @@ struct BookListResponse: Encodable, Sendable {
     }
 }
 
-/// Body of `POST /books` and `PUT /books/{id}`: every field, with `publisher` and `tags` optional.
+/// Body of `POST /books` and `PUT /books/{id}`: every field, with `publisher` and `tags` optional. Tags are ids or the
+/// Django service's `{"tag_id": n}` objects; scalars are coerced as that service did (``LenientScalars``).
 struct BookRequest: Decodable {
     var title: String
     var author: String
@@ -109,11 +110,11 @@ struct BookRequest: Decodable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         title = try container.decode(String.self, forKey: .title)
         author = try container.decode(String.self, forKey: .author)
-        isbn = try container.decode(String.self, forKey: .isbn)
+        isbn = try container.decodeTextOrNumber(forKey: .isbn)
         publisher = try container.decodeIfPresent(String.self, forKey: .publisher)
         publishedAt = try container.decode(String.self, forKey: .publishedAt)
-        stock = try container.decode(Int.self, forKey: .stock)
-        tags = try container.decodeUnlessAbsent([Int64].self, forKey: .tags)
+        stock = try container.decodeWholeNumber(Int.self, forKey: .stock)
+        tags = try container.decodeUnlessAbsent([TagReference].self, forKey: .tags)?.map(\.id)
     }
 
     func draft() throws(CatalogError) -> BookDraft {
@@ -153,10 +154,10 @@ struct BookPatchRequest: Decodable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         title = try container.decodeUnlessAbsent(String.self, forKey: .title)
         author = try container.decodeUnlessAbsent(String.self, forKey: .author)
-        isbn = try container.decodeUnlessAbsent(String.self, forKey: .isbn)
+        isbn = try container.decodeTextOrNumberUnlessAbsent(forKey: .isbn)
         publishedAt = try container.decodeUnlessAbsent(String.self, forKey: .publishedAt)
-        stock = try container.decodeUnlessAbsent(Int.self, forKey: .stock)
-        tags = try container.decodeUnlessAbsent([Int64].self, forKey: .tags)
+        stock = try container.decodeWholeNumberUnlessAbsent(Int.self, forKey: .stock)
+        tags = try container.decodeUnlessAbsent([TagReference].self, forKey: .tags)?.map(\.id)
         if container.contains(.publisher) {
             publisher = .some(try container.decodeNil(forKey: .publisher) ? nil : try container.decode(String.self, forKey: .publisher))
         }
@@ -202,6 +203,8 @@ private struct BookDraftInput {
     }
 }
 
+/// `user` and `book` repeat `user_id` and `book_id`: the Django service's code returned those names (its spec said
+/// `user_id`/`book_id`), and its clients read them.
 struct LoanResponse: ResponseEncodable {
     var loanID: Int64
     var userID: Int64
@@ -222,7 +225,7 @@ struct LoanResponse: ResponseEncodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case quantity
+        case quantity, user, book
         case loanID = "loan_id"
         case userID = "user_id"
         case bookID = "book_id"
@@ -236,6 +239,8 @@ struct LoanResponse: ResponseEncodable {
         try container.encode(loanID, forKey: .loanID)
         try container.encode(userID, forKey: .userID)
         try container.encode(bookID, forKey: .bookID)
+        try container.encode(userID, forKey: .user)
+        try container.encode(bookID, forKey: .book)
         try container.encode(quantity, forKey: .quantity)
         try container.encode(isReturned, forKey: .isReturned)
         try container.encode(createdAt, forKey: .createdAt)
@@ -251,12 +256,40 @@ struct LoanRequest: Decodable {
         case quantity
         case bookID = "book_id"
     }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        bookID = try container.decodeWholeNumber(Int64.self, forKey: .bookID)
+        quantity = try container.decodeWholeNumber(Int.self, forKey: .quantity)
+    }
 }
 
+/// Body of `PATCH /loans/{id}`: `{"is_returned": true}`, or the Django service's return, `{"quantity": n}` with n
+/// the loan's quantity (it knew no partial returns either).
 struct LoanUpdateRequest: Decodable {
-    var isReturned: Bool
+    var isReturned: Bool?
+    var quantity: Int?
 
     enum CodingKeys: String, CodingKey {
+        case quantity
         case isReturned = "is_returned"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        isReturned = try container.decodeBooleanUnlessAbsent(forKey: .isReturned)
+        quantity = try container.decodeWholeNumberUnlessAbsent(Int.self, forKey: .quantity)
+    }
+
+    /// Throws a 400 naming the field unless this body returns `loan`.
+    func checkReturns(_ loan: Loan) throws(CatalogError) {
+        if let quantity, quantity != loan.quantity {
+            throw .invalid(field: "quantity", "must be the loan's quantity, \(loan.quantity), to return it: a loan is returned whole")
+        }
+        switch (isReturned, quantity) {
+        case (nil, nil): throw .invalid(field: "is_returned", "is required: send {\"is_returned\": true} to return the loan")
+        case (false?, _): throw .invalid(field: "is_returned", "only true is accepted: a returned loan cannot be reopened")
+        default: return
+        }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 
 /// An account as clients see it; never includes the password hash.
+/// `id` repeats `user_id`: the Django service's code returned it (its spec said `user_id`), and its clients read it.
 struct UserResponse: ResponseEncodable {
     var userID: Int64
     var email: String
@@ -19,15 +20,26 @@ struct UserResponse: ResponseEncodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case email, username, role
+        case id, email, username, role
         case userID = "user_id"
         case createdAt = "created_at"
     }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(userID, forKey: .userID)
+        try container.encode(userID, forKey: .id)
+        try container.encode(email, forKey: .email)
+        try container.encode(username, forKey: .username)
+        try container.encode(role, forKey: .role)
+        try container.encode(createdAt, forKey: .createdAt)
+    }
 }
 
+/// `username` may be left out, as the Django service allowed: one is derived from the e-mail.
 struct SignupRequest: Decodable {
     var email: String
-    var username: String
+    var username: String?
     var password: String
 }
 

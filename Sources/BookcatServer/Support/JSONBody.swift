@@ -3,15 +3,33 @@ import Foundation
 import Hummingbird
 
 extension Request {
-    /// Decodes a JSON request body, turning every way it can be wrong into a 4xx problem that says what to fix:
-    /// 415 for a non-JSON content type, 413 above the context's upload limit, 400 naming the field otherwise.
+    /// Decodes a request body, turning every way it can be wrong into a 4xx problem that says what to fix: 415 for
+    /// a content type other than JSON or a form, 413 above the context's upload limit, 400 naming the field
+    /// otherwise. Form bodies (urlencoded or multipart, as the Django service took them) are read into the JSON
+    /// object they stand for (``FormBody``) and then decoded and validated exactly as JSON is.
     func decodeJSON<T: Decodable>(as type: T.Type, context: some RequestContext) async throws -> T {
+        var form: BodyForm?
         if let contentType = headers[.contentType] {
-            let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-            guard mediaType == "application/json" || mediaType.hasSuffix("+json") else {
+            let parameters = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            let mediaType = parameters.first?.lowercased() ?? ""
+            switch mediaType {
+            case "application/json",
+                _ where mediaType.hasSuffix("+json"):
+                break
+            case "application/x-www-form-urlencoded":
+                form = .urlEncoded
+            case "multipart/form-data":
+                let boundary = parameters.dropFirst().first { $0.lowercased().hasPrefix("boundary=") }
+                    .map { String($0.dropFirst("boundary=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+                guard let boundary, (1...70).contains(boundary.utf8.count) else {
+                    throw Problem.badRequest(field: "body", "multipart/form-data needs a boundary of 1 to 70 characters")
+                }
+                form = .multipart(boundary: boundary)
+            default:
                 throw Problem(
                     status: .unsupportedMediaType,
-                    detail: "the request body must be JSON (Content-Type: application/json), got '\(contentType)'"
+                    detail: "the request body must be JSON (Content-Type: application/json) or a form "
+                        + "(application/x-www-form-urlencoded, multipart/form-data), got '\(contentType.prefix(100))'"
                 )
             }
         }
@@ -25,7 +43,12 @@ extension Request {
         guard buffer.readableBytes > 0 else {
             throw Problem.badRequest(field: "body", "a JSON object is required")
         }
-        let data = Data(buffer.readableBytesView)
+        var data = Data(buffer.readableBytesView)
+        switch form {
+        case nil: break
+        case .urlEncoded: data = try FormBody.urlEncoded(data)
+        case .multipart(let boundary): data = try FormBody.multipart(data, boundary: boundary)
+        }
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
@@ -41,6 +64,11 @@ extension Request {
         } catch {
             throw Problem.badRequest(field: "body", "is not valid JSON")
         }
+    }
+
+    private enum BodyForm {
+        case urlEncoded
+        case multipart(boundary: String)
     }
 
     /// The path of the first number in `data` that no 64-bit integer can hold, if `data` is JSON at all.

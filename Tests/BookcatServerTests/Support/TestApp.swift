@@ -22,6 +22,8 @@ struct TestApp: Sendable {
     /// The SQLite database behind them, for tests of the SQLite adapter itself; nil on PostgreSQL.
     let database: AppDatabase?
     let configuration: AppConfiguration
+    /// The store as an import's target: PostgreSQL, or a SQLite file (nil for a database in memory).
+    let importTarget: (any CatalogImporting)?
 
     /// Which store the behaviour tests run on: SQLite, or PostgreSQL when `BOOKCAT_TEST_STORE=postgres` (how
     /// `scripts/test.sh` runs them a second time, so both stores pass the same tests).
@@ -42,6 +44,7 @@ struct TestApp: Sendable {
         throttle: (any LoginThrottle)? = nil,
         clock: WallClock = .system,
         logger: Logger? = nil,
+        importing: (@Sendable (any CatalogImporting) async throws -> Void)? = nil,
         _ test: @Sendable (TestApp) async throws -> Value
     ) async throws -> Value {
         let logger =
@@ -55,10 +58,12 @@ struct TestApp: Sendable {
             let location = try await PostgresCluster.shared.freshDatabase()
             return try await PostgresDatabase(location: location, poolSize: 8, logger: logger).run { postgres in
                 try await postgres.migrate()
+                try await importing?(postgres)
                 return try await run(
                     setup,
                     store: postgres.store(loginLimits: configuration.loginLimits, clock: clock),
                     database: nil,
+                    importTarget: postgres,
                     configuration: configuration,
                     cache: cache,
                     throttle: throttle,
@@ -69,10 +74,16 @@ struct TestApp: Sendable {
             }
         }
         let database = try databasePath.map(AppDatabase.init(path:)) ?? AppDatabase.inMemory()
+        if let importing {
+            // An import opens its own connection to the file: an in-memory database has none to share.
+            guard let databasePath else { throw TestFailure("an import into SQLite needs a databasePath") }
+            try await importing(SQLiteCatalogImporter(path: databasePath))
+        }
         return try await run(
             setup,
             store: database.store(loginLimits: configuration.loginLimits, clock: clock),
             database: database,
+            importTarget: databasePath.map(SQLiteCatalogImporter.init(path:)),
             configuration: configuration,
             cache: cache,
             throttle: throttle,
@@ -86,6 +97,7 @@ struct TestApp: Sendable {
         _ setup: TestingSetup,
         store: CatalogStore,
         database: AppDatabase?,
+        importTarget: (any CatalogImporting)?,
         configuration: AppConfiguration,
         cache: (any ResponseCache)?,
         throttle: (any LoginThrottle)?,
@@ -98,7 +110,7 @@ struct TestApp: Sendable {
         let dependencies = AppDependencies(store: store, cache: cache ?? NoResponseCache(), clock: clock)
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
         return try await app.test(setup) { [store] client in
-            try await test(TestApp(client: client, store: store, database: database, configuration: configuration))
+            try await test(TestApp(client: client, store: store, database: database, configuration: configuration, importTarget: importTarget))
         }
     }
 

@@ -1,0 +1,259 @@
+import BookcatCore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import BookcatServer
+
+/// What the Django service's clients send (its code, tests, README and Postman's form tab), and what they read back:
+/// each gets the service's outcome here too.
+@Suite struct DjangoClientTests {
+    @Test func tagsMayBeTheServicesObjectsOrIdsAsText() async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            let (fiction, poetry) = (try await app.createTag("fiction", token: token), try await app.createTag("poetry", token: token))
+            let book = try await app.createBook(token: token, ["tags": [["tag_id": fiction], ["tag_id": "\(poetry)"]]])
+            #expect((book["tags"] as? [[String: Any]])?.compactMap { $0["tag_id"] as? Int64 } == [fiction, poetry])
+
+            let id = try #require(book["book_id"] as? Int64)
+            let patched = try await app.send(.patch, "/api/v1/books/\(id)", token: token, json: ["tags": ["\(poetry)"]]).object()
+            #expect((patched["tags"] as? [[String: Any]])?.compactMap { $0["tag_id"] as? Int64 } == [poetry])
+
+            let wrong = try await app.send(.patch, "/api/v1/books/\(id)", token: token, json: ["tags": [["id": fiction]]])
+            #expect(wrong.status == .badRequest)
+            #expect(try wrong.problemFields().contains { $0.hasPrefix("tags") })
+        }
+    }
+
+    @Test func scalarsAreCoercedAsTheServiceDidAndNothingElse() async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            let book = try await app.createBook(token: token, ["stock": "7", "isbn": 9_780_262_033_848])
+            #expect(book["stock"] as? Int == 7)
+            #expect(book["isbn"] as? String == "9780262033848")
+            for (field, value) in [("stock", "seven" as Any), ("stock", "7.5"), ("stock", true), ("isbn", 9.5)] {
+                let response = try await app.send(.post, "/api/v1/books", token: token, json: Self.book([field: value]))
+                #expect(response.status == .badRequest, "\(field): \(value)")
+                #expect(try response.problemFields() == [field])
+            }
+        }
+    }
+
+    @Test func aLoanIsReturnedWithTheServicesQuantityBodyOnlyWhole() async throws {
+        try await TestApp.run { app in
+            let admin = try await app.admin().accessToken
+            let member = try await app.member().accessToken
+            let bookID = try #require(try await app.createBook(token: admin, ["stock": 5])["book_id"] as? Int64)
+            let loan = try await app.send(.post, "/api/v1/loans", token: member, json: ["book_id": "\(bookID)", "quantity": "2"]).object()
+            let loanID = try loan.int("loan_id")
+            #expect(try await app.store.books.book(id: bookID)?.stock == 3)
+
+            let partial = try await app.send(.patch, "/api/v1/loans/\(loanID)", token: member, json: ["quantity": 1])
+            #expect(partial.status == .badRequest)
+            #expect(try partial.problemFields() == ["quantity"])
+            #expect(try await app.store.loans.loan(id: loanID)?.isReturned == false)
+            #expect(try await app.store.books.book(id: bookID)?.stock == 3, "a refused return changes nothing")
+
+            let empty = try await app.send(.patch, "/api/v1/loans/\(loanID)", token: member, json: [String: Any]())
+            #expect(try empty.problemFields() == ["is_returned"])
+
+            let returned = try await app.send(.patch, "/api/v1/loans/\(loanID)", token: member, json: ["quantity": 2]).object()
+            #expect(returned["is_returned"] as? Bool == true)
+            #expect(try await app.store.books.book(id: bookID)?.stock == 5, "and, unlike the service, the copies are back")
+        }
+    }
+
+    @Test func formAndMultipartBodiesAreReadAsTheJSONTheyStandFor() async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            let (one, two) = (try await app.createTag("one", token: token), try await app.createTag("two", token: token))
+            let isbn = TestApp.nextISBN()
+            let form = "title=Form+book&author=Ana%20Ng&isbn=\(isbn)&published_at=2001-02-03&stock=4&tags=\(one)&tags=\(two)"
+            let created = try await Self.send(app, .post, "/api/v1/books", token: token, body: form, type: "application/x-www-form-urlencoded")
+            #expect(created.status == .created, "\(created.text)")
+            let book = try created.object()
+            #expect(book["title"] as? String == "Form book")
+            #expect(book["author"] as? String == "Ana Ng")
+            #expect(book["stock"] as? Int == 4)
+            #expect((book["tags"] as? [[String: Any]])?.compactMap { $0["tag_id"] as? Int64 } == [one, two])
+
+            // One tag is still a list; `tags[]` is how some clients spell it.
+            let multipart = Self.multipart([
+                ("title", "Multipart book"), ("author", "Bo Li"), ("isbn", TestApp.nextISBN()), ("published_at", "1999-12-31"),
+                ("stock", "2"), ("tags[]", "\(two)"),
+            ])
+            let fromMultipart = try await Self.send(app, .post, "/api/v1/books", token: token, body: multipart.body, type: multipart.type)
+            #expect(fromMultipart.status == .created, "\(fromMultipart.text)")
+            #expect((try fromMultipart.object()["tags"] as? [[String: Any]])?.compactMap { $0["tag_id"] as? Int64 } == [two])
+
+            // The same validation as JSON: a bad field is a 400 naming it, and nothing is written.
+            let before = try await app.store.books.page(BookListQuery.parse([])).totalCount
+            let bad = try await Self.send(
+                app,
+                .post,
+                "/api/v1/books",
+                token: token,
+                body: "title=x&author=y&isbn=1&published_at=2001-02-03&stock=-1",
+                type: "application/x-www-form-urlencoded"
+            )
+            #expect(bad.status == .badRequest)
+            #expect(try Set(bad.problemFields()) == ["isbn", "stock"])
+            #expect(try await app.store.books.page(BookListQuery.parse([])).totalCount == before)
+
+            let withFile = Self.multipart([("title", "x")], file: ("cover", "cover.png"))
+            let file = try await Self.send(app, .post, "/api/v1/books", token: token, body: withFile.body, type: withFile.type)
+            #expect(file.status == .badRequest)
+            #expect(try file.problemFields() == ["cover"])
+
+            let control = try await Self.send(
+                app,
+                .post,
+                "/api/v1/users",
+                body: "email=x%40example.org&username=a%00b&password=long+enough+1",
+                type: "application/x-www-form-urlencoded"
+            )
+            #expect(control.status == .badRequest, "a control character is refused in a form as in JSON")
+
+            let signup = try await Self.send(
+                app,
+                .post,
+                "/api/v1/users",
+                body: "email=form%40example.org&password=form+password+1",
+                type: "application/x-www-form-urlencoded"
+            )
+            #expect(signup.status == .created, "\(signup.text)")
+            let login = try await Self.send(
+                app,
+                .post,
+                "/api/v1/auth/login",
+                body: "email=form%40example.org&password=form+password+1",
+                type: "application/x-www-form-urlencoded"
+            )
+            #expect(login.status == .ok)
+
+            let unsupported = try await Self.send(app, .post, "/api/v1/tags", token: token, body: "name=x", type: "text/plain")
+            #expect(unsupported.status == .unsupportedMediaType)
+        }
+    }
+
+    @Test func aFormWithMoreFieldsThanAnyRequestHasIsRefused() async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            let body = (0...FormBody.maximumFields).map { "f\($0)=1" }.joined(separator: "&")
+            let response = try await Self.send(app, .post, "/api/v1/tags", token: token, body: body, type: "application/x-www-form-urlencoded")
+            #expect(response.status == .badRequest)
+        }
+    }
+
+    @Test func aPageSizeAboveTheMaximumIsClampedAndANonNumberIgnored() async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            for _ in 0..<101 { _ = try await app.createBook(token: token) }
+            let clamped = try await app.send(.get, "/api/v1/books?page_size=500", token: token).object()
+            #expect((clamped["results"] as? [Any])?.count == 100)
+            #expect(clamped["next"] as? String == "/api/v1/books?page=2&page_size=100")
+            let ignored = try await app.send(.get, "/api/v1/books?page_size=all", token: token).object()
+            #expect((ignored["results"] as? [Any])?.count == 10)
+        }
+    }
+
+    @Test func linksAreAbsoluteOnThePublicURLOrAnAllowedHostNeverAnInjectedOne() async throws {
+        var configuration = TestApp.configuration()
+        configuration.publicLinks = PublicLinks(allowedHosts: ["books.example.org", "localhost:8000"])
+        try await TestApp.run(configuration: configuration) { app in
+            let token = try await app.admin().accessToken
+            for _ in 0..<3 { _ = try await app.createBook(token: token) }
+            func next(host: String?) async throws -> String? {
+                var headers = HTTPFields()
+                if let host { headers[HTTPField.Name("Host")!] = host }
+                return try await app.send(.get, "/api/v1/books?page_size=1", token: token, headers: headers).object()["next"] as? String
+            }
+            #expect(try await next(host: "books.example.org") == "http://books.example.org/api/v1/books?page=2&page_size=1")
+            #expect(try await next(host: "evil.example") == "/api/v1/books?page=2&page_size=1")
+            #expect(try await next(host: "localhost:8000") == "http://localhost:8000/api/v1/books?page=2&page_size=1")
+            #expect(try await next(host: nil) == "/api/v1/books?page=2&page_size=1")
+        }
+        configuration.publicLinks = PublicLinks(publicURL: "https://books.example.org")
+        try await TestApp.run(configuration: configuration) { app in
+            let token = try await app.admin().accessToken
+            for _ in 0..<2 { _ = try await app.createBook(token: token) }
+            var headers = HTTPFields()
+            headers[HTTPField.Name("Host")!] = "evil.example"
+            let page = try await app.send(.get, "/api/v1/books?page_size=1", token: token, headers: headers).object()
+            #expect(page["next"] as? String == "https://books.example.org/api/v1/books?page=2&page_size=1")
+        }
+    }
+
+    @Test func publicURLMustBeABaseURL() throws {
+        #expect(try PublicLinks.parseBase("https://Books.example.org/").get() == "https://books.example.org")
+        #expect(try PublicLinks.parseBase("http://localhost:8000").get() == "http://localhost:8000")
+        for bad in ["books.example.org", "ftp://x.org", "https://x.org/api", "https://x.org?a=1", "https://user@x.org"] {
+            #expect(throws: ConfigurationError.self) { try PublicLinks.parseBase(bad).get() }
+        }
+    }
+
+    @Test func usersAndLoansAlsoCarryTheServicesFieldNames() async throws {
+        try await TestApp.run { app in
+            let admin = try await app.admin().accessToken
+            let member = try await app.member()
+            let me = try await app.send(.get, "/api/v1/users/me", token: member.accessToken).object()
+            #expect(me["id"] as? Int64 == member.userID)
+            #expect(me["user_id"] as? Int64 == member.userID)
+            let bookID = try #require(try await app.createBook(token: admin)["book_id"] as? Int64)
+            let loan = try await app.send(.post, "/api/v1/loans", token: member.accessToken, json: ["book_id": bookID, "quantity": 1]).object()
+            #expect(loan["user"] as? Int64 == member.userID)
+            #expect(loan["book"] as? Int64 == bookID)
+            #expect(loan["book_id"] as? Int64 == bookID)
+        }
+    }
+
+    @Test func aSignupWithoutAUsernameGetsOneFromItsEmail() async throws {
+        try await TestApp.run { app in
+            let first = try await app.send(.post, "/api/v1/users", json: ["email": "ada.l@example.org", "password": "a long password 1"]).object()
+            #expect(first["username"] as? String == "ada.l")
+            let second = try await app.send(.post, "/api/v1/users", json: ["email": "ada.l@example.net", "password": "a long password 1"]).object()
+            #expect(second["username"] as? String == "ada.l-2")
+            let short = try await app.send(.post, "/api/v1/users", json: ["email": "x@example.org", "password": "a long password 1"]).object()
+            #expect(short["username"] as? String == "x_user")
+            let login = try await app.send(.post, "/api/v1/auth/login", json: ["username": "ada.l-2", "password": "a long password 1"])
+            #expect(login.status == .ok)
+        }
+    }
+
+    // MARK: - Helpers
+
+    static func book(_ overrides: [String: Any]) -> [String: Any] {
+        var body: [String: Any] = ["title": "T", "author": "A", "isbn": TestApp.nextISBN(), "published_at": "2001-02-03", "stock": 1]
+        body.merge(overrides) { _, new in new }
+        return body
+    }
+
+    static func send(
+        _ app: TestApp,
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        token: String? = nil,
+        body: String,
+        type: String
+    ) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: type]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await app.client.execute(uri: path, method: method, headers: headers, body: ByteBuffer(string: body))
+    }
+
+    static func multipart(_ fields: [(String, String)], file: (name: String, filename: String)? = nil) -> (body: String, type: String) {
+        let boundary = "----bookcat\(UUID().uuidString.prefix(8))"
+        var body = ""
+        for (name, value) in fields {
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+        }
+        if let file {
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"\(file.filename)\"\r\n"
+            body += "Content-Type: image/png\r\n\r\nPNG\r\n"
+        }
+        body += "--\(boundary)--\r\n"
+        return (body, "multipart/form-data; boundary=\(boundary)")
+    }
+}
