@@ -36,10 +36,10 @@ import Testing
         defer { folder.remove() }
         let catalog = try DjangoCatalog(path: databasePath, importedAt: Date(), recountingStock: recountingStock)
         let fingerprint = FingerprintBox()
-        try await TestApp.run(
-            databasePath: TestApp.StoreKind.configured == .sqlite ? folder.databasePath : nil,
-            importing: { target in fingerprint.value = try await CatalogCopy.copy(from: catalog, to: target) }
-        ) { app in
+        let importing: @Sendable (any CatalogImporting) async throws -> Void = { target in
+            fingerprint.value = try await CatalogCopy.copy(from: catalog, to: target)
+        }
+        try await TestApp.run(databasePath: TestApp.StoreKind.configured == .sqlite ? folder.databasePath : nil, importing: importing) { app in
             try await test(app, try #require(fingerprint.value))
         }
     }
