@@ -2,6 +2,7 @@ import ArgumentParser
 import BookcatCore
 import BookcatSQLite
 import BookcatTestSupport
+import Foundation
 import Testing
 
 @testable import bookcat
@@ -45,6 +46,36 @@ struct CommandTests {
             try await run(["user", "create", "--email", "ada@example.org", "--password", "member password 1"], database: folder)
         }
         #expect(error?.description.hasPrefix("email is already registered") == true)
+    }
+
+    /// The Django service's own database (the server tests' fixture), imported as an operator runs it.
+    private static let djangoDatabase = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../BookcatServerTests/Fixtures/django-seed/db.sqlite3").standardizedFileURL.path
+
+    @Test func importDjangoFillsAnEmptyStoreOnceAndRefusesASecondTime() async throws {
+        let folder = TemporaryFolder("cli-import-django")
+        defer { folder.remove() }
+        try await run(["import-django", Self.djangoDatabase, "--recount-stock"], database: folder)
+        let store = try AppDatabase(path: folder.databasePath).store()
+        #expect(try await store.users.allUsers().count == 4)
+        #expect(try await store.books.page(BookListQuery.parse([])).totalCount == 60)
+        let error = await #expect(throws: RefusedByStore.self) {
+            try await run(["import-django", Self.djangoDatabase], database: folder)
+        }
+        #expect(error?.description.contains("already holds accounts") == true)
+        #expect(error?.description.hasSuffix("nothing was written") == true)
+    }
+
+    @Test func importDjangoRefusesADatabaseThatIsNotTheServices() async throws {
+        let folder = TemporaryFolder("cli-import-other")
+        defer { folder.remove() }
+        let other = TemporaryFolder("cli-import-source")
+        defer { other.remove() }
+        _ = try AppDatabase(path: other.databasePath)
+        let error = await #expect(throws: RefusedByStore.self) {
+            try await run(["import-django", other.databasePath], database: folder)
+        }
+        #expect(error?.description.contains("not the Django service's database") == true)
     }
 
     @Test func userCreateNeedsExactlyOnePasswordSource() {
