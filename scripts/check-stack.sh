@@ -19,7 +19,6 @@ source scripts/stack/standins.sh
 project=bookcat-stack-check
 started=$SECONDS
 say() { echo "stack: $*"; }
-in_container() { [ -f /.dockerenv ] || [ -f /run/.containerenv ]; }
 
 engine=${STACK_ENGINE:-}
 if [ -z "$engine" ]; then
@@ -88,17 +87,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ "$engine" = podman ]; then
-    if ! probe=$(podman_can_start_containers 2>&1); then
-        if in_container; then
-            say "SKIPPED: this machine is a container that cannot start containers of its own (podman: ${probe##*$'\n'})"
-            exit 0
-        fi
-        say "podman cannot start a container on this machine:"
-        echo "$probe" >&2
-        exit 1
-    fi
-fi
+if [ "$engine" = podman ]; then podman_ready_or_skip; fi
 
 # --- the image, from the repository's Dockerfile --------------------------------------------------------------
 

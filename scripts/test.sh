@@ -19,7 +19,7 @@ if [ "${1:-}" = "--quick" ]; then
     echo "==> swift format lint"
     swift format lint --strict --recursive Sources Tests Benchmarks Package.swift
     echo "==> build"
-    swift build --build-tests
+    swift build --build-tests --explicit-target-dependency-import-check=error
     echo "==> tests (as $(as_unprivileged id -un))"
     as_unprivileged .build/debug/bookcatPackageTests.xctest --testing-library swift-testing
     echo "quick checks passed (the full set: ./scripts/test.sh)"
@@ -51,8 +51,8 @@ swift format lint --strict --recursive Sources Tests Benchmarks Package.swift
 echo "==> OpenAPI document"
 .venv/bin/openapi-spec-validator REST_API_SPEC.yaml
 
-echo "==> build"
-swift build --build-tests
+echo "==> build (every target imports only what Package.swift says it depends on)"
+swift build --build-tests --explicit-target-dependency-import-check=error
 
 echo "==> dependencies pinned to what resolved"
 python3 scripts/pin-dependencies.py --check

@@ -6,6 +6,8 @@
 # runs from the repository's root; it needs root, podman and debootstrap.
 #
 #   podman_can_start_containers           fails, saying why, where podman cannot run a container
+#   podman_ready_or_skip                  returns if it can; else exits: 0 with SKIPPED in a container, 1 elsewhere
+#   in_container                          whether this machine is itself a container
 #   ensure_standin_images WORK_FOLDER     sets STANDIN_DEBIAN, STANDIN_BUILDER and STANDIN_REDIS
 #   host_source_volumes                   podman options giving a container this machine's package sources
 
@@ -19,6 +21,22 @@ podman_can_start_containers() {
             return 1
     fi
     podman run --rm --network none "$probe_image" /bin/true
+}
+
+in_container() { [ -f /.dockerenv ] || [ -f /run/.containerenv ]; }
+
+# For the checks that start containers (they define `say`): inside a container that cannot start its own (a CI job's)
+# the check is skipped, saying so; anywhere else a podman that cannot run a container is a failure.
+podman_ready_or_skip() {
+    local probe
+    probe=$(podman_can_start_containers 2>&1) && return 0
+    if in_container; then
+        say "SKIPPED: this machine is a container that cannot start containers of its own (podman: ${probe##*$'\n'})"
+        exit 0
+    fi
+    say "podman cannot start a container on this machine:"
+    echo "$probe" >&2
+    exit 1
 }
 
 # The Debian mirror this machine's apt uses, so the stand-ins install from the same place.
