@@ -68,10 +68,9 @@ struct RedisClientTests {
             redis.pause()
             await #expect(throws: RedisError.timeout) { _ = try await client.send("PING") }
             for _ in 0..<3 { _ = try? await client.send("PING") }
-            let started = ContinuousClock.now
+            // Refused by the open breaker (`unavailable`), not after waiting out the command timeout as the hung
+            // server made the first ones (`timeout`): the error says which, on however loaded a machine.
             await #expect(throws: RedisError.unavailable) { _ = try await client.send("PING") }
-            // Refused at once, not after waiting out the command timeout as the hung server made the first ones.
-            #expect(ContinuousClock.now - started < .milliseconds(300))
             redis.resume()
             // The breaker lets a probe through after its pause; the first may still meet the connection the timeout
             // closed, so ask until Redis answers (the helper gives up after five seconds and the check then fails).
