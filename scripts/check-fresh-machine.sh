@@ -28,7 +28,6 @@ if [ "$(id -u)" -ne 0 ]; then
     say "SKIPPED: needs root for podman's rootful storage"
     exit 0
 fi
-in_container() { [ -f /.dockerenv ] || [ -f /run/.containerenv ]; }
 # Checked before installing anything: a job's container (and this check's own, in --full) has no container engine.
 if in_container && ! command -v podman >/dev/null; then
     say "SKIPPED: this machine is a container without a container engine"
@@ -36,15 +35,7 @@ if in_container && ! command -v podman >/dev/null; then
 fi
 ensure_apt_packages podman runc debootstrap uidmap git
 export CONTAINERS_CONF=$PWD/scripts/stack/containers.conf
-if ! probe=$(podman_can_start_containers 2>&1); then
-    if in_container; then
-        say "SKIPPED: this machine is a container that cannot start containers of its own (podman: ${probe##*$'\n'})"
-        exit 0
-    fi
-    say "podman cannot start a container on this machine:"
-    echo "$probe" >&2
-    exit 1
-fi
+podman_ready_or_skip
 
 started=$SECONDS
 work=$(mktemp -d)
