@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 # Nothing to do where they are installed (also in the unprivileged second run below).
-ensure_apt_packages "${BUILD_PACKAGES[@]}"
+ensure_apt_packages "${BUILD_PACKAGES[@]}" python3
 [ "${WITH_POSTGRES:-}" != 1 ] || ensure_apt_packages "${POSTGRES_PACKAGES[@]}"
 build_then_run_unprivileged "$0" "$@"
 
