@@ -15,7 +15,8 @@ source scripts/lib.sh
 trap stop_unprivileged_leftovers EXIT
 
 if [ "${1:-}" = "--quick" ]; then
-    ensure_apt_packages "${BUILD_PACKAGES[@]}"
+    # The Swift tests start Redis and, for the PostgreSQL store's tests, a private PostgreSQL.
+    ensure_apt_packages "${BUILD_PACKAGES[@]}" "${POSTGRES_PACKAGES[@]}"
     echo "==> swift format lint"
     swift format lint --strict --recursive Sources Tests Benchmarks Package.swift
     echo "==> build"
