@@ -61,8 +61,9 @@ struct CacheFaultTests {
                 #expect(loan.status == .created)
                 let fresh = try await app.send(.get, "/api/v1/books/\(bookID)", token: token)
                 #expect(try fresh.object().int("stock") == 4)
-                // Generous bound: a 300 ms command timeout per attempt, never the minutes of a hung socket.
-                #expect(ContinuousClock.now - started < .seconds(3))
+                // A 300 ms command timeout per attempt, never a hung socket's wait without end. The bound only tells
+                // the two apart (3 s was once outrun by the whole suite on two loaded cores), it measures nothing.
+                #expect(ContinuousClock.now - started < .seconds(60))
 
                 // Redis comes back still holding the entry from before the loan; it must never be served again.
                 redis.resume()
