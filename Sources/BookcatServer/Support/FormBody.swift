@@ -31,7 +31,7 @@ enum FormBody {
         let bytes = [UInt8](body)
         let delimiter = Array("--\(boundary)".utf8)
         var fields: [(String, String)] = []
-        var starts = occurrences(of: delimiter, in: bytes)
+        let starts = occurrences(of: delimiter, in: bytes)
         guard starts.count >= 2 else { throw .invalid(field: "body", "is not valid multipart form data (no parts)") }
         let separator = Array("\r\n\r\n".utf8)
         for index in 0..<(starts.count - 1) {
@@ -56,7 +56,6 @@ enum FormBody {
             fields.append((name, text))
             guard fields.count <= maximumFields else { throw .invalid(field: "body", "has more than \(maximumFields) fields") }
         }
-        starts.removeAll()
         return try json(fields)
     }
 
