@@ -72,12 +72,13 @@ say "running: $steps"
 status=0
 timeout --kill-after=30 "$limit" podman exec -e CI=true "$container" bash -c "$steps" >"$work/run.log" 2>&1 || status=$?
 zombies=$(podman exec "$container" sh -c 'grep -l "^State:.*Z" /proc/[0-9]*/status 2>/dev/null | wc -l' || echo "?")
+mkdir -p .tools && cp "$work/run.log" .tools/fresh-machine.log
 if [ "$status" -ne 0 ]; then
     # The failing tests first (a Swift test run's issues come long before its last lines), then the end.
     grep -aE '✘ .*(recorded an issue|Caught error)' "$work/run.log" | head -n 20 >&2 || true
     tail -n 60 "$work/run.log" >&2
     [ "$status" -ne 124 ] || say "the run did not end within $((limit / 60)) minutes: a wait that never returns?"
-    say "FAILED ($status) after $((SECONDS - started)) s"
+    say "FAILED ($status) after $((SECONDS - started)) s; the whole run's output is in .tools/fresh-machine.log"
     exit 1
 fi
 grep -E '^==>|Test run with|passed|SKIPPED|README walkthrough' "$work/run.log" | sed 's/^/  /'
