@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every check: shell and Swift format lint, build, tests, the OpenAPI document,
 # the Postman collection, schemathesis against the live server, a service whose Redis is down, the deployment
-# artifacts, the README walkthrough, /docs in a headless browser, and the image built and booted as the compose stack.
-# (scripts/check-fresh-machine.sh runs a clean clone on a fresh Debian 12 container; not yet a stage: see README.)
+# artifacts, the README walkthrough, /docs in a headless browser, the image built and booted as the compose stack, and
+# the quick path from a clean clone in a fresh Debian 12 container whose PID 1 does not reap.
 #
 # Run as root (as CI does), every test and server that starts redis-server or `bookcat serve` runs as an
 # unprivileged system user (scripts/lib.sh): root may do what users cannot, and would hide such bugs.
@@ -104,5 +104,8 @@ scripts/check-docs-browser.sh
 
 echo "==> the image and the compose stack"
 scripts/check-stack.sh
+
+echo "==> a clean clone on a fresh Debian 12 machine (a container whose PID 1 does not reap)"
+scripts/check-fresh-machine.sh
 
 echo "all checks passed"
