@@ -122,16 +122,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // HTTP: routes, DTOs, middleware, authentication, configuration, `buildApplication`.
+        // HTTP: routes, DTOs, middleware, authentication, the caching policy, `buildApplication`. It knows the store
+        // and the cache only through BookcatCore's ports: no adapter, no Redis client.
         .target(
-            name: "BookcatServer",
+            name: "BookcatHTTP",
             dependencies: [
                 "BookcatCore",
                 "BookcatDigest",
-                "BookcatSQLite",
-                "BookcatPostgres",
-                "BookcatCache",
-                "RedisClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -147,18 +144,41 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Configuration", package: "swift-configuration"),
-                .product(name: "SystemPackage", package: "swift-system"),
             ],
             resources: [.embedInCode("Resources/REST_API_SPEC.yaml")],
+            swiftSettings: swiftSettings
+        ),
+        // The composition root: reads the configuration, opens the configured store, Redis and the cache, and
+        // builds the live dependencies the HTTP module runs on; and what only the command line does with them
+        // (copy, import, reconcile the cache after a command's writes, probe a running server's health).
+        .target(
+            name: "BookcatApp",
+            dependencies: [
+                "BookcatCore",
+                "BookcatDigest",
+                "BookcatHTTP",
+                "BookcatSQLite",
+                "BookcatPostgres",
+                "BookcatCache",
+                "RedisClient",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "bookcat",
             dependencies: [
-                "BookcatServer",
+                "BookcatApp",
+                "BookcatHTTP",
                 "BookcatCore",
-                "BookcatSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -175,13 +195,15 @@ let package = Package(
             dependencies: [
                 "BookcatCore",
                 "BookcatCache",
-                "BookcatServer",
+                "BookcatHTTP",
+                "BookcatSQLite",
                 "RedisClient",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Benchmarks/HitPath",
             swiftSettings: swiftSettings,
@@ -238,6 +260,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -270,7 +293,8 @@ let package = Package(
             name: "BookcatServerTests",
             dependencies: [
                 "BookcatTestSupport",
-                "BookcatServer",
+                "BookcatApp",
+                "BookcatHTTP",
                 "BookcatCore",
                 "BookcatSQLite",
                 "BookcatPostgres",
@@ -286,6 +310,7 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             // Read where they are (#filePath), not bundled: a database made by the Django service, for the import.
             exclude: ["Fixtures"],

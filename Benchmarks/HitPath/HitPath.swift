@@ -1,12 +1,13 @@
 import Benchmark
 import BookcatCache
 import BookcatCore
+import BookcatHTTP
 import BookcatSQLite
-import BookcatServer
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Metrics
 import NIOCore
 import RedisClient
 
@@ -45,12 +46,13 @@ let benchmarks: @Sendable () -> Void = {
         Benchmark("\(number). Cache hit: a 20 KB entry \(tier)", configuration: perThousand) { benchmark in
             do {
                 let configuration = try LocalRedis.running()
-                let client = RedisClient(configuration: configuration)
+                let client = RedisClient(configuration: configuration, metrics: NOOPMetricsHandler.instance)
                 let cache = RedisResponseCache(
                     client: client,
                     store: UnwrittenStore(),
                     ttlSeconds: 600,
                     memoryBytes: memoryBytes,
+                    metrics: NOOPMetricsHandler.instance,
                     logger: Logger(label: "bench")
                 )
                 let holder = leased ? Task { await cache.keepCurrent() } : nil
@@ -79,11 +81,18 @@ let benchmarks: @Sendable () -> Void = {
             _ = try await CatalogSeeder(database: database).seed(books: 500, tags: 50, seed: 1)
             var logger = Logger(label: "bench")
             logger.logLevel = .warning
-            let client = RedisClient(configuration: redis)
-            var configuration = AppConfiguration()
+            let client = RedisClient(configuration: redis, metrics: NOOPMetricsHandler.instance)
+            var configuration = ServerConfiguration()
             configuration.bcryptCost = 4
             configuration.jwtSecret = "hit-path-benchmark-secret-0123456789abcdef"
-            let cache = RedisResponseCache(client: client, store: database, ttlSeconds: 600, memoryBytes: 32 << 20, logger: logger)
+            let cache = RedisResponseCache(
+                client: client,
+                store: database,
+                ttlSeconds: 600,
+                memoryBytes: 32 << 20,
+                metrics: NOOPMetricsHandler.instance,
+                logger: logger
+            )
             // As `bookcat serve` runs it.
             let holder = Task { await cache.keepCurrent() }
             try await untilInForce(cache.lease)

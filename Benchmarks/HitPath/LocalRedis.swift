@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import RedisClient
 
 /// A private `redis-server` on a loopback port, started once for all benchmarks (`Benchmark.setup`) and stopped by
@@ -23,7 +24,7 @@ final class LocalRedis: Sendable {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let redis = LocalRedis(configuration: RedisConfiguration(host: "127.0.0.1", port: port), process: process)
-        let probe = RedisClient(configuration: redis.configuration)
+        let probe = RedisClient(configuration: redis.configuration, metrics: NOOPMetricsHandler.instance)
         var answered = false
         for _ in 0..<100 where !answered {
             answered = (try? await probe.send("PING")) == .simpleString("PONG")

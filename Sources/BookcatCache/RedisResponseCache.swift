@@ -92,7 +92,7 @@ public final class RedisResponseCache: ResponseCache {
         memoryBytes: Int,
         lease: Duration = .seconds(1),
         keyPrefix: String = "bookcat",
-        metrics: any MetricsFactory = MetricsSystem.factory,
+        metrics: any MetricsFactory,
         logger: Logger
     ) {
         self.hits = Counter(label: "cache_hits_total", factory: metrics)

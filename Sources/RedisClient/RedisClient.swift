@@ -18,7 +18,7 @@ public final class RedisClient: Sendable {
     public init(
         configuration: RedisConfiguration,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        metrics: any MetricsFactory = MetricsSystem.factory
+        metrics: any MetricsFactory
     ) {
         self.configuration = configuration
         self.latency = Timer(label: "redis_command_duration_seconds", preferredDisplayUnit: .seconds, factory: metrics)

@@ -1,6 +1,6 @@
 import ArgumentParser
+import BookcatApp
 import BookcatCore
-import BookcatServer
 import Foundation
 
 struct Copy: AsyncParsableCommand {

@@ -1,5 +1,5 @@
+import BookcatApp
 import BookcatCore
-import BookcatServer
 import Foundation
 import Logging
 

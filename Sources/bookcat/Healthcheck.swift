@@ -1,5 +1,6 @@
 import ArgumentParser
-import BookcatServer
+import BookcatApp
+import BookcatHTTP
 import Foundation
 
 struct Healthcheck: AsyncParsableCommand {
@@ -24,8 +25,8 @@ struct Healthcheck: AsyncParsableCommand {
         } else {
             let configuration = await loadConfiguration()
             // A server bound to every interface is reachable on loopback from inside its container.
-            let host = configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host
-            target = "http://\(host):\(configuration.port)/api/v1/common/health-check"
+            let host = configuration.server.host == "0.0.0.0" ? "127.0.0.1" : configuration.server.host
+            target = "http://\(host):\(configuration.server.port)/api/v1/common/health-check"
         }
         switch try await HealthProbe.readiness(of: target, timeout: .seconds(timeout)) {
         case .ready:

@@ -1,7 +1,5 @@
 import ArgumentParser
-import BookcatCore
-import BookcatSQLite
-import BookcatServer
+import BookcatApp
 import Foundation
 
 struct ImportDjango: AsyncParsableCommand {
@@ -25,55 +23,30 @@ struct ImportDjango: AsyncParsableCommand {
     func run() async throws {
         let configuration = await loadConfiguration()
         let started = Date()
-        let django: DjangoCatalog
-        do {
-            django = try DjangoCatalog(path: path, importedAt: started, recountingStock: recountStock)
-        } catch let refusal as DjangoCatalog.Refusal {
-            throw RefusedByStore(description: "\(refusal.description); nothing was written")
-        }
-        let store = try ConfiguredStore.open(configuration, logger: commandLogger())
-        let contents = django.contents
-        let total = contents.users + contents.tags + contents.books + contents.bookTags + contents.loans
         let showBar = isatty(STDERR_FILENO) == 1
-        let fingerprint: CatalogFingerprint
+        let outcome: DjangoImport.Outcome
         do {
-            fingerprint = try await store.withServices {
-                _ = try await store.migrate()
-                var done = 0
-                let fingerprint = try await CatalogCopy.copy(from: django, to: store.importTarget) { batch in
-                    done += batch.count
+            outcome = try await DjangoImport.run(
+                path: path,
+                recountingStock: recountStock,
+                configuration: configuration,
+                logger: commandLogger(),
+                progress: { sent, total, table in
                     guard showBar else { return }
-                    let filled = total == 0 ? 30 : done * 30 / total
+                    let filled = total == 0 ? 30 : sent * 30 / total
                     let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: 30 - filled)
-                    FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) rows (\(batch.table.rawValue))".utf8))
+                    FileHandle.standardError.write(Data("\r[\(bar)] \(sent)/\(total) rows (\(table))".utf8))
+                },
+                afterwards: { versions in
+                    if showBar { FileHandle.standardError.write(Data("\n".utf8)) }
+                    try await invalidateCachedPages(configuration: configuration, store: versions)
                 }
-                if showBar { FileHandle.standardError.write(Data("\n".utf8)) }
-                try await invalidateCachedPages(configuration: configuration, store: store.ports.versions)
-                return fingerprint
-            }
-        } catch let refusal as DjangoCatalog.Refusal {
+            )
+        } catch let refusal as DjangoImport.Refusal {
             throw RefusedByStore(description: "\(refusal.description); nothing was written")
-        } catch let error as CatalogError {
-            throw RefusedByStore(description: "\(error); nothing was written")
         }
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
-        print("imported \(path) into \(store.description) in \(seconds) s")
-        print("  \(fingerprint.summary)")
-        print("  checksum \(fingerprint.checksum), the same read back from the store")
-        print("  \(contents.users) accounts keep their passwords: each is stored as bcrypt at its first login")
-        if contents.usernamesDerived > 0 {
-            print("  \(contents.usernamesDerived) accounts had no username and got one derived from their e-mail")
-        }
-        if contents.tokens > 0 {
-            print("  \(contents.tokens) refresh tokens of the service were not imported: every account logs in once")
-        }
-        if recountStock {
-            print("  stock recounted: \(contents.copiesNotRestocked) copies of \(contents.returnedLoans) returned loans put back")
-        } else if contents.copiesNotRestocked > 0 {
-            print(
-                "  stock as the service recorded it: its \(contents.returnedLoans) returns did not put \(contents.copiesNotRestocked) copies back "
-                    + "(--recount-stock adds them)"
-            )
-        }
+        print("imported \(path) into \(outcome.store) in \(seconds) s")
+        for line in outcome.report { print("  \(line)") }
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
+import BookcatApp
 import BookcatCore
-import BookcatServer
 
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema, then exit.")

@@ -1,9 +1,9 @@
 import ArgumentParser
-import BookcatServer
+import BookcatApp
+import BookcatHTTP
 import Hummingbird
 import Logging
 import Metrics
-import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
@@ -18,21 +18,22 @@ struct Serve: AsyncParsableCommand {
             handler.logLevel = configuration.logLevel
             return handler
         }
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(ServiceMetrics.factory(registry: registry))
+        // One factory for the service, injected everywhere; the process-wide system gets the same one, for libraries.
+        let metrics = ServiceMetrics()
+        MetricsSystem.bootstrap(metrics.factory)
         var logger = Logger(label: "bookcat")
         logger.logLevel = configuration.logLevel
 
         let app = try await buildApplication(
-            configuration: configuration,
-            dependencies: try AppDependencies.live(configuration: configuration, metrics: registry, logger: logger),
+            configuration: configuration.server,
+            dependencies: try AppDependencies.live(configuration: configuration, metrics: metrics, logger: logger),
             logger: logger
         )
-        logger.info("serving on http://\(configuration.host):\(configuration.port) (\(configuration.mode.rawValue))")
+        logger.info("serving on http://\(configuration.server.host):\(configuration.server.port) (\(configuration.server.mode.rawValue))")
         // SIGTERM or SIGINT: stop accepting, let running requests finish (up to HTTP_DRAIN_TIMEOUT), then stop the
         // services in reverse order, Redis client last, and exit 0.
         var lifecycle = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        lifecycle.maximumGracefulShutdownDuration = .seconds(configuration.drainTimeout)
+        lifecycle.maximumGracefulShutdownDuration = .seconds(configuration.server.drainTimeout)
         // Requests run on the event loop their connection lives on (see EventLoopAffineExecutor).
         try await withEventLoopAffinity {
             try await ServiceGroup(configuration: lifecycle).run()

@@ -1,6 +1,7 @@
 import ArgumentParser
+import BookcatApp
 import BookcatCore
-import BookcatServer
+import BookcatHTTP
 import Foundation
 
 struct UserCommand: AsyncParsableCommand {
@@ -57,7 +58,7 @@ struct UserCommand: AsyncParsableCommand {
                 let user = try await store.withServices {
                     _ = try await store.migrate()
                     return try await createAccount(
-                        configuration: configuration,
+                        bcryptCost: configuration.server.bcryptCost,
                         users: store.ports.users,
                         email: email,
                         username: username,

@@ -7,7 +7,8 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 @Suite("Signup, login and tokens")
 struct AuthTests {
@@ -113,7 +114,7 @@ struct AuthTests {
     /// With no grace window (`REFRESH_REUSE_GRACE=0`); the window has its own tests in SessionTests.
     @Test func refreshRotatesAndEachRefreshTokenWorksOnce() async throws {
         var configuration = TestApp.configuration()
-        configuration.refreshReuseGrace = 0
+        configuration.server.refreshReuseGrace = 0
         try await TestApp.run(configuration: configuration) { app in
             let session = try await app.member()
             let first = try await app.send(.post, "/api/v1/token/refresh", json: ["refresh_token": session.refreshToken])
@@ -226,7 +227,7 @@ struct AuthTests {
 
     @Test func authorizationHeaderMustUseTheConfiguredSchemeOnce() async throws {
         var configuration = TestApp.configuration()
-        configuration.authScheme = "JWT"
+        configuration.server.authScheme = "JWT"
         try await TestApp.run(configuration: configuration) { app in
             let session = try await app.member()
             let bearer = try await app.send(.get, "/api/v1/users/me", headers: [.authorization: "Bearer \(session.accessToken)"])

@@ -5,7 +5,8 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 @Suite("Filtered, paginated book listing")
 struct BookListingTests {

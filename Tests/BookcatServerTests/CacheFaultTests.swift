@@ -8,7 +8,8 @@ import HummingbirdTesting
 import Logging
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 @Suite("The cache keeps serving, and never serves stale, when Redis fails")
 struct CacheFaultTests {

@@ -7,7 +7,8 @@ import Prometheus
 import ServiceLifecycle
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 @Suite("The lease as a service of the server")
 struct CacheLeaseServiceTests {

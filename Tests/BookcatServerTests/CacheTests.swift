@@ -7,7 +7,8 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 @Suite("Redis response cache, end to end")
 struct CacheTests {
@@ -186,13 +187,13 @@ struct CacheTests {
     /// The audit: any member could force the expensive uncached render with `Cache-Control: no-store`. By default
     /// only admins may; `CACHE_BYPASS` opens it to everyone (load tests) or closes it to all.
     @Test(arguments: [
-        (AppConfiguration.CacheBypass.admins, false, true),
+        (ServerConfiguration.CacheBypass.admins, false, true),
         (.everyone, true, true),
         (.nobody, false, false),
     ])
-    func onlyTheConfiguredCallersMayBypassTheCache(setting: AppConfiguration.CacheBypass, member: Bool, admin: Bool) async throws {
+    func onlyTheConfiguredCallersMayBypassTheCache(setting: ServerConfiguration.CacheBypass, member: Bool, admin: Bool) async throws {
         var configuration = TestApp.configuration()
-        configuration.cacheBypass = setting
+        configuration.server.cacheBypass = setting
         try await RedisServer.with { redis in
             try await TestApp.run(configuration: configuration, cache: redis.responseCache()) { app in
                 let adminToken = try await app.admin().accessToken

@@ -1,7 +1,8 @@
+import BookcatApp
 import BookcatCore
+import BookcatHTTP
 import BookcatPostgres
 import BookcatSQLite
-import BookcatServer
 import BookcatTestSupport
 import Foundation
 import Logging

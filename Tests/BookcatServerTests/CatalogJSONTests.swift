@@ -3,7 +3,8 @@ import BookcatTestSupport
 import Foundation
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 /// The catalog's hand-written JSON (``JSONOutput``) must be byte for byte what `JSONEncoder` wrote before it: the
 /// ETags clients hold, and those other processes of an older release compute, depend on it.

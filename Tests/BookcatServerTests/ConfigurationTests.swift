@@ -4,22 +4,23 @@ import Foundation
 import RedisClient
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 @Suite("Configuration")
 struct ConfigurationTests {
     @Test func defaultsMatchTheReadme() throws {
         let config = try AppConfiguration.load(from: [:])
-        #expect(config.host == "127.0.0.1")
-        #expect(config.port == 8000)
+        #expect(config.server.host == "127.0.0.1")
+        #expect(config.server.port == 8000)
         #expect(config.databasePath == "./data/catalog.sqlite3")
-        #expect(config.jwtAlgorithm == .hs256)
-        #expect(config.authScheme == "Bearer")
-        #expect(config.accessTokenTTL == 900)
-        #expect(config.refreshTokenTTL == 604_800)
-        #expect(config.bcryptCost == 12)
-        #expect(config.mode == .development)
-        #expect(config.jwtSecret == nil)
+        #expect(config.server.jwtAlgorithm == .hs256)
+        #expect(config.server.authScheme == "Bearer")
+        #expect(config.server.accessTokenTTL == 900)
+        #expect(config.server.refreshTokenTTL == 604_800)
+        #expect(config.server.bcryptCost == 12)
+        #expect(config.server.mode == .development)
+        #expect(config.server.jwtSecret == nil)
         #expect(config.postgres == nil)
         #expect(config.databasePoolSize == 10)
     }
@@ -113,22 +114,22 @@ struct ConfigurationTests {
             #expect(error.variable == variable)
             #expect(error.description.contains("openssl rand -hex 32"))
             // Development keeps working with whatever it is given.
-            #expect(try AppConfiguration.load(from: [variable: secret]).jwtSecret == secret)
+            #expect(try AppConfiguration.load(from: [variable: secret]).server.jwtSecret == secret)
         }
     }
 
     @Test func productionAcceptsALongEnoughSecret() throws {
         let secret = "9f2c1e7a4b8d3f60a5e1c7b2d9f4a6e8"
         let config = try AppConfiguration.load(from: ["APP_ENV": "production", "JWT_SECRET_KEY": secret, "JWT_ALGORITHM": "hs256"])
-        #expect(config.jwtSecret == secret)
-        #expect(config.mode == .production)
+        #expect(config.server.jwtSecret == secret)
+        #expect(config.server.mode == .production)
     }
 
     @Test func legacySecretKeyIsUsedWhenJWTSecretKeyIsAbsent() throws {
         let legacy = String(repeating: "l", count: 32)
-        #expect(try AppConfiguration.load(from: ["SECRET_KEY": legacy]).jwtSecret == legacy)
+        #expect(try AppConfiguration.load(from: ["SECRET_KEY": legacy]).server.jwtSecret == legacy)
         let preferred = String(repeating: "p", count: 32)
-        #expect(try AppConfiguration.load(from: ["SECRET_KEY": legacy, "JWT_SECRET_KEY": preferred]).jwtSecret == preferred)
+        #expect(try AppConfiguration.load(from: ["SECRET_KEY": legacy, "JWT_SECRET_KEY": preferred]).server.jwtSecret == preferred)
     }
 
     /// `bookcat` reads a `.env` beside it for what the environment leaves unset. An empty value stays empty (a
@@ -151,19 +152,19 @@ struct ConfigurationTests {
         setenv("REFRESH_REUSE_GRACE", "7", 1)
         defer { unsetenv("REFRESH_REUSE_GRACE") }
         let config = try await AppConfiguration.load(directory: folder.url.path)
-        #expect(config.port == 9000)
-        #expect(config.metricsToken == nil)
-        #expect(config.idleTimeout == 45)
-        #expect(config.authScheme == "JWT")
-        #expect(config.jwtSecret == String(repeating: "s", count: 40))
-        #expect(config.refreshReuseGrace == 7)
+        #expect(config.server.port == 9000)
+        #expect(config.server.metricsToken == nil)
+        #expect(config.server.idleTimeout == 45)
+        #expect(config.server.authScheme == "JWT")
+        #expect(config.server.jwtSecret == String(repeating: "s", count: 40))
+        #expect(config.server.refreshReuseGrace == 7)
     }
 
     @Test func noDotEnvFileMeansTheDefaults() async throws {
         let folder = TemporaryFolder("no-dotenv")
         defer { folder.remove() }
         let config = try await AppConfiguration.load(directory: folder.url.path)
-        #expect(config.idleTimeout == AppConfiguration().idleTimeout)
+        #expect(config.server.idleTimeout == AppConfiguration().server.idleTimeout)
     }
 
     @Test func anInvalidValueInTheFileIsNamed() async throws {

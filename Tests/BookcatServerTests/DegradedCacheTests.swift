@@ -5,11 +5,13 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Logging
+import Metrics
 import NIOConcurrencyHelpers
 import RedisClient
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 @Suite("A configured cache that cannot connect is reported, not silent")
 struct DegradedCacheTests {
@@ -22,10 +24,11 @@ struct DegradedCacheTests {
         logger.logLevel = .critical
         return (
             RedisResponseCache(
-                client: RedisClient(configuration: configuration),
+                client: RedisClient(configuration: configuration, metrics: NOOPMetricsHandler.instance),
                 store: UnwrittenStore(),
                 ttlSeconds: 300,
                 memoryBytes: 1 << 20,
+                metrics: NOOPMetricsHandler.instance,
                 logger: logger
             ), port
         )
@@ -90,7 +93,7 @@ struct DegradedCacheTests {
         var configuration = RedisConfiguration(host: "127.0.0.1", port: port)
         configuration.connectTimeout = .milliseconds(500)
         configuration.openDuration = .milliseconds(20)
-        let client = RedisClient(configuration: configuration)
+        let client = RedisClient(configuration: configuration, metrics: NOOPMetricsHandler.instance)
         let monitor = RedisReachabilityMonitor(
             client: client,
             logger: logger,

@@ -7,7 +7,8 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 /// `bookcat import-django` on a database the Django service made itself, through its own API, with the real passwords
 /// of its accounts (`Fixtures/django-seed`): on the store the suite runs on (SQLite, and PostgreSQL in the second pass).

@@ -2,11 +2,13 @@ import BookcatTestSupport
 import Dispatch
 import HTTPTypes
 import HummingbirdTesting
+import Metrics
 import NIOPosix
 import RedisClient
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 /// `bookcat serve` runs its requests with ``EventLoopAffineExecutor`` (the other suites drive the application under
 /// Swift's default executor): the mechanism itself, and the whole service through a real socket and Redis under it.
@@ -64,7 +66,7 @@ struct EventLoopAffinityTests {
             var configuration = redis.clientConfiguration()
             configuration.poolSize = 4
             let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator()).count
-            let client = RedisClient(configuration: configuration)
+            let client = RedisClient(configuration: configuration, metrics: NOOPMetricsHandler.instance)
             @Sendable func clientIDs() async throws -> Set<Int64> {
                 var ids = Set<Int64>()
                 for _ in 0..<24 { ids.insert(try #require(try await client.send("CLIENT", "ID").integer)) }

@@ -3,12 +3,14 @@ import BookcatSQLite
 import BookcatTestSupport
 import Foundation
 import Logging
+import Metrics
 import Prometheus
 import RedisClient
 import ServiceLifecycle
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 /// Stopping a server loses nothing: requests it is running finish, and the connections it holds are closed.
 @Suite("Stopping the server")
@@ -22,7 +24,7 @@ struct GracefulShutdownTests {
             let store = try AppDatabase(path: databasePath).store()
             // An admin made straight in the store, as `bookcat user create --admin` does.
             _ = try await createAccount(
-                configuration: TestApp.configuration(),
+                bcryptCost: TestApp.configuration().server.bcryptCost,
                 users: store.users,
                 email: "admin@example.org",
                 username: "admin",
@@ -102,13 +104,13 @@ struct GracefulShutdownTests {
     @Test func aGracefulShutdownClosesEveryRedisConnection() async throws {
         try await RedisServer.with { redis in
             try await TestApp.withLiveDependencies(redis: redis) { configuration, dependencies, logger in
-                let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
+                let app = try await buildApplication(configuration: configuration.server, dependencies: dependencies, logger: logger)
                 let group = ServiceGroup(services: [app], logger: logger)
                 let running = Task { try await group.run() }
                 // One connection, so it is the one left.
                 var inspection = redis.clientConfiguration()
                 inspection.poolSize = 1
-                let inspector = RedisClient(configuration: inspection)
+                let inspector = RedisClient(configuration: inspection, metrics: NOOPMetricsHandler.instance)
                 defer { Task { await inspector.shutdown() } }
                 // The pool's connections and the lease's subscription, besides the inspector's own.
                 let connectedWhileServing = try await eventually {

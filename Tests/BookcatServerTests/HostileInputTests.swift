@@ -8,7 +8,8 @@ import JWTKit
 import NIOCore
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 @Suite("Hostile input gets a clear 4xx and changes nothing")
 struct HostileInputTests {

@@ -7,7 +7,8 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 /// Generated strings (1,200 over four seeds, each tried in every text field and filter) thrown at the service: never a 5xx, and whatever the service
 /// acknowledges is exactly what it later returns.

@@ -6,7 +6,8 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 @Suite("Loans move stock")
 struct LoanTests {
@@ -90,7 +91,7 @@ struct LoanTests {
             #expect(ten.status == .created)
         }
         var configuration = TestApp.configuration()
-        configuration.loanMaxQuantity = 2
+        configuration.server.loanMaxQuantity = 2
         try await TestApp.run(configuration: configuration) { app in
             let admin = try await app.admin()
             let book = try await app.createBook(token: admin.accessToken, ["stock": 5])

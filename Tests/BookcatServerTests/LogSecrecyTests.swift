@@ -6,7 +6,8 @@ import Logging
 import NIOConcurrencyHelpers
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 /// Keeps every log line (message and metadata) in memory so a test can search it.
 struct CapturingLogHandler: LogHandler {

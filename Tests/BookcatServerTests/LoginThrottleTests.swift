@@ -9,7 +9,8 @@ import Logging
 import RedisClient
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 @Suite("Login throttling")
 struct LoginThrottleTests {
@@ -100,7 +101,7 @@ struct LoginThrottleTests {
 
     @Test func twentyFailuresFromOneAddressLockThatAddressOnly() async throws {
         var configuration = TestApp.configuration()
-        configuration.trustForwardedFor = true
+        configuration.server.trustForwardedFor = true
         try await TestApp.run(configuration: configuration) { app in
             _ = try await app.member("grace")
             for index in 0..<20 {
@@ -191,7 +192,7 @@ struct LoginThrottleTests {
     /// Signup costs a bcrypt hash, so one address may only sign up so often; another address is unaffected.
     @Test func signupsAreLimitedPerAddress() async throws {
         var configuration = TestApp.configuration()
-        configuration.trustForwardedFor = true
+        configuration.server.trustForwardedFor = true
         configuration.loginLimits.signupsPerClient = 3
         try await TestApp.run(configuration: configuration) { app in
             func signUp(_ name: String, from address: String) async throws -> TestResponse {
@@ -216,7 +217,7 @@ struct LoginThrottleTests {
     /// One address guessing with the right password among 50 concurrent tries must be stopped at its 20 attempts.
     @Test func concurrentGuessesFromOneAddressStopAtTheAddressLimit() async throws {
         var configuration = TestApp.configuration()
-        configuration.trustForwardedFor = true
+        configuration.server.trustForwardedFor = true
         try await TestApp.run(.live, configuration: configuration) { app in
             for index in 0..<50 { _ = try await app.member("user\(index)") }
             let statuses = try await concurrently(50) { index in

@@ -6,7 +6,8 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 @Suite("Health, metrics and the contract")
 struct OperationsTests {
@@ -24,7 +25,7 @@ struct OperationsTests {
     /// it is; in development it stays open.
     @Test func metricsAreClosedInProductionWithoutAToken() async throws {
         var configuration = TestApp.configuration()
-        configuration.mode = .production
+        configuration.server.mode = .production
         try await TestApp.run(configuration: configuration) { app in
             let closed = try await app.send(.get, "/metrics")
             #expect(closed.status == .forbidden)
@@ -40,7 +41,7 @@ struct OperationsTests {
     /// The audit: `/metrics` was public. With METRICS_TOKEN set it answers only that bearer token.
     @Test func metricsCanBeProtectedWithAToken() async throws {
         var configuration = TestApp.configuration()
-        configuration.metricsToken = "metrics-token-0123456789"
+        configuration.server.metricsToken = "metrics-token-0123456789"
         try await TestApp.run(configuration: configuration) { app in
             let anonymous = try await app.send(.get, "/metrics")
             #expect(anonymous.status == .unauthorized)

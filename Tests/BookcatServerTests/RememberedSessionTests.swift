@@ -4,7 +4,8 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 /// Cached reads trust a session the process remembers instead of asking the store on every hit (#12). That must
 /// not cost the guarantee that an ended session stops at once, on every process.

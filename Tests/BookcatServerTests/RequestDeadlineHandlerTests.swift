@@ -5,7 +5,8 @@ import NIOHTTP1
 import NIOHTTPTypesHTTP1
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 /// The request deadlines on an embedded channel, whose event loop's time moves only when the test moves it: each
 /// case says to the millisecond when a connection must still be open and when it must be closed. (An embedded

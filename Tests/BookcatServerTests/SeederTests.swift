@@ -5,8 +5,9 @@ import GRDB
 import HTTPTypes
 import Testing
 
+@testable import BookcatApp
+@testable import BookcatHTTP
 @testable import BookcatSQLite
-@testable import BookcatServer
 
 @Suite("Synthetic catalog seeding")
 struct SeederTests {

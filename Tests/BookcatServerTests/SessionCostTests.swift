@@ -7,8 +7,9 @@ import HummingbirdTesting
 import Logging
 import Testing
 
+@testable import BookcatApp
+@testable import BookcatHTTP
 @testable import BookcatSQLite
-@testable import BookcatServer
 
 /// The second audit: one member's correct logins in a loop pushed a bystander's login from 0.4 to 5.4 s (each is a
 /// bcrypt evaluation), and a refresh loop at 104/s added 1,037 token rows that were never deleted, each bumping the
@@ -89,7 +90,7 @@ struct SessionCostTests {
     @Test func aLongSessionKeepsOnlyItsNewestUsedTokens() async throws {
         var configuration = TestApp.configuration()
         configuration.loginLimits.refreshesPerAccount = 1_000
-        configuration.refreshReuseGrace = 1
+        configuration.server.refreshReuseGrace = 1
         let time = ManualWallClock()
         try await TestApp.run(configuration: configuration, clock: time.clock) { app in
             let first = try await app.member("grace")
@@ -118,7 +119,7 @@ struct SessionCostTests {
         try await TestApp.run(clock: time.clock) { app in
             let expiring = try await app.member("expiring")
             _ = try await refresh(app, expiring.refreshToken)
-            time.advance(by: TimeInterval(app.configuration.refreshTokenTTL) + 1)
+            time.advance(by: TimeInterval(app.configuration.server.refreshTokenTTL) + 1)
             let loggedOut = try await app.member("leaving")
             let logout = try await app.send(
                 .post,

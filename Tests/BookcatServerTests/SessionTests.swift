@@ -5,7 +5,8 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 /// The audit: access tokens kept working after logout and after a password change, and a retried refresh logged
 /// the client out. A login is a session; ending it ends its access tokens at once.
@@ -66,7 +67,7 @@ struct SessionTests {
         // 50 refreshes at once are over the account's limit per minute, which is not what this is about; and on
         // PostgreSQL under a whole suite, 50 transactions in turn on one token's row can outlast the default grace.
         configuration.loginLimits.refreshesPerAccount = 100
-        configuration.refreshReuseGrace = 60
+        configuration.server.refreshReuseGrace = 60
         // In process, not through the live test client: that one has a fixed 20 s read timeout, which 50 turns on
         // one row's lock outlasted on PostgreSQL beside the whole suite on two cores.
         try await TestApp.run(configuration: configuration) { app in
@@ -93,11 +94,11 @@ struct SessionTests {
         let time = ManualWallClock()
         try await TestApp.run(clock: time.clock) { app in
             let session = try await app.member("expiring")
-            time.advance(by: TimeInterval(app.configuration.refreshTokenTTL) - 1)
+            time.advance(by: TimeInterval(app.configuration.server.refreshTokenTTL) - 1)
             let rotated = try await refresh(app, session.refreshToken)
             #expect(rotated.status == .ok)
             let successor = try rotated.object().string("refresh_token")
-            time.advance(by: TimeInterval(app.configuration.refreshTokenTTL) + 1)
+            time.advance(by: TimeInterval(app.configuration.server.refreshTokenTTL) + 1)
             let expired = try await refresh(app, successor)
             #expect(expired.status == .unauthorized)
             #expect(try expired.problem()["detail"] as? String == "the refresh token is invalid, expired or already used")
@@ -107,7 +108,7 @@ struct SessionTests {
     /// After the window, presenting a used refresh token is theft: the whole session ends, access tokens included.
     @Test func reuseAfterTheGraceWindowEndsTheSession() async throws {
         var configuration = TestApp.configuration()
-        configuration.refreshReuseGrace = 1
+        configuration.server.refreshReuseGrace = 1
         let time = ManualWallClock()
         try await TestApp.run(configuration: configuration, clock: time.clock) { app in
             let session = try await app.member("grace")
@@ -125,7 +126,7 @@ struct SessionTests {
     /// a branch that went on refreshing for good, out of reach of reuse detection. A retry gets the same successor.
     @Test func retriesWithinTheGraceWindowGetTheSameSuccessorSoTheSessionStaysOneChain() async throws {
         var configuration = TestApp.configuration()
-        configuration.refreshReuseGrace = 10
+        configuration.server.refreshReuseGrace = 10
         let time = ManualWallClock()
         try await TestApp.run(configuration: configuration, clock: time.clock) { app in
             let session = try await app.member("grace")

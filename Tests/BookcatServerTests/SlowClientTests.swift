@@ -7,7 +7,8 @@ import NIOConcurrencyHelpers
 import ServiceLifecycle
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 /// The audit: 300 connections, half with half-sent headers, were all still open after 130 s.
 @Suite("Slow and idle clients")
@@ -16,9 +17,9 @@ struct SlowClientTests {
 
     private func configuration(idle: Int = 30, headers: Int = 30, connections: Int = 1024) -> AppConfiguration {
         var configuration = TestApp.configuration()
-        configuration.idleTimeout = idle
-        configuration.headerTimeout = headers
-        configuration.maxConnections = connections
+        configuration.server.idleTimeout = idle
+        configuration.server.headerTimeout = headers
+        configuration.server.maxConnections = connections
         return configuration
     }
 
@@ -52,16 +53,16 @@ struct SlowClientTests {
         var logger = Logger(label: "slow-clients") { _ in CapturingLogHandler(lines: lines) }
         logger.logLevel = .warning
         var configuration = configuration(connections: 2)
-        configuration.port = try RedisServer.freePort()
+        configuration.server.port = try RedisServer.freePort()
         let folder = TemporaryFolder("cap")
         defer { folder.remove() }
         let dependencies = AppDependencies(store: try AppDatabase(path: folder.databasePath).store())
-        let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
+        let app = try await buildApplication(configuration: configuration.server, dependencies: dependencies, logger: logger)
         let server = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
             defer { Task { await server.triggerGracefulShutdown() } }
-            let port = configuration.port
+            let port = configuration.server.port
             let opened = try await eventually {
                 try? await RawConnection.open(port: port)
             } until: {
@@ -97,7 +98,7 @@ struct SlowClientTests {
     /// 100 s; the idle timer restarts with every byte. The body has its own deadline, counted from the headers.
     @Test func aTricklingBodyIsDroppedAtTheBodyTimeout() async throws {
         var configuration = configuration(idle: 30, headers: 30)
-        configuration.bodyTimeout = 1
+        configuration.server.bodyTimeout = 1
         try await TestApp.run(.live, configuration: configuration) { app in
             let slow = try await RawConnection.open(port: try #require(app.client.port))
             try await slow.send(
@@ -119,7 +120,7 @@ struct SlowClientTests {
     /// does not read within the response timeout closes the connection.
     @Test func aClientThatDoesNotReadItsResponsesIsDroppedAtTheResponseTimeout() async throws {
         var configuration = configuration(idle: 30, headers: 30)
-        configuration.responseTimeout = 1
+        configuration.server.responseTimeout = 1
         try await TestApp.run(.live, configuration: configuration) { app in
             let port = try #require(app.client.port)
             let reader = try await RawConnection.open(port: port, reading: false)
@@ -142,7 +143,7 @@ struct SlowClientTests {
     /// timed out for 70 s. Each address holds at most its share; another address is served.
     @Test func oneAddressHoldsAtMostItsShareOfConnections() async throws {
         var configuration = configuration()
-        configuration.maxConnectionsPerAddress = 2
+        configuration.server.maxConnectionsPerAddress = 2
         try await TestApp.run(.live, configuration: configuration) { app in
             let port = try #require(app.client.port)
             let first = try await RawConnection.open(port: port, from: "127.0.0.3")
@@ -173,8 +174,8 @@ struct SlowClientTests {
     /// Behind a proxy every connection has the proxy's address, so the share does not apply there.
     @Test func theShareIsLiftedWhenAProxyIsTrusted() async throws {
         var configuration = configuration()
-        configuration.maxConnectionsPerAddress = 1
-        configuration.trustForwardedFor = true
+        configuration.server.maxConnectionsPerAddress = 1
+        configuration.server.trustForwardedFor = true
         try await TestApp.run(.live, configuration: configuration) { app in
             let port = try #require(app.client.port)
             let first = try await RawConnection.open(port: port, from: "127.0.0.5")

@@ -5,7 +5,8 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 /// Strings with NUL and other control characters are refused where they enter: the C libraries behind the store
 /// and the password hash stop at NUL, so such a value would be stored, hashed or searched as something else than

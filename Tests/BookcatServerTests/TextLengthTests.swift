@@ -5,7 +5,8 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 /// Text is bounded where it enters, before anything whose cost grows with it: normalising, folding, looking up.
 /// The audit: a 1 MB login identifier (340,000 × U+FDFA, which NFKC turns into 18 letters each) took 5.8 s to

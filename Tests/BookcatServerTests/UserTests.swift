@@ -6,7 +6,8 @@ import HummingbirdTesting
 import NIOPosix
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 @Suite("Accounts and the permission matrix")
 struct UserTests {

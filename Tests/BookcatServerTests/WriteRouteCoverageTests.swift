@@ -9,7 +9,8 @@ import Logging
 import NIOConcurrencyHelpers
 import Testing
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 /// No route can write without the cache hearing of it: every route that may write is taken from the router's own
 /// table, and each one, run for real, must publish the store's versions to the cache before it answers, and move
@@ -116,7 +117,7 @@ struct WriteRouteCoverageTests {
 
     @Test func everyRouteThatMayWriteHasAnExample() async throws {
         let (_, routes) = try await buildRoutes(
-            configuration: TestApp.configuration(),
+            configuration: TestApp.configuration().server,
             dependencies: AppDependencies(store: AppDatabase.inMemory().store()),
             logger: Logger(label: "routes")
         )

@@ -15,7 +15,7 @@ extension RedisServer {
         commandTimeout: Duration = .seconds(2),
         breakerPause: Duration? = nil,
         lease: Duration = .seconds(1),
-        metrics: any MetricsFactory = MetricsSystem.factory
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
     ) -> RedisResponseCache {
         var logger = Logger(label: "bookcat-cache-tests")
         logger.logLevel = .critical

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import RedisClient
 
 #if canImport(Glibc)
@@ -102,7 +103,7 @@ public final class RedisServer: @unchecked Sendable {
         self.exited = exited
         try process.run()
         self.process = process
-        let probe = RedisClient(configuration: clientConfiguration())
+        let probe = RedisClient(configuration: clientConfiguration(), metrics: NOOPMetricsHandler.instance)
         defer { Task { await probe.shutdown() } }
         let lastReply: Result<RESPValue, any Error> = try await eventually {
             do { return .success(try await probe.send("PING")) } catch { return .failure(error) }
@@ -138,7 +139,7 @@ public final class RedisServer: @unchecked Sendable {
     public func resume() { process.map { _ = kill($0.processIdentifier, SIGCONT) } }
 
     /// A client for inspecting the server from the test.
-    public func inspector() -> RedisClient { RedisClient(configuration: clientConfiguration()) }
+    public func inspector() -> RedisClient { RedisClient(configuration: clientConfiguration(), metrics: NOOPMetricsHandler.instance) }
 
     /// `REDIS_SERVER` if set, else the first `redis-server` on `PATH`.
     static func executable() throws -> URL {

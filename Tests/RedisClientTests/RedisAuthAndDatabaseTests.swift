@@ -1,4 +1,5 @@
 import BookcatTestSupport
+import Metrics
 import RedisClient
 import Testing
 
@@ -14,7 +15,7 @@ struct RedisAuthAndDatabaseTests {
             #expect(configuration.password == Self.password && configuration.database == 3)
             // The service's 100 ms per command is what the whole suite on two cores can outrun; set-up is the subject here.
             configuration.commandTimeout = .seconds(2)
-            let client = RedisClient(configuration: configuration)
+            let client = RedisClient(configuration: configuration, metrics: NOOPMetricsHandler.instance)
             // More commands at once than the pool has connections: each new connection must do its own set-up.
             try await withThrowingTaskGroup(of: RESPValue.self) { group in
                 for index in 0..<8 { group.addTask { try await client.send("SET", RedisArgument("key-\(index)"), "in database 3") } }
@@ -33,7 +34,7 @@ struct RedisAuthAndDatabaseTests {
         try await RedisServer.with(password: Self.password) { redis in
             var configuration = redis.clientConfiguration()
             configuration.password = "not the password"
-            let client = RedisClient(configuration: configuration)
+            let client = RedisClient(configuration: configuration, metrics: NOOPMetricsHandler.instance)
             do {
                 _ = try await client.send("PING")
                 Issue.record("a wrong password was accepted")

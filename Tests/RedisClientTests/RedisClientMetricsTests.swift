@@ -31,7 +31,10 @@ struct RedisClientMetricsTests {
     @Test func aFailedCommandIsNotTimed() async throws {
         try await RedisServer.with { redis in
             let metrics = TestMetrics()
-            let client = RedisClient(configuration: redis.clientConfiguration(commandTimeout: .milliseconds(200)), metrics: metrics)
+            let client = RedisClient(
+                configuration: redis.clientConfiguration(commandTimeout: .milliseconds(200)),
+                metrics: metrics
+            )
             redis.stop()
             await #expect(throws: (any Error).self) { _ = try await client.send("PING") }
             #expect((try? metrics.expectTimer("redis_command_duration_seconds"))?.values.isEmpty ?? true)

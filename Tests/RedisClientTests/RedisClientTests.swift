@@ -1,5 +1,6 @@
 import BookcatTestSupport
 import Foundation
+import Metrics
 import NIOPosix
 import RedisClient
 import Testing
@@ -56,7 +57,10 @@ struct RedisClientTests {
 
     @Test func aHungServerTimesOutAndThenTheBreakerFailsFast() async throws {
         try await RedisServer.with { redis in
-            let client = RedisClient(configuration: redis.clientConfiguration(commandTimeout: .milliseconds(300)))
+            let client = RedisClient(
+                configuration: redis.clientConfiguration(commandTimeout: .milliseconds(300)),
+                metrics: NOOPMetricsHandler.instance
+            )
             // A connection open before the pause (so the server hangs rather than refuses). On a loaded machine the
             // first answer can take longer than the short timeout, which is not what this test is about: ask again.
             let warm = try await eventually {

@@ -1,5 +1,6 @@
 import BookcatTestSupport
 import Foundation
+import Metrics
 import RedisClient
 import Testing
 
@@ -20,7 +21,7 @@ struct RedisSentinelTests {
                         sentinels: [down, RedisAddress(host: "127.0.0.1", port: sentinel.port)],
                         primaryName: "bookcat"
                     )
-                    let client = RedisClient(configuration: configuration)
+                    let client = RedisClient(configuration: configuration, metrics: NOOPMetricsHandler.instance)
                     #expect(try await client.send("SET", "before", "the failover") == .simpleString("OK"))
                     #expect(try await Self.serverPort(of: client) == primary.port)
                     // Replicated before the failover (asynchronous replication may lose the latest writes otherwise).
@@ -83,7 +84,7 @@ struct RedisSentinelTests {
         configuration.connectTimeout = .milliseconds(500)
         let ports = [try RedisServer.freePort(), try RedisServer.freePort()]
         configuration.sentinel = RedisSentinel(sentinels: ports.map { RedisAddress(host: "127.0.0.1", port: $0) }, primaryName: "bookcat")
-        let client = RedisClient(configuration: configuration)
+        let client = RedisClient(configuration: configuration, metrics: NOOPMetricsHandler.instance)
         await #expect(throws: RedisError.self) { _ = try await client.send("PING") }
         do {
             _ = try await client.send("PING")
@@ -103,7 +104,7 @@ struct RedisSentinelTests {
                     sentinels: [RedisAddress(host: "127.0.0.1", port: sentinel.port)],
                     primaryName: "other"
                 )
-                let client = RedisClient(configuration: configuration)
+                let client = RedisClient(configuration: configuration, metrics: NOOPMetricsHandler.instance)
                 do {
                     _ = try await client.send("PING")
                     Issue.record("a primary nobody monitors was found")

@@ -1,4 +1,5 @@
 import BookcatTestSupport
+import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -59,7 +60,10 @@ struct SharedReadTests {
 
     @Test func aFailureReachesEveryCallerWaitingForIt() async throws {
         try await RedisServer.with { redis in
-            let client = RedisClient(configuration: redis.clientConfiguration(commandTimeout: .milliseconds(300)))
+            let client = RedisClient(
+                configuration: redis.clientConfiguration(commandTimeout: .milliseconds(300)),
+                metrics: NOOPMetricsHandler.instance
+            )
             let shared = SharedRead(client: client, pipeline: [["GET", "generation"]])
             _ = try await shared.read()
             redis.stop()

@@ -3,7 +3,8 @@ import Foundation
 import Logging
 import Prometheus
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 extension TestApp {
     /// Runs `body` with the dependencies `bookcat serve` builds (`AppDependencies.live`: a database file in a
@@ -21,7 +22,7 @@ extension TestApp {
         change(&configuration)
         var logger = Logger(label: "bookcat-live-tests")
         logger.logLevel = .critical
-        let dependencies = try AppDependencies.live(configuration: configuration, metrics: PrometheusCollectorRegistry(), logger: logger)
+        let dependencies = try AppDependencies.live(configuration: configuration, metrics: ServiceMetrics(), logger: logger)
         return try await body(configuration, dependencies, logger)
     }
 }

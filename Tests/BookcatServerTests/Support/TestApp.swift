@@ -9,7 +9,8 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 
-@testable import BookcatServer
+@testable import BookcatApp
+@testable import BookcatHTTP
 
 /// A fresh application over its own store, driven through HummingbirdTesting.
 struct TestApp: Sendable {
@@ -108,7 +109,7 @@ struct TestApp: Sendable {
         var store = store
         if let throttle { store.loginThrottle = throttle }
         let dependencies = AppDependencies(store: store, cache: cache ?? NoResponseCache(), clock: clock)
-        let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
+        let app = try await buildApplication(configuration: configuration.server, dependencies: dependencies, logger: logger)
         return try await app.test(setup) { [store] client in
             try await test(TestApp(client: client, store: store, database: database, configuration: configuration, importTarget: importTarget))
         }
@@ -117,9 +118,9 @@ struct TestApp: Sendable {
     /// Fast bcrypt, a fixed secret and a free port; tests change fields of it as needed.
     static func configuration() -> AppConfiguration {
         var configuration = AppConfiguration()
-        configuration.bcryptCost = 4
-        configuration.jwtSecret = secret
-        configuration.port = 0
+        configuration.server.bcryptCost = 4
+        configuration.server.jwtSecret = secret
+        configuration.server.port = 0
         // Tests sign up many accounts from one address; the signup limit has its own test.
         configuration.loginLimits.signupsPerClient = 10_000
         return configuration
@@ -171,7 +172,7 @@ struct TestApp: Sendable {
     /// Creates an account directly in the store and logs it in through the API.
     func session(email: String, password: String = "member password 1", role: Role = .user) async throws -> Session {
         let username = String(email.split(separator: "@")[0])
-        let hash = try await Self.passwordHashes.hash(of: password, cost: configuration.bcryptCost)
+        let hash = try await Self.passwordHashes.hash(of: password, cost: configuration.server.bcryptCost)
         let user = try await store.users.create(NewUser(email: email, username: username, passwordHash: hash, role: role))
         let login = try await send(.post, "/api/v1/auth/login", json: ["email": email, "password": password])
         let body = try login.object()

@@ -13,13 +13,13 @@ struct TokenService: Sendable {
     /// JSON work. Safe because a signature check depends only on the token and the key, and the key never changes
     /// while the process runs; expiry is still checked on every use.
     private let verified = BoundedMemory<SessionClaims>()
-    let algorithm: AppConfiguration.JWTAlgorithmName
+    let algorithm: ServerConfiguration.JWTAlgorithmName
     let accessTTL: TimeInterval
     let refreshTTL: TimeInterval
     /// What "now" is for issuing and for checking expiry.
     let clock: WallClock
 
-    init(secret: String, algorithm: AppConfiguration.JWTAlgorithmName, accessTTL: Int, refreshTTL: Int, clock: WallClock = .system) async {
+    init(secret: String, algorithm: ServerConfiguration.JWTAlgorithmName, accessTTL: Int, refreshTTL: Int, clock: WallClock = .system) async {
         let keys = JWTKeyCollection()
         let digest: DigestAlgorithm =
             switch algorithm {

@@ -1,6 +1,7 @@
 import BookcatCache
 import BookcatCore
 import Logging
+import Metrics
 import RedisClient
 
 /// For commands that write the database outside a server (`bookcat seed`, `bookcat migrate`): makes every cached
@@ -12,9 +13,17 @@ public func reconcileCache(configuration: AppConfiguration, store: any StoreVers
     guard let redis = configuration.redis else { return true }
     // Read before the client exists, so a database that cannot answer leaves no connection behind.
     let versions = try await store.storeVersions()
-    let client = RedisClient(configuration: redis)
+    // A command's one reconciliation measures nothing anyone reads.
+    let client = RedisClient(configuration: redis, metrics: NOOPMetricsHandler.instance)
     // It only publishes versions, so it keeps nothing in memory.
-    let cache = RedisResponseCache(client: client, store: store, ttlSeconds: configuration.cacheTTL, memoryBytes: 0, logger: logger)
+    let cache = RedisResponseCache(
+        client: client,
+        store: store,
+        ttlSeconds: configuration.cacheTTL,
+        memoryBytes: 0,
+        metrics: NOOPMetricsHandler.instance,
+        logger: logger
+    )
     await cache.reconcile(with: versions)
     await client.shutdown()
     return !cache.owesInvalidation

@@ -1,4 +1,3 @@
-import BookcatCache
 import BookcatCore
 import BookcatDigest
 import Foundation
@@ -6,8 +5,6 @@ import Hummingbird
 import Logging
 import Metrics
 import NIOCore
-import Prometheus
-import RedisClient
 import ServiceLifecycle
 
 /// The dependencies a running service is made of; tests build their own (an in-memory or temporary store, a
@@ -15,7 +12,8 @@ import ServiceLifecycle
 public struct AppDependencies: Sendable {
     public var store: CatalogStore
     public var cache: any ResponseCache
-    public var metrics: PrometheusCollectorRegistry
+    /// The one factory every metric goes through, and the registry `GET /metrics` renders.
+    public var metrics: ServiceMetrics
     /// Background work that runs as long as the server does, started and stopped with it.
     public var services: [any Service]
     /// Calendar time for tokens, the refresh grace window and loans; tests move it instead of sleeping.
@@ -26,7 +24,7 @@ public struct AppDependencies: Sendable {
     public init(
         store: CatalogStore,
         cache: any ResponseCache = NoResponseCache(),
-        metrics: PrometheusCollectorRegistry = .init(),
+        metrics: ServiceMetrics = ServiceMetrics(),
         services: [any Service] = [],
         clock: WallClock = .system,
         prepare: @escaping @Sendable () async throws -> Void = {}
@@ -38,54 +36,11 @@ public struct AppDependencies: Sendable {
         self.clock = clock
         self.prepare = prepare
     }
-
-    /// Where the service's metrics go: the registry behind `GET /metrics`, through swift-metrics.
-    var metricsFactory: any MetricsFactory { ServiceMetrics.factory(registry: metrics) }
-
-    /// What `bookcat serve` runs on: the configured store (SQLite, or PostgreSQL with `DATABASE_URL`), and Redis
-    /// when `REDIS_URL` is set.
-    public static func live(configuration: AppConfiguration, metrics: PrometheusCollectorRegistry, logger: Logger) throws -> AppDependencies {
-        let opened = try ConfiguredStore.open(configuration, logger: logger)
-        let store = opened.ports
-        logger.info("store: \(opened.description)")
-        let prepare: @Sendable () async throws -> Void = { _ = try await opened.migrate() }
-        let sweeper = RefreshTokenSweeper(tokens: store.refreshTokens, clock: .system, logger: logger)
-        guard let redis = configuration.redis else {
-            logger.notice("REDIS_URL is not set: responses are not cached")
-            return AppDependencies(store: store, metrics: metrics, services: opened.services + [sweeper], prepare: prepare)
-        }
-        let metricsFactory = ServiceMetrics.factory(registry: metrics)
-        let client = RedisClient(configuration: redis, metrics: metricsFactory)
-        let cache = RedisResponseCache(
-            client: client,
-            store: store.versions,
-            ttlSeconds: configuration.cacheTTL,
-            memoryBytes: configuration.cacheMemoryMB << 20,
-            metrics: metricsFactory,
-            logger: logger
-        )
-        return AppDependencies(
-            store: store,
-            cache: cache,
-            metrics: metrics,
-            // Shut down in reverse order: the store's pool and the Redis client, first here, close their
-            // connections after the others stopped.
-            services: opened.services + [
-                sweeper,
-                client,
-                RedisReachabilityMonitor(client: client, logger: logger),
-                // Which also pays, within a fifth of a lease, any invalidation another process owes (it crashed, or
-                // cannot reach Redis).
-                CacheKeeper(cache: cache),
-            ],
-            prepare: prepare
-        )
-    }
 }
 
 /// Builds the HTTP application: the same function serves `bookcat serve` and the tests.
 public func buildApplication(
-    configuration: AppConfiguration,
+    configuration: ServerConfiguration,
     dependencies: AppDependencies,
     logger: Logger
 ) async throws -> some ApplicationProtocol {
@@ -124,7 +79,7 @@ public func buildApplication(
 
 /// The router with every route and middleware, separate from the server so tests can drive it in-process.
 public func buildRouter(
-    configuration: AppConfiguration,
+    configuration: ServerConfiguration,
     dependencies: AppDependencies,
     logger: Logger
 ) async throws -> Router<AppRequestContext> {
@@ -133,7 +88,7 @@ public func buildRouter(
 
 /// The router, and the table of every route it serves (tests go through the table to reach every route).
 func buildRoutes(
-    configuration: AppConfiguration,
+    configuration: ServerConfiguration,
     dependencies: AppDependencies,
     logger: Logger
 ) async throws -> (router: Router<AppRequestContext>, routes: RouteTable) {
@@ -154,8 +109,7 @@ func buildRoutes(
         clock: dependencies.clock
     )
     let hasher = PasswordHasher(cost: configuration.bcryptCost)
-    // One factory for every metric the routes emit (each access of `metricsFactory` builds a new one).
-    let metricsFactory = dependencies.metricsFactory
+    let metricsFactory = dependencies.metrics.factory
     let store = dependencies.store
     let accounts = AccountService(
         users: store.users,
@@ -191,7 +145,7 @@ func buildRoutes(
     OperationsController(
         database: store.health,
         cache: dependencies.cache,
-        registry: dependencies.metrics,
+        registry: dependencies.metrics.registry,
         metrics: configuration.metricsToken.map(OperationsController.MetricsAccess.token)
             ?? (configuration.mode == .production ? .closed : .open)
     )

@@ -1,11 +1,15 @@
 import Metrics
 import Prometheus
 
-/// The one path every metric takes: swift-metrics, through a Prometheus factory over the registry `GET /metrics`
-/// renders. `bookcat serve` bootstraps the process-wide system with it; tests build one per application over
-/// their own registry, or pass MetricsTestKit's factory to the part they test.
-public enum ServiceMetrics {
-    public static func factory(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+/// The one path every metric takes: swift-metrics, through one Prometheus factory over the registry `GET /metrics`
+/// renders. Built once per service and injected into everything that measures (routes, the Redis client, the
+/// cache); `bookcat serve` also bootstraps the process-wide system with the same factory, for the libraries that
+/// read it, and tests pass MetricsTestKit's factory to the part they test.
+public struct ServiceMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    public let factory: any MetricsFactory
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         var factory = PrometheusMetricsFactory(registry: registry)
         // The library's default buckets start at 5 ms: a cache hit, and a Redis command, would all fall in the first.
         factory.durationHistogramBuckets = [
@@ -18,6 +22,7 @@ public enum ServiceMetrics {
                 .milliseconds(10), .milliseconds(25), .milliseconds(100), .milliseconds(500), .seconds(2),
             ],
         ]
-        return factory
+        self.registry = registry
+        self.factory = factory
     }
 }

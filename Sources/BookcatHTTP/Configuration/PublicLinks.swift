@@ -21,16 +21,16 @@ public struct PublicLinks: Sendable, Equatable {
         (self.publicURL, self.allowedHosts, self.trustForwardedProto) = (publicURL, allowedHosts, trustForwardedProto)
     }
 
-    /// `PUBLIC_URL`'s value made canonical, or nil with why it is not a base URL.
-    static func parseBase(_ text: String) -> Result<String, ConfigurationError> {
+    /// `PUBLIC_URL`'s value made canonical, or nil when it is not a base URL (`http(s)://host[:port]`, no path).
+    public static func parseBase(_ text: String) -> String? {
         let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
         guard let components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased(),
             ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty,
             components.query == nil, components.fragment == nil, components.user == nil, components.path.isEmpty
         else {
-            return .failure(ConfigurationError(variable: "PUBLIC_URL", problem: "must be http(s)://host[:port] with no path, got '\(text)'"))
+            return nil
         }
-        return .success(scheme + "://" + host.lowercased() + (components.port.map { ":\($0)" } ?? ""))
+        return scheme + "://" + host.lowercased() + (components.port.map { ":\($0)" } ?? "")
     }
 
     /// The base for links in an answer to `request`, or nil for relative links.

@@ -1,4 +1,5 @@
 import BookcatCore
+import BookcatHTTP
 import BookcatPostgres
 import Configuration
 import Foundation
@@ -6,29 +7,15 @@ import Logging
 import RedisClient
 import SystemPackage
 
-/// Everything the service reads from its environment, validated once at start-up.
+/// Everything the service reads from its environment, validated once at start-up: the HTTP server's settings, and
+/// those of the adapters it is composed of (the store, Redis and the cache).
 public struct AppConfiguration: Sendable {
-    public enum Mode: String, Sendable {
-        case development
-        case production
-    }
-
-    public var mode: Mode = .development
-    public var host: String = "127.0.0.1"
-    public var port: Int = 8000
+    public var server = ServerConfiguration()
     public var databasePath: String = "./data/catalog.sqlite3"
     /// `DATABASE_URL`: the PostgreSQL store, for many replicas on one database; nil keeps SQLite at `databasePath`.
     public var postgres: PostgresLocation?
     /// Connections each process may open to PostgreSQL.
     public var databasePoolSize: Int = 10
-    /// HMAC key for signing tokens; nil in development means "generate an ephemeral one".
-    public var jwtSecret: String?
-    public var jwtAlgorithm: JWTAlgorithmName = .hs256
-    /// The scheme word clients put before the token in `Authorization`.
-    public var authScheme: String = "Bearer"
-    public var accessTokenTTL: Int = 900
-    public var refreshTokenTTL: Int = 7 * 24 * 3600
-    public var bcryptCost: Int = 12
     public var logLevel: Logger.Level = .info
     /// Where the response cache lives; nil disables caching.
     public var redis: RedisConfiguration?
@@ -36,67 +23,10 @@ public struct AppConfiguration: Sendable {
     public var cacheTTL: Int = 300
     /// Mebibytes of recently served bodies each process keeps in memory in front of Redis; 0 turns that tier off.
     public var cacheMemoryMB: Int = 32
-    /// Behind a reverse proxy, the client address is the last `X-Forwarded-For` entry (the one the proxy saw);
-    /// otherwise it is the socket's peer, and the header is ignored because anyone can send it.
-    public var trustForwardedFor = false
     /// Failed logins and signups allowed before an account or address waits (see `LoginThrottle`).
     public var loginLimits = LoginLimits()
-    /// Who may skip the cache with `Cache-Control: no-cache`/`no-store`: an uncached listing can cost hundreds of
-    /// milliseconds of CPU, so by default only admins may ask for one.
-    public var cacheBypass: CacheBypass = .admins
-    /// Uncached renders one account may have running at once; beyond it the directive is ignored.
-    public var cacheBypassPerAccount: Int = 2
-    /// When set, `GET /metrics` answers only `Authorization: Bearer <token>`.
-    public var metricsToken: String?
-    /// Seconds a connection may sit idle between requests before it is closed.
-    public var idleTimeout: Int = 30
-    /// Seconds a client has to send a request's headers, counted from its first byte.
-    public var headerTimeout: Int = 10
-    /// Seconds a client has to send a request's body, counted from its headers.
-    public var bodyTimeout: Int = 30
-    /// Seconds a client has to read a response, counted from its first byte being written.
-    public var responseTimeout: Int = 30
-    /// Seconds a stopping server (SIGTERM, SIGINT) gives the requests it is running to finish; past it they are
-    /// cancelled and the process exits with an error. Below a container runtime's kill timeout (Docker's is 10 s).
-    public var drainTimeout: Int = 8
-    /// Open connections beyond this are closed as soon as they are accepted, with a warning.
-    public var maxConnections: Int = 1024
-    /// Open connections one client address may hold; beyond it a connection is closed as soon as it is accepted.
-    /// Not applied when `trustForwardedFor` is set: behind a proxy every connection comes from the proxy.
-    public var maxConnectionsPerAddress: Int = 128
-    /// Seconds after a refresh token is used during which presenting it again gets a fresh pair instead of ending
-    /// the session: a client retrying a refresh whose answer it never saw.
-    public var refreshReuseGrace: Int = 10
-    /// The most copies one loan may take: a library lends a few copies at a time, and without a limit one member
-    /// could empty the shelf of a book in one request.
-    public var loanMaxQuantity: Int = 10
-    /// `PUBLIC_URL` and `ALLOWED_HOSTS`: what the listing's `next`/`previous` links are absolute on, if anything.
-    public var publicLinks = PublicLinks()
 
     public init() {}
-
-    /// Who may ask for an uncached response.
-    public enum CacheBypass: String, Sendable, CaseIterable {
-        case admins
-        case everyone
-        case nobody
-    }
-
-    /// HMAC algorithms tokens may be signed with.
-    public enum JWTAlgorithmName: String, Sendable, CaseIterable {
-        case hs256 = "HS256"
-        case hs384 = "HS384"
-        case hs512 = "HS512"
-
-        /// An HMAC key shorter than the digest weakens it; jwt-kit asserts on such keys.
-        public var minimumKeyBytes: Int {
-            switch self {
-            case .hs256: 32
-            case .hs384: 48
-            case .hs512: 64
-            }
-        }
-    }
 
     /// What `bookcat` runs with: the process environment, then the `.env` file in `directory` (if there is one)
     /// for what the environment does not set. Read with swift-configuration: `NAME=value` lines, `#` comments.
@@ -123,9 +53,9 @@ public struct AppConfiguration: Sendable {
     public static func load(from source: ConfigReader) throws(ConfigurationError) -> AppConfiguration {
         var config = AppConfiguration()
         let reader = EnvironmentReader(source)
-        config.mode = try reader.choice("APP_ENV", default: .development)
-        config.host = reader.string("HTTP_HOST") ?? config.host
-        config.port = try reader.integer("HTTP_PORT", default: config.port, in: 0...65_535)
+        config.server.mode = try reader.choice("APP_ENV", default: .development)
+        config.server.host = reader.string("HTTP_HOST") ?? config.server.host
+        config.server.port = try reader.integer("HTTP_PORT", default: config.server.port, in: 0...65_535)
         config.databasePath = reader.string("DATABASE_PATH") ?? config.databasePath
         if let url = reader.string("DATABASE_URL") {
             do {
@@ -135,14 +65,14 @@ public struct AppConfiguration: Sendable {
             }
         }
         config.databasePoolSize = try reader.integer("DATABASE_POOL_SIZE", default: config.databasePoolSize, in: 1...500)
-        config.jwtAlgorithm = try reader.choice("JWT_ALGORITHM", default: .hs256)
-        config.authScheme = reader.string("AUTH_HEADER") ?? config.authScheme
-        if config.authScheme.contains(where: { $0.isWhitespace }) {
+        config.server.jwtAlgorithm = try reader.choice("JWT_ALGORITHM", default: .hs256)
+        config.server.authScheme = reader.string("AUTH_HEADER") ?? config.server.authScheme
+        if config.server.authScheme.contains(where: { $0.isWhitespace }) {
             throw ConfigurationError(variable: "AUTH_HEADER", problem: "must be a single word such as Bearer")
         }
-        config.accessTokenTTL = try reader.integer("ACCESS_TOKEN_TTL", default: config.accessTokenTTL, in: 1...86_400)
-        config.refreshTokenTTL = try reader.integer("REFRESH_TOKEN_TTL", default: config.refreshTokenTTL, in: 1...31_536_000)
-        config.bcryptCost = try reader.integer("BCRYPT_COST", default: config.bcryptCost, in: 4...31)
+        config.server.accessTokenTTL = try reader.integer("ACCESS_TOKEN_TTL", default: config.server.accessTokenTTL, in: 1...86_400)
+        config.server.refreshTokenTTL = try reader.integer("REFRESH_TOKEN_TTL", default: config.server.refreshTokenTTL, in: 1...31_536_000)
+        config.server.bcryptCost = try reader.integer("BCRYPT_COST", default: config.server.bcryptCost, in: 4...31)
         if let level = reader.string("LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 let allowed = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
@@ -173,9 +103,12 @@ public struct AppConfiguration: Sendable {
         }
         config.cacheTTL = try reader.integer("CACHE_TTL", default: config.cacheTTL, in: 1...86_400)
         config.cacheMemoryMB = try reader.integer("CACHE_MEMORY_MB", default: config.cacheMemoryMB, in: 0...65_536)
-        config.trustForwardedFor = try reader.boolean("TRUST_FORWARDED_FOR", default: false)
+        config.server.trustForwardedFor = try reader.boolean("TRUST_FORWARDED_FOR", default: false)
         if let url = reader.string("PUBLIC_URL") {
-            config.publicLinks.publicURL = try PublicLinks.parseBase(url).get()
+            guard let base = PublicLinks.parseBase(url) else {
+                throw ConfigurationError(variable: "PUBLIC_URL", problem: "must be http(s)://host[:port] with no path, got '\(url)'")
+            }
+            config.server.publicLinks.publicURL = base
         }
         if let list = reader.string("ALLOWED_HOSTS") {
             let hosts = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
@@ -189,9 +122,9 @@ public struct AppConfiguration: Sendable {
             else {
                 throw ConfigurationError(variable: "ALLOWED_HOSTS", problem: "must be host[:port][,host[:port]…], got '\(list)'")
             }
-            config.publicLinks.allowedHosts = Set(hosts)
+            config.server.publicLinks.allowedHosts = Set(hosts)
         }
-        config.publicLinks.trustForwardedProto = config.trustForwardedFor
+        config.server.publicLinks.trustForwardedProto = config.server.trustForwardedFor
         config.loginLimits.signupsPerClient = try reader.integer(
             "SIGNUPS_PER_ADDRESS",
             default: config.loginLimits.signupsPerClient,
@@ -207,31 +140,35 @@ public struct AppConfiguration: Sendable {
             default: config.loginLimits.refreshesPerAccount,
             in: 1...1_000_000
         )
-        config.cacheBypass = try reader.choice("CACHE_BYPASS", default: .admins)
-        config.cacheBypassPerAccount = try reader.integer(
+        config.server.cacheBypass = try reader.choice("CACHE_BYPASS", default: .admins)
+        config.server.cacheBypassPerAccount = try reader.integer(
             "CACHE_BYPASS_PER_ACCOUNT",
-            default: config.cacheBypassPerAccount,
+            default: config.server.cacheBypassPerAccount,
             in: 1...100_000
         )
-        config.metricsToken = reader.string("METRICS_TOKEN")
-        config.idleTimeout = try reader.integer("HTTP_IDLE_TIMEOUT", default: config.idleTimeout, in: 1...3_600)
-        config.headerTimeout = try reader.integer("HTTP_HEADER_TIMEOUT", default: config.headerTimeout, in: 1...3_600)
-        config.bodyTimeout = try reader.integer("HTTP_BODY_TIMEOUT", default: config.bodyTimeout, in: 1...3_600)
-        config.responseTimeout = try reader.integer("HTTP_RESPONSE_TIMEOUT", default: config.responseTimeout, in: 1...3_600)
-        config.drainTimeout = try reader.integer("HTTP_DRAIN_TIMEOUT", default: config.drainTimeout, in: 1...3_600)
-        config.maxConnections = try reader.integer("HTTP_MAX_CONNECTIONS", default: config.maxConnections, in: 1...1_000_000)
-        config.maxConnectionsPerAddress = try reader.integer(
+        config.server.metricsToken = reader.string("METRICS_TOKEN")
+        config.server.idleTimeout = try reader.integer("HTTP_IDLE_TIMEOUT", default: config.server.idleTimeout, in: 1...3_600)
+        config.server.headerTimeout = try reader.integer("HTTP_HEADER_TIMEOUT", default: config.server.headerTimeout, in: 1...3_600)
+        config.server.bodyTimeout = try reader.integer("HTTP_BODY_TIMEOUT", default: config.server.bodyTimeout, in: 1...3_600)
+        config.server.responseTimeout = try reader.integer("HTTP_RESPONSE_TIMEOUT", default: config.server.responseTimeout, in: 1...3_600)
+        config.server.drainTimeout = try reader.integer("HTTP_DRAIN_TIMEOUT", default: config.server.drainTimeout, in: 1...3_600)
+        config.server.maxConnections = try reader.integer("HTTP_MAX_CONNECTIONS", default: config.server.maxConnections, in: 1...1_000_000)
+        config.server.maxConnectionsPerAddress = try reader.integer(
             "HTTP_MAX_CONNECTIONS_PER_ADDRESS",
-            default: config.maxConnectionsPerAddress,
+            default: config.server.maxConnectionsPerAddress,
             in: 1...1_000_000
         )
-        config.refreshReuseGrace = try reader.integer("REFRESH_REUSE_GRACE", default: config.refreshReuseGrace, in: 0...300)
-        config.loanMaxQuantity = try reader.integer("LOAN_MAX_QUANTITY", default: config.loanMaxQuantity, in: 1...LoanRules.maximumQuantity)
+        config.server.refreshReuseGrace = try reader.integer("REFRESH_REUSE_GRACE", default: config.server.refreshReuseGrace, in: 0...300)
+        config.server.loanMaxQuantity = try reader.integer(
+            "LOAN_MAX_QUANTITY",
+            default: config.server.loanMaxQuantity,
+            in: 1...LoanRules.maximumQuantity
+        )
         // SECRET_KEY is what the previous service signed tokens with; JWT_SECRET_KEY wins when both are set.
-        config.jwtSecret = reader.string("JWT_SECRET_KEY") ?? reader.string("SECRET_KEY")
+        config.server.jwtSecret = reader.string("JWT_SECRET_KEY") ?? reader.string("SECRET_KEY")
         let secretVariable = reader.string("JWT_SECRET_KEY") == nil ? "SECRET_KEY" : "JWT_SECRET_KEY"
-        if config.mode == .production {
-            guard let secret = config.jwtSecret else {
+        if config.server.mode == .production {
+            guard let secret = config.server.jwtSecret else {
                 throw ConfigurationError(
                     variable: "JWT_SECRET_KEY",
                     problem: "must be set when APP_ENV=production; \(ProductionSecret.remedy)"
@@ -241,11 +178,11 @@ public struct AppConfiguration: Sendable {
                 throw ConfigurationError(variable: secretVariable, problem: "\(weakness); \(ProductionSecret.remedy)")
             }
         }
-        if let secret = config.jwtSecret, secret.utf8.count < config.jwtAlgorithm.minimumKeyBytes {
+        if let secret = config.server.jwtSecret, secret.utf8.count < config.server.jwtAlgorithm.minimumKeyBytes {
             throw ConfigurationError(
                 variable: secretVariable,
                 problem:
-                    "must be at least \(config.jwtAlgorithm.minimumKeyBytes) bytes for \(config.jwtAlgorithm.rawValue) (got \(secret.utf8.count))"
+                    "must be at least \(config.server.jwtAlgorithm.minimumKeyBytes) bytes for \(config.server.jwtAlgorithm.rawValue) (got \(secret.utf8.count))"
             )
         }
         return config
@@ -301,5 +238,3 @@ private struct EnvironmentReader {
         return value
     }
 }
-
-extension AppConfiguration.Mode: CaseIterable {}

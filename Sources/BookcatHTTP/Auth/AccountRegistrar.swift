@@ -39,13 +39,13 @@ struct AccountRegistrar: Sendable {
 
 /// Creates an account directly in the store, hashed with the configured bcrypt cost.
 public func createAccount(
-    configuration: AppConfiguration,
+    bcryptCost: Int,
     users: any UserRepository,
     email: String,
     username: String,
     password: String,
     role: Role
 ) async throws -> User {
-    let registrar = AccountRegistrar(users: users, hasher: PasswordHasher(cost: configuration.bcryptCost))
+    let registrar = AccountRegistrar(users: users, hasher: PasswordHasher(cost: bcryptCost))
     return try await registrar.register(email: email, username: username, password: password, role: role)
 }

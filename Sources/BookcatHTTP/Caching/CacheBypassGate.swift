@@ -8,11 +8,11 @@ import Synchronization
 /// (`CACHE_BYPASS`), and even they get at most `perAccount` uncached renders at a time; beyond that, and for
 /// everyone else, the directive is ignored and the request is served like any other (`X-Cache` says how).
 final class CacheBypassGate: Sendable {
-    private let who: AppConfiguration.CacheBypass
+    private let who: ServerConfiguration.CacheBypass
     private let perAccount: Int
     private let running = Mutex<[Int64: Int]>([:])
 
-    init(who: AppConfiguration.CacheBypass, perAccount: Int = 2) {
+    init(who: ServerConfiguration.CacheBypass, perAccount: Int = 2) {
         self.who = who
         self.perAccount = perAccount
     }
