@@ -24,7 +24,9 @@ COPY Benchmarks ./Benchmarks
 # The build folder is a cache mount: a rebuild on the same machine compiles only what changed, not every dependency.
 RUN --mount=type=cache,target=/build/.build \
     swift build -c release --static-swift-stdlib --product bookcat \
-    && install -D "$(swift build -c release --static-swift-stdlib --show-bin-path)/bookcat" /staging/bookcat
+    && bin="$(swift build -c release --static-swift-stdlib --show-bin-path)" \
+    && install -D "$bin/bookcat" /staging/bookcat \
+    && cp -R "$bin/bookcat_BookcatHTTP.resources" /staging/
 
 FROM ${RUNTIME_IMAGE}
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
@@ -40,7 +42,8 @@ RUN apt-get update \
     && useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin bookcat \
     && mkdir -p /data \
     && chown bookcat:bookcat /data
-COPY --from=build /staging/bookcat /usr/local/bin/bookcat
+# The binary and its resource bundle (Swagger UI's files for /docs), which it looks for beside itself.
+COPY --from=build /staging/ /usr/local/bin/
 # Fails the build when the runtime base lacks a library the binary was linked against (a release mismatch).
 RUN if ldd /usr/local/bin/bookcat | grep 'not found'; then echo "RUNTIME_IMAGE lacks the libraries above" >&2; exit 1; fi
 USER 10001

@@ -145,7 +145,9 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.embedInCode("Resources/REST_API_SPEC.yaml")],
+            // The spec is small and compiled in; Swagger UI's 1.8 MB are files in the resource bundle next to the
+            // binary (as byte-array literals they would take the compiler minutes).
+            resources: [.embedInCode("Resources/REST_API_SPEC.yaml"), .copy("Resources/swagger-ui")],
             swiftSettings: swiftSettings
         ),
         // The composition root: reads the configuration, opens the configured store, Redis and the cache, and

@@ -171,6 +171,18 @@ echo "$health" | jq -e '.status == "ok" and .cache == "ok"' >/dev/null || { say 
 say "README walkthrough through the published port"
 BOOKCAT_URL="http://127.0.0.1:$port" BOOKCAT_CLI="$engine exec -i $api bookcat" scripts/check-walkthrough.sh
 
+say "/docs from the image: Swagger UI's files are the vendored ones (the resource bundle beside the binary)"
+for asset in swagger-ui-bundle.js swagger-ui.css favicon-32x32.png; do
+    served=$(curl -sS --fail-with-body "http://127.0.0.1:$port/docs/$asset" | sha256sum | cut -d' ' -f1)
+    vendored=$(sha256sum "Sources/BookcatHTTP/Resources/swagger-ui/$asset" | cut -d' ' -f1)
+    [ "$served" = "$vendored" ] || { say "the image serves a different /docs/$asset"; exit 1; }
+done
+if command -v chromium >/dev/null; then
+    BOOKCAT_URL="http://127.0.0.1:$port" scripts/check-docs-browser.sh
+else
+    say "/docs in a browser: SKIPPED here (no chromium); the files above are the ones it renders"
+fi
+
 say "Redis stopped: the api must turn unhealthy (degraded is not ready), and healthy again when Redis is back"
 redis=$(service_container redis)
 ctr stop --time 2 "$redis" >/dev/null

@@ -59,6 +59,9 @@ echo "==> dependencies pinned to what resolved"
 python3 scripts/pin-dependencies.py --check
 python3 scripts/vendor-swagger-ui.py --check
 
+echo "==> the code's layout: the modules the README names, the HTTP module on ports only, no catch-all folder"
+python3 scripts/check-layout.py
+
 echo "==> tests (as $(as_unprivileged id -un))"
 # The test bundle runs directly: `swift test` would take the build folder's lock, which belongs to the builder.
 # The suites use Swift Testing only.

@@ -42,7 +42,9 @@ export REFRESHES_PER_MINUTE="${REFRESHES_PER_MINUTE:-1000000}"
 export LOG_LEVEL="${LOG_LEVEL:-warning}" JWT_SECRET_KEY="${JWT_SECRET_KEY:-local-test-secret-0123456789abcdef}"
 export BOOKCAT_URL="http://127.0.0.1:$port" SERVER_LOG="$work/server.log"
 
-.build/debug/bookcat serve >"$SERVER_LOG" 2>&1 &
+# Started from its own folder, not the checkout: the binary finds its resources (/docs) beside itself, whatever the
+# working directory, and reads no .env it was not meant to.
+(cd "$work" && exec "$OLDPWD/.build/debug/bookcat" serve) >"$SERVER_LOG" 2>&1 &
 server_pid=$!
 # Ready means the cache answers too: `healthcheck` fails while it reports "degraded".
 wait_until_ready "$port" "$SERVER_LOG" || exit 1

@@ -150,7 +150,7 @@ func buildRoutes(
             ?? (configuration.mode == .production ? .closed : .open)
     )
     .addRoutes(to: root)
-    DocsController().addRoutes(to: root)
+    try DocsController().addRoutes(to: root)
 
     let api = RecordingGroup(group: router.group("api/v1"), prefix: "/api/v1", table: routes)
     AuthController(accounts: accounts, trustForwardedFor: configuration.trustForwardedFor).addRoutes(to: api)

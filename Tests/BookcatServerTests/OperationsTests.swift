@@ -141,4 +141,32 @@ struct OperationsTests {
             _ = try missing.problem()
         }
     }
+
+    /// The files are served exactly as vendored, from the resource bundle beside the test binary.
+    @Test func theDocsFilesAreTheVendoredFilesByteForByte() async throws {
+        let vendored = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../Sources/BookcatHTTP/Resources/swagger-ui"
+        )
+        try await TestApp.run { app in
+            for asset in SwaggerUIFiles.contentTypes.keys {
+                let served = try await app.send(.get, "/docs/\(asset)")
+                let file = try #require(FileManager.default.contents(atPath: vendored.appendingPathComponent(asset).path))
+                #expect(Array(served.body.readableBytesView) == Array(file), "\(asset) differs from the vendored file")
+            }
+        }
+    }
+
+    /// A missing file stops the router from being built, naming where it was looked for: never an empty page.
+    @Test func aMissingDocsFileIsAnErrorThatNamesItsPath() throws {
+        let folder = TemporaryFolder("docs")
+        defer { folder.remove() }
+        let url = folder.url
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        for asset in ["swagger-ui-bundle.js", "swagger-ui.css"] {
+            #expect(FileManager.default.createFile(atPath: url.appendingPathComponent(asset).path, contents: Data("x".utf8)))
+        }
+        let error = try #require(throws: SwaggerUIFiles.Missing.self) { try SwaggerUIFiles(folder: url) }
+        #expect(error.path.hasSuffix("favicon-32x32.png"))
+        #expect(error.description.contains("bookcat_BookcatHTTP.resources"))
+    }
 }

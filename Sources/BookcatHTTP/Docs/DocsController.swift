@@ -1,7 +1,7 @@
 import Hummingbird
 
-/// `GET /docs`: Swagger UI for the contract, served entirely by this service (vendored, see
-/// `scripts/vendor-swagger-ui.py`), so it works on machines without internet. The spec it shows is this service's
+/// `GET /docs`: Swagger UI for the contract, served entirely by this service (files vendored by
+/// `scripts/vendor-swagger-ui.py`, see ``SwaggerUIFiles``), so it works on machines without internet. The spec it shows is this service's
 /// own `/openapi.yaml`. A Content-Security-Policy allows scripts only from this service, which is why the page's
 /// start-up script is a file (`/docs/init.js`), not inline.
 struct DocsController {
@@ -9,7 +9,12 @@ struct DocsController {
         "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
         + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-    let swaggerUI = SwaggerUIFiles()
+    let swaggerUI: SwaggerUIFiles
+
+    /// Throws when Swagger UI's files are missing, so a broken install stops at start-up with the path it looked at.
+    init(swaggerUI: SwaggerUIFiles? = nil) throws {
+        self.swaggerUI = try swaggerUI ?? SwaggerUIFiles()
+    }
 
     func addRoutes(to group: RecordingGroup<AppRequestContext>) {
         group.get("docs", use: page)
