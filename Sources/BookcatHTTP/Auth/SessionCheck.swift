@@ -16,7 +16,7 @@ final class SessionCheck: Sendable {
     static let endedDetail = "the session of this access token has ended (logged out, password changed or account deleted)"
 
     private let users: any UserRepository
-    private let remembered = BoundedMemory<LiveSession>()
+    private let remembered = SelfEmptyingCache<LiveSession>()
     private let clock: WallClock
 
     init(users: any UserRepository, clock: WallClock) {

@@ -12,7 +12,7 @@ struct TokenService: Sendable {
     /// Claims of tokens already verified, by the exact token text, so a client's repeated requests skip the HMAC and
     /// JSON work. Safe because a signature check depends only on the token and the key, and the key never changes
     /// while the process runs; expiry is still checked on every use.
-    private let verified = BoundedMemory<SessionClaims>()
+    private let verified = SelfEmptyingCache<SessionClaims>()
     let algorithm: ServerConfiguration.JWTAlgorithmName
     let accessTTL: TimeInterval
     let refreshTTL: TimeInterval

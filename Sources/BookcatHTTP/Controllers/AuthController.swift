@@ -20,7 +20,7 @@ struct AuthController {
             email: body.email,
             username: body.username,
             password: body.password,
-            client: request.throttleClient(peerAddress: context.peerAddress, trustForwardedFor: trustForwardedFor)
+            client: request.clientAddress(peerAddress: context.peerAddress, trustForwardedFor: trustForwardedFor)
         )
         return EditedResponse(status: .created, headers: [.location: "/api/v1/users/\(user.id)"], response: UserResponse(user))
     }
@@ -31,7 +31,7 @@ struct AuthController {
             email: body.email,
             username: body.username,
             password: body.password,
-            client: request.throttleClient(peerAddress: context.peerAddress, trustForwardedFor: trustForwardedFor)
+            client: request.clientAddress(peerAddress: context.peerAddress, trustForwardedFor: trustForwardedFor)
         )
         return Self.uncacheable(tokens)
     }

@@ -44,7 +44,7 @@ struct UserController {
             username: body.username,
             newPassword: body.password,
             currentPassword: body.currentPassword,
-            client: request.throttleClient(peerAddress: context.peerAddress, trustForwardedFor: trustForwardedFor)
+            client: request.clientAddress(peerAddress: context.peerAddress, trustForwardedFor: trustForwardedFor)
         )
         return UserResponse(user)
     }
@@ -54,7 +54,7 @@ struct UserController {
         try await accounts.delete(
             context.user,
             password: body.password,
-            client: request.throttleClient(peerAddress: context.peerAddress, trustForwardedFor: trustForwardedFor)
+            client: request.clientAddress(peerAddress: context.peerAddress, trustForwardedFor: trustForwardedFor)
         )
         return .noContent
     }

@@ -5,7 +5,7 @@ import Hummingbird
 extension Request {
     /// Who is asking, as far as throttling is concerned: the peer's address, or behind a proxy you run
     /// (`TRUST_FORWARDED_FOR`) the last `X-Forwarded-For` entry, the one that proxy added.
-    func throttleClient(peerAddress: String?, trustForwardedFor: Bool) -> String {
+    func clientAddress(peerAddress: String?, trustForwardedFor: Bool) -> String {
         if trustForwardedFor, let forwarded = headers[HTTPField.Name("X-Forwarded-For")!],
             let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
         {

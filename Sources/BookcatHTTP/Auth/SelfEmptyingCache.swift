@@ -1,9 +1,10 @@
 import NIOConcurrencyHelpers
 
-/// What this process has learned and may look up again, by key; safe to share between requests.
+/// A cache of what this process has learned and may look up again, by key; safe to share between requests.
 ///
-/// Bounded: when full it starts afresh, which costs one recomputation per key still in use and keeps memory flat.
-final class BoundedMemory<Value: Sendable>: Sendable {
+/// Bounded by emptying itself: when full it starts afresh, which costs one recomputation per key still in use and
+/// keeps memory flat.
+final class SelfEmptyingCache<Value: Sendable>: Sendable {
     private let entries = NIOLockedValueBox<[String: Value]>([:])
     private let capacity: Int
 
