@@ -302,6 +302,7 @@ let package = Package(
                 "BookcatPostgres",
                 "BookcatCache",
                 "RedisClient",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -13,7 +13,7 @@ enum CommandEnvironment {
 func loadConfiguration() async -> AppConfiguration {
     do {
         if let override = CommandEnvironment.override { return try AppConfiguration.load(from: override) }
-        return try await AppConfiguration.load()
+        return try AppConfiguration.load()
     } catch {
         FileHandle.standardError.write(Data("bookcat: \(error)\n".utf8))
         exit(78)  // EX_CONFIG

@@ -1,7 +1,9 @@
 import BookcatPostgres
 import BookcatTestSupport
+import Configuration
 import Foundation
 import RedisClient
+import Synchronization
 import Testing
 
 @testable import BookcatApp
@@ -74,6 +76,66 @@ struct ConfigurationTests {
             return error.variable == variable && error.description.hasPrefix("configuration error: \(variable) ")
         }
     }
+
+    /// Each kind of setting says, in its error, what it allows and what it got.
+    @Test(arguments: [
+        ("HTTP_PORT", "eighty", "must be a whole number from 0 to 65535, got 'eighty'"),
+        ("CACHE_TTL", "0", "must be a whole number from 1 to 86400, got '0'"),
+        ("HTTP_IDLE_TIMEOUT", "1.5", "must be a whole number from 1 to 3600, got '1.5'"),
+        ("TRUST_FORWARDED_FOR", "maybe", "must be true or false, got 'maybe'"),
+        ("CACHE_BYPASS", "admin", "must be one of admins, everyone, nobody, got 'admin'"),
+        ("LOG_LEVEL", "loud", "must be one of trace, debug, info, notice, warning, error, critical, got 'loud'"),
+        ("JWT_ALGORITHM", "RS256", "must be one of HS256, HS384, HS512, got 'RS256'"),
+        ("PUBLIC_URL", "https://books.example.org/api", "must be http(s)://host[:port] with no path, got 'https://books.example.org/api'"),
+        ("ALLOWED_HOSTS", "books.example.org,/", "must be host[:port][,host[:port]…], got 'books.example.org,/'"),
+        ("DATABASE_URL", "mysql://app@db/catalog", "must look like postgres://user:password@host:5432/database"),
+        ("REDIS_URL", "http://cache", "must be redis://[:password@]host[:port][/db], or 'off', got 'http://cache'"),
+    ])
+    func eachKindOfSettingNamesWhatItAllows(variable: String, value: String, problem: String) throws {
+        let error = try #require(Self.refusal([variable: value]))
+        #expect(error.variable == variable)
+        #expect(error.problem == problem)
+    }
+
+    /// A value that is present but invalid is refused, never replaced by the default (swift-configuration's own
+    /// `int(forKey:default:)` would fall back silently); an empty one counts as unset.
+    @Test func anInvalidValueIsNeverTheDefault() throws {
+        #expect(Self.refusal(["HTTP_PORT": "8000x"])?.variable == "HTTP_PORT")
+        #expect(Self.refusal(["TRUST_FORWARDED_FOR": "flase"])?.variable == "TRUST_FORWARDED_FOR")
+        #expect(try AppConfiguration.load(from: ["HTTP_PORT": "", "CACHE_BYPASS": "  "]).server.port == 8000)
+        #expect(try AppConfiguration.load(from: ["HTTP_PORT": " '8080' "]).server.port == 8080)
+    }
+
+    /// Every variable the README's configuration table documents is read, under the name swift-configuration's
+    /// environment provider gives its key, and nothing else is: the table, the code and the provider agree.
+    @Test func everyDocumentedVariableIsReadUnderItsOwnName() throws {
+        let readme = try String(contentsOf: Self.repository.appendingPathComponent("README.md"), encoding: .utf8)
+        let documented = Set(
+            readme.split(separator: "\n").filter { $0.hasPrefix("| `") && $0.contains("` |") }.compactMap { row -> String? in
+                let name = row.dropFirst(3).prefix { $0 != "`" }
+                return name.allSatisfy { $0.isUppercase || $0 == "_" } ? String(name) : nil
+            }
+        )
+        #expect(documented.count > 30)
+        let reads = AccessRecorder()
+        let environment = ["REDIS_URL": "redis://cache", "REDIS_SENTINELS": "s1:26379", "PUBLIC_URL": "https://books.example.org"]
+        let source = EnvironmentVariablesProvider(environmentVariables: environment)
+        _ = try AppConfiguration.load(from: ConfigReader(provider: source, accessReporter: reads))
+        let events = reads.events.withLock { $0 }
+        for event in events {
+            let encoded = try event.providerResults.map { try $0.result.get().encodedKey }
+            #expect(encoded == [EnvironmentName.of(event.metadata.key.components)])
+        }
+        #expect(Set(events.map { EnvironmentName.of($0.metadata.key.components) }) == documented)
+    }
+
+    /// Records what a configuration read asked for.
+    final class AccessRecorder: AccessReporter {
+        let events = Mutex<[AccessEvent]>([])
+        func report(_ event: AccessEvent) { events.withLock { $0.append(event) } }
+    }
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..")
 
     /// The configuration error `environment` is refused with, or nil when it loads.
     static func refusal(_ environment: [String: String]) -> ConfigurationError? {
@@ -151,7 +213,7 @@ struct ConfigurationTests {
         // Set in the process environment too: the environment wins.
         setenv("REFRESH_REUSE_GRACE", "7", 1)
         defer { unsetenv("REFRESH_REUSE_GRACE") }
-        let config = try await AppConfiguration.load(directory: folder.url.path)
+        let config = try AppConfiguration.load(directory: folder.url.path)
         #expect(config.server.port == 9000)
         #expect(config.server.metricsToken == nil)
         #expect(config.server.idleTimeout == 45)
@@ -163,7 +225,7 @@ struct ConfigurationTests {
     @Test func noDotEnvFileMeansTheDefaults() async throws {
         let folder = TemporaryFolder("no-dotenv")
         defer { folder.remove() }
-        let config = try await AppConfiguration.load(directory: folder.url.path)
+        let config = try AppConfiguration.load(directory: folder.url.path)
         #expect(config.server.idleTimeout == AppConfiguration().server.idleTimeout)
     }
 
@@ -171,9 +233,9 @@ struct ConfigurationTests {
         let folder = TemporaryFolder("bad-dotenv")
         defer { folder.remove() }
         try folder.write("HTTP_HEADER_TIMEOUT=soon\n", to: ".env")
-        await #expect(throws: ConfigurationError.self) { _ = try await AppConfiguration.load(directory: folder.url.path) }
+        #expect(throws: ConfigurationError.self) { _ = try AppConfiguration.load(directory: folder.url.path) }
         do {
-            _ = try await AppConfiguration.load(directory: folder.url.path)
+            _ = try AppConfiguration.load(directory: folder.url.path)
         } catch {
             #expect("\(error)".contains("HTTP_HEADER_TIMEOUT"))
         }
