@@ -36,9 +36,11 @@ public final class CacheLease: Sendable {
     private let keys: CacheKeys
     private let near: NearCache
     private let logger: Logger
+    private let clock: CacheClock
 
-    init(duration: Duration, client: RedisClient, keys: CacheKeys, near: NearCache, logger: Logger) {
+    init(duration: Duration, client: RedisClient, keys: CacheKeys, near: NearCache, clock: CacheClock, logger: Logger) {
         self.duration = duration
+        self.clock = clock
         self.readerID = (0..<16).map { _ in UInt8.random(in: 0...255) }.hexString
         self.client = client
         self.keys = keys
@@ -47,7 +49,7 @@ public final class CacheLease: Sendable {
     }
 
     /// Whether hits may act on what this process knows without asking Redis, right now.
-    public var isInForce: Bool { versions.trusted() != nil }
+    public var isInForce: Bool { versions.trusted(at: clock.now) != nil }
 
     /// Whether a lease is worth holding: without the memory tier there is nothing to serve from memory.
     var isUseful: Bool { near.isEnabled }
@@ -80,7 +82,7 @@ public final class CacheLease: Sendable {
             }
             versions.distrust()
             await leave()
-            try? await Task.sleep(for: retry)
+            try? await clock.sleep(for: retry)
             retry = min(retry * 2, duration)
         }
     }
@@ -88,17 +90,17 @@ public final class CacheLease: Sendable {
     /// Waits until every reader in a publish script's reply other than this process has confirmed `wanted`, or its
     /// lease ended; a whole lease if the registry is younger than one.
     func waitForReaders(_ reply: ArraySlice<RESPValue>, registryAgeMilliseconds: Int64, toConfirm wanted: ReaderAcks.Ack) async {
-        let received = ContinuousClock.now
+        let received = clock.now
         let registryAge = Duration.milliseconds(registryAgeMilliseconds)
         if registryAge < duration {
-            try? await Task.sleep(until: received + duration - registryAge, clock: .continuous)
+            try? await clock.sleep(until: received + duration - registryAge)
         }
         var index = reply.startIndex
         while index + 1 < reply.endIndex {
             defer { index += 2 }
             guard let reader = reply[index].string, reader != readerID, let remaining = reply[index + 1].integer else { continue }
             // Counted from when the reply arrived, which is after Redis computed it: never shorter than the lease.
-            await acks.wait(for: reader, toConfirm: wanted, until: received + .milliseconds(remaining))
+            await acks.wait(for: reader, toConfirm: wanted, until: received + .milliseconds(remaining), on: clock)
         }
     }
 
@@ -106,14 +108,14 @@ public final class CacheLease: Sendable {
     /// the store's versions from before this write, ends within one lease from now.
     /// (This process's own hits are held back by the invalidation it now owes, which every read pays first.)
     func waitOutLeases() async {
-        try? await Task.sleep(for: duration)
+        try? await clock.sleep(for: duration)
     }
 
     // MARK: - The reader's side
 
     private func keepRenewing() async {
         while !Task.isCancelled {
-            let sent = ContinuousClock.now
+            let sent = clock.now
             do {
                 let reply = try await client.evaluate(
                     .renewLease,
@@ -130,7 +132,7 @@ public final class CacheLease: Sendable {
                 // The lease runs out on its own; the next renewal may succeed.
                 logger.debug("cache lease: renewal failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(until: sent + duration / 5, clock: .continuous)
+            try? await clock.sleep(until: sent + duration / 5)
         }
     }
 

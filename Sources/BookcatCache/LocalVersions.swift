@@ -18,10 +18,10 @@ final class LocalVersions: Sendable {
         /// `generation` as the text entry keys are made of, kept so a hit does not format it.
         var generationText: String?
         var sessionEpoch: Int64?
-        var trustedUntil: ContinuousClock.Instant?
+        var trustedUntil: CacheClock.Instant?
         /// Not forgotten with the rest: it says the store's versions were covered in Redis when a check began,
         /// which a lost subscription does not undo.
-        var storeCoveredUntil: ContinuousClock.Instant?
+        var storeCoveredUntil: CacheClock.Instant?
     }
 
     private let state = NIOLockedValueBox(State())
@@ -30,7 +30,7 @@ final class LocalVersions: Sendable {
     var generation: String? { state.withLockedValue { $0.generationText } }
 
     /// The versions, if the lease still holds at `now` and the store's versions are covered.
-    func trusted(at now: ContinuousClock.Instant = .now) -> Trusted? {
+    func trusted(at now: CacheClock.Instant) -> Trusted? {
         state.withLockedValue { state in
             guard let until = state.trustedUntil, now < until, let covered = state.storeCoveredUntil, now < covered,
                 let generation = state.generationText
@@ -60,17 +60,17 @@ final class LocalVersions: Sendable {
     }
 
     /// Lets hits act on the versions without asking Redis until `until`.
-    func trust(until: ContinuousClock.Instant) {
+    func trust(until: CacheClock.Instant) {
         state.withLockedValue { $0.trustedUntil = until }
     }
 
     /// Whether a coverage check that began less than its validity ago succeeded.
-    func isStoreCovered(at now: ContinuousClock.Instant = .now) -> Bool {
+    func isStoreCovered(at now: CacheClock.Instant) -> Bool {
         state.withLockedValue { state in state.storeCoveredUntil.map { now < $0 } ?? false }
     }
 
     /// Lets hits rest on the store's versions being covered until `until`; never shortens what a later check gave.
-    func coverStore(until: ContinuousClock.Instant) {
+    func coverStore(until: CacheClock.Instant) {
         state.withLockedValue { state in
             if state.storeCoveredUntil.map({ until > $0 }) ?? true { state.storeCoveredUntil = until }
         }

@@ -52,10 +52,10 @@ final class ReaderAcks: Sendable {
     }
 
     /// Returns once `reader` has confirmed `wanted`, or at `deadline`, whichever comes first.
-    func wait(for reader: String, toConfirm wanted: Ack, until deadline: ContinuousClock.Instant) async {
+    func wait(for reader: String, toConfirm wanted: Ack, until deadline: CacheClock.Instant, on clock: CacheClock) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.confirmation(from: reader, of: wanted) }
-            group.addTask { try? await Task.sleep(until: deadline, clock: .continuous) }
+            group.addTask { try? await clock.sleep(until: deadline) }
             await group.next()
             group.cancelAll()
         }

@@ -17,7 +17,8 @@ import RedisClient
 public final class RedisResponseCache: ResponseCache {
     private let client: RedisClient
     private let store: any StoreVersionSource
-    private let coverage = StoreCoverage()
+    private let coverage: StoreCoverage
+    private let clock: CacheClock
     private let keys: CacheKeys
     private let ttlSeconds: Int
     private let logger: Logger
@@ -93,8 +94,11 @@ public final class RedisResponseCache: ResponseCache {
         lease: Duration = .seconds(1),
         keyPrefix: String = "bookcat",
         metrics: any MetricsFactory,
+        clock: CacheClock = .continuous,
         logger: Logger
     ) {
+        self.clock = clock
+        self.coverage = StoreCoverage(clock: clock)
         self.hits = Counter(label: "cache_hits_total", factory: metrics)
         self.memoryHits = Counter(label: "cache_memory_hits_total", factory: metrics)
         self.misses = Counter(label: "cache_misses_total", factory: metrics)
@@ -105,7 +109,7 @@ public final class RedisResponseCache: ResponseCache {
         self.store = store
         self.keys = CacheKeys(prefix: keyPrefix)
         self.near = NearCache(capacityBytes: memoryBytes)
-        self.lease = CacheLease(duration: lease, client: client, keys: keys, near: near, logger: logger)
+        self.lease = CacheLease(duration: lease, client: client, keys: keys, near: near, clock: clock, logger: logger)
         self.versionCheck = SharedRead(
             client: client,
             pipeline: [["GET", RedisArgument(keys.generation)], ["GET", RedisArgument(keys.sessionEpoch)]]
@@ -198,20 +202,20 @@ public final class RedisResponseCache: ResponseCache {
 
     private func keepStoreCovered() async {
         while !Task.isCancelled {
-            let started = ContinuousClock.now
+            let started = clock.now
             do {
                 try await coverStore(arrivedAt: started)
             } catch {
                 // Hits wait for the next check that succeeds, or run their own.
                 logger.debug("cache: the store's versions could not be covered", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(until: started + lease.duration / 5, clock: .continuous)
+            try? await clock.sleep(until: started + lease.duration / 5)
         }
     }
 
     /// Returns once a check that began at or after `arrival` read the store's versions and saw Redis cover them
     /// (invalidating if the store was ahead), which lets hits be served for nine tenths of a lease from its start.
-    private func coverStore(arrivedAt arrival: ContinuousClock.Instant) async throws {
+    private func coverStore(arrivedAt arrival: CacheClock.Instant) async throws {
         try await coverage.check(arrivedAt: arrival) { [self] started in
             let current = try await store.storeVersions()
             // Anything owed goes with it, so paying one pays both.
@@ -298,11 +302,11 @@ public final class RedisResponseCache: ResponseCache {
     /// entry in memory is served if the generation is still that one.
     private func read(_ hashedKey: String, lookInMemory: Bool) async throws -> Read {
         // On the lease, the generation this process knows is current: every write waits until it is learned here.
-        if lookInMemory, let trusted = versions.trusted(), let body = near.body(for: hashedKey, generation: trusted.generation) {
+        if lookInMemory, let trusted = versions.trusted(at: clock.now), let body = near.body(for: hashedKey, generation: trusted.generation) {
             return Read(generation: trusted.generation, found: (body, .memory), sessionEpoch: trusted.sessionEpoch)
         }
         // Whatever Redis holds is current only if it covers every write the store has committed.
-        let arrival = ContinuousClock.now
+        let arrival = clock.now
         if !versions.isStoreCovered(at: arrival) { try await coverStore(arrivedAt: arrival) }
         if let known = versions.generation {
             let inMemory = lookInMemory ? near.body(for: hashedKey, generation: known) : nil

@@ -20,7 +20,7 @@ final class StoreCoverage: Sendable {
         let id: Int
         /// When it began, or nil while it waits for the one before it. Taken before the store is read, so a caller
         /// that arrived at or before it is covered by what it reads.
-        var started: ContinuousClock.Instant?
+        var started: CacheClock.Instant?
         let task: Task<Void, any Error>
         var finished = false
     }
@@ -34,13 +34,18 @@ final class StoreCoverage: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
+    private let clock: CacheClock
+
+    init(clock: CacheClock) {
+        self.clock = clock
+    }
 
     /// Returns once a check that began at or after `arrival` has ended, running `check` (given when it began) unless
     /// one that did is running or queued; throws what that check threw. Callers who arrive while a check runs share
     /// the next one, as ``SharedRead``'s do.
     func check(
-        arrivedAt arrival: ContinuousClock.Instant,
-        _ check: @escaping @Sendable (_ started: ContinuousClock.Instant) async throws -> Void
+        arrivedAt arrival: CacheClock.Instant,
+        _ check: @escaping @Sendable (_ started: CacheClock.Instant) async throws -> Void
     ) async throws {
         let task = state.withLockedValue { state -> Task<Void, any Error> in
             if let running = state.running, let started = running.started, started >= arrival { return running.task }
@@ -48,7 +53,7 @@ final class StoreCoverage: Sendable {
             let id = state.nextID
             state.nextID += 1
             guard let running = state.running, !running.finished else {
-                let started = ContinuousClock.now
+                let started = clock.now
                 let task = Task {
                     defer { self.finish(id) }
                     try await check(started)
@@ -69,9 +74,9 @@ final class StoreCoverage: Sendable {
         try await task.value
     }
 
-    private func begin(_ id: Int) -> ContinuousClock.Instant {
+    private func begin(_ id: Int) -> CacheClock.Instant {
         state.withLockedValue { state in
-            let now = ContinuousClock.now
+            let now = clock.now
             if var queued = state.queued, queued.id == id {
                 queued.started = now
                 state.running = queued

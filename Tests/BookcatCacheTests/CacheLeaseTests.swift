@@ -61,23 +61,28 @@ struct CacheLeaseTests {
 
     @Test func aWriteWaitsForASilentReaderUntilItsLeaseEnds() async throws {
         try await RedisServer.with { redis in
-            let writer = redis.responseCache(lease: .milliseconds(500))
+            let clock = ManualClock()
+            let writer = redis.responseCache(clock: CacheClock(clock))
             let readers = CacheKeys().readers
             let inspector = redis.inspector()
-            // Before the server's clock is read: the silent lease ends at least 400 ms after this.
-            let start = ContinuousClock.now
             let now = try await Self.serverMilliseconds(inspector)
             // A registry older than any lease, and a reader that registered and then went silent (it neither
-            // confirms nor leaves): its lease ends 400 ms from now.
+            // confirms nor leaves): its lease ends a minute from now by Redis's clock (a long one, so no load on this
+            // machine can make it end before the write asks).
             _ = try await inspector.send("ZADD", RedisArgument(readers), RedisArgument(-(now - 60_000)), "~born").checked()
-            _ = try await inspector.send("ZADD", RedisArgument(readers), RedisArgument(now + 400), "silent").checked()
-            await writer.invalidateCatalog(after: StoreVersions(catalog: 2, sessions: 1))
-            // Less a millisecond: Redis's clock is read in whole milliseconds.
-            #expect(ContinuousClock.now - start >= .milliseconds(399))
-            // Once its lease has ended, nobody waits for it.
-            let again = ContinuousClock.now
+            _ = try await inspector.send("ZADD", RedisArgument(readers), RedisArgument(now + 60_000), "silent").checked()
+            let write = Task { await writer.invalidateCatalog(after: StoreVersions(catalog: 2, sessions: 1)) }
+            try await clock.untilSleeping()
+            // Redis answered "a minute left, less what has passed since": 50 s on, the writer still waits...
+            clock.advance(by: .seconds(50))
+            #expect(clock.sleeping == 1)
+            // ...and once the lease has ended by the time Redis gave, it answers.
+            clock.advance(by: .seconds(10))
+            await write.value
+            #expect(clock.sleeping == 0)
+            // A lease that has ended is not waited for at all: the write answers without the clock moving.
+            _ = try await inspector.send("ZADD", RedisArgument(readers), RedisArgument(now - 1), "silent").checked()
             await writer.invalidateCatalog(after: StoreVersions(catalog: 3, sessions: 1))
-            #expect(ContinuousClock.now - again < .seconds(5))
             await inspector.shutdown()
         }
     }
@@ -91,12 +96,8 @@ struct CacheLeaseTests {
                 let score = try await inspector.send("ZSCORE", RedisArgument(readers), RedisArgument(reader.lease.readerID))
                 #expect(score.integer != nil)
             }
+            // So no write waits out its 30-second lease: writers wait only for the readers the registry lists.
             #expect(try await inspector.send("ZSCORE", RedisArgument(readers), RedisArgument(reader.lease.readerID)) == .null)
-            // So a write does not wait out its 30-second lease.
-            let writer = redis.responseCache()
-            let start = ContinuousClock.now
-            await writer.invalidateCatalog(after: StoreVersions(catalog: 2, sessions: 1))
-            #expect(ContinuousClock.now - start < .seconds(10))
             await inspector.shutdown()
         }
     }
@@ -122,29 +123,43 @@ struct CacheLeaseTests {
 
     @Test func aWriteThatCannotReachRedisIsAnsweredOnlyOnceEveryLeaseHasEnded() async throws {
         try await RedisServer.with { redis in
-            let writer = redis.responseCache(commandTimeout: .milliseconds(200), lease: .milliseconds(700))
+            let clock = ManualClock()
+            let writer = redis.responseCache(commandTimeout: .milliseconds(200), lease: .milliseconds(700), clock: CacheClock(clock))
             redis.stop()
-            let start = ContinuousClock.now
-            await writer.invalidateCatalog(after: StoreVersions(catalog: 2, sessions: 1))
-            #expect(ContinuousClock.now - start >= .milliseconds(700))
+            let write = Task { await writer.invalidateCatalog(after: StoreVersions(catalog: 2, sessions: 1)) }
+            try await clock.untilSleeping()
+            clock.advance(by: .milliseconds(699))
+            #expect(clock.sleeping == 1)
+            clock.advance(by: .milliseconds(1))
+            await write.value
             #expect(writer.owesInvalidation)
         }
     }
 
     @Test func afterRedisLosesItsRegistryAWriteWaitsOutEveryLease() async throws {
         try await RedisServer.with { redis in
-            let reader = redis.responseCache()
-            let writer = redis.responseCache()
+            // Two clocks moved alike, so the writer's sleeps can be counted apart from the reader's renewals.
+            let readerClock = ManualClock()
+            let writerClock = ManualClock()
+            let reader = redis.responseCache(clock: CacheClock(readerClock))
+            let writer = redis.responseCache(clock: CacheClock(writerClock))
             let inspector = redis.inspector()
             try await holdingLeases([reader]) {
                 for round in 0..<5 {
+                    try await reader.lease.untilTrusted()
                     _ = try await reader.body(for: "k", policy: .normal) { body("before \(round)") }
                     #expect(try await reader.body(for: "k", policy: .normal) { body("unexpected fill") }.tier == .memory)
                     // The registry (and everything else) is gone; the reader still holds its lease.
                     _ = try await inspector.send("FLUSHALL").checked()
-                    let start = ContinuousClock.now
-                    await writer.invalidateCatalog(after: StoreVersions(catalog: Int64(round + 2), sessions: 1))
-                    #expect(ContinuousClock.now - start >= .milliseconds(500))
+                    let write = Task { await writer.invalidateCatalog(after: StoreVersions(catalog: Int64(round + 2), sessions: 1)) }
+                    try await writerClock.untilSleeping()
+                    // A registry younger than a lease hides readers: the writer waits a whole one...
+                    writerClock.advance(by: .milliseconds(999))
+                    #expect(writerClock.sleeping == 1)
+                    writerClock.advance(by: .milliseconds(1))
+                    await write.value
+                    // ...in which the reader's lease, taken before the write, has run out.
+                    readerClock.advance(by: .seconds(1))
                     let after = try await reader.body(for: "k", policy: .normal) { body("after \(round)") }
                     #expect(after.body == body("after \(round)"))
                 }

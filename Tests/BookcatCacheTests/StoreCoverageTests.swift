@@ -9,14 +9,16 @@ import Testing
 /// versions, which every process's hits rest on (``StoreCoverage``).
 @Suite("Hits rest on the store's versions")
 struct StoreCoverageTests {
-    /// What the cut-off writer does: it commits (the store's versions move), cannot publish, and answers after one lease.
+    /// What the cut-off writer does: it commits (the store's versions move), cannot publish, and answers after one
+    /// lease. Every cache here counts time on one manual clock, which the test moves by that lease.
     static let writerWait = Duration.seconds(1)
 
     @Test func aWriteNoProcessCouldAnnounceEndsHitsFromMemoryAndFromRedisWithinOneLease() async throws {
         try await RedisServer.with { redis in
+            let clock = ManualClock()
             let store = UnwrittenStore()
-            let fromMemory = redis.responseCache(store: store)
-            let fromRedis = redis.responseCache(store: store, memoryBytes: 0)
+            let fromMemory = redis.responseCache(store: store, clock: CacheClock(clock))
+            let fromRedis = redis.responseCache(store: store, memoryBytes: 0, clock: CacheClock(clock))
             // It holds no lease (nothing in memory to serve), but checks the store's versions all the same.
             let checks = Task { await fromRedis.keepCurrent() }
             defer { checks.cancel() }
@@ -29,7 +31,7 @@ struct StoreCoverageTests {
                         #expect(warm.outcome == .hit && warm.body == body("before write \(round)"))
                     }
                     store.set(StoreVersions(catalog: Int64(round), sessions: 0))
-                    try await Task.sleep(for: Self.writerWait)
+                    clock.advance(by: Self.writerWait)
                     for cache in [fromMemory, fromRedis] {
                         // The first to read renders afresh, the second may hit what the first stored: never the old page.
                         let read = try await cache.body(for: key, policy: .normal) { body("after write \(round)") }
@@ -42,12 +44,13 @@ struct StoreCoverageTests {
 
     @Test func aSessionEndedWhereNoProcessCouldAnnounceItComesWithTheNextHit() async throws {
         try await RedisServer.with { redis in
+            let clock = ManualClock()
             let store = UnwrittenStore()
-            let reader = redis.responseCache(store: store)
+            let reader = redis.responseCache(store: store, clock: CacheClock(clock))
             try await holdingLeases([reader]) {
                 _ = try await reader.body(for: "k", policy: .normal) { body("page") }
                 store.set(StoreVersions(catalog: 0, sessions: 7))
-                try await Task.sleep(for: Self.writerWait)
+                clock.advance(by: Self.writerWait)
                 let read = try await reader.body(for: "k", policy: .normal) { body("unexpected fill") }
                 // Only the sessions moved: the page stays, and the hit carries the new epoch, so a remembered session
                 // from before it is looked up again.
@@ -58,11 +61,12 @@ struct StoreCoverageTests {
 
     @Test func withoutItsBackgroundChecksAHitRunsOneItself() async throws {
         try await RedisServer.with { redis in
+            let clock = ManualClock()
             let store = UnwrittenStore()
-            let cache = redis.responseCache(store: store, memoryBytes: 0)
+            let cache = redis.responseCache(store: store, memoryBytes: 0, clock: CacheClock(clock))
             _ = try await cache.body(for: "k", policy: .normal) { body("before") }
             store.set(StoreVersions(catalog: 1, sessions: 0))
-            try await Task.sleep(for: Self.writerWait)
+            clock.advance(by: Self.writerWait)
             let read = try await cache.body(for: "k", policy: .normal) { body("after") }
             #expect(read.outcome == .miss && read.body == body("after"))
         }
@@ -70,10 +74,11 @@ struct StoreCoverageTests {
 
     @Test func hitsArrivingTogetherShareOneCheckThatBeganAfterTheyArrived() async throws {
         try await RedisServer.with { redis in
+            let clock = ManualClock()
             let store = CountingStore()
-            let cache = redis.responseCache(store: store, memoryBytes: 0)
+            let cache = redis.responseCache(store: store, memoryBytes: 0, clock: CacheClock(clock))
             _ = try await cache.body(for: "k", policy: .normal) { body("page") }
-            try await Task.sleep(for: Self.writerWait)
+            clock.advance(by: Self.writerWait)
             let before = store.reads
             try await withThrowingTaskGroup(of: CacheRead.self) { group in
                 for _ in 0..<50 { group.addTask { try await cache.body(for: "k", policy: .normal) { body("unexpected fill") } } }
@@ -86,12 +91,13 @@ struct StoreCoverageTests {
 
     @Test func withoutTheStoresVersionsNothingIsServedFromTheCache() async throws {
         try await RedisServer.with { redis in
+            let clock = ManualClock()
             let store = CountingStore()
-            let cache = redis.responseCache(store: store)
+            let cache = redis.responseCache(store: store, clock: CacheClock(clock))
             try await holdingLeases([cache]) {
                 _ = try await cache.body(for: "k", policy: .normal) { body("page") }
                 store.fails = true
-                try await Task.sleep(for: Self.writerWait)
+                clock.advance(by: Self.writerWait)
                 let read = try await cache.body(for: "k", policy: .normal) { body("from the database") }
                 #expect(read.outcome == .error && read.body == body("from the database"))
             }

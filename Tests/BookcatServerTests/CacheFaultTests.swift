@@ -44,7 +44,9 @@ struct CacheFaultTests {
         }
     }
 
-    @Test func aHungRedisCostsOnlyTheTimeoutsAndItsOldEntriesStayUnreachable() async throws {
+    /// The time limit tells a 300 ms timeout per attempt from a hung socket's wait without end; it measures nothing.
+    @Test(.timeLimit(.minutes(2)))
+    func aHungRedisCostsOnlyTheTimeoutsAndItsOldEntriesStayUnreachable() async throws {
         try await RedisServer.with { redis in
             try await TestApp.run(cache: redis.responseCache(commandTimeout: .milliseconds(300))) { app in
                 let token = try await app.admin().accessToken
@@ -53,7 +55,6 @@ struct CacheFaultTests {
                 #expect(try await app.send(.get, "/api/v1/books/\(bookID)", token: token).cacheOutcome == "HIT")
 
                 redis.pause()
-                let started = ContinuousClock.now
                 let slow = try await app.send(.get, "/api/v1/books/\(bookID)", token: token)
                 #expect(slow.status == .ok)
                 #expect(slow.cacheOutcome == "ERROR")
@@ -62,9 +63,6 @@ struct CacheFaultTests {
                 #expect(loan.status == .created)
                 let fresh = try await app.send(.get, "/api/v1/books/\(bookID)", token: token)
                 #expect(try fresh.object().int("stock") == 4)
-                // A 300 ms command timeout per attempt, never a hung socket's wait without end. The bound only tells
-                // the two apart (3 s was once outrun by the whole suite on two loaded cores), it measures nothing.
-                #expect(ContinuousClock.now - started < .seconds(60))
 
                 // Redis comes back still holding the entry from before the loan; it must never be served again.
                 redis.resume()

@@ -73,7 +73,6 @@ struct GracefulShutdownTests {
             }
             #expect(running >= 17)
 
-            let stopAsked = ContinuousClock.now
             server.signal(SIGTERM)
             // Stopping has begun once it takes no new connections; the sixteen are still waiting for their bodies.
             #expect(
@@ -91,8 +90,8 @@ struct GracefulShutdownTests {
                 #expect(response.hasPrefix("HTTP/1.1 201"), "a request in flight got \(response.prefix(200))")
             }
             let status = await server.exitStatus()
+            // 0, not the error a server exits with when its drain timeout cancels what still runs.
             #expect(status == 0)
-            #expect(ContinuousClock.now - stopAsked < .seconds(drainTimeout))
             // Every acknowledged create is in the store.
             let page = try await store.books.page(BookListQuery.parse([("title", "Drained")]))
             #expect(page.totalCount == 16)

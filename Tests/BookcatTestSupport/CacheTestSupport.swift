@@ -15,7 +15,8 @@ extension RedisServer {
         commandTimeout: Duration = .seconds(2),
         breakerPause: Duration? = nil,
         lease: Duration = .seconds(1),
-        metrics: any MetricsFactory = NOOPMetricsHandler.instance
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance,
+        clock: CacheClock = .continuous
     ) -> RedisResponseCache {
         var logger = Logger(label: "bookcat-cache-tests")
         logger.logLevel = .critical
@@ -29,6 +30,7 @@ extension RedisServer {
             lease: lease,
             keyPrefix: keyPrefix,
             metrics: metrics,
+            clock: clock,
             logger: logger
         )
     }
