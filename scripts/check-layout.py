@@ -30,11 +30,11 @@ def package_targets() -> dict[str, str]:
     """Name -> the target's dependency list text, for the targets that live in Sources/ or Benchmarks/."""
     manifest = (ROOT / "Package.swift").read_text()
     targets = {}
-    for match in re.finditer(r"\.(target|executableTarget|systemLibrary)\(\s*name: \"(\w+)\"(.*?)\n        \),", manifest, re.DOTALL):
+    for match in re.finditer(r"\.(target|executableTarget|systemLibrary|testTarget)\(\s*name: \"(\w+)\"(.*?)\n        \),", manifest, re.DOTALL):
         kind, name, body = match.groups()
         path = re.search(r'path: "([^"]+)"', body)
-        folder = path.group(1) if path else f"Sources/{name}"
-        if folder.startswith(("Sources/", "Benchmarks/")):
+        folder = path.group(1) if path else (f"Tests/{name}" if kind == "testTarget" else f"Sources/{name}")
+        if folder.startswith(("Sources/", "Benchmarks/")) or name == "BookcatHTTPTests":
             targets[name] = body
     return targets
 
@@ -42,6 +42,7 @@ def package_targets() -> dict[str, str]:
 def main() -> int:
     failures = []
     named, targets = readme_modules(), package_targets()
+    http_tests = targets.pop("BookcatHTTPTests", "")
     for name in sorted(named - targets.keys()):
         failures.append(f"the README's project layout names {name}, which Package.swift does not declare")
     for name in sorted(targets.keys() - named):
@@ -53,6 +54,10 @@ def main() -> int:
     for adapter in sorted(HTTP_MUST_NOT_DEPEND_ON):
         if f'"{adapter}"' in http:
             failures.append(f"BookcatHTTP depends on {adapter}: it may know stores and caches only through BookcatCore's ports")
+        if f'"{adapter}"' in http_tests:
+            failures.append(f"BookcatHTTPTests depends on {adapter}: the HTTP module is tested on in-memory ports")
+    if not http_tests:
+        failures.append("Package.swift declares no BookcatHTTPTests: the HTTP module's own tests, on in-memory ports")
     for folder in sorted(p for p in (ROOT / "Sources").rglob("*") if p.is_dir()):
         if folder.name.lower() in CATCH_ALLS:
             failures.append(f"{folder.relative_to(ROOT)}: a catch-all folder; name it after the one concept it holds")
@@ -61,7 +66,7 @@ def main() -> int:
         if lines > MAX_LINES:
             failures.append(f"{source.relative_to(ROOT)}: {lines} lines (at most {MAX_LINES}; data belongs in resource files)")
     fail_if_any(failures, "the code's layout")
-    print(f"layout: {len(targets)} modules as the README names them; BookcatHTTP on ports only; no catch-all folder")
+    print(f"layout: {len(targets)} modules as the README names them; BookcatHTTP and its tests on ports only; no catch-all folder")
     return 0
 
 

@@ -1,0 +1,57 @@
+import BookcatCore
+import Foundation
+
+/// Loans that take copies off the shelf and put them back, never below zero.
+struct InMemoryLoans: LoanRepository {
+    let catalog: InMemoryCatalog
+
+    func create(userID: Int64, bookID: Int64, quantity: Int, now: Date) async throws -> Loan {
+        try catalog.state.withLock { state in
+            guard let stock = state.books[bookID]?.stock else { throw CatalogError.notFound("book \(bookID) does not exist") }
+            guard stock >= quantity else {
+                throw CatalogError.conflict("not enough copies of book \(bookID) on the shelf: \(stock) available, \(quantity) requested")
+            }
+            state.books[bookID]?.stock = stock - quantity
+            let loan = Loan(
+                id: state.nextID(),
+                userID: userID,
+                bookID: bookID,
+                quantity: quantity,
+                isReturned: false,
+                createdAt: now,
+                returnedAt: nil
+            )
+            state.loans[loan.id] = loan
+            state.versions.catalog += 1
+            return loan
+        }
+    }
+
+    func loan(id: Int64) async throws -> Loan? { catalog.state.withLock { $0.loans[id] } }
+
+    func loans(userID: Int64?) async throws -> [Loan] {
+        catalog.state.withLock { state in
+            state.loans.values.filter { userID == nil || $0.userID == userID }.sorted { $0.id > $1.id }
+        }
+    }
+
+    func loans(bookID: Int64) async throws -> [Loan] {
+        try catalog.state.withLock { state in
+            guard state.books[bookID] != nil else { throw CatalogError.notFound("book \(bookID) does not exist") }
+            return state.loans.values.filter { $0.bookID == bookID }.sorted { $0.id > $1.id }
+        }
+    }
+
+    func markReturned(id: Int64, now: Date) async throws -> Loan {
+        try catalog.state.withLock { state in
+            guard var loan = state.loans[id] else { throw CatalogError.notFound("loan \(id) does not exist") }
+            if loan.isReturned { throw CatalogError.conflict("loan \(id) was already returned") }
+            loan.isReturned = true
+            loan.returnedAt = now
+            state.loans[id] = loan
+            state.books[loan.bookID]?.stock += loan.quantity
+            state.versions.catalog += 1
+            return loan
+        }
+    }
+}
