@@ -86,12 +86,12 @@ public func buildRouter(
     try await buildRoutes(configuration: configuration, dependencies: dependencies, logger: logger).router
 }
 
-/// The router, and the table of every route it serves (tests go through the table to reach every route).
+/// The router, and every route it serves (tests go through them to reach every route).
 func buildRoutes(
     configuration: ServerConfiguration,
     dependencies: AppDependencies,
     logger: Logger
-) async throws -> (router: Router<AppRequestContext>, routes: RouteTable) {
+) async throws -> (router: Router<AppRequestContext>, routes: KnownRoutes) {
     let secret: String
     if let configured = configuration.jwtSecret {
         secret = configured
@@ -128,7 +128,7 @@ func buildRoutes(
         bypass: CacheBypassGate(who: configuration.cacheBypass, perAccount: configuration.cacheBypassPerAccount),
         sessions: sessions
     )
-    let routes = RouteTable()
+    let routes = KnownRoutes()
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         RequestLogMiddleware()
@@ -138,7 +138,7 @@ func buildRoutes(
         // Innermost: it publishes before the problem middleware or anything else turns the outcome into an answer.
         StoreChangePublisher(store: store.versions, cache: dependencies.cache)
     }
-    let root = RecordingGroup(group: router.group(), prefix: "", table: routes)
+    let root = router.group()
     if configuration.metricsToken == nil, configuration.mode == .production {
         logger.notice("METRICS_TOKEN is not set: /metrics answers 403 in production until it is")
     }
@@ -152,25 +152,18 @@ func buildRoutes(
     .addRoutes(to: root)
     try DocsController().addRoutes(to: root)
 
-    let api = RecordingGroup(group: router.group("api/v1"), prefix: "/api/v1", table: routes)
+    let api = router.group("api/v1")
     AuthController(accounts: accounts, trustForwardedFor: configuration.trustForwardedFor).addRoutes(to: api)
     let authenticator = Authenticator(tokens: tokens, sessions: sessions, scheme: configuration.authScheme)
-    let authenticated = RecordingGroup(
-        group: router.group("api/v1").add(middleware: authenticator).group(context: AuthenticatedContext.self),
-        prefix: "/api/v1",
-        table: routes
-    )
+    let authenticated = router.group("api/v1").add(middleware: authenticator).group(context: AuthenticatedContext.self)
     // Only for handlers that answer through `reads`, which confirms a remembered session before it answers.
     var cachedReadAuthenticator = authenticator
     cachedReadAuthenticator.acceptsRememberedSessions = true
-    let cachedReads = RecordingGroup(
-        group: router.group("api/v1").add(middleware: cachedReadAuthenticator).group(context: AuthenticatedContext.self),
-        prefix: "/api/v1",
-        table: routes
-    )
+    let cachedReads = router.group("api/v1").add(middleware: cachedReadAuthenticator).group(context: AuthenticatedContext.self)
     UserController(accounts: accounts, trustForwardedFor: configuration.trustForwardedFor).addRoutes(to: authenticated)
     BookController(books: store.books, reads: reads, links: configuration.publicLinks).addRoutes(to: authenticated, cachedReads: cachedReads)
     TagController(tags: store.tags, reads: reads).addRoutes(to: authenticated, cachedReads: cachedReads)
     LoanController(loans: store.loans, clock: dependencies.clock, maxQuantity: configuration.loanMaxQuantity).addRoutes(to: authenticated)
+    routes.load(from: router)
     return (router, routes)
 }

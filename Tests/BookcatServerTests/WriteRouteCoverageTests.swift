@@ -66,11 +66,11 @@ struct WriteRouteCoverageTests {
         "POST /api/v1/tags": Example(effect: .catalog) { app, admin in
             try await app.send(.post, "/api/v1/tags", token: admin.accessToken, json: ["name": "tag \(UUID().uuidString.prefix(8))"])
         },
-        "PUT /api/v1/tags/:tag_id": Example(effect: .catalog) { app, admin in
+        "PUT /api/v1/tags/{tag_id}": Example(effect: .catalog) { app, admin in
             let tag = try await app.createTag("old \(UUID().uuidString.prefix(8))", token: admin.accessToken)
             return try await app.send(.put, "/api/v1/tags/\(tag)", token: admin.accessToken, json: ["name": "new \(UUID().uuidString.prefix(8))"])
         },
-        "DELETE /api/v1/tags/:tag_id": Example(effect: .catalog) { app, admin in
+        "DELETE /api/v1/tags/{tag_id}": Example(effect: .catalog) { app, admin in
             let tag = try await app.createTag("gone \(UUID().uuidString.prefix(8))", token: admin.accessToken)
             return try await app.send(.delete, "/api/v1/tags/\(tag)", token: admin.accessToken)
         },
@@ -82,7 +82,7 @@ struct WriteRouteCoverageTests {
                 json: ["title": "New", "author": "A", "isbn": TestApp.nextISBN(), "published_at": "2000-01-01", "stock": 2]
             )
         },
-        "PUT /api/v1/books/:book_id": Example(effect: .catalog) { app, admin in
+        "PUT /api/v1/books/{book_id}": Example(effect: .catalog) { app, admin in
             let book = try await app.createBook(token: admin.accessToken).int("book_id")
             return try await app.send(
                 .put,
@@ -91,11 +91,11 @@ struct WriteRouteCoverageTests {
                 json: ["title": "Put", "author": "A", "isbn": TestApp.nextISBN(), "published_at": "2000-01-01", "stock": 9]
             )
         },
-        "PATCH /api/v1/books/:book_id": Example(effect: .catalog) { app, admin in
+        "PATCH /api/v1/books/{book_id}": Example(effect: .catalog) { app, admin in
             let book = try await app.createBook(token: admin.accessToken).int("book_id")
             return try await app.send(.patch, "/api/v1/books/\(book)", token: admin.accessToken, json: ["stock": 1])
         },
-        "DELETE /api/v1/books/:book_id": Example(effect: .catalog) { app, admin in
+        "DELETE /api/v1/books/{book_id}": Example(effect: .catalog) { app, admin in
             let book = try await app.createBook(token: admin.accessToken).int("book_id")
             return try await app.send(.delete, "/api/v1/books/\(book)", token: admin.accessToken)
         },
@@ -103,7 +103,7 @@ struct WriteRouteCoverageTests {
             let book = try await app.createBook(token: admin.accessToken, ["stock": 3]).int("book_id")
             return try await app.send(.post, "/api/v1/loans", token: admin.accessToken, json: ["book_id": book, "quantity": 1])
         },
-        "PATCH /api/v1/loans/:loan_id": Example(effect: .catalog) { app, admin in
+        "PATCH /api/v1/loans/{loan_id}": Example(effect: .catalog) { app, admin in
             let book = try await app.createBook(token: admin.accessToken, ["stock": 3]).int("book_id")
             let loan = try await app.send(.post, "/api/v1/loans", token: admin.accessToken, json: ["book_id": book, "quantity": 1])
             return try await app.send(

@@ -8,7 +8,7 @@ struct AuthController {
     let accounts: AccountService
     let trustForwardedFor: Bool
 
-    func addRoutes(to group: RecordingGroup<AppRequestContext>) {
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("users", use: signUp)
         group.post("auth/login", use: logIn)
         group.post("token/refresh", use: refresh)

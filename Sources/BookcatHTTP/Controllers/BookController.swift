@@ -9,7 +9,7 @@ struct BookController {
     var links = PublicLinks()
 
     /// `cachedReads` takes the handlers that answer through `reads` (see ``Authenticator/acceptsRememberedSessions``).
-    func addRoutes(to group: RecordingGroup<AuthenticatedContext>, cachedReads: RecordingGroup<AuthenticatedContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>, cachedReads: RouterGroup<AuthenticatedContext>) {
         cachedReads.get("books", use: list)
         group.post("books", use: create)
         cachedReads.get("books/:book_id", use: show)

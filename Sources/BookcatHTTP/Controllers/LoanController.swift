@@ -9,7 +9,7 @@ struct LoanController {
     /// The most copies one loan may take (LOAN_MAX_QUANTITY).
     let maxQuantity: Int
 
-    func addRoutes(to group: RecordingGroup<AuthenticatedContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.post("loans", use: create)
         group.get("loans", use: list)
         group.get("loans/books/:book_id", use: listForBook)

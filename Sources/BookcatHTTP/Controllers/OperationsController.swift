@@ -21,7 +21,7 @@ struct OperationsController {
         case closed
     }
 
-    func addRoutes(to group: RecordingGroup<AppRequestContext>) {
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("api/v1/common/health-check", use: health)
         group.get("metrics", use: metrics)
         group.get("openapi.yaml", use: openAPI)

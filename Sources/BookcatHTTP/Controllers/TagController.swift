@@ -7,7 +7,7 @@ struct TagController {
     let reads: CachedReads
 
     /// `cachedReads` takes the handlers that answer through `reads` (see ``Authenticator/acceptsRememberedSessions``).
-    func addRoutes(to group: RecordingGroup<AuthenticatedContext>, cachedReads: RecordingGroup<AuthenticatedContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>, cachedReads: RouterGroup<AuthenticatedContext>) {
         cachedReads.get("tags", use: list)
         group.post("tags", use: create)
         group.get("tags/:tag_id", use: show)

@@ -6,7 +6,7 @@ struct UserController {
     let accounts: AccountService
     let trustForwardedFor: Bool
 
-    func addRoutes(to group: RecordingGroup<AuthenticatedContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedContext>) {
         group.post("auth/logout", use: logOut)
         group.get("users", use: list)
         group.get("users/me", use: me)

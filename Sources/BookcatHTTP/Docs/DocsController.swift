@@ -16,7 +16,7 @@ struct DocsController {
         self.swaggerUI = try swaggerUI ?? SwaggerUIFiles()
     }
 
-    func addRoutes(to group: RecordingGroup<AppRequestContext>) {
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("docs", use: page)
         group.get("docs/init.js", use: initScript)
         group.get("docs/:asset", use: asset)

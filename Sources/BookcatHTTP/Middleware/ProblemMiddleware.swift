@@ -9,7 +9,7 @@ import Logging
 /// logged with its cause but never revealing it to the client.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     let authScheme: String
-    let routes: RouteTable
+    let routes: KnownRoutes
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
