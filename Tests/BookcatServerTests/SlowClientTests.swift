@@ -54,7 +54,7 @@ struct SlowClientTests {
         var logger = Logger(label: "slow-clients") { _ in CapturingLogHandler(lines: lines) }
         logger.logLevel = .warning
         var configuration = configuration(connections: 2)
-        configuration.server.port = try RedisServer.freePort()
+        configuration.server.port = try LoopbackPort.free()
         let folder = TemporaryFolder("cap")
         defer { folder.remove() }
         let dependencies = AppDependencies(store: try AppDatabase(path: folder.databasePath).store())

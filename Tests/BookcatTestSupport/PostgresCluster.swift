@@ -1,6 +1,7 @@
 import BookcatPostgres
 import Foundation
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -63,8 +64,7 @@ public actor PostgresCluster {
     }
 
     /// The cluster this process started and its folder, so the exit handler can stop it and remove them.
-    nonisolated(unsafe) private static var startedPID: pid_t = 0
-    nonisolated(unsafe) private static var startedFolder = ""
+    private static let started = Mutex<(pid: pid_t, folder: String)>((0, ""))
 
     private static func startCluster() async throws -> Server {
         guard geteuid() != 0 else {
@@ -76,7 +76,7 @@ public actor PostgresCluster {
         let data = folder.appendingPathComponent("data").path
         try FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: true)
         try run(try binary("initdb"), ["-D", data, "-U", "bookcat", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"])
-        let port = try RedisServer.freePort()
+        let port = try LoopbackPort.free()
         let process = Process()
         process.executableURL = try binary("postgres")
         // A throwaway cluster: no fsync, so a test's writes cost memory, not disk flushes.
@@ -87,15 +87,15 @@ public actor PostgresCluster {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        startedPID = process.processIdentifier
-        startedFolder = folder.path
+        started.withLock { $0 = (process.processIdentifier, folder.path) }
         atexit {
             // The cluster lives as long as the test process; its data folder goes with it. SIGQUIT is PostgreSQL's
             // immediate shutdown; the folder is removed once the server has gone (within 5 s).
-            guard PostgresCluster.startedPID > 0 else { return }
-            kill(PostgresCluster.startedPID, SIGQUIT)
-            for _ in 0..<500 where kill(PostgresCluster.startedPID, 0) == 0 { usleep(10_000) }
-            try? FileManager.default.removeItem(atPath: PostgresCluster.startedFolder)
+            let (pid, folder) = PostgresCluster.started.withLock { $0 }
+            guard pid > 0 else { return }
+            kill(pid, SIGQUIT)
+            for _ in 0..<500 where kill(pid, 0) == 0 { usleep(10_000) }
+            try? FileManager.default.removeItem(atPath: folder)
         }
         let ready = try await eventually(timeout: .seconds(30)) {
             (try? run(try binary("pg_isready"), ["-h", "127.0.0.1", "-p", String(port), "-q"])) != nil

@@ -40,13 +40,13 @@ public final class RedisServer: @unchecked Sendable {
     ) async throws -> Value {
         var attempt = 1
         while true {
-            let server = RedisServer(port: try freePort(), password: password, role: role)
+            let server = RedisServer(port: try LoopbackPort.free(), password: password, role: role)
             // Stopped on every path, also when it never answered: a started process must not outlive the test.
             defer { server.stop() }
             do {
                 try await server.start()
             } catch is PortTakenMeanwhile where attempt < 5 {
-                // Another test's server took the port between `freePort` and our bind: take another.
+                // Another test's server took the port between `LoopbackPort.free()` and our bind: take another.
                 attempt += 1
                 continue
             }
@@ -158,26 +158,5 @@ public final class RedisServer: @unchecked Sendable {
         throw TestFailure(
             "these tests start a real redis-server and found none on PATH (\(directories.joined(separator: ":"))): install it (Debian: apt-get install redis-server) or set REDIS_SERVER to its path"
         )
-    }
-
-    /// A loopback port that nothing listens on right now.
-    public static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        guard bound == 0 else { throw TestFailure("bind() failed") }
-        let named = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard named == 0 else { throw TestFailure("getsockname() failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

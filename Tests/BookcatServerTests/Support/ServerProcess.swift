@@ -14,7 +14,7 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Starts `bookcat serve` on a free port with `environment` (on top of PATH), its output in `log`.
     init(environment: [String: String], log: URL) throws {
-        port = try RedisServer.freePort()
+        port = try LoopbackPort.free()
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("bookcat")
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw TestFailure("no bookcat executable at \(executable.path): build it first (swift build)")
