@@ -199,6 +199,7 @@ let package = Package(
                 "BookcatCache",
                 "BookcatHTTP",
                 "BookcatSQLite",
+                "BookcatTestSupport",
                 "RedisClient",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Hummingbird", package: "hummingbird"),

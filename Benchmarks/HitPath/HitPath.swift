@@ -3,6 +3,7 @@ import BookcatCache
 import BookcatCore
 import BookcatHTTP
 import BookcatSQLite
+import BookcatTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -10,6 +11,7 @@ import Logging
 import Metrics
 import NIOCore
 import RedisClient
+import Synchronization
 
 /// The pieces of a cached listing, measured in isolation with allocation counts, so a regression shows as a number.
 /// `scripts/bench.sh` measures the whole under load; this says which piece moved. Needs `redis-server` on PATH (or
@@ -20,8 +22,13 @@ let benchmarks: @Sendable () -> Void = {
         maxDuration: .seconds(3),
         maxIterations: 100_000
     )
-    Benchmark.setup = { try await LocalRedis.start() }
-    Benchmark.teardown = { LocalRedis.shared?.stop() }
+    Benchmark.setup = {
+        // The same private redis-server the tests start (BookcatTestSupport), once for every benchmark.
+        let server = RedisServer.at(port: try LoopbackPort.free())
+        try await server.start()
+        benchmarkRedis.withLock { $0 = server }
+    }
+    Benchmark.teardown = { benchmarkRedis.withLock { $0?.stop() } }
     // Setting up a run (a client, a seeded catalog) costs far more than one hit: each run measures a thousand.
     let perThousand = Benchmark.Configuration(
         metrics: Benchmark.defaultConfiguration.metrics,
@@ -45,7 +52,7 @@ let benchmarks: @Sendable () -> Void = {
     ] {
         Benchmark("\(number). Cache hit: a 20 KB entry \(tier)", configuration: perThousand) { benchmark in
             do {
-                let configuration = try LocalRedis.running()
+                let configuration = try runningRedis()
                 let client = RedisClient(configuration: configuration, metrics: NOOPMetricsHandler.instance)
                 let cache = RedisResponseCache(
                     client: client,
@@ -56,7 +63,7 @@ let benchmarks: @Sendable () -> Void = {
                     logger: Logger(label: "bench")
                 )
                 let holder = leased ? Task { await cache.keepCurrent() } : nil
-                if leased { try await untilInForce(cache.lease) }
+                if leased { try await cache.lease.untilTrusted() }
                 let body = CachedBody(bytes: Array(repeating: UInt8(ascii: "x"), count: 20_000), etag: "\"0123456789abcdef\"")
                 _ = try await cache.body(for: "books:list:page_size=100", policy: .normal) { body }
                 benchmark.startMeasurement()
@@ -74,7 +81,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("5. Cached listing through the router on the lease: authentication, cache hit, response (no sockets)", configuration: perThousand) {
         benchmark in
         do {
-            let redis = try LocalRedis.running()
+            let redis = try runningRedis()
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-hitpath-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: folder) }
             let database = try AppDatabase(path: folder.appendingPathComponent("catalog.sqlite3").path)
@@ -95,7 +102,7 @@ let benchmarks: @Sendable () -> Void = {
             )
             // As `bookcat serve` runs it.
             let holder = Task { await cache.keepCurrent() }
-            try await untilInForce(cache.lease)
+            try await cache.lease.untilTrusted()
             let dependencies = AppDependencies(store: database.store(), cache: cache)
             let app = Application(router: try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger))
             // The test client's closure is @Sendable; the benchmark is only used from it, one call at a time.
@@ -132,13 +139,12 @@ let benchmarks: @Sendable () -> Void = {
     }
 }
 
-/// Waits (up to five seconds) until `lease` lets hits skip Redis.
-private func untilInForce(_ lease: CacheLease) async throws {
-    let deadline = ContinuousClock.now + .seconds(5)
-    while !lease.isInForce {
-        guard ContinuousClock.now < deadline else { throw BenchmarkFailure("the cache lease never came into force") }
-        try await Task.sleep(for: .milliseconds(10))
-    }
+/// The redis-server `Benchmark.setup` started, stopped by `Benchmark.teardown`.
+private let benchmarkRedis = Mutex<RedisServer?>(nil)
+
+private func runningRedis() throws -> RedisConfiguration {
+    guard let server = benchmarkRedis.withLock({ $0 }) else { throw BenchmarkFailure("redis-server was not started") }
+    return RedisConfiguration(host: "127.0.0.1", port: server.port)
 }
 
 private struct Tokens: Decodable {
