@@ -7,7 +7,7 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 /// The packages the dependencies above bring in, pinned too so every build resolves what CI tested.
-/// `python3 scripts/pin-dependencies.py --update` moves every pin forward; `--check` runs in the test command.
+/// `python3 scripts/generate/pin-dependencies.py --update` moves every pin forward; `--check` runs in the test command.
 let pinnedTransitive: [Package.Dependency] = [
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", exact: "0.2.0"),
     .package(url: "https://github.com/ordo-one/malloc-interposer.git", exact: "1.6.1"),

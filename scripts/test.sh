@@ -44,7 +44,7 @@ if [ "$(cat .venv/installed-tools 2>/dev/null)" != "${python_tools[*]}" ]; then
 fi
 
 echo "==> shellcheck"
-shellcheck -x scripts/*.sh scripts/tests/*.sh .ci/run
+shellcheck -x scripts/*.sh scripts/*/*.sh .ci/run
 
 echo "==> swift format lint"
 swift format lint --strict --recursive Sources Tests Benchmarks Package.swift
@@ -56,11 +56,11 @@ echo "==> build (every target imports only what Package.swift says it depends on
 swift build --build-tests --explicit-target-dependency-import-check=error
 
 echo "==> dependencies pinned to what resolved"
-python3 scripts/pin-dependencies.py --check
-python3 scripts/vendor-swagger-ui.py --check
+python3 scripts/generate/pin-dependencies.py --check
+python3 scripts/generate/vendor-swagger-ui.py --check
 
 echo "==> the code's layout: the modules the README names, the HTTP module on ports only, no catch-all folder"
-python3 scripts/check-layout.py
+python3 scripts/checks/check-layout.py
 
 echo "==> tests (as $(as_unprivileged id -un))"
 # The test bundle runs directly: `swift test` would take the build folder's lock, which belongs to the builder.
@@ -73,42 +73,42 @@ BOOKCAT_TEST_STORE=postgres as_unprivileged .build/debug/bookcatPackageTests.xct
     --filter BookcatServerTests
 
 echo "==> Postman collection"
-.venv/bin/python scripts/generate-postman.py --check
+.venv/bin/python scripts/generate/generate-postman.py --check
 # shellcheck disable=SC2016  # expanded by the inner shell
 scripts/with-server.sh bash -c 'printf "%s\n" "admin password 1" | .build/debug/bookcat user create --email admin@example.org --password-stdin --admin >/dev/null &&
-    .venv/bin/python scripts/check-postman.py'
+    .venv/bin/python scripts/checks/check-postman.py'
 
 echo "==> contract: schemathesis against the live server"
-scripts/contract-test.sh
+scripts/checks/contract-test.sh
 
 echo "==> the command line: the password sources of bookcat user create"
 scripts/tests/cli-test.sh
 
 echo "==> a configured Redis that is down: degraded, not silent"
-scripts/check-degraded.sh
+scripts/checks/check-degraded.sh
 
 echo "==> deployment artifacts: Dockerfile, compose, workflows, terraform, deploy.sh"
-scripts/check-infra.sh
+scripts/checks/check-infra.sh
 
 echo "==> README walkthrough against a live server"
-scripts/check-walkthrough.sh
+scripts/checks/check-walkthrough.sh
 
 echo "==> README walkthrough against a live server on PostgreSQL (DATABASE_URL)"
-WITH_POSTGRES=1 scripts/check-walkthrough.sh
+WITH_POSTGRES=1 scripts/checks/check-walkthrough.sh
 
 echo "==> three replicas on one PostgreSQL and one Redis"
-scripts/check-replicas.sh
+scripts/checks/check-replicas.sh
 
 echo "==> the upgrade path: 100,000 books copied from SQLite to PostgreSQL, then served from there"
-scripts/check-copy.sh
+scripts/checks/check-copy.sh
 
 echo "==> /docs in a headless browser, offline"
-scripts/check-docs-browser.sh
+scripts/checks/check-docs-browser.sh
 
 echo "==> the image and the compose stack"
-scripts/check-stack.sh
+scripts/checks/check-stack.sh
 
 echo "==> a clean clone on a fresh Debian 12 machine (a container whose PID 1 does not reap)"
-scripts/check-fresh-machine.sh
+scripts/checks/check-fresh-machine.sh
 
 echo "all checks passed"

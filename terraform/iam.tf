@@ -1,5 +1,5 @@
 locals {
-  # Hosts only pull. Pushing new images and moving `stable` (scripts/promote-stable.sh) is the deploy role's alone,
+  # Hosts only pull. Pushing new images and moving `stable` (scripts/deploy/promote-stable.sh) is the deploy role's alone,
   # so a compromised host or API process cannot publish an image the next rollback would run.
   ecr_pull_actions = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
   ecr_push_actions = ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload"]
@@ -95,7 +95,7 @@ locals {
   github_oidc_provider_arn = var.create_github_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : "arn:aws:iam::${data.aws_caller_identity.current.account_id}:oidc-provider/token.actions.githubusercontent.com"
   # A job that declares `environment:` gets this subject from GitHub, not the branch's `ref:refs/heads/main`. Only
   # main deploys because the deployment workflow runs for main only and the environment allows main only
-  # (repository settings, see README). scripts/check-deploy-trust.py checks that this matches the workflow.
+  # (repository settings, see README). scripts/checks/check-deploy-trust.py checks that this matches the workflow.
   # Repositories created or renamed from 2026-07-15 on get immutable subjects, with the owner's and the repository's
   # numeric ids; both forms are trusted when the ids are known, so the role works before and after the switch.
   github_repository_parts = split("/", var.github_repository)

@@ -161,7 +161,7 @@ variable "create_github_oidc_provider" {
 }
 
 variable "image_retention_count" {
-  description = "How many releases ECR keeps besides the one tagged stable, which is always kept (scripts/check-ecr-lifecycle.py)."
+  description = "How many releases ECR keeps besides the one tagged stable, which is always kept (scripts/checks/check-ecr-lifecycle.py)."
   type        = number
   default     = 30
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/configure-github.sh against recording fakes of `gh` (canned GitHub answers, its --jq applied by the real
+# scripts/deploy/configure-github.sh against recording fakes of `gh` (canned GitHub answers, its --jq applied by the real
 # jq) and `terraform` (canned outputs): the environment gets exactly one rule for main, the variables are Terraform's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -45,7 +45,7 @@ chmod +x "$work/bin/gh" "$work/bin/terraform"
 configure() {
     : >"$work/calls.log"
     set +e
-    env PATH="$work/bin:$PATH" FAKE_LOG="$work/calls.log" "$@" scripts/configure-github.sh example-org/bookcat >"$work/out.log" 2>&1
+    env PATH="$work/bin:$PATH" FAKE_LOG="$work/calls.log" "$@" scripts/deploy/configure-github.sh example-org/bookcat >"$work/out.log" 2>&1
     status=$?
     set -e
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Behaviour tests for scripts/deploy.sh and scripts/health-checker.sh, with fake `docker` and `aws` first on PATH
+# Behaviour tests for scripts/deploy/deploy.sh and scripts/deploy/health-checker.sh, with fake `docker` and `aws` first on PATH
 # that record every call and answer as each scenario scripts them. No Docker engine or AWS account is involved.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -55,7 +55,7 @@ scenario() {
     local name=$1
     shift
     rm -rf "$work/deploy" && mkdir -p "$work/deploy"
-    cp scripts/docker-compose.yml "$work/deploy/"
+    cp scripts/deploy/docker-compose.yml "$work/deploy/"
     [ "${NO_ENV:-0}" = 1 ] || echo "JWT_SECRET_KEY=x" >"$work/deploy/.env"
     [ -z "${INSTANCE_ENV:-}" ] || echo "$INSTANCE_ENV" >"$work/deploy/instance.env"
     : >"$work/calls.log"
@@ -65,7 +65,7 @@ scenario() {
     [ "${WITH_HELPER:-0}" = 1 ] && path="$work/helper-bin:$path"
     set +e
     env PATH="$path" FAKE_LOG="$work/calls.log" REGISTRY=$registry IMAGE_TAG=abc123 DEPLOY_DIR="$work/deploy" \
-        HEALTH_TIMEOUT=5 HEALTH_INTERVAL=0.1 "$@" scripts/deploy.sh >"$work/out.log" 2>&1
+        HEALTH_TIMEOUT=5 HEALTH_INTERVAL=0.1 "$@" scripts/deploy/deploy.sh >"$work/out.log" 2>&1
     status=$?
     set -e
     if grep -q "$secret" "$work/out.log"; then check "$name: never prints the registry password" false; fi
@@ -105,7 +105,7 @@ check "instance.env's port reaches compose" called "up -d --remove-orphans [imag
 rm -rf "$work/deploy" && mkdir -p "$work/deploy"
 echo "JWT_SECRET_KEY=x" >"$work/deploy/.env"
 : >"$work/calls.log"
-scripts/ssm-deploy-commands.sh "$registry" abc123 eu-west-1 bookcat "$work/deploy" | jq -r '.[]' >"$work/ssm-script.sh"
+scripts/deploy/ssm-deploy-commands.sh "$registry" abc123 eu-west-1 bookcat "$work/deploy" | jq -r '.[]' >"$work/ssm-script.sh"
 set +e
 env PATH="$work/aws-bin:$work/bin:/usr/bin:/bin" FAKE_LOG="$work/calls.log" HEALTH_TIMEOUT=5 HEALTH_INTERVAL=0.1 \
     dash "$work/ssm-script.sh" >"$work/out.log" 2>&1
@@ -113,8 +113,8 @@ status=$?
 set -e
 check "the SSM command runs under dash" [ "$status" -eq 0 ]
 check "the SSM command writes an executable deploy.sh" [ -x "$work/deploy/deploy.sh" ]
-check "the SSM command ships this commit's deploy.sh" cmp -s scripts/deploy.sh "$work/deploy/deploy.sh"
-check "the SSM command ships this commit's compose file" cmp -s scripts/docker-compose.yml "$work/deploy/docker-compose.yml"
+check "the SSM command ships this commit's deploy.sh" cmp -s scripts/deploy/deploy.sh "$work/deploy/deploy.sh"
+check "the SSM command ships this commit's compose file" cmp -s scripts/deploy/docker-compose.yml "$work/deploy/docker-compose.yml"
 check "the SSM command deploys the tag" called "up -d --remove-orphans [image=$registry/bookcat:abc123]"
 
 NO_ENV=1 scenario "missing .env"
@@ -166,7 +166,7 @@ FAKE
 promote() {
     : >"$work/calls.log"
     set +e
-    env PATH="$work/aws-bin:/usr/bin:/bin" FAKE_LOG="$work/calls.log" "$@" scripts/promote-stable.sh bookcat abc123 >"$work/out.log" 2>&1
+    env PATH="$work/aws-bin:/usr/bin:/bin" FAKE_LOG="$work/calls.log" "$@" scripts/deploy/promote-stable.sh bookcat abc123 >"$work/out.log" 2>&1
     status=$?
     set -e
 }
@@ -190,7 +190,7 @@ cat >"$work/bin/docker" <<'FAKE'
 echo starting
 FAKE
 set +e
-PATH="$work/bin:$PATH" HEALTH_INTERVAL=0.1 scripts/health-checker.sh some-container 1 >"$work/out.log" 2>&1
+PATH="$work/bin:$PATH" HEALTH_INTERVAL=0.1 scripts/deploy/health-checker.sh some-container 1 >"$work/out.log" 2>&1
 status=$?
 set -e
 : >"$work/calls.log"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/pr-comment.py against a recording fake of `gh`: the comment goes to the pull request GitHub says the run
+# scripts/ci/pr-comment.py against a recording fake of `gh`: the comment goes to the pull request GitHub says the run
 # was for, whatever number the (fork-controlled) artifact names, and the fork's summary cannot render or mention.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,7 +19,7 @@ chmod +x "$work/bin/gh"
 # prepare: runs the script as pr-comment.yml does; its status is the check's.
 prepare() {
     PATH="$work/bin:$PATH" REPOSITORY=base/bookcat HEAD_OWNER=forker HEAD_BRANCH=feature HEAD_SHA=$sha \
-        python3 scripts/pr-comment.py "$work/summary.md" "$work/comment.md" >"$work/out.log" 2>&1
+        python3 scripts/ci/pr-comment.py "$work/summary.md" "$work/comment.md" >"$work/out.log" 2>&1
 }
 chose() { prepare && [ "$(cat "$work/out.log")" = "$1" ]; }
 comment_has() { grep -qF -- "$1" "$work/comment.md"; }

@@ -1,4 +1,4 @@
-"""The API's half of the upgrade check (scripts/check-copy.sh): what users did on SQLite, and that it is all still
+"""The API's half of the upgrade check (scripts/checks/check-copy.sh): what users did on SQLite, and that it is all still
 there, the same, after `bookcat copy` moved the catalog to PostgreSQL.
 
 Usage:

@@ -1,6 +1,6 @@
 # Plans both shapes with the real AWS provider's schema and mocked answers, no account needed: what `terraform apply`
 # would send is checked by the provider's own validation (the DLM description's pattern, names' lengths, write-only
-# arguments) before anyone reaches AWS. Run by scripts/check-infra.sh (`terraform test`).
+# arguments) before anyone reaches AWS. Run by scripts/checks/check-infra.sh (`terraform test`).
 
 mock_provider "aws" {
   mock_data "aws_caller_identity" {

@@ -1,7 +1,7 @@
 import Hummingbird
 
 /// `GET /docs`: Swagger UI for the contract, served entirely by this service (files vendored by
-/// `scripts/vendor-swagger-ui.py`, see ``SwaggerUIFiles``), so it works on machines without internet. The spec it shows is this service's
+/// `scripts/generate/vendor-swagger-ui.py`, see ``SwaggerUIFiles``), so it works on machines without internet. The spec it shows is this service's
 /// own `/openapi.yaml`. A Content-Security-Policy allows scripts only from this service, which is why the page's
 /// start-up script is a file (`/docs/init.js`), not inline.
 struct DocsController {

@@ -1,7 +1,7 @@
 import Foundation
 import NIOCore
 
-/// Swagger UI's files (`Resources/swagger-ui`, vendored by `scripts/vendor-swagger-ui.py`), read once when the
+/// Swagger UI's files (`Resources/swagger-ui`, vendored by `scripts/generate/vendor-swagger-ui.py`), read once when the
 /// router is built, not on a request's path.
 ///
 /// SwiftPM copies the folder into the resource bundle it puts next to the binary; the image installs that bundle

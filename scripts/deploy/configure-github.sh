@@ -4,10 +4,10 @@
 # it), and sets the Actions variables deployment.yml reads, from Terraform's outputs. Run it from the checkout, after
 # `terraform apply`, with the GitHub CLI logged in as an admin of the repository. Safe to run again (after replacing
 # the instance, say): it corrects what differs and adds nothing twice.
-#   scripts/configure-github.sh OWNER/REPO [TERRAFORM_DIR]    (TERRAFORM_DIR: ./terraform if it exists, else .)
+#   scripts/deploy/configure-github.sh OWNER/REPO [TERRAFORM_DIR]    (TERRAFORM_DIR: ./terraform if it exists, else .)
 set -euo pipefail
 
-repository=${1:?usage: scripts/configure-github.sh OWNER/REPO [TERRAFORM_DIR]}
+repository=${1:?usage: scripts/deploy/configure-github.sh OWNER/REPO [TERRAFORM_DIR]}
 default_dir=.
 [ -d terraform ] && default_dir=terraform
 terraform_dir=${2:-$default_dir}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 
 # The variable each path parameter is filled from, and the response field that sets it.
@@ -151,7 +151,7 @@ def main():
         else:
             path.write_text(text)
     if stale:
-        print("out of date (run scripts/generate-postman.py):", ", ".join(map(str, stale)), file=sys.stderr)
+        print("out of date (run scripts/generate/generate-postman.py):", ", ".join(map(str, stale)), file=sys.stderr)
         sys.exit(1)
 
 

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import zipfile
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "Sources/BookcatHTTP/Resources/swagger-ui"
 SIDECAR_VERSION = "2026.10.1"
 SWAGGER_UI_VERSION = "5.33.1"
@@ -37,7 +37,7 @@ def check() -> int:
     for file, digest in FILES.items():
         path = FOLDER / file
         if not path.exists():
-            problems.append(f"{path.relative_to(ROOT)} is missing; run scripts/vendor-swagger-ui.py --update")
+            problems.append(f"{path.relative_to(ROOT)} is missing; run scripts/generate/vendor-swagger-ui.py --update")
         elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
             problems.append(f"{path.relative_to(ROOT)} is not the pinned {file} (sha256 differs)")
     extra = {p.name for p in FOLDER.iterdir()} - set(FILES) - {LICENCE} if FOLDER.exists() else set()

@@ -3,7 +3,7 @@
 # fuzzing and the stateful link-following phase, with all checks. Starts Redis and the server on free ports with a
 # seeded database (scripts/with-server.sh), and stops both. Expects .venv with schemathesis (scripts/test.sh installs it).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 if [ -z "${BOOKCAT_URL:-}" ]; then exec scripts/with-server.sh "$0"; fi
 

@@ -4,7 +4,7 @@
 # deploy treat it as not ready and roll back), and the log warns, naming the cause. The server runs as an
 # unprivileged user when this runs as root.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 source scripts/lib.sh
 build_then_run_unprivileged "$0" "$@"
 

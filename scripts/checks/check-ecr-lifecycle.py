@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import checks
 import hcl
 
-root = pathlib.Path(__file__).resolve().parent.parent
+root = pathlib.Path(__file__).resolve().parents[2]
 
 
 @dataclass

@@ -14,7 +14,7 @@ import sys
 
 from checks import fail_if_any
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 CATCH_ALLS = {"support", "utils", "utilities", "helpers", "misc", "common", "shared"}
 HTTP_MUST_NOT_DEPEND_ON = {"BookcatSQLite", "BookcatPostgres", "BookcatCache", "RedisClient", "CHiredis"}
 MAX_LINES = 1_000

@@ -5,8 +5,8 @@ shared; exact versions in the manifest can. Direct dependencies are pinned where
 they bring in are pinned in the `pinnedTransitive` list, so CI, the image and every developer build the versions CI
 tested.
 
-  python3 scripts/pin-dependencies.py --check    # fail if a resolved package is not pinned to what resolved
-  python3 scripts/pin-dependencies.py --update   # move every pin to the newest release of the same major version,
+  python3 scripts/generate/pin-dependencies.py --check    # fail if a resolved package is not pinned to what resolved
+  python3 scripts/generate/pin-dependencies.py --update   # move every pin to the newest release of the same major version,
                                                  # then run ./scripts/test.sh and commit Package.swift
 
 --check reads Package.resolved (written by the build). --update resolves in a scratch copy of the manifest whose
@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 
-root = pathlib.Path(__file__).resolve().parent.parent
+root = pathlib.Path(__file__).resolve().parents[2]
 manifest_path = root / "Package.swift"
 # A pin may end in `traits: [...]` (ordo-one/benchmark's malloc interposer): kept as it is when a pin moves.
 PIN = re.compile(r'\.package\(url: "(?P<url>[^"]+)", (?P<kind>exact|from): "(?P<version>[^"]+)"(?P<rest>(, traits: \[[^\]]*\])?)\)')
@@ -55,7 +55,7 @@ def check() -> int:
         print("Package.swift does not pin what the build resolved:", file=sys.stderr)
         for problem in problems:
             print(f"  {problem}", file=sys.stderr)
-        print("run: python3 scripts/pin-dependencies.py --update", file=sys.stderr)
+        print("run: python3 scripts/generate/pin-dependencies.py --update", file=sys.stderr)
         return 1
     print(f"dependencies: all {len(declared)} packages pinned exactly, as resolved")
     return 0

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs the README's walkthrough, command for command, against a fresh server (scripts/with-server.sh), and checks
 # what it prints. Only the port differs: the server listens on a free one instead of 8000.
-# Against another server (the compose stack: scripts/check-stack.sh), set BOOKCAT_URL, and BOOKCAT_CLI to the
+# Against another server (the compose stack: scripts/checks/check-stack.sh), set BOOKCAT_URL, and BOOKCAT_CLI to the
 # command that runs `bookcat` where that server's database is (e.g. `podman exec CONTAINER bookcat`).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 if [ -z "${BOOKCAT_URL:-}" ]; then exec scripts/with-server.sh "$0"; fi
 

@@ -8,7 +8,7 @@
 #     by an older page or a logged-out session's page on the others.
 # Run as root, it builds, then runs PostgreSQL, Redis, the servers and the checks as an unprivileged user.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 source scripts/lib.sh
 
 build_then_run_unprivileged "$0" "$@"

@@ -3,7 +3,7 @@
 # knows (every host but the server's resolves to nothing), and checks that Swagger UI rendered every operation of
 # the spec. Before Swagger UI was vendored, /docs was a blank page here.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 source scripts/lib.sh
 
 if [ -z "${BOOKCAT_URL:-}" ]; then

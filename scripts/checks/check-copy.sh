@@ -6,7 +6,7 @@
 #   4. copying again into the now-full database is refused and changes nothing.
 # BOOKS=N changes the catalog's size. Run as root, it builds, then runs everything as an unprivileged user.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 source scripts/lib.sh
 
 build_then_run_unprivileged "$0" "$@"

@@ -20,7 +20,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COLLECTION = ROOT / "postman" / "bookcat.postman_collection.json"
 ENVIRONMENT = ROOT / "postman" / "bookcat.postman_environment.json"
 

@@ -13,7 +13,7 @@ import sys
 
 import yaml
 
-root = pathlib.Path(__file__).resolve().parent.parent
+root = pathlib.Path(__file__).resolve().parents[2]
 expected = (root / ".swift-version").read_text().strip()
 
 

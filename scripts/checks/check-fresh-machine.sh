@@ -5,15 +5,15 @@
 # here passes without anything this machine happens to have: no package installed by hand, no folder another stage
 # made, no init that reaps.
 #
-#   scripts/check-fresh-machine.sh          the quick path (format lint, build, the Swift tests) and the README
+#   scripts/checks/check-fresh-machine.sh          the quick path (format lint, build, the Swift tests) and the README
 #                                           walkthrough on a private PostgreSQL: what the test command runs
-#   scripts/check-fresh-machine.sh --full   CI=true ./scripts/test.sh, every stage
+#   scripts/checks/check-fresh-machine.sh --full   CI=true ./scripts/test.sh, every stage
 #
 # Only committed work is cloned (HEAD). The container reaches package sources as this machine does (its extra CA
 # certificates, pip configuration and Swift package mirror, read-only): that is the network, not the machine.
 # Where podman cannot start containers (not root, or inside a container itself) this says SKIPPED.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 source scripts/lib.sh
 source scripts/stack/standins.sh
 
@@ -21,7 +21,7 @@ say() { echo "fresh machine: $*"; }
 mode=${1:-quick}
 case $mode in
 quick | --full) ;;
-*) echo "usage: scripts/check-fresh-machine.sh [--full]" >&2; exit 2 ;;
+*) echo "usage: scripts/checks/check-fresh-machine.sh [--full]" >&2; exit 2 ;;
 esac
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -64,7 +64,7 @@ if [ "$mode" = --full ]; then
     steps='./scripts/test.sh'
     limit=$((120 * 60))
 else
-    steps='./scripts/test.sh --quick && WITH_POSTGRES=1 ./scripts/check-walkthrough.sh'
+    steps='./scripts/test.sh --quick && WITH_POSTGRES=1 ./scripts/checks/check-walkthrough.sh'
     limit=$((60 * 60))
 fi
 say "running: $steps"

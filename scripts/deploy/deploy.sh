@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Deploys one image tag to this host, and brings back `stable` (the last image that was healthy) when it fails.
 #
-#   REGISTRY=123456789012.dkr.ecr.eu-west-1.amazonaws.com IMAGE_TAG=<commit sha> scripts/deploy.sh
+#   REGISTRY=123456789012.dkr.ecr.eu-west-1.amazonaws.com IMAGE_TAG=<commit sha> scripts/deploy/deploy.sh
 #
 # Compose: the v2 plugin (`docker compose`) where it is installed, otherwise v1 (`docker-compose`).
 #
@@ -15,7 +15,7 @@
 #
 # Steps: check .env exists, log in to the registry, pull the image, bring the stack up on it, wait for health.
 # Healthy: prune images no container uses, exit 0; the deployment workflow then moves `stable` to it with the deploy
-# role (scripts/promote-stable.sh): this host's role only pulls. Unhealthy: bring `stable` back, exit 3 ("rolled
+# role (scripts/deploy/promote-stable.sh): this host's role only pulls. Unhealthy: bring `stable` back, exit 3 ("rolled
 # back").
 # Any failure before the stack is touched (missing .env, registry or pull failure) exits non-zero and changes nothing.
 # Safe to run again with the same tag. Never prints secrets: the registry password goes through stdin only.
@@ -37,7 +37,7 @@ say() { echo "deploy: $*"; }
 fail() { echo "deploy: $*" >&2; exit "${2:-1}"; }
 
 [ -f "$deploy_dir/.env" ] || fail "no $deploy_dir/.env: create it from .env.example first; nothing was changed"
-[ -f "$compose_file" ] || fail "no $compose_file: copy scripts/docker-compose.yml there first; nothing was changed"
+[ -f "$compose_file" ] || fail "no $compose_file: copy scripts/deploy/docker-compose.yml there first; nothing was changed"
 
 if docker compose version >/dev/null 2>&1; then
     compose_command=(docker compose)

@@ -3,7 +3,7 @@
 # layer: the image's manifest is read and put again under `stable` (ECR's documented way to re-tag). The deployment
 # workflow runs it with the deploy role after deploy.sh succeeds; the hosts cannot, their role only pulls, so
 # neither a host nor a container on it can choose the image the next rollback runs.
-#   AWS_REGION=eu-west-1 scripts/promote-stable.sh REPOSITORY TAG
+#   AWS_REGION=eu-west-1 scripts/deploy/promote-stable.sh REPOSITORY TAG
 # Safe to run again: `stable` already on that image is success.
 set -euo pipefail
 

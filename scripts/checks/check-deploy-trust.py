@@ -5,7 +5,7 @@ repository's subject matches none.
 GitHub's subjects: a job with `environment: production` gets `repo:OWNER/REPO:environment:production`, or, for a
 repository created or renamed from 2026-07-15 on, the immutable `repo:OWNER@OWNER_ID/REPO@REPO_ID:environment:…`.
 The workflow is parsed with YAML (the job that configures AWS credentials and its `environment`). The policy is
-rendered by Terraform itself (`terraform console` in the initialised copy of the module that scripts/check-infra.sh
+rendered by Terraform itself (`terraform console` in the initialised copy of the module that scripts/checks/check-infra.sh
 passes as TERRAFORM_DIR), with and without `github_repository_ids`, so what is checked is what AWS would get.
 Without Terraform it says SKIPPED for the rendering and still checks the environment against the variable default.
 """
@@ -22,7 +22,7 @@ import yaml
 import checks
 import hcl
 
-root = pathlib.Path(__file__).resolve().parent.parent
+root = pathlib.Path(__file__).resolve().parents[2]
 owner, name, owner_id, repository_id = "octo-org", "bookcat", 1234, 5678
 repository = f"{owner}/{name}"
 

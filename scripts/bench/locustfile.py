@@ -2,7 +2,7 @@
 
     pip install locust
     BOOKCAT_EMAIL=bench@example.org BOOKCAT_PASSWORD='bench password 1' \
-        locust -f scripts/locustfile.py --host http://127.0.0.1:8000 CachedListing UncachedListing
+        locust -f scripts/bench/locustfile.py --host http://127.0.0.1:8000 CachedListing UncachedListing
 
 Each user class is one scenario; run them one at a time to compare, as scripts/bench.sh does with wrk.
 The account must exist (e.g. `bookcat user create --admin ...`); BOOKCAT_BOOKS and BOOKCAT_TAGS say how large the

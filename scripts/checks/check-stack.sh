@@ -12,7 +12,7 @@
 #
 # A machine that cannot start containers (a CI job's container, a user without root or Docker) says SKIPPED.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 source scripts/lib.sh
 source scripts/stack/standins.sh
 
@@ -169,7 +169,7 @@ echo "$health" | jq -e '.status == "ok" and .cache == "ok"' >/dev/null || { say 
 [ "$(ctr exec "$api" id -u)" = "10001" ] || { say "the api container does not run as 10001"; exit 1; }
 
 say "README walkthrough through the published port"
-BOOKCAT_URL="http://127.0.0.1:$port" BOOKCAT_CLI="$engine exec -i $api bookcat" scripts/check-walkthrough.sh
+BOOKCAT_URL="http://127.0.0.1:$port" BOOKCAT_CLI="$engine exec -i $api bookcat" scripts/checks/check-walkthrough.sh
 
 say "/docs from the image: Swagger UI's files are the vendored ones (the resource bundle beside the binary)"
 for asset in swagger-ui-bundle.js swagger-ui.css favicon-32x32.png; do
@@ -178,7 +178,7 @@ for asset in swagger-ui-bundle.js swagger-ui.css favicon-32x32.png; do
     [ "$served" = "$vendored" ] || { say "the image serves a different /docs/$asset"; exit 1; }
 done
 if command -v chromium >/dev/null; then
-    BOOKCAT_URL="http://127.0.0.1:$port" scripts/check-docs-browser.sh
+    BOOKCAT_URL="http://127.0.0.1:$port" scripts/checks/check-docs-browser.sh
 else
     say "/docs in a browser: SKIPPED here (no chromium); the files above are the ones it renders"
 fi
