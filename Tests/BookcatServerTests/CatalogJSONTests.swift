@@ -7,7 +7,8 @@ import Testing
 @testable import BookcatHTTP
 
 /// The catalog's hand-written JSON (``JSONOutput``) must be byte for byte what `JSONEncoder` wrote before it: the
-/// ETags clients hold, and those other processes of an older release compute, depend on it.
+/// ETags clients hold, and those other processes of an older release compute, depend on it. The reference is the
+/// `Encodable` shape those releases encoded (``Reference``), kept here and nowhere in the service.
 @Suite("Catalog JSON is written exactly as JSONEncoder writes it")
 struct CatalogJSONTests {
     private static let pieces: [String] = [
@@ -60,8 +61,8 @@ struct CatalogJSONTests {
     func everyCharacter() throws {
         let every = String(String.UnicodeScalarView((0..<0x80).compactMap(Unicode.Scalar.init))) + "\u{2028}é😀"
         let tag = TagResponse(Tag(id: 7, name: every))
-        #expect(Self.written(tag) == (try Self.encoded(tag)))
-        #expect(Self.written([tag, tag]) == (try Self.encoded([tag, tag])))
+        #expect(Self.written(tag) == (try Self.encoded(Reference.Tag(tag))))
+        #expect(Self.written([tag, tag]) == (try Self.encoded([Reference.Tag(tag), Reference.Tag(tag)])))
     }
 
     @Test("generated listings", arguments: [1, 2, 3, 4] as [UInt64])
@@ -74,7 +75,7 @@ struct CatalogJSONTests {
                 previous: random.next() % 2 == 0 ? nil : "/api/v1/books?page=1",
                 results: (0..<Int(random.next() % 6)).map { _ in Self.book(&random) }
             )
-            #expect(Self.written(listing) == (try Self.encoded(listing)))
+            #expect(Self.written(listing) == (try Self.encoded(Reference.Listing(listing))))
         }
     }
 
@@ -89,6 +90,66 @@ struct CatalogJSONTests {
             var output = JSONOutput()
             output.date(date)
             #expect(String(decoding: output.bytes, as: UTF8.self) == (try Self.encoded(date)), "\(value)")
+        }
+    }
+}
+
+/// The catalog's bodies as earlier releases encoded them with `JSONEncoder`: an explicit `null` for a missing
+/// publisher or link, every other key as `CodingKeys` named it.
+private enum Reference {
+    struct Tag: Encodable {
+        var tagID: Int64
+        var name: String
+
+        init(_ tag: TagResponse) { (tagID, name) = (tag.tagID, tag.name) }
+
+        enum CodingKeys: String, CodingKey {
+            case name
+            case tagID = "tag_id"
+        }
+    }
+
+    struct Book: Encodable {
+        let book: BookResponse
+
+        enum CodingKeys: String, CodingKey {
+            case title, author, isbn, publisher, stock, tags
+            case bookID = "book_id"
+            case publishedAt = "published_at"
+            case createdAt = "created_at"
+            case updatedAt = "updated_at"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(book.bookID, forKey: .bookID)
+            try container.encode(book.title, forKey: .title)
+            try container.encode(book.author, forKey: .author)
+            try container.encode(book.isbn, forKey: .isbn)
+            try container.encode(book.publisher, forKey: .publisher)
+            try container.encode(book.publishedAt, forKey: .publishedAt)
+            try container.encode(book.stock, forKey: .stock)
+            try container.encode(book.tags.map(Tag.init), forKey: .tags)
+            try container.encode(book.createdAt, forKey: .createdAt)
+            try container.encode(book.updatedAt, forKey: .updatedAt)
+        }
+    }
+
+    struct Listing: Encodable {
+        let listing: BookListResponse
+
+        init(_ listing: BookListResponse) { self.listing = listing }
+
+        enum CodingKeys: String, CodingKey {
+            case count, next, previous, results
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(listing.count, forKey: .count)
+            try container.encode(listing.next, forKey: .next)
+            try container.encode(listing.previous, forKey: .previous)
+            try container.encode(listing.results.map { Book(book: $0) }, forKey: .results)
         }
     }
 }

@@ -49,9 +49,9 @@ struct BookController {
         }
     }
 
-    @Sendable func tags(_ request: Request, context: AuthenticatedContext) async throws -> [TagResponse] {
+    @Sendable func tags(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let id = try context.parameters.positiveID("book_id")
-        return try await Self.existing(id, in: books).tags.map(TagResponse.init)
+        return try await Self.existing(id, in: books).tags.map(TagResponse.init).jsonResponse()
     }
 
     @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<BookResponse> {

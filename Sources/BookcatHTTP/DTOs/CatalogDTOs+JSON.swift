@@ -1,8 +1,8 @@
 import Hummingbird
 
-// The catalog's bodies written with ``JSONOutput`` instead of `JSONEncoder`: a listing renders a hundred books on
-// every cache miss. Members are listed in byte order of their keys, as `JSONEncoder`'s `.sortedKeys` writes them;
-// `CatalogJSONTests` holds both writers to the same bytes.
+// The catalog's bodies, written with ``JSONOutput`` (a listing renders a hundred books on every cache miss): the one
+// place their keys are named. Members are listed in byte order of their keys, as `JSONEncoder`'s `.sortedKeys` wrote
+// them in earlier releases; `CatalogJSONTests` holds these bytes to what `JSONEncoder` writes, so ETags carry over.
 
 extension TagResponse: JSONRenderable {
     func render(into output: inout JSONOutput) {
@@ -41,9 +41,8 @@ extension BookListResponse: JSONRenderable {
     }
 }
 
-/// Responses that write themselves (``TagResponse``, ``BookResponse``) answer through ``JSONOutput`` rather than
-/// through `ResponseEncodable`'s `JSONEncoder`; being more constrained, this implementation is the one chosen.
-extension ResponseEncodable where Self: JSONRenderable {
+/// Responses that write themselves (``TagResponse``, ``BookResponse``) answer with what ``JSONOutput`` writes.
+extension ResponseGenerator where Self: JSONRenderable {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         jsonResponse()
     }

@@ -2,7 +2,9 @@ import BookcatCore
 import Foundation
 import Hummingbird
 
-struct TagResponse: ResponseEncodable, Equatable, Sendable {
+/// A tag as the API shows it; its JSON is written by ``render(into:)`` (`CatalogDTOs+JSON.swift`), the one place
+/// that names its keys.
+struct TagResponse: ResponseGenerator, Equatable, Sendable {
     var tagID: Int64
     var name: String
 
@@ -10,18 +12,15 @@ struct TagResponse: ResponseEncodable, Equatable, Sendable {
         tagID = tag.id
         name = tag.name
     }
-
-    enum CodingKeys: String, CodingKey {
-        case name
-        case tagID = "tag_id"
-    }
 }
 
 struct TagRequest: Decodable {
     var name: String
 }
 
-struct BookResponse: ResponseEncodable, Sendable {
+/// A book as the API shows it; its JSON is written by ``render(into:)`` (`CatalogDTOs+JSON.swift`), the one place
+/// that names its keys, a missing publisher included as an explicit `null`, as the contract says.
+struct BookResponse: ResponseGenerator, Sendable {
     var bookID: Int64
     var title: String
     var author: String
@@ -45,48 +44,14 @@ struct BookResponse: ResponseEncodable, Sendable {
         createdAt = book.createdAt
         updatedAt = book.updatedAt
     }
-
-    enum CodingKeys: String, CodingKey {
-        case title, author, isbn, publisher, stock, tags
-        case bookID = "book_id"
-        case publishedAt = "published_at"
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
-    }
-
-    /// Written by hand so a missing publisher is an explicit `null`, as the contract says.
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(bookID, forKey: .bookID)
-        try container.encode(title, forKey: .title)
-        try container.encode(author, forKey: .author)
-        try container.encode(isbn, forKey: .isbn)
-        try container.encode(publisher, forKey: .publisher)
-        try container.encode(publishedAt, forKey: .publishedAt)
-        try container.encode(stock, forKey: .stock)
-        try container.encode(tags, forKey: .tags)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(updatedAt, forKey: .updatedAt)
-    }
 }
 
-struct BookListResponse: Encodable, Sendable {
+/// One page of the listing, with links to its neighbours (`null` at either end).
+struct BookListResponse: Sendable {
     var count: Int
     var next: String?
     var previous: String?
     var results: [BookResponse]
-
-    enum CodingKeys: String, CodingKey {
-        case count, next, previous, results
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(count, forKey: .count)
-        try container.encode(next, forKey: .next)
-        try container.encode(previous, forKey: .previous)
-        try container.encode(results, forKey: .results)
-    }
 }
 
 /// Body of `POST /books` and `PUT /books/{id}`: every field, with `publisher` and `tags` optional. Tags are ids or the
