@@ -4,9 +4,10 @@ import RedisClient
 extension RedisConfiguration {
     /// The `REDIS_*` section: where the response cache lives, or nil when `REDIS_URL` is unset or `off`.
     static func read(from redis: Settings) throws(ConfigurationError) -> RedisConfiguration? {
-        let shape = "redis://[:password@]host[:port][/db], or 'off'"
         guard let url = redis.text("url"), url.lowercased() != "off" else { return nil }
-        guard var configuration = try redis.parsed("url", shape: shape, RedisConfiguration.init(url:)) else { return nil }
+        guard var configuration = RedisConfiguration(url: url) else {
+            throw redis.invalid("url", mustBe: "redis://[:password@]host[:port][/db], or 'off'")
+        }
         configuration.connectTimeout = .milliseconds(try redis.wholeNumber("connectTimeoutMs", default: 250, in: 1...60_000))
         configuration.commandTimeout = .milliseconds(try redis.wholeNumber("commandTimeoutMs", default: 100, in: 1...60_000))
         configuration.poolSize = try redis.wholeNumber("poolSize", default: 4, in: 1...64)

@@ -51,8 +51,10 @@ extension ServerConfiguration {
     /// Production refuses to start without a strong key; any key must be as long as the algorithm's digest.
     private mutating func readSigningKey(_ jwt: Settings, legacy: Settings) throws(ConfigurationError) {
         jwtAlgorithm = try jwt.choice("algorithm", default: jwtAlgorithm)
-        let variable = jwt.isSet("secretKey") ? jwt.variable("secretKey") : legacy.variable("secretKey")
-        jwtSecret = jwt.secret("secretKey") ?? legacy.secret("secretKey")
+        let current = jwt.secret("secretKey")
+        // The variable errors name: the one the key came from.
+        let variable = current != nil ? jwt.variable("secretKey") : legacy.variable("secretKey")
+        jwtSecret = current ?? legacy.secret("secretKey")
         if mode == .production {
             guard let secret = jwtSecret else {
                 throw ConfigurationError(

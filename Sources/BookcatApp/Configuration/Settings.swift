@@ -90,7 +90,8 @@ public struct Settings: Sendable {
         return value
     }
 
-    /// The error for a present but invalid `key`: what it must be, and what it was (unless it is a secret).
+    /// The error for a present but invalid `key`: what it must be, and what it was. Not for secrets, whose
+    /// errors say what is wrong without repeating them.
     public func invalid(_ key: String, mustBe allowed: String) -> ConfigurationError {
         let shown = text(key).map { ", got '\($0)'" } ?? ""
         return ConfigurationError(variable: variable(key), problem: "must be \(allowed)\(shown)")
