@@ -5,8 +5,9 @@ import GRDB
 /// Writes a deterministic synthetic catalog straight to the database, for load tests and demos.
 ///
 /// The same seed on the same starting database always gives the same books. All rows go in one transaction through
-/// prepared statements, with the search-index and count triggers lifted meanwhile: the index is rebuilt and the count
-/// recomputed once at the end, which is several times faster than maintaining both row by row. Writers wait for it
+/// prepared statements, with the search-index and count triggers lifted meanwhile: the index is rebuilt, the count
+/// recomputed and the short-substring counts added once at the end, which is several times faster than maintaining
+/// them row by row. Writers wait for it
 /// (readers do not), so seed before a load test, not during one.
 public struct CatalogSeeder: Sendable {
     private let writer: any DatabaseWriter
@@ -32,7 +33,8 @@ public struct CatalogSeeder: Sendable {
             defer { try? db.execute(sql: "PRAGMA cache_size = -2000") }
             let triggers = try Row.fetchAll(
                 db,
-                sql: "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND (name LIKE 'book_search_%' OR name LIKE 'catalog_stats_%')"
+                sql:
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND (name LIKE 'book_search_%' OR name LIKE 'catalog_stats_%' OR name LIKE 'book_substring_%')"
             )
             for trigger in triggers {
                 try db.execute(sql: "DROP TRIGGER \(trigger["name"] as String)")
@@ -45,12 +47,15 @@ public struct CatalogSeeder: Sendable {
             )
             let insertTag = try db.makeStatement(sql: "INSERT INTO book_tag (book_id, tag_id) VALUES (?, ?)")
             var random = random
+            var substrings = ShortSubstringCounts.Tally()
             for index in 0..<books {
                 let row = SyntheticBook(index: existing + index, tagIDs: tagIDs, random: &random)
                 try insertBook.execute(arguments: [
                     row.title, row.author, row.isbn, row.publisher, row.publishedAt, row.stock, row.createdAt, row.createdAt,
                 ])
                 let bookID = db.lastInsertedRowID
+                substrings.add(row.title, as: .title)
+                substrings.add(row.author, as: .author)
                 for tagID in row.tagIDs {
                     try insertTag.execute(arguments: [bookID, tagID])
                 }
@@ -58,6 +63,7 @@ public struct CatalogSeeder: Sendable {
             }
             try db.execute(sql: "INSERT INTO book_search(book_search) VALUES ('rebuild')")
             try db.execute(sql: "UPDATE catalog_stats SET book_count = (SELECT COUNT(*) FROM book) WHERE id = 1")
+            try substrings.write(to: db)
             for trigger in triggers {
                 try db.execute(sql: trigger["sql"] as String)
             }

@@ -142,6 +142,23 @@ extension AppDatabase {
                     """
             )
         }
+        migrator.registerMigration("0008_short_substring_counts") { db in
+            // The exact count of a one- or two-character filter without scanning every book (see ShortSubstringCounts).
+            let longest = try Int.fetchOne(db, sql: "SELECT MAX(MAX(length(title)), MAX(length(author))) FROM book") ?? 0
+            if longest > ShortSubstringCounts.longestText {
+                throw DatabaseError(
+                    message: "a title or author is \(longest) characters long; this version takes at most \(ShortSubstringCounts.longestText)"
+                )
+            }
+            try db.execute(sql: ShortSubstringCounts.creationSQL)
+            var tally = ShortSubstringCounts.Tally()
+            let books = try Row.fetchCursor(db, sql: "SELECT title, author FROM book")
+            while let book = try books.next() {
+                tally.add(book[0], as: .title)
+                tally.add(book[1], as: .author)
+            }
+            try tally.write(to: db)
+        }
         return migrator
     }
 

@@ -26,6 +26,28 @@ struct SeederTests {
             _ = try await app.createBook(token: token, ["title": "Zanzibar Nights"])
             #expect(try await app.send(.get, "/api/v1/books", token: token).object().int("count") == 251)
             #expect(try await app.send(.get, "/api/v1/books?title=zanzib", token: token).object().int("count") == 1)
+            // The seeder counted its books' short substrings in Swift, the triggers counted the book added after:
+            // together they must equal what LIKE finds, for every one- and two-character substring there is.
+            let (kept, found) = try await #require(app.database).writer.read { db in
+                let kept = try Row.fetchAll(db, sql: "SELECT field, substring, books FROM book_substring_count WHERE books > 0")
+                var found: [String: Int] = [:]
+                for row in kept {
+                    let field: String = row["field"]
+                    let substring: String = row["substring"]
+                    found["\(field) \(substring)"] = try Int.fetchOne(
+                        db,
+                        sql: "SELECT COUNT(*) FROM book WHERE \(field == "title" ? "title" : "author") LIKE ? ESCAPE '\\'",
+                        arguments: [LikePattern.containing(substring)]
+                    )
+                }
+                return (
+                    Dictionary(uniqueKeysWithValues: kept.map { ("\($0["field"] as String) \($0["substring"] as String)", $0["books"] as Int) }),
+                    found
+                )
+            }
+            #expect(kept.count > 100)
+            #expect(kept == found)
+            #expect(try await app.send(.get, "/api/v1/books?title=ZI", token: token).object().int("count") == 1)
 
             let titles = try await #require(app.database).writer.read { db in
                 try String.fetchAll(db, sql: "SELECT title FROM book ORDER BY id LIMIT 20")

@@ -2,61 +2,42 @@ import BookcatCore
 import Foundation
 import GRDB
 
-/// The SQL that a ``BookListQuery`` stands for: how to count its matches and how to fetch one page.
+/// The SQL that a ``BookListQuery`` stands for: how to count its matches, and the statements a page can come from.
+/// `SQLiteBookRepository.page` picks among them by the count (see `docs/benchmark/profile.md` for each plan's cost).
 ///
 /// Only fixed SQL text is interpolated; every user-supplied value travels as an argument.
 struct BookFilterSQL {
+    /// The conditions as whole sets (`id IN (…)`, `LIKE`): what collecting and sorting every match runs.
     private(set) var whereClause = ""
     private(set) var arguments = StatementArguments()
+    /// The same conditions tested one row at a time, each for the price of a comparison or an index probe: what a
+    /// walk along an ordering index runs. Nil when one of them has no such test (a search text beyond ASCII, whose
+    /// case the trigram index folds further than `LIKE` does).
+    private(set) var rowTest: String?
+    private(set) var rowTestArguments = StatementArguments()
+    /// Whether `rowTest` reads only columns of the ordering index (a title filter under a title order), so a walk
+    /// along it never visits the table.
+    private(set) var rowTestIsCovered = false
+    /// How to count the matches. A single condition counts from its own index or kept count, without visiting `book`.
+    private(set) var countSQL = ""
+    private(set) var countArguments = StatementArguments()
+    /// For `tag_option=and` alone: the matching ids, which are few when tags are selective, so counting them and
+    /// sorting their rows is one pass over the tags' index instead of two.
+    private(set) var matchingIDsSQL: String?
     let orderClause: String
     /// The index that yields rows in `orderClause`'s order.
     let orderIndex: String
-    /// How to count the matches. With a single indexed filter, straight from the search index or from `book_tag`,
-    /// without visiting `book` for each match.
-    private(set) var countSQL = ""
-    private(set) var countArguments = StatementArguments()
-    /// Whether a condition goes through the trigram index, which answers all its matches at once or not at all.
-    private(set) var usesSearchIndex = false
 
     init(_ query: BookListQuery) {
-        var conditions: [String] = []
-        // For each condition, the count it gives on its own without touching `book`, when there is one.
-        var standaloneCounts: [(sql: String, arguments: StatementArguments)?] = []
+        var conditions: [Condition] = []
         for (column, text) in [("title", query.title), ("author", query.author)] {
             guard let text else { continue }
-            if text.count >= 3 {
-                // The trigram index answers substrings of three or more characters, case-insensitively.
-                let phrase: StatementArguments = ["\(column) : \(Self.phrase(text))"]
-                conditions.append("id IN (SELECT rowid FROM book_search WHERE book_search MATCH ?)")
-                arguments += phrase
-                usesSearchIndex = true
-                standaloneCounts.append(("SELECT COUNT(*) FROM book_search WHERE book_search MATCH ?", phrase))
-            } else {
-                // Shorter ones have no trigram: scan.
-                conditions.append("\(column) LIKE ? ESCAPE '\\'")
-                arguments += [LikePattern.containing(text)]
-                standaloneCounts.append(nil)
-            }
+            conditions.append(Self.substring(text, of: column))
         }
         if !query.tagIDs.isEmpty {
-            let placeholders = databaseQuestionMarks(count: query.tagIDs.count)
-            let matching =
-                query.tagMatch == .all
-                ? "SELECT book_id FROM book_tag WHERE tag_id IN (\(placeholders)) GROUP BY book_id HAVING COUNT(*) = \(query.tagIDs.count)"
-                : "SELECT DISTINCT book_id FROM book_tag WHERE tag_id IN (\(placeholders))"
-            conditions.append("id IN (\(matching))")
-            arguments += StatementArguments(query.tagIDs)
-            standaloneCounts.append(("SELECT COUNT(*) FROM (\(matching))", StatementArguments(query.tagIDs)))
-        }
-        if conditions.isEmpty {
-            countSQL = "SELECT book_count FROM catalog_stats WHERE id = 1"
-        } else {
-            whereClause = "WHERE " + conditions.joined(separator: " AND ")
-            if conditions.count == 1, let standalone = standaloneCounts[0] {
-                (countSQL, countArguments) = standalone
-            } else {
-                (countSQL, countArguments) = ("SELECT COUNT(*) FROM book \(whereClause)", arguments)
-            }
+            let tags = Self.tags(query.tagIDs, all: query.tagMatch == .all)
+            if query.tagMatch == .all, conditions.isEmpty { matchingIDsSQL = tags.matchingIDs }
+            conditions.append(tags.condition)
         }
         let direction = query.ordering.isDescending ? "DESC" : "ASC"
         let column =
@@ -67,50 +48,147 @@ struct BookFilterSQL {
             }
         orderClause = "\(column) \(direction), id \(direction)"
         orderIndex = "book_on_\(column)"
+
+        guard !conditions.isEmpty else {
+            countSQL = "SELECT book_count FROM catalog_stats WHERE id = 1"
+            return
+        }
+        whereClause = "WHERE " + conditions.map(\.set).joined(separator: " AND ")
+        arguments = conditions.reduce(into: StatementArguments()) { $0 += $1.setArguments }
+        if conditions.allSatisfy({ $0.row != nil }) {
+            rowTest = conditions.compactMap(\.row).joined(separator: " AND ")
+            rowTestArguments = conditions.reduce(into: StatementArguments()) { $0 += $1.rowArguments }
+            rowTestIsCovered = conditions.allSatisfy { $0.rowColumns.isSubset(of: [column, "id"]) }
+        }
+        if conditions.count == 1 {
+            (countSQL, countArguments) = (conditions[0].count, conditions[0].countArguments)
+        } else {
+            (countSQL, countArguments) = ("SELECT COUNT(*) FROM book \(whereClause)", arguments)
+        }
     }
 
-    /// The page's rows by SQLite's own plan: every match collected, then sorted (a bounded sort: only the page is
-    /// kept). The right plan when the filter matches few books, and the fallback for ``walkSQL``.
+    var isUnfiltered: Bool { whereClause.isEmpty }
+
+    // MARK: - Plans
+
+    /// The page's ids straight from the ordering index, for the unfiltered listing: the index holds the id, so
+    /// skipping to a deep page steps over index entries without reading a single book.
+    var indexPageSQL: String {
+        "SELECT id FROM book INDEXED BY \(orderIndex) ORDER BY \(orderClause) LIMIT ? OFFSET ?"
+    }
+
+    /// Every match collected, then sorted (a bounded sort: only the page is kept). Right when the filter matches
+    /// few books, and the fallback for every other plan. Arguments: the filter's, then limit and offset.
     var collectSQL: String {
         "SELECT * FROM book \(whereClause) ORDER BY \(orderClause) LIMIT ? OFFSET ?"
     }
 
-    /// The first matches in order among the first entries of the ordering index. Arguments: the window (how many
-    /// entries to walk), the filter's, then how many matches. When a filter matches a good share of the catalog, a
-    /// page is a few index steps away and this skips collecting and sorting every match;
-    /// ``walkWindow(matches:total:needed:)`` says when to try it. The window is bound, not written in, so the
-    /// statement is prepared once per filter shape rather than once per query.
-    var walkSQL: String {
-        "SELECT * FROM (SELECT * FROM book INDEXED BY \(orderIndex) ORDER BY \(orderClause) LIMIT ?) \(whereClause) ORDER BY \(orderClause) LIMIT ?"
+    /// The first `needed` matches in order among the first `window` entries of the ordering index, by id, each
+    /// tested by `rowTest`. Arguments: the window, the row test's, then how many matches. When a filter matches a
+    /// good share of the catalog, a page is a few index steps away; ``walkWindow(matches:total:needed:collectCheaply:)`` says how
+    /// far. The window is bound, not written in, so the statement is prepared once per filter shape.
+    var walkSQL: String? {
+        guard let rowTest else { return nil }
+        return
+            "SELECT id FROM (SELECT * FROM book INDEXED BY \(orderIndex) ORDER BY \(orderClause) LIMIT ?) AS book WHERE \(rowTest) ORDER BY \(orderClause) LIMIT ?"
     }
 
-    /// For search-index filters matching a good share of the catalog (5% or more): walking the whole ordering
-    /// index, testing each row against the collected matches, beats sorting them all, unless the matches bunch up
-    /// late in the order. Nil when collecting is the better plan.
-    func searchWalkSQL(matches: Int, total: Int) -> String? {
-        guard usesSearchIndex, matches * 20 >= total else { return nil }
-        return "SELECT * FROM book INDEXED BY \(orderIndex) \(whereClause) ORDER BY \(orderClause) LIMIT ? OFFSET ?"
+    /// The page's ids by walking the whole ordering index, for a row test it covers: about 0.1 µs an entry, so at
+    /// worst a pass over the index, where collecting many matches costs a lookup of each book (about 2 µs a match).
+    /// Arguments: the row test's, then limit and offset.
+    var coveredWalkSQL: String? {
+        guard let rowTest, rowTestIsCovered else { return nil }
+        return "SELECT id FROM book INDEXED BY \(orderIndex) WHERE \(rowTest) ORDER BY \(orderClause) LIMIT ? OFFSET ?"
     }
 
     /// How much of the ordering index to walk for the first `needed` of `matches` matches among `total` books, or
-    /// nil when collecting is cheaper. Matches spread evenly over the order turn up every `total / matches` steps;
-    /// the window allows four times that, so a filter whose matches bunch up somewhere else in the order
-    /// (`title=Golden&order_by=title`: all under G) costs one short walk before the collect, not a walk to G.
-    func walkWindow(matches: Int, total: Int, needed: Int) -> Int? {
-        guard !isUnfiltered, matches > 0 else { return nil }
-        // A search-index condition is tested by collecting every match first, so a short walk saves nothing.
-        // Broad ones walk the whole index instead (see `searchWalkSQL`).
-        guard !usesSearchIndex else { return nil }
+    /// nil when collecting is cheaper (it is for up to `collectCheaply` matches and windows longer than that). Matches spread evenly over the order turn up every `total / matches` steps;
+    /// the window allows four times that, so a filter whose matches bunch up elsewhere in the order
+    /// (`title=Golden&order_by=title`: all under G) costs one short walk before the next plan, not a walk to G.
+    func walkWindow(matches: Int, total: Int, needed: Int, collectCheaply: Int) -> Int? {
+        guard rowTest != nil, matches > 0 else { return nil }
         let expectedSteps = Double(needed) * Double(total) / Double(matches)
         let window = Int(4 * expectedSteps) + 64
         // Past this, a walk costs about what collecting the matches would.
-        return window <= min(matches, 20_000) ? window : nil
+        return window <= min(matches, collectCheaply) ? window : nil
+    }
+
+    // MARK: - Conditions
+
+    /// One condition, in each form the plans need.
+    private struct Condition {
+        var set: String
+        var setArguments: StatementArguments
+        var row: String?
+        var rowArguments = StatementArguments()
+        /// The `book` columns `row` reads.
+        var rowColumns: Set<String> = []
+        var count: String
+        var countArguments: StatementArguments
+    }
+
+    /// A case-insensitive substring of `column`.
+    private static func substring(_ text: String, of column: String) -> Condition {
+        let like = "\(column) LIKE ? ESCAPE '\\'"
+        let pattern = LikePattern.containing(text)
+        guard text.unicodeScalars.count >= 3 else {
+            // No trigram in it: the set is a LIKE over every book; the count is kept per substring, under the
+            // ASCII-lowercased text a BookListQuery always holds.
+            return Condition(
+                set: like,
+                setArguments: [pattern],
+                row: like,
+                rowArguments: [pattern],
+                rowColumns: [column],
+                count: ShortSubstringCounts.countSQL,
+                countArguments: [column, text]
+            )
+        }
+        // The trigram index answers substrings of three or more characters, folding case across Unicode.
+        let phrase = "\(column) : \(Self.phrase(text))"
+        let matches = "id IN (SELECT rowid FROM book_search WHERE book_search MATCH ?)"
+        var condition = Condition(
+            set: matches,
+            setArguments: [phrase],
+            count: "SELECT COUNT(*) FROM book_search WHERE book_search MATCH ?",
+            countArguments: [phrase]
+        )
+        if text.unicodeScalars.allSatisfy(\.isASCII) {
+            // Row by row, LIKE agrees with the index on every ASCII text. Only a text with other characters (more
+            // bytes than characters) can fold into a match LIKE misses (the Kelvin sign is a K to the index), and
+            // those ask the index itself: its matches are collected once, the first time a row needs them. Comparing
+            // lengths costs a sixth of what a GLOB for such a character does.
+            condition.row = "(\(like) OR (length(\(column)) != length(CAST(\(column) AS BLOB)) AND \(matches)))"
+            condition.rowArguments = [pattern, phrase]
+            condition.rowColumns = [column, "id"]
+        }
+        return condition
+    }
+
+    /// Tag ids, any of them or all of them; and for all of them, the matching ids alone.
+    private static func tags(_ ids: [Int64], all: Bool) -> (condition: Condition, matchingIDs: String) {
+        let placeholders = databaseQuestionMarks(count: ids.count)
+        let each = ids.map { _ in "SELECT book_id FROM book_tag WHERE tag_id = ?" }
+        let matching = each.joined(separator: all ? " INTERSECT " : " UNION ")
+        // A book's own tags through the primary key (book_id, tag_id): a probe or two per row.
+        let taggedRow =
+            all
+            ? "(SELECT COUNT(*) FROM book_tag WHERE book_id = book.id AND tag_id IN (\(placeholders))) = \(ids.count)"
+            : "EXISTS (SELECT 1 FROM book_tag WHERE book_id = book.id AND tag_id IN (\(placeholders)))"
+        let condition = Condition(
+            set: "id IN (\(matching))",
+            setArguments: StatementArguments(ids),
+            row: taggedRow,
+            rowArguments: StatementArguments(ids),
+            rowColumns: ["id"],
+            count: "SELECT COUNT(*) FROM (\(matching))",
+            countArguments: StatementArguments(ids)
+        )
+        return (condition, matching)
     }
 
     /// An FTS5 phrase: the text in double quotes, quotes inside doubled, so no character has query meaning.
     private static func phrase(_ text: String) -> String {
         "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
-
-    var isUnfiltered: Bool { whereClause.isEmpty }
 }
