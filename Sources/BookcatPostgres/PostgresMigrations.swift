@@ -149,6 +149,97 @@ enum PostgresMigrations {
             CREATE INDEX refresh_token_revoked ON refresh_token (revoked_at) WHERE revoked_at IS NOT NULL;
             """
         ),
+        (
+            "0003_narrow_search_and_short_substring_counts",
+            """
+            -- Substring filters read a narrow copy of each book's title and author, folded once when written: the
+            -- trigram index cannot prove a LIKE, so every candidate is checked against its row, and a narrow row
+            -- with the text already folded is checked about twice as fast as a book folded by ICU on every check
+            -- (title=River at a million books: 82 ms to count from book, 34 ms from here).
+            CREATE TABLE book_search (
+              id BIGINT PRIMARY KEY REFERENCES book ON DELETE CASCADE,
+              title TEXT COLLATE "C" NOT NULL,
+              author TEXT COLLATE "C" NOT NULL
+            );
+            INSERT INTO book_search (id, title, author)
+              SELECT id, lower(title COLLATE "und-x-icu"), lower(author COLLATE "und-x-icu") FROM book;
+            CREATE INDEX book_search_title_trigrams ON book_search USING gin (title gin_trgm_ops);
+            CREATE INDEX book_search_author_trigrams ON book_search USING gin (author gin_trgm_ops);
+            DROP INDEX book_title_trigrams;
+            DROP INDEX book_author_trigrams;
+
+            -- How many books hold each one- and two-character substring of their folded title and author: the exact
+            -- count of a one- or two-character filter, which no trigram index answers without reading every book.
+            CREATE TABLE book_substring_count (
+              field TEXT NOT NULL,
+              substring TEXT COLLATE "C" NOT NULL,
+              books BIGINT NOT NULL,
+              PRIMARY KEY (field, substring)
+            );
+            -- Takes the substrings of removed texts away and adds those of added ones, per field: one statement
+            -- that locks its rows in key order, so concurrent writers never wait on each other in a cycle.
+            CREATE FUNCTION book_substring_change(removed_titles TEXT[], removed_authors TEXT[], added_titles TEXT[], added_authors TEXT[])
+            RETURNS void LANGUAGE sql AS $$
+              INSERT INTO book_substring_count (field, substring, books)
+              SELECT field, piece, sum(sign) FROM (
+                SELECT DISTINCT t.field, t.sign, t.ord, substr(t.text, p.n, k.len) AS piece
+                FROM (
+                  SELECT 'title' AS field, -1 AS sign, ord, text FROM unnest(removed_titles) WITH ORDINALITY AS u(text, ord)
+                  UNION ALL SELECT 'author', -1, ord, text FROM unnest(removed_authors) WITH ORDINALITY AS u(text, ord)
+                  UNION ALL SELECT 'title', 1, ord, text FROM unnest(added_titles) WITH ORDINALITY AS u(text, ord)
+                  UNION ALL SELECT 'author', 1, ord, text FROM unnest(added_authors) WITH ORDINALITY AS u(text, ord)
+                ) AS t
+                CROSS JOIN LATERAL generate_series(1, length(t.text)) AS p(n)
+                CROSS JOIN (VALUES (1), (2)) AS k(len)
+                WHERE p.n + k.len - 1 <= length(t.text)
+              ) AS pieces
+              GROUP BY field, piece HAVING sum(sign) <> 0 ORDER BY field, piece
+              ON CONFLICT (field, substring) DO UPDATE SET books = book_substring_count.books + excluded.books
+            $$;
+            SELECT book_substring_change(NULL, NULL, array_agg(title), array_agg(author)) FROM book_search;
+
+            -- Both kept in the writing transaction, once per statement: a seeding batch of thousands of books is one
+            -- pass. The seeder writes both itself for its batches, and says so in bookcat.seeding.
+            CREATE FUNCTION book_search_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF current_setting('bookcat.seeding', true) = 'on' THEN RETURN NULL; END IF;
+              INSERT INTO book_search (id, title, author)
+                SELECT id, lower(title COLLATE "und-x-icu"), lower(author COLLATE "und-x-icu") FROM new_rows;
+              PERFORM book_substring_change(NULL, NULL, array_agg(lower(title COLLATE "und-x-icu")), array_agg(lower(author COLLATE "und-x-icu")))
+                FROM new_rows;
+              RETURN NULL;
+            END $$;
+            CREATE FUNCTION book_search_after_update() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              -- Only books whose title or author changed: a loan changes the stock alone, and costs no more here.
+              PERFORM book_substring_change(
+                  array_agg(s.title) FILTER (WHERE n.title IS DISTINCT FROM o.title),
+                  array_agg(s.author) FILTER (WHERE n.author IS DISTINCT FROM o.author),
+                  array_agg(lower(n.title COLLATE "und-x-icu")) FILTER (WHERE n.title IS DISTINCT FROM o.title),
+                  array_agg(lower(n.author COLLATE "und-x-icu")) FILTER (WHERE n.author IS DISTINCT FROM o.author))
+                FROM old_rows o JOIN new_rows n ON n.id = o.id JOIN book_search s ON s.id = o.id
+                WHERE n.title IS DISTINCT FROM o.title OR n.author IS DISTINCT FROM o.author
+                HAVING count(*) > 0;
+              UPDATE book_search s SET title = lower(n.title COLLATE "und-x-icu"), author = lower(n.author COLLATE "und-x-icu")
+                FROM old_rows o JOIN new_rows n ON n.id = o.id
+                WHERE s.id = n.id AND (n.title IS DISTINCT FROM o.title OR n.author IS DISTINCT FROM o.author);
+              RETURN NULL;
+            END $$;
+            CREATE FUNCTION book_search_after_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              -- The narrow rows go with their books (ON DELETE CASCADE); their substrings are taken away here.
+              PERFORM book_substring_change(array_agg(lower(title COLLATE "und-x-icu")), array_agg(lower(author COLLATE "und-x-icu")), NULL, NULL)
+                FROM old_rows HAVING count(*) > 0;
+              RETURN NULL;
+            END $$;
+            CREATE TRIGGER book_search_after_insert AFTER INSERT ON book
+              REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION book_search_after_insert();
+            CREATE TRIGGER book_search_after_update AFTER UPDATE ON book
+              REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION book_search_after_update();
+            CREATE TRIGGER book_search_after_delete AFTER DELETE ON book
+              REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION book_search_after_delete();
+            """
+        ),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction, under an advisory lock: replicas that

@@ -8,7 +8,10 @@ extension PostgresDatabase {
     ///
     /// Batches of rows go in as arrays (`unnest`), one statement per batch for the books and one for their tags,
     /// each batch its own transaction: a large seed neither holds one huge transaction nor pays a round trip per
-    /// row. Readers see the catalog grow batch by batch.
+    /// row. Readers see the catalog grow batch by batch, every count exact at each step: the batch writes its own
+    /// narrow search rows and substring counts (counted here, not by the triggers, which it turns off for itself
+    /// with `bookcat.seeding`). The new rows are vacuumed and analyzed at the end, so the planner knows them and
+    /// the unfiltered listing's deep pages are index-only scans.
     public func seed(
         books: Int,
         tags tagCount: Int,
@@ -36,10 +39,13 @@ extension PostgresDatabase {
             written += batch.count
             progress(written)
         }
+        // Outside any transaction, as VACUUM must be.
+        try await client.query("VACUUM (ANALYZE) book, book_search, book_tag", logger: logger)
         return SeedSummary(books: books, tags: tagIDs.count, seconds: Date().timeIntervalSince(started))
     }
 
     private static func insert(_ batch: [SyntheticBook], _ db: Transaction) async throws {
+        try await db.execute("SET LOCAL bookcat.seeding = 'on'")
         let rows = try await db.rows(
             """
             INSERT INTO book (title, author, isbn, publisher, published_at, stock, created_at, updated_at)
@@ -62,5 +68,42 @@ extension PostgresDatabase {
             }
         }
         try await db.execute("INSERT INTO book_tag (book_id, tag_id) SELECT * FROM unnest(\(bookIDs)::bigint[], \(tagIDs)::bigint[])")
+        let ids = rows.map(\.0)
+        try await db.execute(
+            """
+            INSERT INTO book_search (id, title, author)
+            SELECT id, lower(title COLLATE "und-x-icu"), lower(author COLLATE "und-x-icu") FROM book WHERE id = ANY(\(ids))
+            """
+        )
+        try await addSubstringCounts(of: batch, ids: ids, db)
+    }
+
+    /// The batch's one- and two-character substrings, counted here: synthetic text is ASCII, which ICU folds as the
+    /// tally does. Other text (never written by this seeder) would be counted by the database's own function.
+    private static func addSubstringCounts(of batch: [SyntheticBook], ids: [Int64], _ db: Transaction) async throws {
+        guard batch.allSatisfy({ $0.title.utf8.allSatisfy { $0 < 0x80 } && $0.author.utf8.allSatisfy { $0 < 0x80 } }) else {
+            try await db.execute(
+                """
+                SELECT book_substring_change(NULL, NULL, array_agg(title), array_agg(author)) FROM book_search WHERE id = ANY(\(ids))
+                """
+            )
+            return
+        }
+        var tally = ShortSubstringTally()
+        for book in batch {
+            tally.add(book.title, as: .title)
+            tally.add(book.author, as: .author)
+        }
+        let entries = tally.entries
+        // In key order, as every writer takes these rows, so none waits on another in a cycle.
+        try await db.execute(
+            """
+            INSERT INTO book_substring_count (field, substring, books)
+            SELECT * FROM unnest(\(entries.map(\.field.rawValue))::text[], \(entries.map(\.substring))::text[], \(entries.map { Int64($0.books) })::bigint[])
+              AS counted(field, substring, books)
+            ORDER BY field COLLATE "C", substring COLLATE "C"
+            ON CONFLICT (field, substring) DO UPDATE SET books = book_substring_count.books + excluded.books
+            """
+        )
     }
 }

@@ -47,7 +47,7 @@ public struct CatalogSeeder: Sendable {
             )
             let insertTag = try db.makeStatement(sql: "INSERT INTO book_tag (book_id, tag_id) VALUES (?, ?)")
             var random = random
-            var substrings = ShortSubstringCounts.Tally()
+            var substrings = ShortSubstringTally()
             for index in 0..<books {
                 let row = SyntheticBook(index: existing + index, tagIDs: tagIDs, random: &random)
                 try insertBook.execute(arguments: [
@@ -63,7 +63,7 @@ public struct CatalogSeeder: Sendable {
             }
             try db.execute(sql: "INSERT INTO book_search(book_search) VALUES ('rebuild')")
             try db.execute(sql: "UPDATE catalog_stats SET book_count = (SELECT COUNT(*) FROM book) WHERE id = 1")
-            try substrings.write(to: db)
+            try ShortSubstringCounts.add(substrings, to: db)
             for trigger in triggers {
                 try db.execute(sql: trigger["sql"] as String)
             }

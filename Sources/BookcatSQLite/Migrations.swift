@@ -151,13 +151,13 @@ extension AppDatabase {
                 )
             }
             try db.execute(sql: ShortSubstringCounts.creationSQL)
-            var tally = ShortSubstringCounts.Tally()
+            var tally = ShortSubstringTally()
             let books = try Row.fetchCursor(db, sql: "SELECT title, author FROM book")
             while let book = try books.next() {
                 tally.add(book[0], as: .title)
                 tally.add(book[1], as: .author)
             }
-            try tally.write(to: db)
+            try ShortSubstringCounts.add(tally, to: db)
         }
         return migrator
     }

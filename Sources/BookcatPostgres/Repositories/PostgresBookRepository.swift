@@ -4,6 +4,8 @@ import PostgresNIO
 
 struct PostgresBookRepository: BookRepository {
     let sql: SQLRunner
+    /// See `OrderWalk.collectCheaply`; tests lower it to drive every plan over a small catalog.
+    var collectCheaply = OrderWalk.collectCheaply
 
     /// The publication date leaves the database as the `YYYY-MM-DD` text the API speaks.
     static let columns = "id, title, author, isbn, publisher, to_char(published_at, 'YYYY-MM-DD'), stock, created_at, updated_at"
@@ -94,15 +96,61 @@ struct PostgresBookRepository: BookRepository {
 
     func page(_ query: BookListQuery) async throws -> BookPage {
         let filter = PostgresBookFilter(query)
+        let collectCheaply = collectCheaply
         // One snapshot: the count and the rows agree.
         return try await sql.snapshot { db in
-            let count = try await db.rows(filter.countQuery).decode(Int64.self).firstElement() ?? 0
+            if let listing = filter.matchingIDsQuery(limit: collectCheaply + 1) {
+                let matches = try await db.rows(listing).decode(Int64.self).collect()
+                if matches.count <= collectCheaply {
+                    if query.offset >= matches.count { return BookPage(books: [], totalCount: matches.count) }
+                    let rows = try await db.rows(filter.pageQuery(ofIDs: matches, limit: query.pageSize, offset: query.offset)).decode(Row.self)
+                        .collect()
+                    return try await Self.page(db, rows, totalCount: matches.count)
+                }
+            }
+            let count = Int(try await db.rows(filter.countQuery).decode(Int64.self).firstElement() ?? 0)
             // A page past the end holds nothing, which the count already proves: no walk to its offset.
-            if query.offset >= count { return BookPage(books: [], totalCount: Int(count)) }
-            let rows = try await db.rows(filter.pageQuery(limit: query.pageSize, offset: query.offset)).decode(Row.self).collect()
-            let tags = try await BookTagsQuery.fetch(db, bookIDs: rows.map(\.0))
-            return BookPage(books: rows.map { Self.book($0, tags: tags[$0.0] ?? []) }, totalCount: Int(count))
+            if query.offset >= count { return BookPage(books: [], totalCount: count) }
+            let rows = try await Self.pageRows(db, filter, query, matches: count, collectCheaply: collectCheaply)
+            return try await Self.page(db, rows, totalCount: count)
         }
+    }
+
+    /// The page's rows by the cheapest plan the count allows; each plan gives the same rows.
+    private static func pageRows(
+        _ db: Transaction,
+        _ filter: PostgresBookFilter,
+        _ query: BookListQuery,
+        matches: Int,
+        collectCheaply: Int
+    ) async throws
+        -> [Row]
+    {
+        if filter.isUnfiltered {
+            let ids = try await db.rows(filter.indexPageQuery(limit: query.pageSize, offset: query.offset)).decode(Int64.self).collect()
+            return try await rows(db, ids: ids)
+        }
+        let needed = query.offset + query.pageSize
+        let total = Int(try await db.rows("SELECT book_count FROM catalog_stats WHERE id = 1").decode(Int64.self).firstElement() ?? 0)
+        if let window = OrderWalk.window(matches: matches, total: total, needed: needed, collectCheaply: collectCheaply) {
+            let ids = try await db.rows(filter.walkQuery(window: window, needed: needed)).decode(Int64.self).collect()
+            // Exact only if the window held every match up to the page's end (or every match there is).
+            if ids.count == min(needed, matches) { return try await rows(db, ids: Array(ids.dropFirst(query.offset))) }
+        }
+        return try await db.rows(filter.collectQuery(limit: query.pageSize, offset: query.offset)).decode(Row.self).collect()
+    }
+
+    /// The rows of these ids, in this order.
+    private static func rows(_ db: Transaction, ids: [Int64]) async throws -> [Row] {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await db.rows("SELECT \(unescaped: columns) FROM book WHERE id = ANY(\(ids))").decode(Row.self).collect()
+        let byID = Dictionary(uniqueKeysWithValues: rows.map { ($0.0, $0) })
+        return ids.compactMap { byID[$0] }
+    }
+
+    private static func page(_ db: Transaction, _ rows: [Row], totalCount: Int) async throws -> BookPage {
+        let tags = try await BookTagsQuery.fetch(db, bookIDs: rows.map(\.0))
+        return BookPage(books: rows.map { book($0, tags: tags[$0.0] ?? []) }, totalCount: totalCount)
     }
 
     // MARK: - Helpers

@@ -85,8 +85,8 @@ struct BookFilterSQL {
 
     /// The first `needed` matches in order among the first `window` entries of the ordering index, by id, each
     /// tested by `rowTest`. Arguments: the window, the row test's, then how many matches. When a filter matches a
-    /// good share of the catalog, a page is a few index steps away; ``walkWindow(matches:total:needed:collectCheaply:)`` says how
-    /// far. The window is bound, not written in, so the statement is prepared once per filter shape.
+    /// good share of the catalog, a page is a few index steps away; `OrderWalk.window` says how far. The window is
+    /// bound, not written in, so the statement is prepared once per filter shape.
     var walkSQL: String? {
         guard let rowTest else { return nil }
         return
@@ -99,18 +99,6 @@ struct BookFilterSQL {
     var coveredWalkSQL: String? {
         guard let rowTest, rowTestIsCovered else { return nil }
         return "SELECT id FROM book INDEXED BY \(orderIndex) WHERE \(rowTest) ORDER BY \(orderClause) LIMIT ? OFFSET ?"
-    }
-
-    /// How much of the ordering index to walk for the first `needed` of `matches` matches among `total` books, or
-    /// nil when collecting is cheaper (it is for up to `collectCheaply` matches and windows longer than that). Matches spread evenly over the order turn up every `total / matches` steps;
-    /// the window allows four times that, so a filter whose matches bunch up elsewhere in the order
-    /// (`title=Golden&order_by=title`: all under G) costs one short walk before the next plan, not a walk to G.
-    func walkWindow(matches: Int, total: Int, needed: Int, collectCheaply: Int) -> Int? {
-        guard rowTest != nil, matches > 0 else { return nil }
-        let expectedSteps = Double(needed) * Double(total) / Double(matches)
-        let window = Int(4 * expectedSteps) + 64
-        // Past this, a walk costs about what collecting the matches would.
-        return window <= min(matches, collectCheaply) ? window : nil
     }
 
     // MARK: - Conditions

@@ -6,9 +6,8 @@ struct SQLiteBookRepository: BookRepository {
     let writer: any DatabaseWriter
     /// Writes go through here, to share a commit with the writes running at the same time.
     let commits: GroupCommit
-    /// Up to this many matches, collecting and sorting them all costs a few milliseconds (about 2 µs a match), so
-    /// no plan tries to avoid it. Tests lower it to drive every plan over a small catalog.
-    var collectCheaply = 20_000
+    /// See `OrderWalk.collectCheaply`; tests lower it to drive every plan over a small catalog.
+    var collectCheaply = OrderWalk.collectCheaply
 
     // MARK: - Writes
 
@@ -99,7 +98,7 @@ struct SQLiteBookRepository: BookRepository {
             return try records(db, ids: ids)
         }
         let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT book_count FROM catalog_stats WHERE id = 1")) ?? 0
-        if let window = filter.walkWindow(matches: matches, total: total, needed: needed, collectCheaply: collectCheaply), let walk = filter.walkSQL {
+        if let walk = filter.walkSQL, let window = OrderWalk.window(matches: matches, total: total, needed: needed, collectCheaply: collectCheaply) {
             let ids = try Int64.fetchAll(db.cachedStatement(sql: walk), arguments: [window] + filter.rowTestArguments + [needed])
             // Exact only if the window held every match up to the page's end (or every match there is).
             if ids.count == min(needed, matches) { return try records(db, ids: Array(ids.dropFirst(query.offset))) }
