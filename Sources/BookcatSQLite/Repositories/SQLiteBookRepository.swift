@@ -67,6 +67,9 @@ struct SQLiteBookRepository: BookRepository {
             // One read transaction: the count and the rows come from the same snapshot.
             // Cached statements throughout: a page's SQL comes in a bounded number of shapes (orderings, kinds of
             // filter, numbers of tags), and preparing each again on every miss cost as much as running it.
+            if let split = filter.titleStart, let page = try Self.page(db, split, query, collectCheaply: collectCheaply) {
+                return page
+            }
             if let sql = filter.matchingIDsSQL {
                 let matches = try Int64.fetchAll(db.cachedStatement(sql: sql + " LIMIT ?"), arguments: filter.arguments + [collectCheaply + 1])
                 if matches.count <= collectCheaply {
@@ -108,6 +111,24 @@ struct SQLiteBookRepository: BookRepository {
             return try records(db, ids: ids)
         }
         return try BookRecord.fetchAll(db.cachedStatement(sql: filter.collectSQL), arguments: filter.arguments + [query.pageSize, query.offset])
+    }
+
+    /// The page of a title filter under the title order from its two halves, or nil when the half that does not
+    /// start with the text is too large to collect.
+    private static func page(_ db: Database, _ split: TitleStartSplit, _ query: BookListQuery, collectCheaply: Int) throws -> BookPage? {
+        let rest = try Int64.fetchAll(db.cachedStatement(sql: split.restSQL), arguments: [split.restPhrase, collectCheaply + 1])
+        guard rest.count <= collectCheaply else { return nil }
+        let starting = try Int.fetchOne(db.cachedStatement(sql: split.startingCountSQL), arguments: [split.range.from, split.range.upTo]) ?? 0
+        let count = starting + rest.count
+        if query.offset >= count { return BookPage(books: [], totalCount: count) }
+        let ids = try Int64.fetchAll(
+            db.cachedStatement(sql: split.pageSQL),
+            arguments: [
+                split.range.from, split.range.upTo, query.offset + query.pageSize, "[" + rest.map(String.init).joined(separator: ",") + "]",
+                query.pageSize, query.offset,
+            ]
+        )
+        return try BookPage(books: books(db, records(db, ids: ids)), totalCount: count)
     }
 
     /// The page of a filter whose matching ids are already known: their rows, sorted.
