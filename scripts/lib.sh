@@ -61,7 +61,8 @@ postgres_bin() {
 
 # Starts a throwaway PostgreSQL cluster in FOLDER on 127.0.0.1:PORT (user bookcat, trust authentication, a
 # database named bookcat) and prints the postmaster's process id; the caller stops it by that id. PostgreSQL
-# refuses to run as root: call this as an unprivileged user.
+# refuses to run as root: call this as an unprivileged user. Durability is off (a throwaway cluster); further
+# arguments go to postgres after that and win (`-c fsync=on -c shared_buffers=1GB`).
 # Waits until the `bookcat serve` on PORT answers ready (`bookcat healthcheck`; "degraded" is not ready), trying
 # ATTEMPTS times 0.2 s apart (default 50: 10 s). If it never does, says so with the server's LOG and fails.
 wait_until_ready() {
@@ -94,11 +95,12 @@ is_zombie() {
 
 start_private_postgres() {
     local folder=$1 port=$2 bin
+    shift 2
     bin=$(postgres_bin)
     "$bin/initdb" -D "$folder/data" -U bookcat --auth=trust --encoding=UTF8 --locale=C --no-sync >"$folder/initdb.log" 2>&1 ||
         { cat "$folder/initdb.log" >&2; return 1; }
     "$bin/postgres" -D "$folder/data" -p "$port" -k "$folder" -c listen_addresses=127.0.0.1 -c fsync=off \
-        -c synchronous_commit=off -c full_page_writes=off >"$folder/postgres.log" 2>&1 &
+        -c synchronous_commit=off -c full_page_writes=off "$@" >"$folder/postgres.log" 2>&1 &
     local pid=$!
     local attempt
     for attempt in $(seq 1 100); do

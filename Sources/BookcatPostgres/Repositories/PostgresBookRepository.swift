@@ -99,6 +99,9 @@ struct PostgresBookRepository: BookRepository {
         let collectCheaply = collectCheaply
         // One snapshot: the count and the rows agree.
         return try await sql.snapshot { db in
+            if let split = PostgresTitleStartSplit(query), let page = try await Self.page(db, split, query, collectCheaply: collectCheaply) {
+                return page
+            }
             if let listing = filter.matchingIDsQuery(limit: collectCheaply + 1) {
                 let matches = try await db.rows(listing).decode(Int64.self).collect()
                 if matches.count <= collectCheaply {
@@ -138,6 +141,22 @@ struct PostgresBookRepository: BookRepository {
             if ids.count == min(needed, matches) { return try await rows(db, ids: Array(ids.dropFirst(query.offset))) }
         }
         return try await db.rows(filter.collectQuery(limit: query.pageSize, offset: query.offset)).decode(Row.self).collect()
+    }
+
+    /// The page of a title filter under the title order from its two halves, or nil when the half that does not
+    /// start with the text is too large to collect.
+    private static func page(
+        _ db: Transaction,
+        _ split: PostgresTitleStartSplit,
+        _ query: BookListQuery,
+        collectCheaply: Int
+    ) async throws -> BookPage? {
+        let halves = try await db.rows(split.halvesQuery(limit: collectCheaply)).decode((Int64, Int64, [Int64]).self).firstElement()
+        guard let (starting, others, rest) = halves, others <= collectCheaply else { return nil }
+        let count = Int(starting + others)
+        if query.offset >= count { return BookPage(books: [], totalCount: count) }
+        let ids = try await db.rows(split.pageQuery(rest: rest, limit: query.pageSize, offset: query.offset)).decode(Int64.self).collect()
+        return try await page(db, rows(db, ids: ids), totalCount: count)
     }
 
     /// The rows of these ids, in this order.
