@@ -30,29 +30,101 @@ def cpu(result):
     return result.get("cpu_us_per_request", {}).get("total", 0)
 
 
+# What issue #30 measured before it: create book at 16 writers, req/s (docs/benchmark/report.txt, that run).
+CREATE_BEFORE = 1709
+LARGE_BOUND_MS = {"sqlite": 25, "postgres": 50}
+PAST_THE_END_MS = 25
+
+
+def large_stores(results):
+    """{store: {"seed_seconds", "server_peak_rss_mb", "queries"}} of the large-catalog runs (older files: SQLite only)."""
+    large = results.get("large_catalog")
+    if not large:
+        return {}
+    return large.get("stores") or {"sqlite": {"queries": large["queries"]}}
+
+
 def targets(results):
     s = results["scenarios"]
     rows = [
-        ("cached req/s >= 0.30 x nginx static", s["cached"]["requests_per_second"], 0.30 * s["static"]["requests_per_second"], ">="),
-        ("cached p99 <= 3 ms", s["cached"]["latency_ms"]["p99"], 3, "<="),
-        ("cached CPU/request (server + Redis) <= 6 x nginx's", cpu(s["cached"]), 6 * cpu(s["static"]), "<="),
+        ("cached req/s >= 0.45 x nginx static (same run)", s["cached"]["requests_per_second"], 0.45 * s["static"]["requests_per_second"], ">="),
+        ("cached p99 <= 1.5 x nginx's p99 (same run)", s["cached"]["latency_ms"]["p99"], 1.5 * s["static"]["latency_ms"]["p99"], "<="),
+        ("cached CPU/request (server + Redis) <= 4 x nginx's", cpu(s["cached"]), 4 * cpu(s["static"]), "<="),
         ("single book req/s >= cached listing's", s["detail"]["requests_per_second"], s["cached"]["requests_per_second"], ">="),
-        ("cached req/s >= 15 x uncached", s["cached"]["requests_per_second"], 15 * s["uncached"]["requests_per_second"], ">="),
         ("uncached req/s >= 700", s["uncached"]["requests_per_second"], 700, ">="),
+        (f"create book req/s >= 3 x {CREATE_BEFORE:,} (every commit synced)", s["write"]["requests_per_second"], 3 * CREATE_BEFORE, ">="),
         ("create book p50 <= 3 ms", s["write"]["latency_ms"]["p50"], 3, "<="),
-        ("mixed req/s >= 5,104 (2 x the 2,552 before #12)", s["mixed"]["requests_per_second"], 5104, ">="),
+        ("mixed req/s >= 5,100", s["mixed"]["requests_per_second"], 5100, ">="),
+        ("mixed hit ratio >= 85%", 100 * (s["mixed"].get("hit_ratio") or 0), 85, ">="),
         ("server peak RSS <= 150 MB", results["server_peak_rss_mb"], 150, "<="),
     ]
-    large = results.get("large_catalog")
-    if large:
-        for query in large["queries"]:
-            rows.append((f"{large['books']:,} books, {query['query']}: p50 <= 25 ms", query["p50_ms"], 25, "<="))
+    books = (results.get("large_catalog") or {}).get("books", 0)
+    for store, run in large_stores(results).items():
+        name = "SQLite" if store == "sqlite" else "PostgreSQL"
+        for query in run["queries"]:
+            past_the_end = query.get("status") == 404
+            bound = PAST_THE_END_MS if past_the_end else LARGE_BOUND_MS[store]
+            what = "404 past the end" if past_the_end else "p50"
+            rows.append((f"{books:,} books on {name}, {query['query']}: {what} <= {bound} ms", query["p50_ms"], bound, "<="))
+        if "seed_seconds" in run:
+            rows.append((f"{books:,} books on {name}: seeded in < 60 s", run["seed_seconds"], 60, "<"))
+            rows.append((f"{books:,} books on {name}: server peak RSS <= 150 MB", run["server_peak_rss_mb"], 150, "<="))
     verdicts = []
     for name, value, bound, op in rows:
-        met = value >= bound if op == ">=" else value <= bound
+        met = value >= bound if op == ">=" else (value < bound if op == "<" else value <= bound)
         gap = "" if met else (f"short by {bound - value:,.1f}" if op == ">=" else f"over by {value - bound:,.1f}")
         verdicts.append((name, value, bound, met, gap))
     return verdicts
+
+
+def large_table(results):
+    stores = large_stores(results)
+    if not stores:
+        return []
+    books = results["large_catalog"]["books"]
+    names = [name for name, _, _ in STORES if name in stores]
+    lines = ["", f"filtered listings over {books:,} books, uncached, p50 ms (one connection):"]
+    lines.append(f"{'query':50}" + "".join(f" {label:>12}" for key, label, _ in STORES if key in stores))
+    for index, query in enumerate(stores[names[0]]["queries"]):
+        line = f"{query['query']:50}"
+        for key in names:
+            line += f" {stores[key]['queries'][index]['p50_ms']:>12.2f}"
+        lines.append(line)
+    for key in names:
+        run = stores[key]
+        if "seed_seconds" in run:
+            lines.append(f"{key}: seeded in {run['seed_seconds']} s, server peak resident memory {run['server_peak_rss_mb']} MB")
+    return lines
+
+
+def large_svg(results, top):
+    """A panel of the million-book listings' p50 per query, each store's bar against its bound; and its height."""
+    stores = large_stores(results)
+    if not stores:
+        return [], 0
+    books = results["large_catalog"]["books"]
+    names = [(key, label, color) for key, label, color in STORES if key in stores]
+    queries = [query["query"] for query in stores[names[0][0]]["queries"]]
+    left, plot_w, row_h = 340, 600, 14
+    peak = max(60, max(q["p50_ms"] for run in stores.values() for q in run["queries"]))
+    parts = [f'<text x="80" y="{top}" font-size="16" font-weight="bold">{books:,} books: filtered listings, uncached p50 '
+             f'(bounds: SQLite 25 ms, PostgreSQL 50 ms)</text>']
+    y = top + 16
+    for bound, color in [(25, "#4e79a7"), (50, "#f28e2b")]:
+        x = left + bound / peak * plot_w
+        height = len(queries) * (row_h * len(names) + 6)
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y}" y2="{y + height}" stroke="{color}" stroke-dasharray="4 3"/>')
+    for index, query in enumerate(queries):
+        parts.append(f'<text x="{left - 10}" y="{y + row_h * len(names) / 2 + 4:.0f}" text-anchor="end">{escape(query)}</text>')
+        for key, label, color in names:
+            q = stores[key]["queries"][index]
+            w = min(q["p50_ms"], peak) / peak * plot_w
+            parts.append(f'<rect x="{left}" y="{y}" width="{max(w, 1):.1f}" height="{row_h - 2}" fill="{color}">'
+                         f'<title>{label} {escape(query)}: {q["p50_ms"]:.2f} ms</title></rect>')
+            parts.append(f'<text x="{left + w + 6:.1f}" y="{y + row_h - 3}" fill="#333" font-size="10">{label} {q["p50_ms"]:.1f} ms</text>')
+            y += row_h
+        y += 6
+    return parts, y - top + 20
 
 
 def table(results):
@@ -75,6 +147,7 @@ def table(results):
                      f"{share(r.get('memory_tier_share')):>11}")
     lines.append(f"server peak resident memory: {results['server_peak_rss_mb']} MB")
     lines.extend(stores_table(results))
+    lines.extend(large_table(results))
     lines.append("")
     lines.append("targets:")
     for name, value, bound, met, gap in targets(results):
@@ -137,8 +210,13 @@ def stores_svg(results, top):
 
 
 def svg(results):
-    store_parts, store_height = stores_svg(results, 560)
-    width, height = 1180, 520 + store_height + (40 if store_height else 0)
+    verdicts = targets(results)
+    # The targets are listed beside the latency chart; the panels below start after the longer of the two.
+    below = max(560, 60 + 110 + 18 * (len(verdicts) + 2))
+    store_parts, store_height = stores_svg(results, below)
+    large_parts, large_height = large_svg(results, below + store_height + (40 if store_height else 0))
+    width = 1180
+    height = below - 40 + store_height + (40 if store_height else 0) + large_height + (40 if large_height else 0)
     left, top, plot_w, plot_h = 80, 60, 560, 360
     names = [n for n in present(results) if n != "write"] + ["write"]
     values = [results["scenarios"][n]["latency_ms"][key] for n in names for key, _ in PERCENTILES]
@@ -175,10 +253,11 @@ def svg(results):
         parts.append(f'<text x="{left + plot_w + 50}" y="{top + j * 22 + 12}">{label}</text>')
     ty = top + 110
     parts.append(f'<text x="{left + plot_w + 30}" y="{ty}" font-weight="bold">targets</text>')
-    for k, (name, value, bound, met, gap) in enumerate(targets(results)):
+    for k, (name, value, bound, met, gap) in enumerate(verdicts):
         color = "#2e7d32" if met else "#c62828"
         parts.append(f'<text x="{left + plot_w + 30}" y="{ty + 18 * (k + 1)}" fill="{color}">{"✔" if met else "✘"} {escape(name)}</text>')
     parts.extend(store_parts)
+    parts.extend(large_parts)
     parts.append("</svg>")
     return "\n".join(parts)
 
