@@ -176,6 +176,12 @@ public final class RedisResponseCache: ResponseCache {
         await invalidate(Invalidation(versions, force: false))
     }
 
+    /// The session epoch this process learned last, while its lease and the store's coverage vouch for it: what a
+    /// hit from memory is served on, too.
+    public func currentSessionEpoch() -> Int64? {
+        versions.trusted(at: clock.now)?.sessionEpoch
+    }
+
     private func invalidate(_ wanted: Invalidation) async {
         // Merged with anything still owed, so paying one pays all.
         let invalidation = invalidationOwed.withLockedValue { wanted.merged(with: $0) }

@@ -154,7 +154,7 @@ func buildRoutes(
 
     let api = router.group("api/v1")
     AuthController(accounts: accounts, trustForwardedFor: configuration.trustForwardedFor).addRoutes(to: api)
-    let authenticator = Authenticator(tokens: tokens, sessions: sessions, scheme: configuration.authScheme)
+    let authenticator = Authenticator(tokens: tokens, sessions: sessions, cache: dependencies.cache, scheme: configuration.authScheme)
     let authenticated = router.group("api/v1").add(middleware: authenticator).group(context: AuthenticatedContext.self)
     // Only for handlers that answer through `reads`, which confirms a remembered session before it answers.
     var cachedReadAuthenticator = authenticator

@@ -66,15 +66,22 @@ public final class AppDatabase: Sendable {
 
 extension AppDatabase: StoreVersionSource {
     public func storeVersions() async throws -> StoreVersions {
-        try await writer.unsafeRead { db in
-            // One SELECT is atomic: both counters from one snapshot.
-            let row = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT (SELECT version FROM catalog_version WHERE id = 1), (SELECT epoch FROM session_epoch WHERE id = 1)"
-                )
-            )
-            return StoreVersions(catalog: row?[0] ?? 0, sessions: row?[1] ?? 0)
-        }
+        try await writer.unsafeRead { db in try Self.versions(db) }
+    }
+
+    /// The versions every grouped commit read in its own transaction, once this process has committed one: no
+    /// read, and no hop to a reader's thread, after every write (see ``GroupCommit``).
+    public func versionsCoveringOwnWrites() async throws -> StoreVersions {
+        if let committed = commits.committedVersions { return committed }
+        return try await storeVersions()
+    }
+
+    static func versions(_ db: Database) throws -> StoreVersions {
+        // One SELECT is atomic: both counters from one snapshot.
+        let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT (SELECT version FROM catalog_version WHERE id = 1), (SELECT epoch FROM session_epoch WHERE id = 1)")
+        )
+        return StoreVersions(catalog: row?[0] ?? 0, sessions: row?[1] ?? 0)
     }
 }
 

@@ -1,3 +1,4 @@
+import BookcatCore
 import Foundation
 import GRDB
 
@@ -8,6 +9,9 @@ import GRDB
 /// committed alongside others. Writes keep the meaning they had one transaction each: they run one after another in
 /// the order they arrived, each sees the ones before it, and one that throws is rolled back to its savepoint alone,
 /// without touching the others. If the commit itself fails, every write in it fails; none has been answered yet.
+///
+/// Each transaction also reads the store's versions last, and once it has committed they are kept
+/// (``committedVersions``): the versions the cache must learn before these writes are answered, without another read.
 final class GroupCommit: Sendable {
     private let writer: any DatabaseWriter
     private let state = LockedState()
@@ -18,6 +22,8 @@ final class GroupCommit: Sendable {
         var draining = false
         /// Transactions committed or attempted so far (for tests: how writes were grouped).
         var transactions = 0
+        /// The versions the newest committed transaction read last.
+        var committedVersions: StoreVersions?
     }
 
     fileprivate struct Job: Sendable {
@@ -25,6 +31,11 @@ final class GroupCommit: Sendable {
         let run: @Sendable (Database) -> Void
         /// Answers the caller: with the write's own result if the commit succeeded, else with the commit's error.
         let finish: @Sendable ((any Error)?) -> Void
+    }
+
+    /// The versions the newest committed transaction ended with, or nil before the first commit.
+    var committedVersions: StoreVersions? {
+        state.withLockedValue { $0.committedVersions }
     }
 
     /// Writes waiting for the next transaction, and the transactions run so far.
@@ -78,10 +89,14 @@ final class GroupCommit: Sendable {
                 if jobs.isEmpty { return }
                 var commitError: (any Error)?
                 do {
+                    var versions: StoreVersions?
                     try db.inTransaction(.immediate) {
                         for job in jobs { job.run(db) }
+                        versions = try AppDatabase.versions(db)
                         return .commit
                     }
+                    // Set before any of these writes is answered; versions only grow (one writer commits at a time).
+                    state.withLockedValue { $0.committedVersions = versions }
                 } catch {
                     commitError = error
                 }

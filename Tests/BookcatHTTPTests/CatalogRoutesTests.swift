@@ -109,4 +109,30 @@ struct CatalogRoutesTests {
             }
         }
     }
+
+    /// A write acts on a session this process remembers only while the cache vouches for the session epoch it was
+    /// read at; otherwise, and whenever the epoch moved, it asks the store.
+    @Test func aWriteAsksTheStoreUnlessTheCacheVouchesForTheRememberedSessionsEpoch() async throws {
+        try await HTTPTestApp.run { app in
+            let admin = try await app.token(for: "admin", admin: true)
+            func lookups() -> Int { app.catalog.state.withLock { $0.sessionLookups } }
+            func write(_ name: String) async throws {
+                #expect(try await app.send(.post, "/api/v1/tags", token: admin, json: ["name": name]).status == .created)
+            }
+            try await write("first")  // remembers the session, read from the store
+            var before = lookups()
+            try await write("unvouched")
+            #expect(lookups() == before + 1, "no epoch vouched for: the store decides")
+
+            app.cache.vouchedSessionEpoch = app.catalog.versions.sessions
+            before = lookups()
+            for name in ["second", "third", "fourth"] { try await write(name) }
+            #expect(lookups() == before, "vouched for: memory's word")
+
+            app.cache.vouchedSessionEpoch = app.catalog.versions.sessions + 1
+            before = lookups()
+            try await write("moved")
+            #expect(lookups() == before + 1, "the epoch moved: the store decides")
+        }
+    }
 }

@@ -65,15 +65,22 @@ struct RememberedSessionTests {
         }
     }
 
-    /// Only the cached reads accept a remembered session; a route that acts on the account asks the store. A role
-    /// is part of what is remembered, so a demotion must reach the cached reads' bypass decision too.
-    @Test func aRouteThatActsAsksTheStore() async throws {
+    /// A route that acts on the account (every write among them) goes on a remembered session only while the
+    /// process's lease vouches for the session epoch it was read at: a session ended on another instance stops at
+    /// once there too, for reads and writes alike.
+    @Test(arguments: Ending.allCases)
+    func aRouteThatActsStopsAtOnceWhenTheSessionEnds(ending: Ending) async throws {
         try await TestApp.runTwoInstances { first, second in
             let grace = try await first.member("grace")
-            _ = try await second.send(.get, "/api/v1/books", token: grace.accessToken)
-            try await end(grace, by: .logout, on: first)
+            // Remembered on the second instance, and acted on there: a write and two reads that are not cached.
+            #expect(try await second.send(.patch, "/api/v1/users/me", token: grace.accessToken, json: ["username": "grace2"]).status == .ok)
+            #expect(try await second.send(.get, "/api/v1/users/me", token: grace.accessToken).status == .ok)
+            #expect(try await second.send(.get, "/api/v1/loans", token: grace.accessToken).status == .ok)
+            try await end(grace, by: ending, on: first)
             #expect(try await second.send(.get, "/api/v1/users/me", token: grace.accessToken).status == .unauthorized)
             #expect(try await second.send(.get, "/api/v1/loans", token: grace.accessToken).status == .unauthorized)
+            let write = try await second.send(.patch, "/api/v1/users/me", token: grace.accessToken, json: ["username": "grace3"])
+            #expect(write.status == .unauthorized, "\(ending)")
         }
     }
 }

@@ -89,6 +89,16 @@ public protocol ResponseCache: Sendable {
 
     /// Whether the cache answers, for the health check.
     func health() async -> CacheHealth
+
+    /// The store's session epoch as this process knows it to be current without asking anyone, or nil when it
+    /// cannot vouch for one (no cache, Redis unreachable, a lease run out). A session remembered at this epoch has
+    /// ended nowhere since: every write that ends one is answered only after every process that vouches has learned
+    /// its epoch (see `CacheLease`). So a request may act on it without asking the store.
+    func currentSessionEpoch() -> Int64?
+}
+
+extension ResponseCache {
+    public func currentSessionEpoch() -> Int64? { nil }
 }
 
 /// What the health check reports about the cache.

@@ -18,6 +18,15 @@ public struct StoreVersions: Sendable, Equatable {
 /// Where ``StoreVersions`` come from: the store.
 public protocol StoreVersionSource: Sendable {
     func storeVersions() async throws -> StoreVersions
+    /// Versions at least as new as every write this process has committed: what the cache must learn before one of
+    /// them is answered. A store that keeps them from its own commits answers without reading; by default, it reads.
+    func versionsCoveringOwnWrites() async throws -> StoreVersions
+}
+
+extension StoreVersionSource {
+    public func versionsCoveringOwnWrites() async throws -> StoreVersions {
+        try await storeVersions()
+    }
 }
 
 extension ResponseCache {

@@ -37,6 +37,13 @@ final class SessionCheck: Sendable {
         return live
     }
 
+    /// What this process remembers of `session`, if it was read at the store's session epoch `current`: then no
+    /// session has ended since, and this is as good as the store's word (see `ResponseCache.currentSessionEpoch()`).
+    func remembered(userID: Int64, session: String, atEpoch current: Int64?) -> LiveSession? {
+        guard let current, let live = remembered(userID: userID, session: session), live.epoch == current else { return nil }
+        return live
+    }
+
     /// The account of `session` on the store's word, or a 401 when the session has ended.
     func confirm(_ session: UnconfirmedSession) async throws -> User {
         guard let live = try await fromStore(userID: session.userID, session: session.id) else {

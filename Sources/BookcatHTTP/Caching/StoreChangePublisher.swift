@@ -9,7 +9,8 @@ import NIOConcurrencyHelpers
 ///
 /// No handler has to remember to invalidate, and a route added tomorrow cannot forget. The store bumps its
 /// versions in the write's own transaction (triggers), so this sees every committed write, including one whose
-/// request failed afterwards.
+/// request failed afterwards. Requests finishing together share one read and one publish (``SharedRounds``): each
+/// waits for one that began after it finished, which sees its write.
 struct StoreChangePublisher<Context: RequestContext>: RouterMiddleware {
     let store: any StoreVersionSource
     let cache: any ResponseCache
@@ -18,6 +19,7 @@ struct StoreChangePublisher<Context: RequestContext>: RouterMiddleware {
     /// did not move is reconciled (invalidated only if the cache is behind), so a login or a refused edit does
     /// not empty the cache. Compared with `!=`, not `>`, so a database restored to an older version still invalidates.
     private let lastSeen = NIOLockedValueBox<StoreVersions?>(nil)
+    private let rounds = SharedRounds()
 
     init(store: any StoreVersionSource, cache: any ResponseCache) {
         self.store = store
@@ -42,7 +44,11 @@ struct StoreChangePublisher<Context: RequestContext>: RouterMiddleware {
     }
 
     private func publish() async {
-        guard let versions = try? await store.storeVersions() else {
+        await rounds.join { [self] in await publishNow() }
+    }
+
+    private func publishNow() async {
+        guard let versions = try? await store.versionsCoveringOwnWrites() else {
             // Unreadable right after a write: invalidate everything, sessions included, rather than guess.
             await cache.invalidateCatalog(after: nil)
             return

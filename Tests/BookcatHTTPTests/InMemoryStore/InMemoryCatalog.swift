@@ -14,6 +14,8 @@ final class InMemoryCatalog: Sendable {
         var loans: [Int64: Loan] = [:]
         var versions = StoreVersions(catalog: 0, sessions: 0)
         var lastID: Int64 = 0
+        /// How many times a session was looked up (`UserRepository.liveSession`).
+        var sessionLookups = 0
 
         mutating func nextID() -> Int64 {
             lastID += 1

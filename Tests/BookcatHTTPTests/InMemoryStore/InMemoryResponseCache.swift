@@ -8,6 +8,7 @@ final class InMemoryResponseCache: ResponseCache {
     private struct State {
         var bodies: [String: CachedBody] = [:]
         var invalidations: [StoreVersions?] = []
+        var vouchedSessionEpoch: Int64?
     }
 
     private let state = Mutex(State())
@@ -35,4 +36,12 @@ final class InMemoryResponseCache: ResponseCache {
     func reconcile(with versions: StoreVersions) async {}
 
     func health() async -> CacheHealth { .ok }
+
+    /// The session epoch this cache vouches for, as a lease would: nil (the default) vouches for none.
+    var vouchedSessionEpoch: Int64? {
+        get { state.withLock { $0.vouchedSessionEpoch } }
+        set { state.withLock { $0.vouchedSessionEpoch = newValue } }
+    }
+
+    func currentSessionEpoch() -> Int64? { vouchedSessionEpoch }
 }

@@ -30,6 +30,7 @@ struct InMemoryUsers: UserRepository {
     func liveSession(userID: Int64, session: String) async throws -> LiveSession? {
         let now = catalog.clock.now()
         return catalog.state.withLock { state in
+            state.sessionLookups += 1
             guard let user = state.users[userID] else { return nil }
             let live = state.tokens.values.filter { $0.userID == userID && $0.familyID == session && $0.revokedAt == nil }
             guard let endsAt = live.map(\.expiresAt).max(), endsAt > now else { return nil }
