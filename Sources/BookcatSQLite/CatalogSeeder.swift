@@ -5,10 +5,10 @@ import GRDB
 /// Writes a deterministic synthetic catalog straight to the database, for load tests and demos.
 ///
 /// The same seed on the same starting database always gives the same books. All rows go in one transaction through
-/// prepared statements, with the search-index and count triggers lifted meanwhile: the index is rebuilt, the count
-/// recomputed and the short-substring counts added once at the end, which is several times faster than maintaining
-/// them row by row. Writers wait for it
-/// (readers do not), so seed before a load test, not during one.
+/// prepared statements, with the search-index and count triggers and the ordering indexes lifted meanwhile: the
+/// indexes are rebuilt, the count recomputed and the short-substring counts added once at the end, which is several
+/// times faster than maintaining them row by row (a million books: 54 s with the ordering indexes kept, 31 s
+/// without). Writers wait for it (readers do not), so seed before a load test, not during one.
 public struct CatalogSeeder: Sendable {
     private let writer: any DatabaseWriter
 
@@ -39,6 +39,15 @@ public struct CatalogSeeder: Sendable {
             for trigger in triggers {
                 try db.execute(sql: "DROP TRIGGER \(trigger["name"] as String)")
             }
+            // The ordering and tag indexes too, built again at the end: sorting a million keys once is faster than
+            // inserting them one by one at random places in a tree.
+            let indexes = try Row.fetchAll(
+                db,
+                sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ('book_on_title', 'book_on_published_at', 'book_tag_on_tag')"
+            )
+            for index in indexes {
+                try db.execute(sql: "DROP INDEX \(index["name"] as String)")
+            }
             let insertBook = try db.makeStatement(
                 sql: """
                     INSERT INTO book (title, author, isbn, publisher, published_at, stock, created_at, updated_at)
@@ -64,6 +73,9 @@ public struct CatalogSeeder: Sendable {
             try db.execute(sql: "INSERT INTO book_search(book_search) VALUES ('rebuild')")
             try db.execute(sql: "UPDATE catalog_stats SET book_count = (SELECT COUNT(*) FROM book) WHERE id = 1")
             try ShortSubstringCounts.add(substrings, to: db)
+            for index in indexes {
+                try db.execute(sql: index["sql"] as String)
+            }
             for trigger in triggers {
                 try db.execute(sql: trigger["sql"] as String)
             }
