@@ -65,10 +65,10 @@ def targets(results):
             past_the_end = query.get("status") == 404
             bound = PAST_THE_END_MS if past_the_end else LARGE_BOUND_MS[store]
             what = "404 past the end" if past_the_end else "p50"
-            rows.append((f"{books:,} books on {name}, {query['query']}: {what} <= {bound} ms", query["p50_ms"], bound, "<="))
+            rows.append((f"{name}, {books:,} books, {query['query']}: {what} <= {bound} ms", query["p50_ms"], bound, "<="))
         if "seed_seconds" in run:
-            rows.append((f"{books:,} books on {name}: seeded in < 60 s", run["seed_seconds"], 60, "<"))
-            rows.append((f"{books:,} books on {name}: server peak RSS <= 150 MB", run["server_peak_rss_mb"], 150, "<="))
+            rows.append((f"{name}, {books:,} books: seeded in < 60 s", run["seed_seconds"], 60, "<"))
+            rows.append((f"{name}, {books:,} books: server peak RSS <= 150 MB", run["server_peak_rss_mb"], 150, "<="))
     verdicts = []
     for name, value, bound, op in rows:
         met = value >= bound if op == ">=" else (value < bound if op == "<" else value <= bound)
@@ -255,7 +255,7 @@ def svg(results):
     parts.append(f'<text x="{left + plot_w + 30}" y="{ty}" font-weight="bold">targets</text>')
     for k, (name, value, bound, met, gap) in enumerate(verdicts):
         color = "#2e7d32" if met else "#c62828"
-        parts.append(f'<text x="{left + plot_w + 30}" y="{ty + 18 * (k + 1)}" fill="{color}">{"✔" if met else "✘"} {escape(name)}</text>')
+        parts.append(f'<text x="{left + plot_w + 30}" y="{ty + 18 * (k + 1)}" fill="{color}" font-size="11">{"✔" if met else "✘"} {escape(name)}</text>')
     parts.extend(store_parts)
     parts.extend(large_parts)
     parts.append("</svg>")
