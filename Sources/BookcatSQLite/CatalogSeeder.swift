@@ -43,7 +43,10 @@ public struct CatalogSeeder: Sendable {
             // inserting them one by one at random places in a tree.
             let indexes = try Row.fetchAll(
                 db,
-                sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ('book_on_title', 'book_on_published_at', 'book_tag_on_tag')"
+                sql: """
+                    SELECT name, sql FROM sqlite_master
+                    WHERE type = 'index' AND name IN ('book_on_title', 'book_on_published_at', 'book_tag_on_tag')
+                    """
             )
             for index in indexes {
                 try db.execute(sql: "DROP INDEX \(index["name"] as String)")
