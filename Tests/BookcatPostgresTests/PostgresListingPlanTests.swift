@@ -44,12 +44,7 @@ struct PostgresListingPlanTests {
             bindings.append(LikePattern.containing(text))
             conditions.append("lower(\(column) COLLATE \"und-x-icu\") LIKE lower($\(bindings.count) COLLATE \"und-x-icu\") ESCAPE '\\'")
         }
-        for tagID in query.tagIDs where query.tagMatch != .any {
-            conditions.append("id IN (SELECT book_id FROM book_tag WHERE tag_id = \(tagID))")
-        }
-        if query.tagMatch == .any {
-            conditions.append("id IN (SELECT book_id FROM book_tag WHERE tag_id IN (\(query.tagIDs.map(String.init).joined(separator: ","))))")
-        }
+        conditions += ListingFixture.tagConditions(of: query)
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let direction = query.ordering.isDescending ? "DESC" : "ASC"
         let column =

@@ -89,12 +89,7 @@ struct ListingPlanPropertyTests {
                 arguments += [LikePattern.containing(text)]
             }
         }
-        for tagID in query.tagIDs where query.tagMatch != .any {
-            conditions.append("id IN (SELECT book_id FROM book_tag WHERE tag_id = \(tagID))")
-        }
-        if query.tagMatch == .any {
-            conditions.append("id IN (SELECT book_id FROM book_tag WHERE tag_id IN (\(query.tagIDs.map(String.init).joined(separator: ","))))")
-        }
+        conditions += ListingFixture.tagConditions(of: query)
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let direction = query.ordering.isDescending ? "DESC" : "ASC"
         let column =

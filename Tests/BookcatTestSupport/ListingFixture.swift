@@ -79,6 +79,15 @@ public struct ListingFixture: Sendable {
         return parameters
     }
 
+    /// The definition of `query`'s tag filter as SQL conditions on `book.id`, which both stores read alike: each tag
+    /// a set of its own for `and`, one set of them all for `or`.
+    public static func tagConditions(of query: BookListQuery) -> [String] {
+        guard query.tagMatch == .any else {
+            return query.tagIDs.map { "id IN (SELECT book_id FROM book_tag WHERE tag_id = \($0))" }
+        }
+        return ["id IN (SELECT book_id FROM book_tag WHERE tag_id IN (\(query.tagIDs.map(String.init).joined(separator: ","))))"]
+    }
+
     /// A piece of one of `texts` (one to four characters, its case changed at random), or often a tricky one.
     private static func needle(_ random: inout SplitMix64, from texts: [String]) -> String {
         if random.next() % 3 == 0 { return pick(trickyNeedles, &random) }
