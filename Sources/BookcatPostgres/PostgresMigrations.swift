@@ -244,7 +244,8 @@ enum PostgresMigrations {
 
     /// Applies the migrations not yet applied, each in its own transaction, under an advisory lock: replicas that
     /// start together migrate once, the others wait and find nothing left to do.
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+    /// `through`: the last migration to apply (tests build a database as an earlier release left it).
+    static func migrate(_ client: PostgresClient, through last: String? = nil, logger: Logger) async throws {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7301, 1)", logger: logger)
             try await connection.query(
@@ -252,7 +253,8 @@ enum PostgresMigrations {
                 logger: logger
             )
             let applied = Set(try await appliedNames(connection, logger: logger))
-            for migration in all where !applied.contains(migration.name) {
+            let wanted = last.flatMap { name in all.firstIndex { $0.name == name } }.map { Array(all[...$0]) } ?? all
+            for migration in wanted where !applied.contains(migration.name) {
                 for statement in statements(of: migration.sql) {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
