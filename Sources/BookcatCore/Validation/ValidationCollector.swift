@@ -148,6 +148,10 @@ public struct ValidationCollector: Sendable {
 extension String {
     /// Without leading and trailing whitespace (Unicode's, not only ASCII's).
     public func trimmingWhitespace() -> String {
-        String(self.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        // By indices, and without a copy when there is nothing to trim: rebuilding the string from its reversed
+        // characters was 3.6% of a created book's CPU.
+        guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
+        if first == startIndex, index(after: last) == endIndex { return self }
+        return String(self[first...last])
     }
 }

@@ -71,6 +71,19 @@ struct BookRecord: FetchableRecord, MutablePersistableRecord {
         id = inserted.rowID
     }
 
+    /// Inserts the row through a statement the connection keeps prepared: the persistence methods compile their
+    /// INSERT on every call (GRDB's statement authorizer alone was 2.5% of a created book's CPU).
+    mutating func insertPrepared(_ db: Database) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO book (title, author, isbn, publisher, published_at, stock, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        )
+        try statement.execute(arguments: [title, author, isbn, publisher, publishedAt, stock, createdAt, updatedAt])
+        id = db.lastInsertedRowID
+    }
+
     func book(tags: [Tag]) -> Book {
         Book(
             id: id ?? 0,

@@ -17,8 +17,9 @@ struct SQLiteBookRepository: BookRepository {
             try ensureISBNAvailable(db, isbn: draft.isbn, exceptID: nil)
             let tags = try existingTags(db, ids: draft.tagIDs)
             var record = BookRecord(draft: draft, createdAt: now, updatedAt: now)
-            try record.insert(db)
-            try replaceTags(db, bookID: record.id!, tagIDs: draft.tagIDs)
+            try record.insertPrepared(db)
+            // A new id has no tags to replace: ids are never reused (AUTOINCREMENT).
+            try addTags(db, bookID: record.id!, tagIDs: draft.tagIDs)
             return record.book(tags: tags)
         }
     }
@@ -177,9 +178,15 @@ struct SQLiteBookRepository: BookRepository {
     }
 
     private func replaceTags(_ db: Database, bookID: Int64, tagIDs: [Int64]) throws {
-        try db.execute(sql: "DELETE FROM book_tag WHERE book_id = ?", arguments: [bookID])
+        try db.cachedStatement(sql: "DELETE FROM book_tag WHERE book_id = ?").execute(arguments: [bookID])
+        try addTags(db, bookID: bookID, tagIDs: tagIDs)
+    }
+
+    private func addTags(_ db: Database, bookID: Int64, tagIDs: [Int64]) throws {
+        guard !tagIDs.isEmpty else { return }
+        let insert = try db.cachedStatement(sql: "INSERT INTO book_tag (book_id, tag_id) VALUES (?, ?)")
         for tagID in tagIDs {
-            try BookTagRecord(bookID: bookID, tagID: tagID).insert(db)
+            try insert.execute(arguments: [bookID, tagID])
         }
     }
 }
