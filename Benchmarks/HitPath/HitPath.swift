@@ -81,61 +81,19 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("5. Cached listing through the router on the lease: authentication, cache hit, response (no sockets)", configuration: perThousand) {
         benchmark in
-        do {
-            let redis = try runningRedis()
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-hitpath-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: folder) }
-            let database = try AppDatabase(path: folder.appendingPathComponent("catalog.sqlite3").path)
-            _ = try await CatalogSeeder(database: database).seed(books: 500, tags: 50, seed: 1)
-            var logger = Logger(label: "bench")
-            logger.logLevel = .warning
-            let client = RedisClient(configuration: redis, metrics: NOOPMetricsHandler.instance)
-            var configuration = ServerConfiguration()
-            configuration.bcryptCost = 4
-            configuration.jwtSecret = "hit-path-benchmark-secret-0123456789abcdef"
-            let cache = RedisResponseCache(
-                client: client,
-                store: database,
-                ttlSeconds: 600,
-                memoryBytes: 32 << 20,
-                metrics: NOOPMetricsHandler.instance,
-                logger: logger
-            )
-            // As `bookcat serve` runs it.
-            let holder = Task { await cache.keepCurrent() }
-            try await cache.lease.untilTrusted()
-            let dependencies = AppDependencies(store: database.store(), cache: cache)
-            let app = Application(router: try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger))
-            // The test client's closure is @Sendable; the benchmark is only used from it, one call at a time.
-            nonisolated(unsafe) let benchmark = benchmark
-            try await app.test(.router) { http in
-                let account = #"{"email": "bench@example.org", "username": "bench", "password": "bench password 1"}"#
-                _ = try await http.execute(
-                    uri: "/api/v1/users",
-                    method: .post,
-                    headers: [.contentType: "application/json"],
-                    body: ByteBuffer(string: account)
-                )
-                let login = try await http.execute(
-                    uri: "/api/v1/auth/login",
-                    method: .post,
-                    headers: [.contentType: "application/json"],
-                    body: ByteBuffer(string: #"{"email": "bench@example.org", "password": "bench password 1"}"#)
-                )
-                guard login.status == .ok else { throw BenchmarkFailure("login answered \(login.status): \(String(buffer: login.body))") }
-                let token = try JSONDecoder().decode(Tokens.self, from: Data(login.body.readableBytesView)).accessToken
-                let headers: HTTPFields = [.authorization: "Bearer \(token)"]
-                let warm = try await http.execute(uri: "/api/v1/books?page_size=100", method: .get, headers: headers)
-                guard warm.status == .ok else { throw BenchmarkFailure("the listing answered \(warm.status)") }
-                benchmark.startMeasurement()
-                for _ in benchmark.scaledIterations {
-                    blackHole(try await http.execute(uri: "/api/v1/books?page_size=100", method: .get, headers: headers))
-                }
-                benchmark.stopMeasurement()
+        // The test client's closure is @Sendable; the benchmark is only used from it, one call at a time.
+        nonisolated(unsafe) let benchmark = benchmark
+        try await routerOnTheLease(role: .user, prepare: { _ = try await CatalogSeeder(database: $0).seed(books: 500, tags: 50, seed: 1) }) {
+            http,
+            token in
+            let headers: HTTPFields = [.authorization: "Bearer \(token)"]
+            let warm = try await http.execute(uri: "/api/v1/books?page_size=100", method: .get, headers: headers)
+            guard warm.status == .ok else { throw BenchmarkFailure("the listing answered \(warm.status)") }
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(try await http.execute(uri: "/api/v1/books?page_size=100", method: .get, headers: headers))
             }
-            holder.cancel()
-            await holder.value
-            await client.shutdown()
+            benchmark.stopMeasurement()
         }
     }
 
@@ -143,76 +101,83 @@ let benchmarks: @Sendable () -> Void = {
         "6. Created book through the router on the lease: authentication from memory, group commit (synced), publish (no sockets)",
         configuration: perThousand
     ) { benchmark in
-        do {
-            let redis = try runningRedis()
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-hitpath-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: folder) }
-            let database = try AppDatabase(path: folder.appendingPathComponent("catalog.sqlite3").path)
-            var logger = Logger(label: "bench")
-            logger.logLevel = .warning
-            let client = RedisClient(configuration: redis, metrics: NOOPMetricsHandler.instance)
-            var configuration = ServerConfiguration()
-            configuration.bcryptCost = 4
-            configuration.jwtSecret = "hit-path-benchmark-secret-0123456789abcdef"
-            let cache = RedisResponseCache(
-                client: client,
-                store: database,
-                ttlSeconds: 600,
-                memoryBytes: 32 << 20,
-                metrics: NOOPMetricsHandler.instance,
-                logger: logger
-            )
-            let holder = Task { await cache.keepCurrent() }
-            try await cache.lease.untilTrusted()
-            let store = database.store()
-            _ = try await createAccount(
-                bcryptCost: 4,
-                users: store.users,
-                email: "admin@example.org",
-                username: "admin",
-                password: "admin password 1",
-                role: .admin
-            )
-            let dependencies = AppDependencies(store: store, cache: cache)
-            // Its own logger, at warning: Hummingbird's default logs every write at info, to standard output.
-            let app = Application(
-                router: try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger),
-                logger: logger
-            )
-            // The test client's closure is @Sendable; the benchmark is only used from it, one call at a time.
-            nonisolated(unsafe) let benchmark = benchmark
-            try await app.test(.router) { http in
-                let login = try await http.execute(
-                    uri: "/api/v1/auth/login",
-                    method: .post,
-                    headers: [.contentType: "application/json"],
-                    body: ByteBuffer(string: #"{"email": "admin@example.org", "password": "admin password 1"}"#)
-                )
-                guard login.status == .ok else { throw BenchmarkFailure("login answered \(login.status): \(String(buffer: login.body))") }
-                let token = try JSONDecoder().decode(Tokens.self, from: Data(login.body.readableBytesView)).accessToken
-                let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
-                var created = 0
-                func create() async throws {
-                    created += 1
-                    let isbn = 9_780_000_000_000 + created
-                    let body =
-                        #"{"title": "Bench \#(created)", "author": "Load Tester", "isbn": "\#(isbn)", "published_at": "2020-01-01", "stock": 5}"#
-                    let response = try await http.execute(uri: "/api/v1/books", method: .post, headers: headers, body: ByteBuffer(string: body))
-                    guard response.status == .created else { throw BenchmarkFailure("a create answered \(response.status)") }
-                }
-                // The first write remembers the session from the store; the rest go on memory's word.
-                try await create()
-                benchmark.startMeasurement()
-                for _ in benchmark.scaledIterations {
-                    try await create()
-                }
-                benchmark.stopMeasurement()
+        nonisolated(unsafe) let benchmark = benchmark
+        try await routerOnTheLease(role: .admin) { http, token in
+            let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
+            var created = 0
+            func create() async throws {
+                created += 1
+                let isbn = 9_780_000_000_000 + created
+                let body =
+                    #"{"title": "Bench \#(created)", "author": "Load Tester", "isbn": "\#(isbn)", "published_at": "2020-01-01", "stock": 5}"#
+                let response = try await http.execute(uri: "/api/v1/books", method: .post, headers: headers, body: ByteBuffer(string: body))
+                guard response.status == .created else { throw BenchmarkFailure("a create answered \(response.status)") }
             }
-            holder.cancel()
-            await holder.value
-            await client.shutdown()
+            // The first write remembers the session from the store; the rest go on memory's word.
+            try await create()
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                try await create()
+            }
+            benchmark.stopMeasurement()
         }
     }
+}
+
+/// The router over a fresh database file (`prepare` fills it) and the benchmark's Redis, as `bookcat serve` runs it:
+/// holding the cache lease, logging at warning. One account of `role` is logged in; `body` gets the in-process
+/// client and its access token.
+private func routerOnTheLease(
+    role: Role,
+    prepare: (AppDatabase) async throws -> Void = { _ in },
+    _ body: @escaping @Sendable (any TestClientProtocol, String) async throws -> Void
+) async throws {
+    let redis = try runningRedis()
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-hitpath-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let database = try AppDatabase(path: folder.appendingPathComponent("catalog.sqlite3").path)
+    try await prepare(database)
+    var logger = Logger(label: "bench")
+    logger.logLevel = .warning
+    let client = RedisClient(configuration: redis, metrics: NOOPMetricsHandler.instance)
+    var configuration = ServerConfiguration()
+    configuration.bcryptCost = 4
+    configuration.jwtSecret = "hit-path-benchmark-secret-0123456789abcdef"
+    let cache = RedisResponseCache(
+        client: client,
+        store: database,
+        ttlSeconds: 600,
+        memoryBytes: 32 << 20,
+        metrics: NOOPMetricsHandler.instance,
+        logger: logger
+    )
+    let holder = Task { await cache.keepCurrent() }
+    try await cache.lease.untilTrusted()
+    let store = database.store()
+    _ = try await createAccount(
+        bcryptCost: configuration.bcryptCost,
+        users: store.users,
+        email: "bench@example.org",
+        username: "bench",
+        password: "bench password 1",
+        role: role
+    )
+    let dependencies = AppDependencies(store: store, cache: cache)
+    // Its own logger: Hummingbird's default logs every write at info, to standard output.
+    let app = Application(router: try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger), logger: logger)
+    try await app.test(.router) { http in
+        let login = try await http.execute(
+            uri: "/api/v1/auth/login",
+            method: .post,
+            headers: [.contentType: "application/json"],
+            body: ByteBuffer(string: #"{"email": "bench@example.org", "password": "bench password 1"}"#)
+        )
+        guard login.status == .ok else { throw BenchmarkFailure("login answered \(login.status): \(String(buffer: login.body))") }
+        try await body(http, try JSONDecoder().decode(Tokens.self, from: Data(login.body.readableBytesView)).accessToken)
+    }
+    holder.cancel()
+    await holder.value
+    await client.shutdown()
 }
 
 /// The redis-server `Benchmark.setup` started, stopped by `Benchmark.teardown`.
