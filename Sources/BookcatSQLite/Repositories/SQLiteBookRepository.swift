@@ -101,8 +101,9 @@ struct SQLiteBookRepository: BookRepository {
             let ids = try Int64.fetchAll(db.cachedStatement(sql: filter.indexPageSQL), arguments: [query.pageSize, query.offset])
             return try records(db, ids: ids)
         }
-        let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT book_count FROM catalog_stats WHERE id = 1")) ?? 0
-        if let walk = filter.walkSQL, let window = OrderWalk.window(matches: matches, total: total, needed: needed, collectCheaply: collectCheaply) {
+        if let walk = filter.walkSQL,
+            let window = OrderWalk.window(matches: matches, total: try catalogSize(db), needed: needed, collectCheaply: collectCheaply)
+        {
             let ids = try Int64.fetchAll(db.cachedStatement(sql: walk), arguments: [window] + filter.rowTestArguments + [needed])
             // Exact only if the window held every match up to the page's end (or every match there is).
             if ids.count == min(needed, matches) { return try records(db, ids: Array(ids.dropFirst(query.offset))) }
@@ -125,7 +126,7 @@ struct SQLiteBookRepository: BookRepository {
         let ids = try Int64.fetchAll(
             db.cachedStatement(sql: split.pageSQL),
             arguments: [
-                split.range.from, split.range.upTo, query.offset + query.pageSize, "[" + rest.map(String.init).joined(separator: ",") + "]",
+                split.range.from, split.range.upTo, query.offset + query.pageSize, jsonArray(rest),
                 query.pageSize, query.offset,
             ]
         )
@@ -138,9 +139,19 @@ struct SQLiteBookRepository: BookRepository {
         let statement = try db.cachedStatement(
             sql: "SELECT * FROM book WHERE id IN (SELECT value FROM json_each(?)) ORDER BY \(filter.orderClause) LIMIT ? OFFSET ?"
         )
-        let ids = "[" + matches.map(String.init).joined(separator: ",") + "]"
-        let records = try BookRecord.fetchAll(statement, arguments: [ids, query.pageSize, query.offset])
+        let records = try BookRecord.fetchAll(statement, arguments: [jsonArray(matches), query.pageSize, query.offset])
         return try BookPage(books: books(db, records), totalCount: matches.count)
+    }
+
+    /// How many books there are: read only by a plan that may walk, which needs it.
+    private static func catalogSize(_ db: Database) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT book_count FROM catalog_stats WHERE id = 1")) ?? 0
+    }
+
+    /// Ids as a JSON array, for `json_each(?)`: one bound argument whatever their number, so the statement is prepared
+    /// once.
+    private static func jsonArray(_ ids: [Int64]) -> String {
+        "[" + ids.map(String.init).joined(separator: ",") + "]"
     }
 
     /// The rows of these ids, in this order.
