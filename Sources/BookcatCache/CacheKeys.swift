@@ -7,7 +7,8 @@ import Crypto
 /// `schemaVersion` is part of every name: a deploy that changes what a body looks like bumps it, and the new
 /// processes never read bodies the old ones wrote.
 struct CacheKeys: Sendable {
-    static let schemaVersion = 1
+    /// 2: entries say which books they show, and are listed per book (in-place changes).
+    static let schemaVersion = 2
 
     let namespace: String
 
@@ -20,6 +21,16 @@ struct CacheKeys: Sendable {
     /// The store's session epoch, as last published: lets every process trust the sessions it remembers.
     var sessionEpoch: String { "\(namespace):session-epoch" }
     var entryPrefix: String { "\(namespace):entry:" }
+    /// Counts in-place changes announced (``CacheScript/publish``); a fill refuses to store a body that shows a book
+    /// changed after the count it read.
+    var changeCounter: String { "\(namespace):change-counter" }
+    /// The store's in-place change head (``BookcatCore/StoreVersions/bookChanges``) every change up to which is
+    /// reflected here: where a process that has just started may begin.
+    var storeBookChanges: String { "\(namespace):store-book-changes" }
+    /// What the per-generation keys start with: `changed:<generation>`, a hash of book → the change counter at
+    /// which it last changed, and `shows:<generation>:<book>` (or `:*` for bodies that may show any book), the
+    /// set of hashed keys whose entries show it.
+    var generationScopedPrefix: String { "\(namespace):" }
     /// The processes that serve from memory without asking Redis, each until its lease expires (``CacheLease``).
     var readers: String { "\(namespace):readers" }
     /// Where a write announces a new generation or session epoch, and where readers confirm they have learned it.
@@ -33,5 +44,13 @@ struct CacheKeys: Sendable {
 
     func entry(generation: String, hashedKey: String) -> String {
         entryPrefix + generation + ":" + hashedKey
+    }
+
+    func changedBooks(generation: String) -> String {
+        generationScopedPrefix + "changed:" + generation
+    }
+
+    func showing(generation: String) -> String {
+        generationScopedPrefix + "shows:" + generation + ":"
     }
 }

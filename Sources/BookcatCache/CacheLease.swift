@@ -65,9 +65,10 @@ public final class CacheLease: Sendable {
                     to: [keys.changesChannel, keys.acksChannel],
                     configuration: client.configuration
                 )
-                // What was learned before this subscription may be from a Redis that has since restarted.
+                // What was learned before this subscription may be from a Redis that has since restarted. Changes
+                // announced before it began were missed: nothing read before the first renewal's count is kept.
                 versions.forgetAll()
-                near.removeAll()
+                near.removeAll(floor: .max)
                 retry = .milliseconds(100)
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask { await self.receive(subscription.messages) }
@@ -119,15 +120,24 @@ public final class CacheLease: Sendable {
             do {
                 let reply = try await client.evaluate(
                     .renewLease,
-                    keys: [keys.generation, keys.sessionEpoch, keys.readers],
+                    keys: [keys.generation, keys.sessionEpoch, keys.readers, keys.changeCounter],
                     arguments: [RedisArgument(readerID), RedisArgument(Int(duration / .milliseconds(1)))]
                 )
-                guard case .array(let values) = reply, values.count == 2, let generation = values[0].string else {
+                guard case .array(let values) = reply, values.count == 3, let generation = values[0].string,
+                    let changes = values[2].integer
+                else {
                     throw RedisError.protocolError("unexpected reply to the lease renewal: \(reply)")
                 }
                 versions.learn(generation: generation, sessionEpoch: values[1].integer)
-                // A tenth of the lease to spare, against clocks that do not tick quite alike.
-                versions.trust(until: sent + duration * 0.9)
+                if versions.changes == nil {
+                    // The subscription's first count: every change announced since it began arrives on it, and
+                    // bodies read before this count are refused, so every earlier one counts as acted on.
+                    near.raiseFloor(to: changes)
+                    versions.actedOn(changesThrough: changes)
+                }
+                // A tenth of the lease to spare, against clocks that do not tick quite alike. In force only once
+                // every change announced before this renewal has been acted on.
+                versions.trust(until: sent + duration * 0.9, changes: changes)
             } catch {
                 // The lease runs out on its own; the next renewal may succeed.
                 logger.debug("cache lease: renewal failed", metadata: ["error": "\(error)"])
@@ -139,17 +149,35 @@ public final class CacheLease: Sendable {
     private func receive(_ messages: AsyncStream<RedisSubscription.Message>) async {
         for await message in messages {
             let fields = String(decoding: message.payload, as: UTF8.self).split(separator: " ", omittingEmptySubsequences: false)
-            if message.channel == keys.changesChannel, let generation = fields.first {
-                let sessionEpoch = fields.count > 1 ? Int64(fields[1]) : nil
-                versions.learn(generation: String(generation), sessionEpoch: sessionEpoch)
-                // Confirmed only once learned: a writer waiting for this may answer as soon as it arrives.
+            if message.channel == keys.changesChannel, let change = CacheChange(fields) {
+                act(on: change)
+                // Confirmed only once acted on: a writer waiting for this may answer as soon as it arrives.
                 _ = try? await client.send(
                     "PUBLISH",
                     RedisArgument(keys.acksChannel),
-                    RedisArgument("\(readerID) \(generation) \(sessionEpoch ?? 0)")
+                    RedisArgument("\(readerID) \(change.generation) \(change.sessionEpoch ?? 0) \(change.counter)")
                 )
-            } else if message.channel == keys.acksChannel, fields.count == 3, let generation = Int64(fields[1]), let epoch = Int64(fields[2]) {
-                acks.record(.init(generation: generation, sessionEpoch: epoch), from: String(fields[0]))
+            } else if message.channel == keys.acksChannel, fields.count == 4, let generation = Int64(fields[1]),
+                let epoch = Int64(fields[2]), let changes = Int64(fields[3])
+            {
+                acks.record(.init(generation: generation, sessionEpoch: epoch, changes: changes), from: String(fields[0]))
+            }
+        }
+    }
+
+    /// Learns an announced change: the generation and epoch, the bodies in memory that show a book changed in
+    /// place, and how far this process now reflects the store's in-place changes.
+    private func act(on change: CacheChange) {
+        versions.learn(generation: change.generation, sessionEpoch: change.sessionEpoch)
+        if !change.books.isEmpty {
+            near.drop(books: change.books, generation: change.generation, change: change.counter)
+        }
+        if versions.changes != nil { versions.actedOn(changesThrough: change.counter) }
+        if let through = change.reflectsThrough {
+            if let start = change.reflectsAfter {
+                versions.reflect(bookChangesAfter: start, through: through)
+            } else {
+                versions.reflect(bookChangesThrough: through)
             }
         }
     }

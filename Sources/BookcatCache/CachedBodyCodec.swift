@@ -1,21 +1,32 @@
 import BookcatCore
 
-/// Stores a body as `<etag>\n<bytes>`, or `!<status> <etag>\n<bytes>` when its status is not 200: one Redis value,
-/// so a hit is one GET inside the read script. (An ETag starts with a quote, so entries written before statuses
-/// were stored read as they always did.)
+/// Stores a body as `<status> <etag> <books>\n<bytes>`: one Redis value, so a hit is one GET. `<books>` is the
+/// comma-separated ids of the books it shows, or `*` when it may show any (``BookcatCore/CachedBody/books``).
+/// (The schema version in every key, ``CacheKeys/schemaVersion``, keeps older formats out.)
 enum CachedBodyCodec {
     static func encode(_ body: CachedBody) -> [UInt8] {
-        let head = body.status == 200 ? body.etag : "!\(body.status) \(body.etag)"
-        return Array(head.utf8) + [UInt8(ascii: "\n")] + body.bytes
+        let books = body.books.map { $0.map(String.init).joined(separator: ",") } ?? "*"
+        return Array("\(body.status) \(body.etag) \(books)".utf8) + [UInt8(ascii: "\n")] + body.bytes
     }
 
     static func decode(_ bytes: [UInt8]) -> CachedBody? {
-        guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")), newline > 0 else { return nil }
-        let head = String(decoding: bytes[..<newline], as: UTF8.self)
-        let body = Array(bytes[(newline + 1)...])
-        guard head.hasPrefix("!") else { return CachedBody(bytes: body, etag: head) }
-        let fields = head.dropFirst().split(separator: " ", maxSplits: 1)
-        guard fields.count == 2, let status = Int(fields[0]), (100...599).contains(status) else { return nil }
-        return CachedBody(bytes: body, etag: String(fields[1]), status: status)
+        guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+        let head = bytes[..<newline]
+        // The status is the first field and the books the last: an ETag is the rest, whatever it holds.
+        guard let firstSpace = head.firstIndex(of: UInt8(ascii: " ")), let lastSpace = head.lastIndex(of: UInt8(ascii: " ")),
+            firstSpace < lastSpace, let status = Int(String(decoding: head[..<firstSpace], as: UTF8.self)), (100...599).contains(status)
+        else { return nil }
+        let listed = head[(lastSpace + 1)...]
+        var books: [Int64]?
+        if !listed.elementsEqual("*".utf8) {
+            var ids: [Int64] = []
+            for id in listed.split(separator: UInt8(ascii: ",")) {
+                guard let parsed = Int64(String(decoding: id, as: UTF8.self)) else { return nil }
+                ids.append(parsed)
+            }
+            books = ids
+        }
+        let etag = String(decoding: head[(firstSpace + 1)..<lastSpace], as: UTF8.self)
+        return CachedBody(bytes: Array(bytes[(newline + 1)...]), etag: etag, status: status, books: books)
     }
 }

@@ -18,10 +18,20 @@ final class LocalVersions: Sendable {
         /// `generation` as the text entry keys are made of, kept so a hit does not format it.
         var generationText: String?
         var sessionEpoch: Int64?
+        /// The newest change counter whose announcement (and every one before it) this process has acted on, since
+        /// its subscription began; nil until the first renewal gives the count to start from.
+        var changes: Int64?
+        /// What the last renewal said the counter was: the lease holds only once `changes` has caught up with it,
+        /// since an announcement can arrive after the renewal that followed it.
+        var changesRequired: Int64 = .min
         var trustedUntil: CacheClock.Instant?
         /// Not forgotten with the rest: it says the store's versions were covered in Redis when a check began,
         /// which a lost subscription does not undo.
         var storeCoveredUntil: CacheClock.Instant?
+        /// The store's in-place change head every change up to which Redis and this process's memory reflect
+        /// (``BookcatCore/StoreVersions/bookChanges``); nil until learned. Kept when the subscription is lost: the
+        /// memory is emptied then, and Redis keeps what it reflects.
+        var bookChangesReflected: Int64?
     }
 
     private let state = NIOLockedValueBox(State())
@@ -33,7 +43,7 @@ final class LocalVersions: Sendable {
     func trusted(at now: CacheClock.Instant) -> Trusted? {
         state.withLockedValue { state in
             guard let until = state.trustedUntil, now < until, let covered = state.storeCoveredUntil, now < covered,
-                let generation = state.generationText
+                let generation = state.generationText, let changes = state.changes, changes >= state.changesRequired
             else { return nil }
             return Trusted(generation: generation, sessionEpoch: state.sessionEpoch)
         }
@@ -59,9 +69,43 @@ final class LocalVersions: Sendable {
         }
     }
 
-    /// Lets hits act on the versions without asking Redis until `until`.
-    func trust(until: CacheClock.Instant) {
-        state.withLockedValue { $0.trustedUntil = until }
+    /// Lets hits act on the versions without asking Redis until `until`, once every change announced up to
+    /// `changes` has been acted on.
+    func trust(until: CacheClock.Instant, changes required: Int64) {
+        state.withLockedValue { state in
+            state.trustedUntil = until
+            state.changesRequired = max(state.changesRequired, required)
+        }
+    }
+
+    /// The change counter acted on; nil before the first renewal of this subscription.
+    var changes: Int64? { state.withLockedValue { $0.changes } }
+
+    /// Every change announced up to `counter` has been acted on. The first call of a subscription sets where the
+    /// count starts: see ``CacheLease``.
+    func actedOn(changesThrough counter: Int64) {
+        state.withLockedValue { state in
+            state.changes = max(state.changes ?? counter, counter)
+        }
+    }
+
+    /// The store's in-place change head that Redis and this process's memory reflect, if known.
+    var bookChangesReflected: Int64? { state.withLockedValue { $0.bookChangesReflected } }
+
+    /// Redis and this process's memory now reflect every in-place change up to `head`.
+    func reflect(bookChangesThrough head: Int64) {
+        state.withLockedValue { state in
+            state.bookChangesReflected = max(state.bookChangesReflected ?? head, head)
+        }
+    }
+
+    /// Like ``reflect(bookChangesThrough:)``, for an announcement that reflects the changes after `start` up to
+    /// `head`: only if this process already reflected every one up to `start`.
+    func reflect(bookChangesAfter start: Int64, through head: Int64) {
+        state.withLockedValue { state in
+            guard let reflected = state.bookChangesReflected, start <= reflected else { return }
+            state.bookChangesReflected = max(reflected, head)
+        }
     }
 
     /// Whether a coverage check that began less than its validity ago succeeded.
@@ -82,6 +126,8 @@ final class LocalVersions: Sendable {
 
     /// Forgets the versions too; the next ones learned are taken as they come.
     func forgetAll() {
-        state.withLockedValue { state in state = State(storeCoveredUntil: state.storeCoveredUntil) }
+        state.withLockedValue { state in
+            state = State(storeCoveredUntil: state.storeCoveredUntil, bookChangesReflected: state.bookChangesReflected)
+        }
     }
 }

@@ -5,24 +5,53 @@ import NIOConcurrencyHelpers
 /// Redis.
 ///
 /// It never decides on its own that a body is current. ``RedisResponseCache`` serves an entry from here only under
-/// the generation this process holds current: confirmed by a round trip to Redis sent after the request arrived,
-/// or, while the process holds its ``CacheLease``, by the lease (a write waits until every leased reader has
-/// learned its generation before it answers). A body from before a write any process has answered is never served.
+/// the generation this process holds current: confirmed by a round trip to Redis sent after the request arrived
+/// (which also says no book changed in place since the entry was read), or, while the process holds its
+/// ``CacheLease``, by the lease (a write waits until every leased reader has learned its generation, and has
+/// dropped the bodies that show a book it changed in place, before it answers). A body from before a write any
+/// process has answered is never served.
 ///
 /// Only the newest generation's entries are kept: learning a newer one drops the rest. Within a generation, entries
 /// are evicted oldest first once `capacityBytes` is reached, which costs a hot page one read from Redis.
+///
+/// In-place changes (``BookcatCore/StoreVersions/bookChanges``) arrive as ``drop(books:generation:change:)``: the
+/// bodies that show one of those books go, and a body read from Redis before that change is refused when it
+/// arrives later (its reader may have read it just before the change deleted it there).
 final class NearCache: Sendable {
+    struct Entry: Sendable {
+        var body: CachedBody
+        /// The cache's change counter when the body was read from Redis (``CacheScript``): it was current then.
+        var readAt: Int64
+    }
+
     private struct State {
         var generation: String?
-        var entries: [String: CachedBody] = [:]
+        var entries: [String: Entry] = [:]
         /// Keys in the order they were stored; `evicted` of them are gone already.
         var order: [String] = []
         var evicted = 0
         var bytes = 0
+        /// Which stored keys show each book; `anyBook` lists those whose body may show any book. Keys stay listed
+        /// after their entry is evicted or replaced: `indexed` counts them all, and the index is rebuilt from the
+        /// entries when it outgrows them.
+        var showing: [Int64: [String]] = [:]
+        var anyBook: [String] = []
+        var indexed = 0
+        /// How many of those listings belong to entries still held.
+        var live = 0
+        /// The change counter at which each book was last changed in place, in this generation.
+        var changedAt: [Int64: Int64] = [:]
+        /// The newest change counter learned. A body that may show any book is refused if read before it.
+        var newestChange: Int64 = .min
+        /// Bodies read before this are refused whatever they show: raised when `changedAt` is forgotten to bound it,
+        /// and set to the top while the process cannot yet know which changes it missed.
+        var floor: Int64 = .min
     }
 
     let capacityBytes: Int
     private let state = NIOLockedValueBox(State())
+    /// Past this many books changed in one generation, their counters are folded into `floor`.
+    private static let rememberedChanges = 65_536
 
     /// `capacityBytes` 0 turns the tier off.
     init(capacityBytes: Int) {
@@ -33,25 +62,39 @@ final class NearCache: Sendable {
 
     /// The body stored for `key` under exactly `generation`, if any.
     func body(for key: String, generation: String) -> CachedBody? {
+        entry(for: key, generation: generation)?.body
+    }
+
+    /// The entry stored for `key` under exactly `generation`, with the change counter it was read at.
+    func entry(for key: String, generation: String) -> Entry? {
         guard isEnabled else { return nil }
         return state.withLockedValue { state in
             state.generation == generation ? state.entries[key] : nil
         }
     }
 
-    /// Keeps `body` for `key` under `generation`. A newer generation drops everything stored under older ones; a
-    /// body for an older generation than the newest seen is not kept (no request could be served it).
-    func store(_ body: CachedBody, for key: String, generation: String) {
+    /// Keeps `body`, read from Redis at change counter `readAt`, for `key` under `generation`. A newer generation
+    /// drops everything stored under older ones; a body for an older generation than the newest seen is not kept (no
+    /// request could be served it), nor one that shows a book changed in place after `readAt`.
+    func store(_ body: CachedBody, for key: String, generation: String, readAt: Int64) {
         let size = Self.size(of: body, key: key)
         // One entry may not push out most of the others.
         guard isEnabled, size <= capacityBytes / 4 else { return }
         state.withLockedValue { state in
-            if state.generation != generation {
-                guard Self.isNewer(generation, than: state.generation) else { return }
-                state = State(generation: generation)
+            guard Self.enter(generation, &state) else { return }
+            guard readAt >= state.floor else { return }
+            if let books = body.books {
+                if books.contains(where: { state.changedAt[$0].map { $0 > readAt } ?? false }) { return }
+                for book in books { state.showing[book, default: []].append(key) }
+            } else {
+                if state.newestChange > readAt { return }
+                state.anyBook.append(key)
             }
-            if let replaced = state.entries.updateValue(body, forKey: key) {
-                state.bytes -= Self.size(of: replaced, key: key)
+            state.indexed += Self.listings(body)
+            state.live += Self.listings(body)
+            if let replaced = state.entries.updateValue(Entry(body: body, readAt: readAt), forKey: key) {
+                state.bytes -= Self.size(of: replaced.body, key: key)
+                state.live -= Self.listings(replaced.body)
             } else {
                 state.order.append(key)
             }
@@ -63,7 +106,8 @@ final class NearCache: Sendable {
                     // Just stored again: it is the newest now.
                     state.order.append(key)
                 } else if let removed = state.entries.removeValue(forKey: oldest) {
-                    state.bytes -= Self.size(of: removed, key: oldest)
+                    state.bytes -= Self.size(of: removed.body, key: oldest)
+                    state.live -= Self.listings(removed.body)
                 }
             }
             // Drop the evicted prefix of the order once it is most of the array, so it stays bounded.
@@ -71,20 +115,86 @@ final class NearCache: Sendable {
                 state.order.removeFirst(state.evicted)
                 state.evicted = 0
             }
+            // Amortised: a rebuild costs what the listings it drops cost to add.
+            if state.indexed > 1_024 + 2 * state.live { Self.reindex(&state) }
         }
     }
 
-    /// Drops every entry and forgets the generation, so the next one stored is taken whatever its number.
-    func removeAll() {
-        state.withLockedValue { $0 = State() }
+    /// `books` changed in place at change counter `change` under `generation`: drops every body that shows one of
+    /// them (or may show any book), and refuses those read before `change` from now on.
+    func drop(books: [Int64], generation: String, change: Int64) {
+        guard isEnabled else { return }
+        state.withLockedValue { state in
+            guard Self.enter(generation, &state) else { return }
+            state.newestChange = max(state.newestChange, change)
+            var gone = state.anyBook
+            state.anyBook = []
+            for book in books {
+                gone += state.showing.removeValue(forKey: book) ?? []
+                state.changedAt[book] = max(state.changedAt[book] ?? .min, change)
+            }
+            // The gone entries' other books still list them until the next rebuild: dropping a key twice is harmless.
+            state.indexed -= gone.count
+            for key in gone {
+                if let removed = state.entries.removeValue(forKey: key) {
+                    state.bytes -= Self.size(of: removed.body, key: key)
+                    state.live -= Self.listings(removed.body)
+                }
+            }
+            if state.changedAt.count > Self.rememberedChanges {
+                state.changedAt = [:]
+                state.floor = max(state.floor, state.newestChange)
+            }
+        }
+    }
+
+    /// Drops every entry and forgets the generation, so the next one stored is taken whatever its number; refuses
+    /// bodies read before `floor` (the top: every body, until ``raiseFloor(to:)`` says from where they may be kept).
+    func removeAll(floor: Int64 = .min) {
+        state.withLockedValue { $0 = State(floor: floor) }
+    }
+
+    /// Refuses bodies read before `floor` from now on; lowers a floor that was set to the top.
+    func raiseFloor(to floor: Int64) {
+        state.withLockedValue { state in
+            state.floor = state.floor == .max ? floor : max(state.floor, floor)
+        }
     }
 
     /// Bytes the entries hold now (bodies, tags and keys).
     var storedBytes: Int { state.withLockedValue { $0.bytes } }
 
-    /// What one entry is charged: its body, its tag and its key, plus a fixed allowance for the bookkeeping.
+    /// Moves to `generation` if it is newer; false if it is older than the one held.
+    private static func enter(_ generation: String, _ state: inout State) -> Bool {
+        guard state.generation != generation else { return true }
+        guard isNewer(generation, than: state.generation) else { return false }
+        state = State(generation: generation, floor: state.floor)
+        return true
+    }
+
+    /// Lists again only the keys whose entries are still held.
+    private static func reindex(_ state: inout State) {
+        state.showing = [:]
+        state.anyBook = []
+        for (key, entry) in state.entries {
+            if let books = entry.body.books {
+                for book in books { state.showing[book, default: []].append(key) }
+            } else {
+                state.anyBook.append(key)
+            }
+        }
+        state.indexed = state.live
+    }
+
+    /// How many index listings a body takes: one per book it shows, or one in `anyBook`.
+    private static func listings(_ body: CachedBody) -> Int {
+        body.books?.count ?? 1
+    }
+
+    /// What one entry is charged: its body, its tag, its key and its books, plus a fixed allowance for the
+    /// bookkeeping.
     private static func size(of body: CachedBody, key: String) -> Int {
-        body.bytes.count + body.etag.utf8.count + key.utf8.count + 64
+        body.bytes.count + body.etag.utf8.count + key.utf8.count + 16 * (body.books?.count ?? 1) + 64
     }
 
     /// Generations are decimal counters that only grow (see ``CacheScript``).

@@ -6,9 +6,11 @@ final class ReaderAcks: Sendable {
     struct Ack: Sendable, Equatable {
         var generation: Int64
         var sessionEpoch: Int64
+        /// The change counter whose announcement (and every one before it) the reader acted on.
+        var changes: Int64
 
         func covers(_ wanted: Ack) -> Bool {
-            generation >= wanted.generation && sessionEpoch >= wanted.sessionEpoch
+            generation >= wanted.generation && sessionEpoch >= wanted.sessionEpoch && changes >= wanted.changes
         }
     }
 
@@ -36,6 +38,7 @@ final class ReaderAcks: Sendable {
             var newest = state.acks[reader] ?? ack
             newest.generation = max(newest.generation, ack.generation)
             newest.sessionEpoch = max(newest.sessionEpoch, ack.sessionEpoch)
+            newest.changes = max(newest.changes, ack.changes)
             if state.acks.count >= Self.remembered, state.acks[reader] == nil {
                 let awaited = Set(state.waiters.values.map(\.reader))
                 state.acks = state.acks.filter { awaited.contains($0.key) }

@@ -44,21 +44,39 @@ public final class RedisResponseCache: ResponseCache {
         var sessionEpoch: Int64?
         /// After a write: bump whatever the versions say. Reconciling: only when the store is ahead.
         var force: Bool
+        /// The store's in-place change head, nil when unknown.
+        var bookChanges: Int64?
+        /// The head this process reflected before (nil: none yet), and the books changed in place after it up to
+        /// `bookChanges` (see ``withChangedBooks(from:)``).
+        var reflected: Int64?
+        var books: [Int64] = []
 
         init(_ versions: StoreVersions?, force: Bool) {
             catalogVersion = versions?.catalog ?? 0
             sessionEpoch = versions?.sessions
+            bookChanges = versions?.bookChanges
             self.force = force || versions == nil
         }
 
-        /// One invalidation that does what both do, so paying it pays both.
+        /// One invalidation that does what both do, so paying it pays both. Owed ones come here: books are not
+        /// carried over, a new generation is forced instead.
         func merged(with other: Invalidation?) -> Invalidation {
             guard let other else { return self }
             var merged = self
             merged.catalogVersion = max(catalogVersion, other.catalogVersion)
             merged.sessionEpoch = sessionEpoch.flatMap { mine in other.sessionEpoch.map { max(mine, $0) } }
             merged.force = force || other.force
+            merged.bookChanges = bookChanges.flatMap { mine in other.bookChanges.map { max(mine, $0) } }
             return merged
+        }
+
+        /// What is owed when this could not be sent: books cannot wait in memory for Redis, a new generation can.
+        var owed: Invalidation {
+            var owed = self
+            if !books.isEmpty { owed.force = true }
+            owed.books = []
+            owed.reflected = nil
+            return owed
         }
 
         /// Whether sending this one also does everything `pending` asks for.
@@ -80,6 +98,8 @@ public final class RedisResponseCache: ResponseCache {
     private let bypasses: Counter
     private let errors: Counter
     private let invalidations: Counter
+    /// In-place changes published: each made unreachable only the bodies showing its books.
+    private let bookInvalidations: Counter
 
     /// `store` is where the versions every hit rests on come from (``StoreCoverage``): the store the process writes.
     /// `memoryBytes` bounds the tier in this process's memory (``NearCache``); 0 serves every hit from Redis.
@@ -105,6 +125,7 @@ public final class RedisResponseCache: ResponseCache {
         self.bypasses = Counter(label: "cache_bypasses_total", factory: metrics)
         self.errors = Counter(label: "cache_errors_total", factory: metrics)
         self.invalidations = Counter(label: "cache_invalidations_total", factory: metrics)
+        self.bookInvalidations = Counter(label: "cache_book_invalidations_total", factory: metrics)
         self.client = client
         self.store = store
         self.keys = CacheKeys(prefix: keyPrefix)
@@ -112,7 +133,9 @@ public final class RedisResponseCache: ResponseCache {
         self.lease = CacheLease(duration: lease, client: client, keys: keys, near: near, clock: clock, logger: logger)
         self.versionCheck = SharedRead(
             client: client,
-            pipeline: [["GET", RedisArgument(keys.generation)], ["GET", RedisArgument(keys.sessionEpoch)]]
+            pipeline: [
+                ["GET", RedisArgument(keys.generation)], ["GET", RedisArgument(keys.sessionEpoch)], ["GET", RedisArgument(keys.changeCounter)],
+            ]
         )
         self.ttlSeconds = ttlSeconds
         self.logger = logger
@@ -130,6 +153,7 @@ public final class RedisResponseCache: ResponseCache {
         let hashedKey = keys.hashed(key)
         let generation: String
         let sessionEpoch: Int64?
+        let changes: Int64?
         do {
             try await payInvalidationOwed()
             let read = try await read(hashedKey, lookInMemory: policy == .normal)
@@ -137,13 +161,14 @@ public final class RedisResponseCache: ResponseCache {
                 hits.increment()
                 if found.tier == .memory {
                     memoryHits.increment()
-                } else {
-                    near.store(found.body, for: hashedKey, generation: read.generation)
+                } else if let changes = read.changes {
+                    near.store(found.body, for: hashedKey, generation: read.generation, readAt: changes)
                 }
                 return CacheRead(body: found.body, outcome: .hit, tier: found.tier, sessionEpoch: read.sessionEpoch)
             }
             generation = read.generation
             sessionEpoch = read.sessionEpoch
+            changes = read.changes
         } catch {
             errors.increment()
             logger.debug("cache read failed; serving from the database", metadata: ["error": "\(error)"])
@@ -153,13 +178,21 @@ public final class RedisResponseCache: ResponseCache {
         let entryKey = keys.entry(generation: generation, hashedKey: hashedKey)
         let (body, ranFill) = try await fills.run(entryKey, fill: fill)
         misses.increment()
-        if ranFill {
+        if ranFill, let changes {
             do {
-                _ = try await client.send([
-                    "SET", RedisArgument(entryKey), RedisArgument(bytes: CachedBodyCodec.encode(body)), "EX", RedisArgument(ttlSeconds),
-                ]).checked()
-                // Only once Redis holds it: the memory tier never has what the shared tier lacks.
-                near.store(body, for: hashedKey, generation: generation)
+                let stored = try await client.evaluate(
+                    .store,
+                    keys: [entryKey, keys.changedBooks(generation: generation), keys.changeCounter],
+                    arguments: [
+                        RedisArgument(bytes: CachedBodyCodec.encode(body)), RedisArgument(ttlSeconds), RedisArgument(Int(changes)),
+                        RedisArgument(keys.showing(generation: generation)), RedisArgument(hashedKey),
+                        RedisArgument(body.books.map { $0.map(String.init).joined(separator: ",") } ?? "*"),
+                    ]
+                )
+                // Only once Redis holds it: the memory tier never has what the shared tier lacks. (Refused when a
+                // book it shows changed in place while it rendered: the body is still this request's answer, which
+                // began before that write was answered.)
+                if stored.integer == 1 { near.store(body, for: hashedKey, generation: generation, readAt: changes) }
             } catch {
                 errors.increment()
                 logger.debug("cache store failed", metadata: ["error": "\(error)"])
@@ -184,17 +217,34 @@ public final class RedisResponseCache: ResponseCache {
 
     private func invalidate(_ wanted: Invalidation) async {
         // Merged with anything still owed, so paying one pays all.
-        let invalidation = invalidationOwed.withLockedValue { wanted.merged(with: $0) }
+        let invalidation = await withChangedBooks(invalidationOwed.withLockedValue { wanted.merged(with: $0) })
         do {
             try await send(invalidation)
             clearOwed(ifCoveredBy: invalidation)
         } catch {
-            invalidationOwed.withLockedValue { $0 = invalidation }
+            invalidationOwed.withLockedValue { $0 = invalidation.owed }
             errors.increment()
             logger.warning("cache invalidation failed; the next cache read invalidates first", metadata: ["error": "\(error)"])
             // Readers elsewhere cannot learn of this write: it is not answered until their leases have run out.
             if invalidation.force { await lease.waitOutLeases() }
         }
+    }
+
+    /// `invalidation` with the books changed in place since the head this process reflects, read from the store;
+    /// forced to a new generation when the store no longer holds them all (or cannot say). Nothing to read when
+    /// the generation moves anyway, or when this process reflects no head yet (the publish script then compares the
+    /// store's head with Redis's, see ``CacheScript/publish``).
+    private func withChangedBooks(_ invalidation: Invalidation) async -> Invalidation {
+        var invalidation = invalidation
+        guard let head = invalidation.bookChanges, let reflected = versions.bookChangesReflected else { return invalidation }
+        invalidation.reflected = reflected
+        guard !invalidation.force, head > reflected else { return invalidation }
+        if let books = try? await store.changedBooks(after: reflected, through: head) {
+            invalidation.books = books
+        } else {
+            invalidation.force = true
+        }
+        return invalidation
     }
 
     /// Holds the lease (``CacheLease/hold()``) and keeps the store's versions covered in Redis, a check every fifth of
@@ -225,7 +275,9 @@ public final class RedisResponseCache: ResponseCache {
         try await coverage.check(arrivedAt: arrival) { [self] started in
             let current = try await store.storeVersions()
             // Anything owed goes with it, so paying one pays both.
-            let invalidation = invalidationOwed.withLockedValue { Invalidation(current, force: false).merged(with: $0) }
+            let invalidation = await withChangedBooks(
+                invalidationOwed.withLockedValue { Invalidation(current, force: false).merged(with: $0) }
+            )
             // Other readers need not confirm what this learned: each serves only on a check of its own, which learns
             // the same from Redis. (A write answered to a client still waits for them: that is `invalidate`.)
             try await send(invalidation, waitingForReaders: false)
@@ -266,23 +318,35 @@ public final class RedisResponseCache: ResponseCache {
     private func send(_ invalidation: Invalidation, waitingForReaders: Bool = true) async throws {
         let reply = try await client.evaluate(
             .publish,
-            keys: [keys.generation, keys.catalogVersion, keys.sessionEpoch, keys.readers],
+            keys: [keys.generation, keys.catalogVersion, keys.sessionEpoch, keys.readers, keys.changeCounter, keys.storeBookChanges],
             arguments: [
                 RedisArgument(Int(invalidation.catalogVersion)), invalidation.force ? "1" : "0",
                 invalidation.sessionEpoch.map { RedisArgument(Int($0)) } ?? "", RedisArgument(keys.changesChannel),
+                invalidation.bookChanges.map { RedisArgument(Int($0)) } ?? "", invalidation.reflected.map { RedisArgument(Int($0)) } ?? "",
+                RedisArgument(keys.generationScopedPrefix), RedisArgument(ttlSeconds),
+                RedisArgument(invalidation.books.map(String.init).joined(separator: ",")),
             ]
         )
-        guard case .array(let values) = reply, values.count >= 5, let generation = values[1].string, let age = values[4].integer else {
+        guard case .array(let values) = reply, values.count >= 7, let generation = values[1].string, let age = values[4].integer,
+            let counter = values[5].integer
+        else {
             throw RedisError.protocolError("unexpected reply to the cache publish script: \(reply)")
         }
         if values[0].integer == 1 { invalidations.increment() }
+        if values[6].integer == 1 {
+            bookInvalidations.increment()
+            near.drop(books: invalidation.books, generation: generation, change: counter)
+        }
         let sessionEpoch = values[2].integer
         versions.learn(generation: generation, sessionEpoch: sessionEpoch)
+        // Redis reflects the head now (by dropping the books, a new generation, or a check that it already did),
+        // and so does this process's memory: it dropped them too, or moved past their generation.
+        if let head = invalidation.bookChanges { versions.reflect(bookChangesThrough: head) }
         guard waitingForReaders, values[3].integer == 1, let generationNumber = Int64(generation) else { return }
         await lease.waitForReaders(
-            values[5...],
+            values[7...],
             registryAgeMilliseconds: age,
-            toConfirm: .init(generation: generationNumber, sessionEpoch: sessionEpoch ?? 0)
+            toConfirm: .init(generation: generationNumber, sessionEpoch: sessionEpoch ?? 0, changes: counter)
         )
     }
 
@@ -290,36 +354,42 @@ public final class RedisResponseCache: ResponseCache {
         var generation: String
         var found: (body: CachedBody, tier: CacheTier)?
         var sessionEpoch: Int64?
+        /// The change counter, read with the generation before anything else: a body rendered or read from Redis
+        /// after it is kept only if none of its books changed in place since. Nil when not read (a hit from memory).
+        var changes: Int64?
 
-        init(generation: String, found: (body: CachedBody, tier: CacheTier)?, sessionEpoch: Int64?) {
+        init(generation: String, found: (body: CachedBody, tier: CacheTier)?, sessionEpoch: Int64?, changes: Int64?) {
             self.generation = generation
             self.found = found
             self.sessionEpoch = sessionEpoch
+            self.changes = changes
         }
 
-        init(generation: String, stored: [UInt8]?, sessionEpoch: Int64?) {
+        init(generation: String, stored: [UInt8]?, sessionEpoch: Int64?, changes: Int64?) {
             let body = stored.flatMap(CachedBodyCodec.decode)
-            self.init(generation: generation, found: body.map { ($0, .redis) }, sessionEpoch: sessionEpoch)
+            self.init(generation: generation, found: body.map { ($0, .redis) }, sessionEpoch: sessionEpoch, changes: changes)
         }
     }
 
-    /// Reads the generation, the session epoch and the entry for `hashedKey` in one round trip. When this process
-    /// holds the entry in memory under the generation it knows, only the generation and the epoch are read, and the
-    /// entry in memory is served if the generation is still that one.
+    /// Reads the generation, the session epoch, the change counter and the entry for `hashedKey` in one round trip.
+    /// When this process holds the entry in memory under the generation it knows, the entry is not read, and the one
+    /// in memory is served if the generation is still that one and no book changed in place since it was read.
     private func read(_ hashedKey: String, lookInMemory: Bool) async throws -> Read {
-        // On the lease, the generation this process knows is current: every write waits until it is learned here.
+        // On the lease, the generation this process knows is current, and the bodies in memory that show a book
+        // changed in place are gone: every write waits until this process has learned it.
         if lookInMemory, let trusted = versions.trusted(at: clock.now), let body = near.body(for: hashedKey, generation: trusted.generation) {
-            return Read(generation: trusted.generation, found: (body, .memory), sessionEpoch: trusted.sessionEpoch)
+            return Read(generation: trusted.generation, found: (body, .memory), sessionEpoch: trusted.sessionEpoch, changes: nil)
         }
         // Whatever Redis holds is current only if it covers every write the store has committed.
         let arrival = clock.now
         if !versions.isStoreCovered(at: arrival) { try await coverStore(arrivedAt: arrival) }
         if let known = versions.generation {
-            let inMemory = lookInMemory ? near.body(for: hashedKey, generation: known) : nil
+            let inMemory = lookInMemory ? near.entry(for: hashedKey, generation: known) : nil
             let replies =
                 if inMemory == nil {
                     try await client.send(pipeline: [
                         ["GET", RedisArgument(keys.generation)], ["GET", RedisArgument(keys.sessionEpoch)],
+                        ["GET", RedisArgument(keys.changeCounter)],
                         ["GET", RedisArgument(keys.entry(generation: known, hashedKey: hashedKey))],
                     ])
                 } else {
@@ -328,17 +398,23 @@ public final class RedisResponseCache: ResponseCache {
             // The generation was read after this request arrived: if it is still the one this process knew, the entry
             // stored under it (in Redis or in memory) is current for this request. A generation bumped since (by any
             // process) is learned here, and the entry read again under it.
-            if let current = try replies[0].checked().string {
+            if let current = try replies[0].checked().string, let changes = try replies[2].checked().integer {
                 let sessionEpoch = try replies[1].checked().integer
                 if current == known {
-                    if let inMemory { return Read(generation: known, found: (inMemory, .memory), sessionEpoch: sessionEpoch) }
-                    return Read(generation: known, stored: try replies[2].checked().bytes, sessionEpoch: sessionEpoch)
+                    if let inMemory, inMemory.readAt >= changes {
+                        return Read(generation: known, found: (inMemory.body, .memory), sessionEpoch: sessionEpoch, changes: changes)
+                    }
+                    let stored =
+                        inMemory == nil
+                        ? try replies[3].checked().bytes
+                        : try await client.send("GET", RedisArgument(keys.entry(generation: known, hashedKey: hashedKey))).checked().bytes
+                    return Read(generation: known, stored: stored, sessionEpoch: sessionEpoch, changes: changes)
                 }
                 versions.learn(generation: current)
                 let entry = try await client.send("GET", RedisArgument(keys.entry(generation: current, hashedKey: hashedKey))).checked()
-                return Read(generation: current, stored: entry.bytes, sessionEpoch: sessionEpoch)
+                return Read(generation: current, stored: entry.bytes, sessionEpoch: sessionEpoch, changes: changes)
             }
-            // No generation at all (a fresh or flushed Redis): the script below creates it.
+            // No generation or counter at all (a fresh or flushed Redis): the script below creates them.
         }
         return try await readWithScript(hashedKey)
     }
@@ -347,13 +423,13 @@ public final class RedisResponseCache: ResponseCache {
     private func readWithScript(_ hashedKey: String) async throws -> Read {
         let reply = try await client.evaluate(
             .read,
-            keys: [keys.generation, keys.sessionEpoch],
+            keys: [keys.generation, keys.sessionEpoch, keys.changeCounter],
             arguments: [RedisArgument(keys.entryPrefix), RedisArgument(hashedKey)]
         )
-        guard case .array(let values) = reply, values.count == 3, let generation = values[0].string else {
+        guard case .array(let values) = reply, values.count == 4, let generation = values[0].string, let changes = values[3].integer else {
             throw RedisError.protocolError("unexpected reply to the cache read script: \(reply)")
         }
         versions.learn(generation: generation)
-        return Read(generation: generation, stored: values[1].bytes, sessionEpoch: values[2].integer)
+        return Read(generation: generation, stored: values[1].bytes, sessionEpoch: values[2].integer, changes: changes)
     }
 }

@@ -73,12 +73,26 @@ public final class PostgresDatabase: Sendable {
 
 extension PostgresDatabase: StoreVersionSource {
     public func storeVersions() async throws -> StoreVersions {
-        // One SELECT is one snapshot: both counters as of the same moment.
+        // One SELECT is one snapshot: every counter as of the same moment.
         let row = try await client.query(
-            "SELECT (SELECT version FROM catalog_version WHERE id = 1), (SELECT epoch FROM session_epoch WHERE id = 1)",
+            """
+            SELECT version, (SELECT epoch FROM session_epoch WHERE id = 1), book_changes FROM catalog_version WHERE id = 1
+            """,
             logger: logger
-        ).decode((Int64, Int64).self).firstElement()
-        return StoreVersions(catalog: row?.0 ?? 0, sessions: row?.1 ?? 0)
+        ).decode((Int64, Int64, Int64).self).firstElement()
+        return StoreVersions(catalog: row?.0 ?? 0, sessions: row?.1 ?? 0, bookChanges: row?.2 ?? 0)
+    }
+
+    /// The books of the in-place changes after `after` up to `through` (migration 0004 keeps the newest 4096).
+    public func changedBooks(after: Int64, through: Int64) async throws -> [Int64]? {
+        guard through > after else { return [] }
+        let rows = try await client.query(
+            "SELECT book_id FROM book_change WHERE seq > \(after) AND seq <= \(through) ORDER BY seq",
+            logger: logger
+        ).decode(Int64.self).collect()
+        guard rows.count == through - after else { return nil }
+        var seen = Set<Int64>()
+        return rows.filter { seen.insert($0).inserted }
     }
 }
 

@@ -240,6 +240,44 @@ enum PostgresMigrations {
               REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION book_search_after_delete();
             """
         ),
+        (
+            "0004_in_place_book_changes",
+            """
+            -- An update that leaves alone everything a filter, an order or a page's membership reads (a loan's stock
+            -- change) no longer bumps the catalog version, which made every cached page unreachable: it bumps
+            -- book_changes and logs the book, so the cache drops only the bodies that show it. Kept on the same row
+            -- as the version, so its writers take the same lock and the log's order is the commit order. The newest
+            -- 4096 entries are kept; a reader further behind treats the gap as a change to everything.
+            ALTER TABLE catalog_version ADD COLUMN book_changes BIGINT NOT NULL DEFAULT 0;
+            CREATE TABLE book_change (seq BIGINT PRIMARY KEY, book_id BIGINT NOT NULL);
+            DROP TRIGGER catalog_version_after_book ON book;
+            CREATE TRIGGER catalog_version_after_book AFTER INSERT OR DELETE ON book
+              FOR EACH STATEMENT EXECUTE FUNCTION catalog_version_bump();
+            CREATE FUNCTION book_change_after_update() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE
+              changed BIGINT[];
+              head BIGINT;
+            BEGIN
+              IF EXISTS (
+                  SELECT 1 FROM old_rows o LEFT JOIN new_rows n ON n.id = o.id
+                  WHERE n.id IS NULL OR n.title IS DISTINCT FROM o.title OR n.author IS DISTINCT FROM o.author
+                    OR n.published_at IS DISTINCT FROM o.published_at OR n.created_at IS DISTINCT FROM o.created_at
+                ) THEN
+                UPDATE catalog_version SET version = version + 1 WHERE id = 1;
+                RETURN NULL;
+              END IF;
+              SELECT array_agg(id ORDER BY id) INTO changed FROM new_rows;
+              IF changed IS NULL THEN RETURN NULL; END IF;
+              UPDATE catalog_version SET book_changes = book_changes + cardinality(changed) WHERE id = 1 RETURNING book_changes INTO head;
+              INSERT INTO book_change (seq, book_id)
+                SELECT head - cardinality(changed) + u.ord, u.id FROM unnest(changed) WITH ORDINALITY AS u(id, ord);
+              DELETE FROM book_change WHERE seq <= head - 4096;
+              RETURN NULL;
+            END $$;
+            CREATE TRIGGER book_change_after_update AFTER UPDATE ON book
+              REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION book_change_after_update();
+            """
+        ),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction, under an advisory lock: replicas that

@@ -76,12 +76,21 @@ extension AppDatabase: StoreVersionSource {
         return try await storeVersions()
     }
 
+    public func changedBooks(after: Int64, through: Int64) async throws -> [Int64]? {
+        try await writer.unsafeRead { db in try InPlaceBookChanges.changedBooks(db, after: after, through: through) }
+    }
+
     static func versions(_ db: Database) throws -> StoreVersions {
-        // One SELECT is atomic: both counters from one snapshot.
+        // One SELECT is atomic: every counter from one snapshot.
         let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT (SELECT version FROM catalog_version WHERE id = 1), (SELECT epoch FROM session_epoch WHERE id = 1)")
+            db.cachedStatement(
+                sql: """
+                    SELECT (SELECT version FROM catalog_version WHERE id = 1), (SELECT epoch FROM session_epoch WHERE id = 1),
+                      (SELECT book_changes FROM catalog_version WHERE id = 1)
+                    """
+            )
         )
-        return StoreVersions(catalog: row?[0] ?? 0, sessions: row?[1] ?? 0)
+        return StoreVersions(catalog: row?[0] ?? 0, sessions: row?[1] ?? 0, bookChanges: row?[2] ?? 0)
     }
 }
 

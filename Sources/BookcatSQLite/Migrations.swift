@@ -159,6 +159,9 @@ extension AppDatabase {
             }
             try ShortSubstringCounts.add(tally, to: db)
         }
+        migrator.registerMigration("0009_in_place_book_changes") { db in
+            try db.execute(sql: InPlaceBookChanges.creationSQL)
+        }
         return migrator
     }
 

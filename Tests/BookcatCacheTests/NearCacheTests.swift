@@ -73,24 +73,24 @@ struct NearCacheTests {
 
     @Test func itStaysWithinItsBytesDroppingTheOldestFirst() {
         let near = NearCache(capacityBytes: 10_000)
-        for index in 0..<40 { near.store(body("entry \(index)", size: 1_000), for: "key \(index)", generation: "7") }
+        for index in 0..<40 { near.store(body("entry \(index)", size: 1_000), for: "key \(index)", generation: "7", readAt: 0) }
         #expect(near.storedBytes <= 10_000)
         #expect(near.body(for: "key 39", generation: "7") != nil)
         #expect(near.body(for: "key 0", generation: "7") == nil)
         // One entry may not take most of the room.
-        near.store(body("huge", size: 5_000), for: "huge", generation: "7")
+        near.store(body("huge", size: 5_000), for: "huge", generation: "7", readAt: 0)
         #expect(near.body(for: "huge", generation: "7") == nil)
     }
 
     @Test func aNewerGenerationDropsEverythingAndAnOlderOneIsIgnored() {
         let near = NearCache(capacityBytes: 100_000)
-        near.store(body("a"), for: "a", generation: "41")
-        near.store(body("b"), for: "b", generation: "42")
+        near.store(body("a"), for: "a", generation: "41", readAt: 0)
+        near.store(body("b"), for: "b", generation: "42", readAt: 0)
         #expect(near.body(for: "a", generation: "41") == nil)
         #expect(near.body(for: "a", generation: "42") == nil)
-        #expect(near.storedBytes == near.body(for: "b", generation: "42").map { _ in 1 + 3 + 1 + 64 })
+        #expect(near.storedBytes == near.body(for: "b", generation: "42").map { _ in 1 + 3 + 1 + 16 + 64 })
         // A fill that began before the generation moved finishes late: nobody could be served it.
-        near.store(body("late"), for: "late", generation: "41")
+        near.store(body("late"), for: "late", generation: "41", readAt: 0)
         #expect(near.body(for: "late", generation: "41") == nil)
         #expect(near.body(for: "b", generation: "42") == body("b"))
     }

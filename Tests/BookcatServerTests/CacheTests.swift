@@ -14,7 +14,7 @@ import Testing
 struct CacheTests {
     @Test func aRepeatedListingIsAHitWithTheSameBodyAndETag() async throws {
         try await RedisServer.with { redis in
-            try await TestApp.run(cache: redis.responseCache()) { app in
+            try await TestApp.run(cacheOver: { redis.responseCache(store: $0) }) { app in
                 let token = try await app.admin().accessToken
                 _ = try await app.createBook(token: token)
                 let first = try await app.send(.get, "/api/v1/books", token: token)
@@ -34,7 +34,7 @@ struct CacheTests {
 
     @Test func equivalentQueriesShareOneEntryAndResultChangingOnesDoNot() async throws {
         try await RedisServer.with { redis in
-            try await TestApp.run(cache: redis.responseCache()) { app in
+            try await TestApp.run(cacheOver: { redis.responseCache(store: $0) }) { app in
                 let token = try await app.admin().accessToken
                 for index in 0..<3 { _ = try await app.createBook(token: token, ["title": "Saga \(index)"]) }
                 #expect(try await app.send(.get, "/api/v1/books?title=saga&page_size=1", token: token).cacheOutcome == "MISS")
@@ -51,7 +51,7 @@ struct CacheTests {
     /// render threw and nothing was cached. The count proves it, and the answer is cached like a page.
     @Test func aPagePastTheEndIsA404CachedLikeAPageUntilAWriteMakesItExist() async throws {
         try await RedisServer.with { redis in
-            try await TestApp.run(cache: redis.responseCache()) { app in
+            try await TestApp.run(cacheOver: { redis.responseCache(store: $0) }) { app in
                 let token = try await app.admin().accessToken
                 _ = try await app.createBook(token: token, ["title": "Saga 0"])
                 let path = "/api/v1/books?title=saga&page_size=1&page=2"
@@ -75,7 +75,7 @@ struct CacheTests {
 
     @Test func invalidRequestsNeverTouchTheCache() async throws {
         try await RedisServer.with { redis in
-            try await TestApp.run(cache: redis.responseCache()) { app in
+            try await TestApp.run(cacheOver: { redis.responseCache(store: $0) }) { app in
                 let token = try await app.admin().accessToken
                 let before = try await redis.keyCount()
                 #expect(try await app.send(.get, "/api/v1/books?page=0", token: token).status == .badRequest)
@@ -87,13 +87,20 @@ struct CacheTests {
 
     @Test func everyWriteThatCanChangeABodyInvalidatesBeforeItAnswers() async throws {
         try await RedisServer.with { redis in
-            try await TestApp.run(cache: redis.responseCache()) { app in
+            try await TestApp.run(cacheOver: { redis.responseCache(store: $0) }) { app in
                 let admin = try await app.admin()
                 let token = admin.accessToken
                 let tag = try await app.createTag("first", token: token)
                 let bookID = try await app.createBook(token: token, ["tags": [tag]]).int("book_id")
+                // A book no write below touches, and a listing that holds it but not `bookID`.
+                let bystander = try await app.createBook(token: token, ["title": "Bystander"]).int("book_id")
+                let pages = Pages(
+                    showingTheBook: ["/api/v1/books", "/api/v1/books/\(bookID)"],
+                    others: ["/api/v1/tags", "/api/v1/books/\(bystander)", "/api/v1/books?title=Bystander"]
+                )
 
-                let writes: [(String, @Sendable () async throws -> TestResponse)] = [
+                // Writes that can change which books a page holds, or in what order: every page goes.
+                let everything: [(String, @Sendable () async throws -> TestResponse)] = [
                     (
                         "create book",
                         {
@@ -105,7 +112,12 @@ struct CacheTests {
                             )
                         }
                     ),
-                    ("patch book", { try await app.send(.patch, "/api/v1/books/\(bookID)", token: token, json: ["title": "Patched"]) }),
+                    ("patch title", { try await app.send(.patch, "/api/v1/books/\(bookID)", token: token, json: ["title": "Patched"]) }),
+                    (
+                        "patch published_at",
+                        { try await app.send(.patch, "/api/v1/books/\(bookID)", token: token, json: ["published_at": "1999-01-01"]) }
+                    ),
+                    ("patch tags", { try await app.send(.patch, "/api/v1/books/\(bookID)", token: token, json: ["tags": [Int]()]) }),
                     (
                         "put book",
                         {
@@ -122,56 +134,79 @@ struct CacheTests {
                     ),
                     ("create tag", { try await app.send(.post, "/api/v1/tags", token: token, json: ["name": "second"]) }),
                     ("rename tag", { try await app.send(.put, "/api/v1/tags/\(tag)", token: token, json: ["name": "renamed"]) }),
-                    ("create loan", { try await app.send(.post, "/api/v1/loans", token: token, json: ["book_id": bookID, "quantity": 1]) }),
                 ]
-                for (name, write) in writes {
-                    try await expectInvalidated(app, token: token, bookID: bookID, by: name, write)
+                for (name, write) in everything {
+                    try await expectInvalidated(app, token: token, pages, by: name, inPlace: false, write)
+                }
+                // In-place changes of `bookID` (its stock, ISBN, publisher): only the pages that show it go.
+                let inPlace: [(String, @Sendable () async throws -> TestResponse)] = [
+                    ("create loan", { try await app.send(.post, "/api/v1/loans", token: token, json: ["book_id": bookID, "quantity": 1]) }),
+                    ("patch stock", { try await app.send(.patch, "/api/v1/books/\(bookID)", token: token, json: ["stock": 40]) }),
+                    ("patch isbn", { try await app.send(.patch, "/api/v1/books/\(bookID)", token: token, json: ["isbn": TestApp.nextISBN()]) }),
+                    ("patch publisher", { try await app.send(.patch, "/api/v1/books/\(bookID)", token: token, json: ["publisher": "Elsewhere"]) }),
+                ]
+                for (name, write) in inPlace {
+                    try await expectInvalidated(app, token: token, pages, by: name, inPlace: true, write)
                 }
                 let loanID = try #require(try await app.store.loans.loans(userID: nil).first).id
-                try await expectInvalidated(app, token: token, bookID: bookID, by: "return loan") {
+                try await expectInvalidated(app, token: token, pages, by: "return loan", inPlace: true) {
                     try await app.send(.patch, "/api/v1/loans/\(loanID)", token: token, json: ["is_returned": true])
                 }
-                try await expectInvalidated(app, token: token, bookID: bookID, by: "delete tag") {
+                try await expectInvalidated(app, token: token, pages, by: "delete tag", inPlace: false) {
                     try await app.send(.delete, "/api/v1/tags/\(tag)", token: token)
                 }
                 let other = try await app.createBook(token: token).int("book_id")
-                try await expectInvalidated(app, token: token, bookID: bookID, by: "delete book") {
+                try await expectInvalidated(app, token: token, pages, by: "delete book", inPlace: false) {
                     try await app.send(.delete, "/api/v1/books/\(other)", token: token)
                 }
             }
         }
     }
 
-    /// Warms the listing, the book and the tag list, runs the write, and checks all three are rendered afresh and show it.
+    private struct Pages {
+        /// Pages whose bodies show the written book.
+        var showingTheBook: [String]
+        /// Pages that do not: an in-place change of the book must leave them cached.
+        var others: [String]
+    }
+
+    /// Warms every page, runs the write, and checks that the pages it can change are rendered afresh (one of them
+    /// showing it) and, for an in-place change, that every other page is still a hit with the same body.
     private func expectInvalidated(
         _ app: TestApp,
         token: String,
-        bookID: Int64,
+        _ pages: Pages,
         by name: String,
+        inPlace: Bool,
         _ write: @Sendable () async throws -> TestResponse
     ) async throws {
-        let paths = ["/api/v1/books", "/api/v1/books/\(bookID)", "/api/v1/tags"]
-        var before: [String] = []
+        let paths = pages.showingTheBook + pages.others
+        var before: [String: String] = [:]
         for path in paths {
             _ = try await app.send(.get, path, token: token)
             let warm = try await app.send(.get, path, token: token)
             #expect(warm.cacheOutcome == "HIT", "\(path) should be cached before \(name)")
-            before.append(warm.text)
+            before[path] = warm.text
         }
         let response = try await write()
         #expect(response.status.code < 300, "\(name) failed: \(response.text)")
         var changed = false
-        for (index, path) in paths.enumerated() {
+        for path in inPlace ? pages.showingTheBook : paths {
             let after = try await app.send(.get, path, token: token)
             #expect(after.cacheOutcome == "MISS", "\(path) was served from the cache after \(name)")
-            changed = changed || after.text != before[index]
+            changed = changed || after.text != before[path]
         }
         #expect(changed, "no body changed after \(name)")
+        guard inPlace else { return }
+        for path in pages.others {
+            let after = try await app.send(.get, path, token: token)
+            #expect(after.cacheOutcome == "HIT" && after.text == before[path], "\(path) was made unreachable by \(name)")
+        }
     }
 
     @Test func cacheControlHeadersSkipOrRefreshTheCache() async throws {
         try await RedisServer.with { redis in
-            try await TestApp.run(cache: redis.responseCache()) { app in
+            try await TestApp.run(cacheOver: { redis.responseCache(store: $0) }) { app in
                 let token = try await app.admin().accessToken
                 let noStore = try await app.send(.get, "/api/v1/books", token: token, headers: [.cacheControl: "no-store"])
                 #expect(noStore.cacheOutcome == "BYPASS")
@@ -195,7 +230,7 @@ struct CacheTests {
         var configuration = TestApp.configuration()
         configuration.server.cacheBypass = setting
         try await RedisServer.with { redis in
-            try await TestApp.run(configuration: configuration, cache: redis.responseCache()) { app in
+            try await TestApp.run(configuration: configuration, cacheOver: { redis.responseCache(store: $0) }) { app in
                 let adminToken = try await app.admin().accessToken
                 let memberToken = try await app.member("grace").accessToken
                 #expect(try await app.send(.get, "/api/v1/books", token: memberToken).cacheOutcome == "MISS")
@@ -243,7 +278,7 @@ struct CacheTests {
 
     @Test func healthReportsTheCache() async throws {
         try await RedisServer.with { redis in
-            try await TestApp.run(cache: redis.responseCache()) { app in
+            try await TestApp.run(cacheOver: { redis.responseCache(store: $0) }) { app in
                 let healthy = try await app.send(.get, "/api/v1/common/health-check")
                 #expect(try healthy.object().string("cache") == "ok")
                 redis.stop()

@@ -6,11 +6,16 @@ public struct CachedBody: Sendable, Equatable {
     /// The HTTP status the body goes out with: 200, or 404 for a page the count already proves does not exist
     /// (a problem body), cached like any other so asking for it again costs nothing.
     public var status: Int
+    /// The books whose own fields the body shows: an in-place change of one of them (``StoreVersions/bookChanges``)
+    /// makes it unreachable, and an in-place change of any other leaves it. Nil, the default, when the body may
+    /// show any book's fields: every in-place change makes it unreachable.
+    public var books: [Int64]?
 
-    public init(bytes: [UInt8], etag: String, status: Int = 200) {
+    public init(bytes: [UInt8], etag: String, status: Int = 200, books: [Int64]? = nil) {
         self.bytes = bytes
         self.etag = etag
         self.status = status
+        self.books = books
     }
 }
 
@@ -83,8 +88,10 @@ public protocol ResponseCache: Sendable {
 
     /// Makes sure nothing cached predates `versions.catalog`, the store's current version: invalidates unless the
     /// cache already saw an invalidation for that version; and publishes `versions.sessions` unless the cache holds a
-    /// later one. The server calls this before it serves anything, so an invalidation a crashed process owed is
-    /// paid by the next one. Never throws, like ``invalidateCatalog(after:)``.
+    /// later one. The in-place changes up to `versions.bookChanges` it has not seen yet make unreachable the bodies
+    /// that show their books, and only those. The server calls this before it serves anything, and after every write
+    /// that left the catalog version alone, so an invalidation a crashed process owed is paid by the next one. Never
+    /// throws, like ``invalidateCatalog(after:)``.
     func reconcile(with versions: StoreVersions) async
 
     /// Whether the cache answers, for the health check.

@@ -3,15 +3,21 @@
 /// They let the cache tell, after any crash, whether an invalidation is still owed, and let a process that keeps
 /// sessions in memory tell whether one may have ended since it looked.
 public struct StoreVersions: Sendable, Equatable {
-    /// Incremented by every write that can change a cached body.
+    /// Incremented by every write that can change which books a cached body shows, or in what order: anything but
+    /// an in-place change (below).
     public var catalog: Int64
     /// Incremented by every write that can end a session or change an account: logout, refresh-token rotation or
     /// revocation, password or role change, account deletion.
     public var sessions: Int64
+    /// The head of the store's log of in-place changes: updates of a book that leave everything a filter or an
+    /// order reads alone (its stock, ISBN, publisher). Each is one entry naming the book, so the cache can make
+    /// unreachable only the bodies that show it (``StoreVersionSource/changedBooks(after:through:)``).
+    public var bookChanges: Int64
 
-    public init(catalog: Int64, sessions: Int64) {
+    public init(catalog: Int64, sessions: Int64, bookChanges: Int64 = 0) {
         self.catalog = catalog
         self.sessions = sessions
+        self.bookChanges = bookChanges
     }
 }
 
@@ -21,9 +27,15 @@ public protocol StoreVersionSource: Sendable {
     /// Versions at least as new as every write this process has committed: what the cache must learn before one of
     /// them is answered. A store that keeps them from its own commits answers without reading; by default, it reads.
     func versionsCoveringOwnWrites() async throws -> StoreVersions
+    /// The books the in-place changes after `after` up to `through` (``StoreVersions/bookChanges``) touched, or nil
+    /// when the store no longer holds every one of those entries (it keeps the newest few thousand): the caller then
+    /// treats them as a change to everything.
+    func changedBooks(after: Int64, through: Int64) async throws -> [Int64]?
 }
 
 extension StoreVersionSource {
+    public func changedBooks(after: Int64, through: Int64) async throws -> [Int64]? { nil }
+
     public func versionsCoveringOwnWrites() async throws -> StoreVersions {
         try await storeVersions()
     }

@@ -34,11 +34,13 @@ struct CachedReads: Sendable {
         let read = try await bypass.withPolicy(wanted, for: user) { policy in
             try await cache.body(for: key, policy: policy) {
                 do {
-                    let bytes = try await value().jsonBytes
-                    return CachedBody(bytes: bytes, etag: Self.etag(of: bytes))
+                    let rendered = try await value()
+                    let bytes = rendered.jsonBytes
+                    return CachedBody(bytes: bytes, etag: Self.etag(of: bytes), books: (rendered as? any ShowsBooks)?.shownBooks)
                 } catch let answer as CacheableProblem {
+                    // Proven by the store's membership alone (a page past the end): no book's fields are in it.
                     let bytes = try answer.problem.encodedBody()
-                    return CachedBody(bytes: bytes, etag: Self.etag(of: bytes), status: Int(answer.problem.status.code))
+                    return CachedBody(bytes: bytes, etag: Self.etag(of: bytes), status: Int(answer.problem.status.code), books: [])
                 }
             }
         }

@@ -41,7 +41,7 @@ struct PostgresBookRepository: BookRepository {
                 RETURNING \(unescaped: Self.columns)
                 """
             ).decode(Row.self).firstElement()!
-            try await replaceTags(db, bookID: row.0, tagIDs: draft.tagIDs)
+            try await replaceTags(db, bookID: row.0, with: draft.tagIDs)
             return Self.book(row, tags: tags)
         }
     }
@@ -51,7 +51,8 @@ struct PostgresBookRepository: BookRepository {
             // Locked: a concurrent loan waits, then moves the stock this write leaves, and is never overwritten.
             let current = try await db.rows("SELECT \(unescaped: Self.columns) FROM book WHERE id = \(id) FOR UPDATE").decode(Row.self).firstElement()
             guard let current else { throw CatalogError.notFound("book \(id) does not exist") }
-            let draft = try change(Self.book(current, tags: try await BookTagsQuery.fetch(db, bookIDs: [id])[id] ?? []))
+            let currentTags = try await BookTagsQuery.fetch(db, bookIDs: [id])[id] ?? []
+            let draft = try change(Self.book(current, tags: currentTags))
             try await ensureISBNAvailable(db, isbn: draft.isbn, exceptID: id)
             let tags = try await existingTags(db, ids: draft.tagIDs)
             let row = try await db.rows(
@@ -62,7 +63,7 @@ struct PostgresBookRepository: BookRepository {
                 RETURNING \(unescaped: Self.columns)
                 """
             ).decode(Row.self).firstElement()!
-            try await replaceTags(db, bookID: id, tagIDs: draft.tagIDs)
+            try await replaceTags(db, bookID: id, current: currentTags.map(\.id), with: draft.tagIDs)
             return Self.book(row, tags: tags)
         }
     }
@@ -194,10 +195,18 @@ struct PostgresBookRepository: BookRepository {
         return tags
     }
 
-    private func replaceTags(_ db: Transaction, bookID: Int64, tagIDs: [Int64]) async throws {
-        try await db.execute("DELETE FROM book_tag WHERE book_id = \(bookID)")
-        guard !tagIDs.isEmpty else { return }
-        try await db.execute("INSERT INTO book_tag (book_id, tag_id) SELECT \(bookID), unnest(\(tagIDs)::bigint[])")
+    /// Touches only the tags that change, and runs no statement when none does: an update that keeps a book's tags
+    /// fires no `book_tag` trigger, so it stays an in-place change when nothing else a listing reads changed
+    /// (migration 0004).
+    private func replaceTags(_ db: Transaction, bookID: Int64, current: [Int64] = [], with wanted: [Int64]) async throws {
+        let removed = current.filter { !wanted.contains($0) }
+        let added = wanted.filter { !current.contains($0) }
+        if !removed.isEmpty {
+            try await db.execute("DELETE FROM book_tag WHERE book_id = \(bookID) AND tag_id = ANY(\(removed)::bigint[])")
+        }
+        if !added.isEmpty {
+            try await db.execute("INSERT INTO book_tag (book_id, tag_id) SELECT \(bookID), unnest(\(added)::bigint[])")
+        }
     }
 }
 

@@ -27,12 +27,13 @@ struct SQLiteBookRepository: BookRepository {
     func update(id: Int64, _ change: @escaping @Sendable (Book) throws -> BookDraft) async throws -> Book {
         try await commits.write { db in
             guard let current = try BookRecord.fetchOne(db, id: id) else { throw CatalogError.notFound("book \(id) does not exist") }
-            let draft = try change(current.book(tags: try BookTags.fetch(db, bookIDs: [id])[id] ?? []))
+            let currentTags = try BookTags.fetch(db, bookIDs: [id])[id] ?? []
+            let draft = try change(current.book(tags: currentTags))
             try ensureISBNAvailable(db, isbn: draft.isbn, exceptID: id)
             let tags = try existingTags(db, ids: draft.tagIDs)
             let record = BookRecord(draft: draft, createdAt: current.createdAt, updatedAt: Date(), id: id)
             try record.update(db)
-            try replaceTags(db, bookID: id, tagIDs: draft.tagIDs)
+            try replaceTags(db, bookID: id, current: currentTags.map(\.id), with: draft.tagIDs)
             return record.book(tags: tags)
         }
     }
@@ -188,9 +189,17 @@ struct SQLiteBookRepository: BookRepository {
         return tags
     }
 
-    private func replaceTags(_ db: Database, bookID: Int64, tagIDs: [Int64]) throws {
-        try db.cachedStatement(sql: "DELETE FROM book_tag WHERE book_id = ?").execute(arguments: [bookID])
-        try addTags(db, bookID: bookID, tagIDs: tagIDs)
+    /// Touches only the tags that change: an update that keeps a book's tags writes no `book_tag` row, so it stays
+    /// an in-place change when nothing else a listing reads changed (see ``InPlaceBookChanges``).
+    private func replaceTags(_ db: Database, bookID: Int64, current: [Int64], with wanted: [Int64]) throws {
+        let kept = Set(wanted)
+        let removed = current.filter { !kept.contains($0) }
+        let present = Set(current)
+        let delete = try db.cachedStatement(sql: "DELETE FROM book_tag WHERE book_id = ? AND tag_id = ?")
+        for tagID in removed {
+            try delete.execute(arguments: [bookID, tagID])
+        }
+        try addTags(db, bookID: bookID, tagIDs: wanted.filter { !present.contains($0) })
     }
 
     private func addTags(_ db: Database, bookID: Int64, tagIDs: [Int64]) throws {

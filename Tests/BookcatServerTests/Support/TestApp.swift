@@ -42,12 +42,16 @@ struct TestApp: Sendable {
         store kind: StoreKind = .configured,
         configuration: AppConfiguration = TestApp.configuration(),
         cache: (any ResponseCache)? = nil,
+        cacheOver: (@Sendable (any StoreVersionSource) -> any ResponseCache)? = nil,
         throttle: (any LoginThrottle)? = nil,
         clock: WallClock = .system,
         logger: Logger? = nil,
         importing: (@Sendable (any CatalogImporting) async throws -> Void)? = nil,
         _ test: @Sendable (TestApp) async throws -> Value
     ) async throws -> Value {
+        // `cacheOver` builds the cache over this application's own store, as `bookcat serve` does: its coverage
+        // checks and in-place changes read that store.
+        let cache: @Sendable (any StoreVersionSource) -> (any ResponseCache)? = { store in cacheOver?(store) ?? cache }
         let logger =
             logger
             ?? {
@@ -100,7 +104,7 @@ struct TestApp: Sendable {
         database: AppDatabase?,
         importTarget: (any CatalogImporting)?,
         configuration: AppConfiguration,
-        cache: (any ResponseCache)?,
+        cache: @Sendable (any StoreVersionSource) -> (any ResponseCache)?,
         throttle: (any LoginThrottle)?,
         clock: WallClock,
         logger: Logger,
@@ -108,7 +112,7 @@ struct TestApp: Sendable {
     ) async throws -> Value {
         var store = store
         if let throttle { store.loginThrottle = throttle }
-        let dependencies = AppDependencies(store: store, cache: cache ?? NoResponseCache(), clock: clock)
+        let dependencies = AppDependencies(store: store, cache: cache(store.versions) ?? NoResponseCache(), clock: clock)
         let app = try await buildApplication(configuration: configuration.server, dependencies: dependencies, logger: logger)
         return try await app.test(setup) { [store] client in
             try await test(TestApp(client: client, store: store, database: database, configuration: configuration, importTarget: importTarget))
