@@ -164,6 +164,9 @@ final class NearCache: Sendable {
     /// Bytes the entries hold now (bodies, tags and keys).
     var storedBytes: Int { state.withLockedValue { $0.bytes } }
 
+    /// How many book → key listings the index holds, stale ones included (for tests: it stays bounded).
+    var indexedListings: Int { state.withLockedValue { $0.indexed } }
+
     /// Moves to `generation` if it is newer; false if it is older than the one held.
     private static func enter(_ generation: String, _ state: inout State) -> Bool {
         guard state.generation != generation else { return true }

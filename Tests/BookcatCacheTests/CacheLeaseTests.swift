@@ -59,6 +59,36 @@ struct CacheLeaseTests {
         }
     }
 
+    @Test func aRenewalThatShowsAChangeNotYetActedOnSuspendsHitsFromMemoryUntilItIs() async throws {
+        try await RedisServer.with { redis in
+            let reader = redis.responseCache()
+            let keys = CacheKeys()
+            let inspector = redis.inspector()
+            try await holdingLeases([reader]) {
+                _ = try await reader.body(for: "k", policy: .normal) { body("stored") }
+                #expect(try await reader.body(for: "k", policy: .normal) { body("unexpected fill") }.tier == .memory)
+                // A change counted in Redis whose announcement has not reached the reader yet (it travels on another
+                // connection): the next renewal sees the count, and the lease is not in force until it catches up.
+                let counter = try #require(try await inspector.send("INCR", RedisArgument(keys.changeCounter)).checked().integer)
+                let suspended = try await eventually {
+                    reader.lease.isInForce
+                } until: {
+                    !$0
+                }
+                #expect(!suspended)
+                let generation = try #require(try await inspector.send("GET", RedisArgument(keys.generation)).checked().string)
+                _ = try await inspector.send("PUBLISH", RedisArgument(keys.changesChannel), RedisArgument("\(generation)  \(counter)   ")).checked()
+                let resumed = try await eventually {
+                    reader.lease.isInForce
+                } until: {
+                    $0
+                }
+                #expect(resumed)
+            }
+            await inspector.shutdown()
+        }
+    }
+
     @Test func aWriteWaitsForASilentReaderUntilItsLeaseEnds() async throws {
         try await RedisServer.with { redis in
             let clock = ManualClock()

@@ -95,3 +95,81 @@ struct NearCacheTests {
         #expect(near.body(for: "b", generation: "42") == body("b"))
     }
 }
+
+@Suite("Cache tier in process memory: in-place changes")
+struct NearCacheInPlaceChangeTests {
+    private func showing(_ text: String, books: [Int64]?) -> CachedBody {
+        var shown = body(text)
+        shown.books = books
+        return shown
+    }
+
+    @Test func aChangedBookDropsTheBodiesThatShowItAndOnlyThose() {
+        let near = NearCache(capacityBytes: 100_000)
+        near.store(showing("page 1-2", books: [1, 2]), for: "a", generation: "7", readAt: 10)
+        near.store(showing("page 3", books: [3]), for: "b", generation: "7", readAt: 10)
+        near.store(showing("tags", books: []), for: "c", generation: "7", readAt: 10)
+        near.store(showing("anything", books: nil), for: "d", generation: "7", readAt: 10)
+        near.drop(books: [2], generation: "7", change: 11)
+        #expect(near.body(for: "a", generation: "7") == nil)
+        #expect(near.body(for: "b", generation: "7") == showing("page 3", books: [3]))
+        #expect(near.body(for: "c", generation: "7") == showing("tags", books: []))
+        // A body that may show any book goes with every change.
+        #expect(near.body(for: "d", generation: "7") == nil)
+    }
+
+    @Test func aBodyReadBeforeAChangeOfOneOfItsBooksIsNotKept() {
+        let near = NearCache(capacityBytes: 100_000)
+        near.drop(books: [2], generation: "7", change: 11)
+        // Read from Redis just before the change deleted it there, and arriving after the change's announcement.
+        near.store(showing("stale", books: [1, 2]), for: "a", generation: "7", readAt: 10)
+        #expect(near.body(for: "a", generation: "7") == nil)
+        near.store(showing("stale, any book", books: nil), for: "d", generation: "7", readAt: 10)
+        #expect(near.body(for: "d", generation: "7") == nil)
+        // Read at or after the change, or showing only other books: kept.
+        near.store(showing("fresh", books: [1, 2]), for: "a", generation: "7", readAt: 11)
+        near.store(showing("other books", books: [3]), for: "b", generation: "7", readAt: 10)
+        #expect(near.body(for: "a", generation: "7") == showing("fresh", books: [1, 2]))
+        #expect(near.body(for: "b", generation: "7") == showing("other books", books: [3]))
+    }
+
+    @Test func untilTheFloorIsSetNothingIsKeptAndAfterwardsNothingReadBeforeIt() {
+        let near = NearCache(capacityBytes: 100_000)
+        near.removeAll(floor: .max)
+        near.store(showing("read before the subscription's first count", books: [1]), for: "a", generation: "7", readAt: 50)
+        #expect(near.body(for: "a", generation: "7") == nil)
+        near.raiseFloor(to: 60)
+        near.store(showing("still before it", books: [1]), for: "a", generation: "7", readAt: 59)
+        #expect(near.body(for: "a", generation: "7") == nil)
+        near.store(showing("after it", books: [1]), for: "a", generation: "7", readAt: 60)
+        #expect(near.body(for: "a", generation: "7") != nil)
+    }
+
+    @Test func manyChangesAndRestoresKeepTheIndexBounded() {
+        let near = NearCache(capacityBytes: 1 << 20)
+        var change: Int64 = 0
+        var changedAt: [Int64: Int64] = [:]
+        var held = 0
+        for round in 0..<2_000 {
+            let books = (0..<20).map { Int64(($0 * 7 + round) % 500) }
+            // Some bodies arrive late: read a few changes ago.
+            near.store(showing("page \(round)", books: books), for: "key \(round % 50)", generation: "7", readAt: change - Int64(round % 4))
+            if round % 3 == 0 {
+                change += 1
+                let book = Int64((round * 7) % 500)
+                changedAt[book] = change
+                near.drop(books: [book], generation: "7", change: change)
+            }
+        }
+        // Every body still held shows no book changed after it was read.
+        for key in 0..<50 {
+            guard let entry = near.entry(for: "key \(key)", generation: "7") else { continue }
+            held += 1
+            for book in entry.body.books ?? [] {
+                #expect((changedAt[book] ?? .min) <= entry.readAt, "key \(key) shows book \(book), changed after it was read")
+            }
+        }
+        #expect(held > 0)
+        #expect(near.indexedListings <= 1_024 + 2 * 50 * 20)
+    }
+}

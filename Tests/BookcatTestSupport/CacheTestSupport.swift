@@ -63,14 +63,37 @@ public func body(_ text: String, size: Int = 0) -> CachedBody {
 /// The versions of a store no test writes: for tests of the cache alone, where every write is the test's own call to
 /// ``ResponseCache/invalidateCatalog(after:)``. A test of a store moving behind the cache's back sets them.
 public final class UnwrittenStore: StoreVersionSource {
-    private let versions = NIOLockedValueBox(StoreVersions(catalog: 0, sessions: 0))
+    private struct State {
+        var versions = StoreVersions(catalog: 0, sessions: 0)
+        /// The in-place change log: entry `n` (from 1) is `log[n - 1]`.
+        var log: [Int64] = []
+    }
+
+    private let state = NIOLockedValueBox(State())
 
     public init() {}
 
-    public func storeVersions() async throws -> StoreVersions { versions.withLockedValue { $0 } }
+    public func storeVersions() async throws -> StoreVersions { state.withLockedValue { $0.versions } }
+
+    public func changedBooks(after: Int64, through: Int64) async throws -> [Int64]? {
+        state.withLockedValue { state in
+            guard after >= 0, through <= state.log.count, after <= through else { return nil }
+            return Array(Set(state.log[Int(after)..<Int(through)])).sorted()
+        }
+    }
 
     /// What a write by a process the cache never hears from would do.
-    public func set(_ new: StoreVersions) { versions.withLockedValue { $0 = new } }
+    public func set(_ new: StoreVersions) { state.withLockedValue { $0.versions = new } }
+
+    /// An in-place change of `book` (a stock change), as the store logs it; returns the versions after it.
+    @discardableResult
+    public func changeInPlace(_ book: Int64) -> StoreVersions {
+        state.withLockedValue { state in
+            state.log.append(book)
+            state.versions.bookChanges = Int64(state.log.count)
+            return state.versions
+        }
+    }
 }
 
 /// Runs `body` while each of `caches` is kept current (its lease held, the store covered) as every `bookcat serve`
