@@ -98,6 +98,8 @@ struct CacheScript: Sendable {
         """
     }
 
+    static let changedBooksPerGeneration = 65_536
+
     /// KEYS[1] generation key, KEYS[2] the catalog version the generation is known to cover, KEYS[3] the session
     /// epoch, KEYS[4] the reader registry, KEYS[5] the change counter, KEYS[6] the store's in-place change head
     /// covered here; ARGV[1] the store's catalog version, ARGV[2] '1' to bump whatever the versions say (after a
@@ -105,7 +107,7 @@ struct CacheScript: Sendable {
     /// ARGV[5] the store's in-place change head, or '' when unknown, ARGV[6] the head the caller's books start
     /// after (every change up to it is reflected here already, as far as the caller knows), or '' when it knows
     /// none, ARGV[7] the prefix of the per-generation keys (``CacheKeys/generationScopedPrefix``), ARGV[8] the
-    /// entries' time to live, ARGV[9] the books changed in place after ARGV[6] up to ARGV[5], comma-separated.
+    /// books changed in place after ARGV[6] up to ARGV[5], comma-separated.
     ///
     /// Bumps the generation when asked to, when the store is ahead of what the cache saw, or when in-place changes
     /// may be missing here (the caller's start is ahead of KEYS[6], or it knows no start and the store is ahead),
@@ -118,6 +120,9 @@ struct CacheScript: Sendable {
     /// moved, announces "generation epoch counter from through books" on ARGV[4]: `through` (with `from`, '' for
     /// any) is the store head every change up to which is now reflected here, for readers that had reflected every
     /// one up to `from`.
+    ///
+    /// A generation whose changed-books hash holds ``changedBooksPerGeneration`` books is replaced by a new one
+    /// instead, which bounds the hash; the old generation's hash goes when it is replaced.
     ///
     /// Returns {1 if it bumped the generation, generation, session epoch or false, 1 if it announced a change,
     /// milliseconds since the registry began, change counter, 1 if it dropped the books, then for each live reader
@@ -144,16 +149,20 @@ struct CacheScript: Sendable {
             local missing = head ~= nil and head > covered and (from == nil or from > covered) and not fresh
             local through = ''
             if head ~= nil and head > covered then redis.call('SET', KEYS[6], ARGV[5]) end
-            if ARGV[2] == '1' or (version > seen and not fresh) or missing then
+            local changedBooks = ARGV[7] .. 'changed:' .. redis.call('GET', KEYS[1])
+            -- A generation that saw this many books change starts over: what it keeps per book stays bounded.
+            local full = ARGV[8] ~= '' and redis.call('HLEN', changedBooks) >= \(changedBooksPerGeneration)
+            if ARGV[2] == '1' or (version > seen and not fresh) or missing or full then
+              -- Fills of the old generation store where nobody reads: what they check against can go now.
+              redis.call('DEL', changedBooks)
               redis.call('INCR', KEYS[1])
               bumped = 1
               changed = 1
               if head ~= nil then through = ARGV[5] end
               from = nil
-            elseif ARGV[9] ~= '' then
+            elseif ARGV[8] ~= '' then
               local count = redis.call('INCR', KEYS[5])
               local generation = redis.call('GET', KEYS[1])
-              local changedBooks = ARGV[7] .. 'changed:' .. generation
               local shows = ARGV[7] .. 'shows:' .. generation .. ':'
               local entries = ARGV[7] .. 'entry:' .. generation .. ':'
               local function dropShowing(book)
@@ -161,11 +170,12 @@ struct CacheScript: Sendable {
                 redis.call('DEL', shows .. book)
               end
               dropShowing('*')
-              for book in string.gmatch(ARGV[9], '[^,]+') do
+              for book in string.gmatch(ARGV[8], '[^,]+') do
                 dropShowing(book)
                 redis.call('HSET', changedBooks, book, count)
               end
-              redis.call('EXPIRE', changedBooks, ARGV[8])
+              -- Outlives any fill that could still check it, whatever the entries' own time to live.
+              redis.call('EXPIRE', changedBooks, 86400)
               dropped = 1
               changed = 1
               if head ~= nil and from ~= nil then through = ARGV[5] end
@@ -178,7 +188,7 @@ struct CacheScript: Sendable {
                 local reply = {bumped, generation, epoch, changed, ms - born, counter, dropped}
                 if changed == 1 then
                   local books = ''
-                  if dropped == 1 then books = ARGV[9] end
+                  if dropped == 1 then books = ARGV[8] end
                   local start = ''
                   if from ~= nil then start = ARGV[6] end
                   redis.call('PUBLISH', ARGV[4], generation .. ' ' .. (epoch or '') .. ' ' .. counter .. ' ' .. start .. ' ' .. through .. ' ' .. books)

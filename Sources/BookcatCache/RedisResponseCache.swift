@@ -323,8 +323,7 @@ public final class RedisResponseCache: ResponseCache {
                 RedisArgument(Int(invalidation.catalogVersion)), invalidation.force ? "1" : "0",
                 invalidation.sessionEpoch.map { RedisArgument(Int($0)) } ?? "", RedisArgument(keys.changesChannel),
                 invalidation.bookChanges.map { RedisArgument(Int($0)) } ?? "", invalidation.reflected.map { RedisArgument(Int($0)) } ?? "",
-                RedisArgument(keys.generationScopedPrefix), RedisArgument(ttlSeconds),
-                RedisArgument(invalidation.books.map(String.init).joined(separator: ",")),
+                RedisArgument(keys.generationScopedPrefix), RedisArgument(invalidation.books.map(String.init).joined(separator: ",")),
             ]
         )
         guard case .array(let values) = reply, values.count >= 7, let generation = values[1].string, let age = values[4].integer,

@@ -76,7 +76,7 @@ extension PostgresDatabase: StoreVersionSource {
         // One SELECT is one snapshot: every counter as of the same moment.
         let row = try await client.query(
             """
-            SELECT version, (SELECT epoch FROM session_epoch WHERE id = 1), book_changes FROM catalog_version WHERE id = 1
+            SELECT listing_version, (SELECT epoch FROM session_epoch WHERE id = 1), book_changes FROM catalog_version WHERE id = 1
             """,
             logger: logger
         ).decode((Int64, Int64, Int64).self).firstElement()

@@ -244,12 +244,18 @@ enum PostgresMigrations {
             "0004_in_place_book_changes",
             """
             -- An update that leaves alone everything a filter, an order or a page's membership reads (a loan's stock
-            -- change) no longer bumps the catalog version, which made every cached page unreachable: it bumps
-            -- book_changes and logs the book, so the cache drops only the bodies that show it. Kept on the same row
-            -- as the version, so its writers take the same lock and the log's order is the commit order. The newest
-            -- 4096 entries are kept; a reader further behind treats the gap as a change to everything.
+            -- change) no longer moves what this release's cache invalidates everything for (listing_version): it
+            -- bumps book_changes and logs the book, so the cache drops only the bodies that show it. `version` still
+            -- moves with every write, as before, for a process of an earlier release (beside this one during a
+            -- deploy, or after a rollback). All on the one row, so writers take the same lock and the log's order
+            -- is the commit order. The newest 4096 entries are kept; a reader further behind treats the gap as a
+            -- change to everything.
+            ALTER TABLE catalog_version ADD COLUMN listing_version BIGINT NOT NULL DEFAULT 0;
             ALTER TABLE catalog_version ADD COLUMN book_changes BIGINT NOT NULL DEFAULT 0;
+            UPDATE catalog_version SET listing_version = version;
             CREATE TABLE book_change (seq BIGINT PRIMARY KEY, book_id BIGINT NOT NULL);
+            CREATE OR REPLACE FUNCTION catalog_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN UPDATE catalog_version SET version = version + 1, listing_version = listing_version + 1 WHERE id = 1; RETURN NULL; END $$;
             DROP TRIGGER catalog_version_after_book ON book;
             CREATE TRIGGER catalog_version_after_book AFTER INSERT OR DELETE ON book
               FOR EACH STATEMENT EXECUTE FUNCTION catalog_version_bump();
@@ -263,12 +269,16 @@ enum PostgresMigrations {
                   WHERE n.id IS NULL OR n.title IS DISTINCT FROM o.title OR n.author IS DISTINCT FROM o.author
                     OR n.published_at IS DISTINCT FROM o.published_at OR n.created_at IS DISTINCT FROM o.created_at
                 ) THEN
-                UPDATE catalog_version SET version = version + 1 WHERE id = 1;
+                UPDATE catalog_version SET version = version + 1, listing_version = listing_version + 1 WHERE id = 1;
                 RETURN NULL;
               END IF;
               SELECT array_agg(id ORDER BY id) INTO changed FROM new_rows;
-              IF changed IS NULL THEN RETURN NULL; END IF;
-              UPDATE catalog_version SET book_changes = book_changes + cardinality(changed) WHERE id = 1 RETURNING book_changes INTO head;
+              IF changed IS NULL THEN
+                UPDATE catalog_version SET version = version + 1 WHERE id = 1;
+                RETURN NULL;
+              END IF;
+              UPDATE catalog_version SET version = version + 1, book_changes = book_changes + cardinality(changed) WHERE id = 1
+                RETURNING book_changes INTO head;
               INSERT INTO book_change (seq, book_id)
                 SELECT head - cardinality(changed) + u.ord, u.id FROM unnest(changed) WITH ORDINALITY AS u(id, ord);
               DELETE FROM book_change WHERE seq <= head - 4096;

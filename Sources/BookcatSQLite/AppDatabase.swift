@@ -85,8 +85,8 @@ extension AppDatabase: StoreVersionSource {
         let row = try Row.fetchOne(
             db.cachedStatement(
                 sql: """
-                    SELECT (SELECT version FROM catalog_version WHERE id = 1), (SELECT epoch FROM session_epoch WHERE id = 1),
-                      (SELECT book_changes FROM catalog_version WHERE id = 1)
+                    SELECT listing_version, (SELECT epoch FROM session_epoch WHERE id = 1), book_changes
+                    FROM catalog_version WHERE id = 1
                     """
             )
         )

@@ -3,10 +3,14 @@ import GRDB
 /// The log of in-place changes (``BookcatCore/StoreVersions/bookChanges``): updates of a book that leave alone every
 /// column a filter or an order reads, so they change only the cached bodies that show that book.
 ///
-/// A stock change (every loan and return) used to bump the catalog version, which made every cached page
-/// unreachable: under the benchmark's mixed load, half the reads missed. Now such an update bumps
-/// `catalog_version.book_changes` instead and appends the book to `book_change`, in the same transaction (triggers,
-/// so no write path can forget). Every other write to `book`, `tag` or `book_tag` still bumps the catalog version.
+/// A stock change (every loan and return) used to move the one catalog version the cache invalidates for, which made
+/// every cached page unreachable: under the benchmark's mixed load, half the reads missed. Now `catalog_version`
+/// keeps three counters, all bumped by triggers in the writing transaction (so no write path can forget):
+/// - `version`, by every write to `book`, `tag` or `book_tag`, as before: what a process of an earlier release
+///   reads, so one still running beside this one during a deploy (or after a rollback) invalidates as it did;
+/// - `listing_version`, by every such write except an in-place change: what this release's cache invalidates
+///   everything for (``BookcatCore/StoreVersions/catalog``);
+/// - `book_changes`, by each in-place change, which also appends the book to `book_change`.
 ///
 /// The log keeps the newest ``kept`` entries: a reader further behind than that gets nil from
 /// ``changedBooks(_:after:through:)`` and treats the gap as a change to everything.
@@ -19,19 +23,38 @@ enum InPlaceBookChanges {
         .map { "old.\($0) COLLATE BINARY IS NOT new.\($0) COLLATE BINARY" }
         .joined(separator: " OR ")
 
-    static let creationSQL = """
-        ALTER TABLE catalog_version ADD COLUMN book_changes INTEGER NOT NULL DEFAULT 0;
-        CREATE TABLE book_change (seq INTEGER PRIMARY KEY, book_id INTEGER NOT NULL);
-        DROP TRIGGER catalog_version_after_update_book;
-        CREATE TRIGGER catalog_version_after_update_book AFTER UPDATE ON book WHEN \(structuralChange) BEGIN
-          UPDATE catalog_version SET version = version + 1 WHERE id = 1;
-        END;
-        CREATE TRIGGER book_change_after_update_book AFTER UPDATE ON book WHEN NOT (\(structuralChange)) BEGIN
-          UPDATE catalog_version SET book_changes = book_changes + 1 WHERE id = 1;
-          INSERT INTO book_change (seq, book_id) SELECT book_changes, new.id FROM catalog_version WHERE id = 1;
-          DELETE FROM book_change WHERE seq <= (SELECT book_changes FROM catalog_version WHERE id = 1) - \(kept);
-        END;
-        """
+    /// The triggers migration 0004 created, one per table and event (`catalog_version_after_<event>_<table>`).
+    private static let versionTriggers = ["book", "tag", "book_tag"].flatMap { table in
+        ["insert", "update", "delete"].map { (table: table, event: $0) }
+    }
+
+    static var creationSQL: String {
+        var sql = """
+            ALTER TABLE catalog_version ADD COLUMN listing_version INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE catalog_version ADD COLUMN book_changes INTEGER NOT NULL DEFAULT 0;
+            UPDATE catalog_version SET listing_version = version;
+            CREATE TABLE book_change (seq INTEGER PRIMARY KEY, book_id INTEGER NOT NULL);
+
+            """
+        for trigger in versionTriggers {
+            let listing = trigger == (table: "book", event: "update") ? "(\(structuralChange))" : "1"
+            sql += """
+                DROP TRIGGER catalog_version_after_\(trigger.event)_\(trigger.table);
+                CREATE TRIGGER catalog_version_after_\(trigger.event)_\(trigger.table) AFTER \(trigger.event.uppercased()) ON \(trigger.table) BEGIN
+                  UPDATE catalog_version SET version = version + 1, listing_version = listing_version + \(listing) WHERE id = 1;
+                END;
+
+                """
+        }
+        sql += """
+            CREATE TRIGGER book_change_after_update_book AFTER UPDATE ON book WHEN NOT (\(structuralChange)) BEGIN
+              UPDATE catalog_version SET book_changes = book_changes + 1 WHERE id = 1;
+              INSERT INTO book_change (seq, book_id) SELECT book_changes, new.id FROM catalog_version WHERE id = 1;
+              DELETE FROM book_change WHERE seq <= (SELECT book_changes FROM catalog_version WHERE id = 1) - \(kept);
+            END;
+            """
+        return sql
+    }
 
     /// The distinct books of the entries after `after` up to `through`, or nil when some of them are gone.
     static func changedBooks(_ db: Database, after: Int64, through: Int64) throws -> [Int64]? {

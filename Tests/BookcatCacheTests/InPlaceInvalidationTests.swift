@@ -127,6 +127,22 @@ struct InPlaceInvalidationTests {
         }
     }
 
+    @Test func aChangeWhoseWriterCrashedBeforePublishingIsPaidByTheNextProcess() async throws {
+        try await RedisServer.with { redis in
+            let store = UnwrittenStore()
+            let crashed = redis.responseCache(store: store)
+            await crashed.reconcile(with: try await store.storeVersions())
+            _ = try await crashed.body(for: "book 5", policy: .normal) { showing("5 before", books: [5]) }
+            // Committed, then the process died before its publish: nobody announced it.
+            store.changeInPlace(5)
+            // The next process knows no head of its own: Redis's is behind the store's, so everything goes.
+            let next = redis.responseCache(store: store)
+            await next.reconcile(with: try await store.storeVersions())
+            let read = try await next.body(for: "book 5", policy: .normal) { showing("5 after", books: [5]) }
+            #expect(read.outcome == .miss && read.body == showing("5 after", books: [5]))
+        }
+    }
+
     @Test func aChangeTheStoreNoLongerLogsMakesANewGeneration() async throws {
         try await RedisServer.with { redis in
             let store = UnwrittenStore()

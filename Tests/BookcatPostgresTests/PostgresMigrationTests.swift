@@ -50,4 +50,59 @@ struct PostgresMigrationTests {
             #expect(try await count([("title", "une")]) == 4)
         }
     }
+
+    /// A process of the release before in-place changes reads `catalog_version.version`: during a deploy or after a
+    /// rollback it must still see every write move it, while this release's listing version skips in-place ones.
+    @Test func theEarlierReleasesVersionStillMovesWithEveryWrite() async throws {
+        let logger = Logger(label: "bookcat-postgres-tests")
+        let location = try await PostgresCluster.shared.freshDatabase()
+        try await PostgresDatabase(location: location, poolSize: 2, logger: logger).run { postgres in
+            try await postgres.migrate()
+            let store = postgres.store()
+            let book = try await store.books.create(
+                BookDraft(
+                    title: "Dune",
+                    author: "A",
+                    isbn: "9780000000017",
+                    publisher: nil,
+                    publishedAt: CalendarDate("1965-01-01")!,
+                    stock: 1,
+                    tagIDs: []
+                )
+            )
+            func counters() async throws -> (Int64, Int64) {
+                let row = try await postgres.client.query("SELECT version, listing_version FROM catalog_version WHERE id = 1", logger: logger)
+                    .decode((Int64, Int64).self).firstElement()
+                return try #require(row)
+            }
+            let start = try await counters()
+            _ = try await store.books.update(id: book.id) { current in
+                BookDraft(
+                    title: current.title,
+                    author: current.author,
+                    isbn: current.isbn,
+                    publisher: current.publisher,
+                    publishedAt: current.publishedAt,
+                    stock: 7,
+                    tagIDs: []
+                )
+            }
+            let afterStock = try await counters()
+            #expect(afterStock.0 == start.0 + 1 && afterStock.1 == start.1)
+            _ = try await store.books.update(id: book.id) { current in
+                BookDraft(
+                    title: "Dune Messiah",
+                    author: current.author,
+                    isbn: current.isbn,
+                    publisher: current.publisher,
+                    publishedAt: current.publishedAt,
+                    stock: 7,
+                    tagIDs: []
+                )
+            }
+            let afterTitle = try await counters()
+            #expect(afterTitle.0 == afterStock.0 + 1 && afterTitle.1 == afterStock.1 + 1)
+            #expect(try await store.versions.storeVersions().catalog == afterTitle.1)
+        }
+    }
 }
