@@ -65,7 +65,12 @@ let benchmarks: @Sendable () -> Void = {
                 )
                 let holder = leased ? Task { await cache.keepCurrent() } : nil
                 if leased { try await cache.lease.untilTrusted() }
-                let body = CachedBody(bytes: Array(repeating: UInt8(ascii: "x"), count: 20_000), etag: "\"0123456789abcdef\"")
+                // A page of a hundred books, as a listing at the largest page size lists them.
+                let body = CachedBody(
+                    bytes: Array(repeating: UInt8(ascii: "x"), count: 20_000),
+                    etag: "\"0123456789abcdef\"",
+                    books: (1...100).map(Int64.init)
+                )
                 _ = try await cache.body(for: "books:list:page_size=100", policy: .normal) { body }
                 benchmark.startMeasurement()
                 for _ in benchmark.scaledIterations {
