@@ -16,7 +16,7 @@ extension PostgresDatabase {
         books: Int,
         tags tagCount: Int,
         seed: UInt64,
-        batchSize: Int = 5_000,
+        batchSize: Int = 20_000,
         progress: @Sendable (Int) -> Void = { _ in }
     ) async throws -> SeedSummary {
         let started = Date()
@@ -29,22 +29,53 @@ extension PostgresDatabase {
         let existing = try await sql.read { db in
             try await db.rows("SELECT book_count FROM catalog_stats WHERE id = 1").decode(Int64.self).firstElement() ?? 0
         }
-        var random = SplitMix64(seed: seed)
-        var written = 0
-        while written < books {
-            let batch = (written..<min(books, written + batchSize)).map { index in
+        // The next batch is made (books, their substrings counted) while the database writes this one: a fifth of the
+        // seed's time was the client's, spent while the server waited.
+        let make = { @Sendable (start: Int, random: SplitMix64) -> (SeedBatch, SplitMix64) in
+            var random = random
+            let books = (start..<min(books, start + batchSize)).map { index in
                 SyntheticBook(index: Int(existing) + index, tagIDs: tagIDs, random: &random)
             }
+            return (SeedBatch(books), random)
+        }
+        var next = books > 0 ? make(0, SplitMix64(seed: seed)) : nil
+        var written = 0
+        while let (batch, random) = next {
+            let start = written + batch.books.count
+            async let following = start < books ? make(start, random) : nil
             try await sql.write { db in try await Self.insert(batch, db) }
-            written += batch.count
+            written = start
             progress(written)
+            next = await following
         }
         // Outside any transaction, as VACUUM must be.
         try await client.query("VACUUM (ANALYZE) book, book_search, book_tag", logger: logger)
         return SeedSummary(books: books, tags: tagIDs.count, seconds: Date().timeIntervalSince(started))
     }
 
-    private static func insert(_ batch: [SyntheticBook], _ db: Transaction) async throws {
+    /// A batch's books and the one- and two-character substrings they add, counted before the batch is written.
+    struct SeedBatch: Sendable {
+        var books: [SyntheticBook]
+        /// Nil when some text is not ASCII: the database's own function counts those (see ``addSubstringCounts``).
+        var substrings: [(field: ShortSubstringTally.Field, substring: String, books: Int)]?
+
+        init(_ books: [SyntheticBook]) {
+            self.books = books
+            guard books.allSatisfy({ $0.title.utf8.allSatisfy { $0 < 0x80 } && $0.author.utf8.allSatisfy { $0 < 0x80 } }) else {
+                substrings = nil
+                return
+            }
+            var tally = ShortSubstringTally()
+            for book in books {
+                tally.add(book.title, as: .title)
+                tally.add(book.author, as: .author)
+            }
+            substrings = tally.entries
+        }
+    }
+
+    private static func insert(_ prepared: SeedBatch, _ db: Transaction) async throws {
+        let batch = prepared.books
         try await db.execute("SET LOCAL bookcat.seeding = 'on'")
         let rows = try await db.rows(
             """
@@ -75,13 +106,17 @@ extension PostgresDatabase {
             SELECT id, lower(title COLLATE "und-x-icu"), lower(author COLLATE "und-x-icu") FROM book WHERE id = ANY(\(ids))
             """
         )
-        try await addSubstringCounts(of: batch, ids: ids, db)
+        try await addSubstringCounts(prepared.substrings, ids: ids, db)
     }
 
-    /// The batch's one- and two-character substrings, counted here: synthetic text is ASCII, which ICU folds as the
-    /// tally does. Other text (never written by this seeder) would be counted by the database's own function.
-    private static func addSubstringCounts(of batch: [SyntheticBook], ids: [Int64], _ db: Transaction) async throws {
-        guard batch.allSatisfy({ $0.title.utf8.allSatisfy { $0 < 0x80 } && $0.author.utf8.allSatisfy { $0 < 0x80 } }) else {
+    /// The batch's one- and two-character substrings, counted in Swift: synthetic text is ASCII, which ICU folds as the
+    /// tally does. Other text (never written by this seeder) is counted by the database's own function.
+    private static func addSubstringCounts(
+        _ entries: [(field: ShortSubstringTally.Field, substring: String, books: Int)]?,
+        ids: [Int64],
+        _ db: Transaction
+    ) async throws {
+        guard let entries else {
             try await db.execute(
                 """
                 SELECT book_substring_change(NULL, NULL, array_agg(title), array_agg(author)) FROM book_search WHERE id = ANY(\(ids))
@@ -89,12 +124,6 @@ extension PostgresDatabase {
             )
             return
         }
-        var tally = ShortSubstringTally()
-        for book in batch {
-            tally.add(book.title, as: .title)
-            tally.add(book.author, as: .author)
-        }
-        let entries = tally.entries
         // In key order, as every writer takes these rows, so none waits on another in a cycle.
         try await db.execute(
             """
