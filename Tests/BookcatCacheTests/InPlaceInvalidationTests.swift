@@ -9,12 +9,6 @@ import Testing
 /// before the change never stores it afterwards.
 @Suite("In-place changes: only the bodies that show the book")
 struct InPlaceInvalidationTests {
-    private func showing(_ text: String, books: [Int64]?) -> CachedBody {
-        var shown = body(text)
-        shown.books = books
-        return shown
-    }
-
     @Test func aChangedBookMakesUnreachableItsPagesInEveryProcessAndNoOther() async throws {
         try await RedisServer.with { redis in
             let store = UnwrittenStore()
@@ -25,23 +19,23 @@ struct InPlaceInvalidationTests {
                     let changed = Int64(round % 5)
                     for cache in [reader, writer] {
                         _ = try await cache.body(for: "showing \(changed)", policy: .normal) {
-                            showing("\(changed) before \(round)", books: [changed, 99])
+                            body("\(changed) before \(round)", showing: [changed, 99])
                         }
-                        _ = try await cache.body(for: "others", policy: .normal) { showing("others", books: [42, 43]) }
-                        _ = try await cache.body(for: "no book", policy: .normal) { showing("tags", books: []) }
-                        _ = try await cache.body(for: "any book", policy: .normal) { showing("any \(round)", books: nil) }
+                        _ = try await cache.body(for: "others", policy: .normal) { body("others", showing: [42, 43]) }
+                        _ = try await cache.body(for: "no book", policy: .normal) { body("tags", showing: []) }
+                        _ = try await cache.body(for: "any book", policy: .normal) { body("any \(round)", showing: nil) }
                     }
                     // The write: committed (logged), then published by its own process before it is answered.
                     await writer.reconcile(with: store.changeInPlace(changed))
                     for cache in [reader, writer] {
                         let page = try await cache.body(for: "showing \(changed)", policy: .normal) {
-                            showing("\(changed) after \(round)", books: [changed, 99])
+                            body("\(changed) after \(round)", showing: [changed, 99])
                         }
-                        #expect(page.body == showing("\(changed) after \(round)", books: [changed, 99]), "round \(round)")
-                        let anyBook = try await cache.body(for: "any book", policy: .normal) { showing("any after \(round)", books: nil) }
-                        #expect(anyBook.body == showing("any after \(round)", books: nil))
-                        for (key, kept) in [("others", showing("others", books: [42, 43])), ("no book", showing("tags", books: []))] {
-                            let read = try await cache.body(for: key, policy: .normal) { showing("unexpected fill", books: []) }
+                        #expect(page.body == body("\(changed) after \(round)", showing: [changed, 99]), "round \(round)")
+                        let anyBook = try await cache.body(for: "any book", policy: .normal) { body("any after \(round)", showing: nil) }
+                        #expect(anyBook.body == body("any after \(round)", showing: nil))
+                        for (key, kept) in [("others", body("others", showing: [42, 43])), ("no book", body("tags", showing: []))] {
+                            let read = try await cache.body(for: key, policy: .normal) { body("unexpected fill", showing: []) }
                             #expect(read.outcome == .hit && read.body == kept, "\(key) in round \(round)")
                         }
                     }
@@ -50,29 +44,33 @@ struct InPlaceInvalidationTests {
         }
     }
 
+    /// Fills `page` with `rendered`, which it renders before book 5 changes in place and tries to store after.
+    private func fillRacingAChangeOfBook5(_ cache: RedisResponseCache, _ store: UnwrittenStore, rendered: CachedBody) async throws {
+        let fillStarted = AsyncGate()
+        let releaseFill = AsyncGate()
+        let slowRead = Task {
+            try await cache.body(for: "page", policy: .normal) {
+                await fillStarted.open()
+                await releaseFill.wait()
+                return rendered
+            }
+        }
+        await fillStarted.wait()
+        await cache.reconcile(with: store.changeInPlace(5))
+        await releaseFill.open()
+        #expect(try await slowRead.value.outcome == .miss)
+    }
+
     @Test(arguments: [[Int64(5)], [5, 6], nil])
     func aFillThatRenderedTheBookBeforeItChangedIsNotStored(books: [Int64]?) async throws {
         try await RedisServer.with { redis in
             let store = UnwrittenStore()
             let cache = redis.responseCache(store: store)
-            let fillStarted = AsyncGate()
-            let releaseFill = AsyncGate()
-            // A slow reader: it renders book 5 as it was, then stalls before storing it.
-            let slowRead = Task {
-                try await cache.body(for: "page", policy: .normal) {
-                    await fillStarted.open()
-                    await releaseFill.wait()
-                    return showing("book 5 before", books: books)
-                }
-            }
-            await fillStarted.wait()
-            await cache.reconcile(with: store.changeInPlace(5))
-            await releaseFill.open()
-            #expect(try await slowRead.value.outcome == .miss)
-            let after = try await cache.body(for: "page", policy: .normal) { showing("book 5 after", books: books) }
-            #expect(after.outcome == .miss && after.body == showing("book 5 after", books: books))
-            let again = try await cache.body(for: "page", policy: .normal) { showing("unexpected fill", books: books) }
-            #expect(again.outcome == .hit && again.body == showing("book 5 after", books: books))
+            try await fillRacingAChangeOfBook5(cache, store, rendered: body("book 5 before", showing: books))
+            let after = try await cache.body(for: "page", policy: .normal) { body("book 5 after", showing: books) }
+            #expect(after.outcome == .miss && after.body == body("book 5 after", showing: books))
+            let again = try await cache.body(for: "page", policy: .normal) { body("unexpected fill", showing: books) }
+            #expect(again.outcome == .hit && again.body == body("book 5 after", showing: books))
         }
     }
 
@@ -80,21 +78,9 @@ struct InPlaceInvalidationTests {
         try await RedisServer.with { redis in
             let store = UnwrittenStore()
             let cache = redis.responseCache(store: store)
-            let fillStarted = AsyncGate()
-            let releaseFill = AsyncGate()
-            let slowRead = Task {
-                try await cache.body(for: "page", policy: .normal) {
-                    await fillStarted.open()
-                    await releaseFill.wait()
-                    return showing("books 6 and 7", books: [6, 7])
-                }
-            }
-            await fillStarted.wait()
-            await cache.reconcile(with: store.changeInPlace(5))
-            await releaseFill.open()
-            _ = try await slowRead.value
-            let again = try await cache.body(for: "page", policy: .normal) { showing("unexpected fill", books: [6, 7]) }
-            #expect(again.outcome == .hit)
+            try await fillRacingAChangeOfBook5(cache, store, rendered: body("books 6 and 7", showing: [6, 7]))
+            let again = try await cache.body(for: "page", policy: .normal) { body("unexpected fill", showing: [6, 7]) }
+            #expect(again.outcome == .hit && again.body == body("books 6 and 7", showing: [6, 7]))
         }
     }
 
@@ -110,17 +96,17 @@ struct InPlaceInvalidationTests {
                 for round in 1...3 {
                     let book = Int64(round)
                     for cache in [fromMemory, fromRedis] {
-                        _ = try await cache.body(for: "book \(book)", policy: .normal) { showing("\(book) before", books: [book]) }
-                        _ = try await cache.body(for: "book 100", policy: .normal) { showing("100", books: [100]) }
+                        _ = try await cache.body(for: "book \(book)", policy: .normal) { body("\(book) before", showing: [book]) }
+                        _ = try await cache.body(for: "book 100", policy: .normal) { body("100", showing: [100]) }
                     }
                     // A writer cut off from Redis: the store logs its change, and it answers after one lease.
                     store.changeInPlace(book)
                     clock.advance(by: StoreCoverageTests.writerWait)
                     for cache in [fromMemory, fromRedis] {
-                        let read = try await cache.body(for: "book \(book)", policy: .normal) { showing("\(book) after", books: [book]) }
-                        #expect(read.body == showing("\(book) after", books: [book]), "round \(round)")
-                        let other = try await cache.body(for: "book 100", policy: .normal) { showing("unexpected fill", books: [100]) }
-                        #expect(other.outcome == .hit && other.body == showing("100", books: [100]), "round \(round)")
+                        let read = try await cache.body(for: "book \(book)", policy: .normal) { body("\(book) after", showing: [book]) }
+                        #expect(read.body == body("\(book) after", showing: [book]), "round \(round)")
+                        let other = try await cache.body(for: "book 100", policy: .normal) { body("unexpected fill", showing: [100]) }
+                        #expect(other.outcome == .hit && other.body == body("100", showing: [100]), "round \(round)")
                     }
                 }
             }
@@ -132,14 +118,14 @@ struct InPlaceInvalidationTests {
             let store = UnwrittenStore()
             let crashed = redis.responseCache(store: store)
             await crashed.reconcile(with: try await store.storeVersions())
-            _ = try await crashed.body(for: "book 5", policy: .normal) { showing("5 before", books: [5]) }
+            _ = try await crashed.body(for: "book 5", policy: .normal) { body("5 before", showing: [5]) }
             // Committed, then the process died before its publish: nobody announced it.
             store.changeInPlace(5)
             // The next process knows no head of its own: Redis's is behind the store's, so everything goes.
             let next = redis.responseCache(store: store)
             await next.reconcile(with: try await store.storeVersions())
-            let read = try await next.body(for: "book 5", policy: .normal) { showing("5 after", books: [5]) }
-            #expect(read.outcome == .miss && read.body == showing("5 after", books: [5]))
+            let read = try await next.body(for: "book 5", policy: .normal) { body("5 after", showing: [5]) }
+            #expect(read.outcome == .miss && read.body == body("5 after", showing: [5]))
         }
     }
 
@@ -148,13 +134,13 @@ struct InPlaceInvalidationTests {
             let store = UnwrittenStore()
             let cache = redis.responseCache(store: store)
             await cache.reconcile(with: try await store.storeVersions())
-            _ = try await cache.body(for: "other book", policy: .normal) { showing("200", books: [200]) }
+            _ = try await cache.body(for: "other book", policy: .normal) { body("200", showing: [200]) }
             // A head past the log's end: the store cannot say which books changed.
             var versions = try await store.storeVersions()
             versions.bookChanges = 10
             store.set(versions)
             await cache.reconcile(with: versions)
-            let read = try await cache.body(for: "other book", policy: .normal) { showing("rendered afresh", books: [200]) }
+            let read = try await cache.body(for: "other book", policy: .normal) { body("rendered afresh", showing: [200]) }
             #expect(read.outcome == .miss)
         }
     }

@@ -98,22 +98,16 @@ struct NearCacheTests {
 
 @Suite("Cache tier in process memory: in-place changes")
 struct NearCacheInPlaceChangeTests {
-    private func showing(_ text: String, books: [Int64]?) -> CachedBody {
-        var shown = body(text)
-        shown.books = books
-        return shown
-    }
-
     @Test func aChangedBookDropsTheBodiesThatShowItAndOnlyThose() {
         let near = NearCache(capacityBytes: 100_000)
-        near.store(showing("page 1-2", books: [1, 2]), for: "a", generation: "7", readAt: 10)
-        near.store(showing("page 3", books: [3]), for: "b", generation: "7", readAt: 10)
-        near.store(showing("tags", books: []), for: "c", generation: "7", readAt: 10)
-        near.store(showing("anything", books: nil), for: "d", generation: "7", readAt: 10)
+        near.store(body("page 1-2", showing: [1, 2]), for: "a", generation: "7", readAt: 10)
+        near.store(body("page 3", showing: [3]), for: "b", generation: "7", readAt: 10)
+        near.store(body("tags", showing: []), for: "c", generation: "7", readAt: 10)
+        near.store(body("anything", showing: nil), for: "d", generation: "7", readAt: 10)
         near.drop(books: [2], generation: "7", change: 11)
         #expect(near.body(for: "a", generation: "7") == nil)
-        #expect(near.body(for: "b", generation: "7") == showing("page 3", books: [3]))
-        #expect(near.body(for: "c", generation: "7") == showing("tags", books: []))
+        #expect(near.body(for: "b", generation: "7") == body("page 3", showing: [3]))
+        #expect(near.body(for: "c", generation: "7") == body("tags", showing: []))
         // A body that may show any book goes with every change.
         #expect(near.body(for: "d", generation: "7") == nil)
     }
@@ -122,26 +116,26 @@ struct NearCacheInPlaceChangeTests {
         let near = NearCache(capacityBytes: 100_000)
         near.drop(books: [2], generation: "7", change: 11)
         // Read from Redis just before the change deleted it there, and arriving after the change's announcement.
-        near.store(showing("stale", books: [1, 2]), for: "a", generation: "7", readAt: 10)
+        near.store(body("stale", showing: [1, 2]), for: "a", generation: "7", readAt: 10)
         #expect(near.body(for: "a", generation: "7") == nil)
-        near.store(showing("stale, any book", books: nil), for: "d", generation: "7", readAt: 10)
+        near.store(body("stale, any book", showing: nil), for: "d", generation: "7", readAt: 10)
         #expect(near.body(for: "d", generation: "7") == nil)
         // Read at or after the change, or showing only other books: kept.
-        near.store(showing("fresh", books: [1, 2]), for: "a", generation: "7", readAt: 11)
-        near.store(showing("other books", books: [3]), for: "b", generation: "7", readAt: 10)
-        #expect(near.body(for: "a", generation: "7") == showing("fresh", books: [1, 2]))
-        #expect(near.body(for: "b", generation: "7") == showing("other books", books: [3]))
+        near.store(body("fresh", showing: [1, 2]), for: "a", generation: "7", readAt: 11)
+        near.store(body("other books", showing: [3]), for: "b", generation: "7", readAt: 10)
+        #expect(near.body(for: "a", generation: "7") == body("fresh", showing: [1, 2]))
+        #expect(near.body(for: "b", generation: "7") == body("other books", showing: [3]))
     }
 
     @Test func untilTheFloorIsSetNothingIsKeptAndAfterwardsNothingReadBeforeIt() {
         let near = NearCache(capacityBytes: 100_000)
         near.removeAll(floor: .max)
-        near.store(showing("read before the subscription's first count", books: [1]), for: "a", generation: "7", readAt: 50)
+        near.store(body("read before the subscription's first count", showing: [1]), for: "a", generation: "7", readAt: 50)
         #expect(near.body(for: "a", generation: "7") == nil)
         near.raiseFloor(to: 60)
-        near.store(showing("still before it", books: [1]), for: "a", generation: "7", readAt: 59)
+        near.store(body("still before it", showing: [1]), for: "a", generation: "7", readAt: 59)
         #expect(near.body(for: "a", generation: "7") == nil)
-        near.store(showing("after it", books: [1]), for: "a", generation: "7", readAt: 60)
+        near.store(body("after it", showing: [1]), for: "a", generation: "7", readAt: 60)
         #expect(near.body(for: "a", generation: "7") != nil)
     }
 
@@ -153,7 +147,7 @@ struct NearCacheInPlaceChangeTests {
         for round in 0..<2_000 {
             let books = (0..<20).map { Int64(($0 * 7 + round) % 500) }
             // Some bodies arrive late: read a few changes ago.
-            near.store(showing("page \(round)", books: books), for: "key \(round % 50)", generation: "7", readAt: change - Int64(round % 4))
+            near.store(body("page \(round)", showing: books), for: "key \(round % 50)", generation: "7", readAt: change - Int64(round % 4))
             if round % 3 == 0 {
                 change += 1
                 let book = Int64((round * 7) % 500)

@@ -76,30 +76,10 @@ struct PostgresMigrationTests {
                 return try #require(row)
             }
             let start = try await counters()
-            _ = try await store.books.update(id: book.id) { current in
-                BookDraft(
-                    title: current.title,
-                    author: current.author,
-                    isbn: current.isbn,
-                    publisher: current.publisher,
-                    publishedAt: current.publishedAt,
-                    stock: 7,
-                    tagIDs: []
-                )
-            }
+            _ = try await store.books.update(id: book.id) { BookDraft($0).with { $0.stock = 7 } }
             let afterStock = try await counters()
             #expect(afterStock.0 == start.0 + 1 && afterStock.1 == start.1)
-            _ = try await store.books.update(id: book.id) { current in
-                BookDraft(
-                    title: "Dune Messiah",
-                    author: current.author,
-                    isbn: current.isbn,
-                    publisher: current.publisher,
-                    publishedAt: current.publishedAt,
-                    stock: 7,
-                    tagIDs: []
-                )
-            }
+            _ = try await store.books.update(id: book.id) { BookDraft($0).with { $0.title = "Dune Messiah" } }
             let afterTitle = try await counters()
             #expect(afterTitle.0 == afterStock.0 + 1 && afterTitle.1 == afterStock.1 + 1)
             #expect(try await store.versions.storeVersions().catalog == afterTitle.1)

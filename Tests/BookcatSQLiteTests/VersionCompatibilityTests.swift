@@ -1,4 +1,5 @@
 import BookcatCore
+import BookcatTestSupport
 import GRDB
 import Testing
 
@@ -29,30 +30,10 @@ struct VersionCompatibilityTests {
             }
         }
         let start = try await counters()
-        _ = try await store.books.update(id: book.id) { current in
-            BookDraft(
-                title: current.title,
-                author: current.author,
-                isbn: current.isbn,
-                publisher: current.publisher,
-                publishedAt: current.publishedAt,
-                stock: 7,
-                tagIDs: []
-            )
-        }
+        _ = try await store.books.update(id: book.id) { BookDraft($0).with { $0.stock = 7 } }
         let afterStock = try await counters()
         #expect(afterStock.version == start.version + 1 && afterStock.listing == start.listing)
-        _ = try await store.books.update(id: book.id) { current in
-            BookDraft(
-                title: "Dune Messiah",
-                author: current.author,
-                isbn: current.isbn,
-                publisher: current.publisher,
-                publishedAt: current.publishedAt,
-                stock: 7,
-                tagIDs: []
-            )
-        }
+        _ = try await store.books.update(id: book.id) { BookDraft($0).with { $0.title = "Dune Messiah" } }
         let afterTitle = try await counters()
         #expect(afterTitle.version == afterStock.version + 1 && afterTitle.listing == afterStock.listing + 1)
         #expect(try await store.versions.storeVersions().catalog == afterTitle.listing)

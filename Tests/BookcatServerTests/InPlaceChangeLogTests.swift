@@ -1,4 +1,5 @@
 import BookcatCore
+import BookcatTestSupport
 import Foundation
 import Testing
 
@@ -6,20 +7,6 @@ import Testing
 /// what a listing reads (``StoreVersions/catalog``), in the writing transaction, on both stores.
 @Suite("The store's log of in-place changes")
 struct InPlaceChangeLogTests {
-    private static func draft(_ book: Book, _ change: (inout BookDraft) -> Void) -> BookDraft {
-        var draft = BookDraft(
-            title: book.title,
-            author: book.author,
-            isbn: book.isbn,
-            publisher: book.publisher,
-            publishedAt: book.publishedAt,
-            stock: book.stock,
-            tagIDs: book.tags.map(\.id)
-        )
-        change(&draft)
-        return draft
-    }
-
     private enum Kind { case inPlace, catalog }
 
     /// Runs `write` and checks which counter it moved, and that the log names `book` for an in-place one.
@@ -73,7 +60,7 @@ struct InPlaceChangeLogTests {
             ]
             for (name, change) in inPlace {
                 try await Self.expect(store, .inPlace, book: id, name) {
-                    book = try await store.books.update(id: id) { Self.draft($0, change) }
+                    book = try await store.books.update(id: id) { BookDraft($0).with(change) }
                 }
             }
             try await Self.expect(store, .inPlace, book: id, "a loan") {
@@ -94,11 +81,11 @@ struct InPlaceChangeLogTests {
             ]
             for (name, change) in catalog {
                 try await Self.expect(store, .catalog, book: id, name) {
-                    book = try await store.books.update(id: id) { Self.draft($0, change) }
+                    book = try await store.books.update(id: id) { BookDraft($0).with(change) }
                 }
             }
             try await Self.expect(store, .catalog, book: id, "a created book") {
-                _ = try await store.books.create(Self.draft(book) { $0.isbn = "9780000000031" })
+                _ = try await store.books.create(BookDraft(book).with { $0.isbn = "9780000000031" })
             }
             try await Self.expect(store, .catalog, book: id, "a renamed tag") { _ = try await store.tags.rename(id: other.id, to: "renamed") }
             try await Self.expect(store, .catalog, book: id, "a deleted book") { try await store.books.delete(id: id) }
@@ -125,7 +112,7 @@ struct InPlaceChangeLogTests {
                 for writer in 0..<8 {
                     group.addTask {
                         for stock in stride(from: writer, to: changes, by: 8) {
-                            _ = try await store.books.update(id: book.id) { Self.draft($0) { $0.stock = stock } }
+                            _ = try await store.books.update(id: book.id) { BookDraft($0).with { $0.stock = stock } }
                         }
                     }
                 }

@@ -55,9 +55,9 @@ extension RedisServer {
 }
 
 /// A cached body whose bytes are `text` (padded with `size` spaces) and whose tag names it, so a test can say which
-/// render it got.
-public func body(_ text: String, size: Int = 0) -> CachedBody {
-    CachedBody(bytes: Array(text.utf8) + Array(repeating: UInt8(ascii: " "), count: size), etag: "\"\(text)\"")
+/// render it got; it shows the fields of `books` (nil: of any book, see ``CachedBody/books``).
+public func body(_ text: String, size: Int = 0, showing books: [Int64]? = nil) -> CachedBody {
+    CachedBody(bytes: Array(text.utf8) + Array(repeating: UInt8(ascii: " "), count: size), etag: "\"\(text)\"", books: books)
 }
 
 /// The versions of a store no test writes: for tests of the cache alone, where every write is the test's own call to

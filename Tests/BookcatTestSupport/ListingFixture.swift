@@ -46,17 +46,7 @@ public struct ListingFixture: Sendable {
         for _ in 0..<60 {
             let id = pick(ids, &random)
             let title = pick(words, &random) + " edited"
-            _ = try await store.books.update(id: id) { book in
-                BookDraft(
-                    title: title,
-                    author: book.author,
-                    isbn: book.isbn,
-                    publisher: book.publisher,
-                    publishedAt: book.publishedAt,
-                    stock: book.stock,
-                    tagIDs: book.tags.map(\.id)
-                )
-            }
+            _ = try await store.books.update(id: id) { BookDraft($0).with { $0.title = title } }
         }
         for id in ids.prefix(40) { try await store.books.delete(id: id) }
         return ListingFixture(tags: tags)
