@@ -114,7 +114,9 @@ public final class CacheLease: Sendable {
 
     // MARK: - The reader's side
 
+    /// Runs once per subscription: its first successful renewal sets where the change count starts.
     private func keepRenewing() async {
+        var counted = false
         while !Task.isCancelled {
             let sent = clock.now
             do {
@@ -129,11 +131,13 @@ public final class CacheLease: Sendable {
                     throw RedisError.protocolError("unexpected reply to the lease renewal: \(reply)")
                 }
                 versions.learn(generation: generation, sessionEpoch: values[1].integer)
-                if versions.changes == nil {
-                    // The subscription's first count: every change announced since it began arrives on it, and
-                    // bodies read before this count are refused, so every earlier one counts as acted on.
+                if !counted {
+                    // The subscription's first count: every change announced since it began arrives on it (and is
+                    // acted on as it arrives, even before this), and bodies read before this count are refused, so
+                    // every earlier one counts as acted on.
                     near.raiseFloor(to: changes)
                     versions.actedOn(changesThrough: changes)
+                    counted = true
                 }
                 // A tenth of the lease to spare, against clocks that do not tick quite alike. In force only once
                 // every change announced before this renewal has been acted on.
@@ -172,7 +176,9 @@ public final class CacheLease: Sendable {
         if !change.books.isEmpty {
             near.drop(books: change.books, generation: change.generation, change: change.counter)
         }
-        if versions.changes != nil { versions.actedOn(changesThrough: change.counter) }
+        // Messages arrive in the order they were published: every change counted up to this one has been acted on
+        // since the subscription began, and the ones before it are the first renewal's to cover.
+        versions.actedOn(changesThrough: change.counter)
         if let through = change.reflectsThrough {
             if let start = change.reflectsAfter {
                 versions.reflect(bookChangesAfter: start, through: through)

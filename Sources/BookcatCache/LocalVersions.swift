@@ -19,7 +19,8 @@ final class LocalVersions: Sendable {
         var generationText: String?
         var sessionEpoch: Int64?
         /// The newest change counter whose announcement (and every one before it) this process has acted on, since
-        /// its subscription began; nil until the first renewal gives the count to start from.
+        /// its subscription began (the first renewal gives the count the earlier ones are covered from); nil before
+        /// either.
         var changes: Int64?
         /// What the last renewal said the counter was: the lease holds only once `changes` has caught up with it,
         /// since an announcement can arrive after the renewal that followed it.
@@ -78,11 +79,7 @@ final class LocalVersions: Sendable {
         }
     }
 
-    /// The change counter acted on; nil before the first renewal of this subscription.
-    var changes: Int64? { state.withLockedValue { $0.changes } }
-
-    /// Every change announced up to `counter` has been acted on. The first call of a subscription sets where the
-    /// count starts: see ``CacheLease``.
+    /// Every change announced up to `counter` has been acted on (see ``CacheLease``).
     func actedOn(changesThrough counter: Int64) {
         state.withLockedValue { state in
             state.changes = max(state.changes ?? counter, counter)
