@@ -4,8 +4,8 @@ import NIOConcurrencyHelpers
 /// Runs at most one fill per entry key at a time in this process: concurrent misses for the same key wait for
 /// the first one's result instead of each querying the database.
 ///
-/// Entry keys include the cache generation, so a fill that began before a write is never shared with a request
-/// that arrived after the write's response.
+/// Its keys include the cache generation and the change count the request read, so a fill that began before a
+/// write is never shared with a request that arrived after the write's response.
 final class FillCoalescer: Sendable {
     private let inFlight = NIOLockedValueBox<[String: Task<CachedBody, any Error>]>([:])
     private let waiting = NIOLockedValueBox(0)

@@ -176,7 +176,9 @@ public final class RedisResponseCache: ResponseCache {
         }
 
         let entryKey = keys.entry(generation: generation, hashedKey: hashedKey)
-        let (body, ranFill) = try await fills.run(entryKey, fill: fill)
+        // Shared only with requests that read the same change count: one that arrived after an in-place change was
+        // answered reads a later count, and never gets a body rendered before it.
+        let (body, ranFill) = try await fills.run(entryKey + "@" + (changes.map(String.init) ?? ""), fill: fill)
         misses.increment()
         if ranFill, let changes {
             do {

@@ -74,6 +74,31 @@ struct InPlaceInvalidationTests {
         }
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func aRequestAfterAChangeDoesNotShareAFillThatBeganBeforeIt() async throws {
+        try await RedisServer.with { redis in
+            let store = UnwrittenStore()
+            let cache = redis.responseCache(store: store)
+            let fillStarted = AsyncGate()
+            let releaseFill = AsyncGate()
+            let slowRead = Task {
+                try await cache.body(for: "page", policy: .normal) {
+                    await fillStarted.open()
+                    await releaseFill.wait()
+                    return body("book 5 before", showing: [5])
+                }
+            }
+            await fillStarted.wait()
+            // The change is answered; a request that arrives after it must not be handed the slow fill's body.
+            await cache.reconcile(with: store.changeInPlace(5))
+            let after = Task { try await cache.body(for: "page", policy: .normal) { body("book 5 after", showing: [5]) } }
+            let read = try await after.value
+            await releaseFill.open()
+            _ = try await slowRead.value
+            #expect(read.body == body("book 5 after", showing: [5]))
+        }
+    }
+
     @Test func aFillOfOtherBooksIsStoredAcrossAChange() async throws {
         try await RedisServer.with { redis in
             let store = UnwrittenStore()
