@@ -179,13 +179,7 @@ public final class CacheLease: Sendable {
         // Messages arrive in the order they were published: every change counted up to this one has been acted on
         // since the subscription began, and the ones before it are the first renewal's to cover.
         versions.actedOn(changesThrough: change.counter)
-        if let through = change.reflectsThrough {
-            if let start = change.reflectsAfter {
-                versions.reflect(bookChangesAfter: start, through: through)
-            } else {
-                versions.reflect(bookChangesThrough: through)
-            }
-        }
+        if let through = change.reflectsThrough { versions.reflect(bookChangesAfter: change.reflectsAfter, through: through) }
     }
 
     private func leave() async {

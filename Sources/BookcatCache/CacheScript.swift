@@ -17,29 +17,22 @@ struct CacheScript: Sendable {
         self.sha1 = Insecure.SHA1.hash(data: Array(source.utf8)).hexString
     }
 
-    private static let initialiseGeneration = """
-        if redis.call('EXISTS', KEYS[1]) == 0 then
-          local now = redis.call('TIME')
-          redis.call('SET', KEYS[1], now[1] .. string.format('%06d', tonumber(now[2])), 'NX')
-        end
+    /// Creates the counter KEYS[n] (the generation, the change counter) from the server's clock in microseconds when
+    /// it is missing, so one lost or restarted never counts from below a value a process, a key or a fill still holds.
+    private static func startFromClock(_ n: Int) -> String {
         """
-
-    /// The change counter KEYS[n] starts from the clock too, so one lost or restarted never counts from below a
-    /// value a process or a fill still holds.
-    private static func initialiseChangeCounter(_ n: Int) -> String {
-        """
-
         if redis.call('EXISTS', KEYS[\(n)]) == 0 then
           local now = redis.call('TIME')
           redis.call('SET', KEYS[\(n)], now[1] .. string.format('%06d', tonumber(now[2])), 'NX')
         end
+
         """
     }
 
     /// KEYS[1] generation key, KEYS[2] session epoch key, KEYS[3] change counter; ARGV[1] entry key prefix; ARGV[2]
     /// hashed request key. Returns {generation, entry or false, session epoch or false, change counter}.
     static let read = CacheScript(
-        initialiseGeneration + initialiseChangeCounter(3) + """
+        startFromClock(1) + startFromClock(3) + """
 
             local generation = redis.call('GET', KEYS[1])
             return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2]), redis.call('GET', KEYS[2]),
@@ -128,7 +121,7 @@ struct CacheScript: Sendable {
     /// milliseconds since the registry began, change counter, 1 if it dropped the books, then for each live reader
     /// its id and its lease's remaining milliseconds} (readers only when it announced).
     static let publish = CacheScript(
-        "local fresh = redis.call('EXISTS', KEYS[1]) == 0\n" + initialiseGeneration + initialiseChangeCounter(5) + """
+        "local fresh = redis.call('EXISTS', KEYS[1]) == 0\n" + startFromClock(1) + startFromClock(5) + """
 
             local seen = tonumber(redis.call('GET', KEYS[2]) or '-1')
             local version = tonumber(ARGV[1])
@@ -210,7 +203,7 @@ struct CacheScript: Sendable {
     /// ends by the server's clock, and returns {generation, session epoch or false, change counter} as they are now,
     /// creating the generation and the counter if missing.
     static let renewLease = CacheScript(
-        initialiseGeneration + initialiseChangeCounter(4) + registry(3) + """
+        startFromClock(1) + startFromClock(4) + registry(3) + """
 
             redis.call('ZADD', KEYS[3], string.format('%.0f', ms + tonumber(ARGV[2])), ARGV[1])
             return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), redis.call('GET', KEYS[4])}

@@ -5,8 +5,12 @@ import BookcatCore
 /// (The schema version in every key, ``CacheKeys/schemaVersion``, keeps older formats out.)
 enum CachedBodyCodec {
     static func encode(_ body: CachedBody) -> [UInt8] {
-        let books = body.books.map { $0.map(String.init).joined(separator: ",") } ?? "*"
-        return Array("\(body.status) \(body.etag) \(books)".utf8) + [UInt8(ascii: "\n")] + body.bytes
+        Array("\(body.status) \(body.etag) \(booksField(body.books))".utf8) + [UInt8(ascii: "\n")] + body.bytes
+    }
+
+    /// Books as an entry and the cache's scripts write them: comma-separated ids, or `*` for any book (nil).
+    static func booksField(_ books: [Int64]?) -> String {
+        books.map { $0.map(String.init).joined(separator: ",") } ?? "*"
     }
 
     static func decode(_ bytes: [UInt8]) -> CachedBody? {

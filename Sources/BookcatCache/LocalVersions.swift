@@ -89,19 +89,15 @@ final class LocalVersions: Sendable {
     /// The store's in-place change head that Redis and this process's memory reflect, if known.
     var bookChangesReflected: Int64? { state.withLockedValue { $0.bookChangesReflected } }
 
-    /// Redis and this process's memory now reflect every in-place change up to `head`.
-    func reflect(bookChangesThrough head: Int64) {
+    /// Redis and this process's memory now reflect every in-place change up to `head`: all of them, or, given `start`
+    /// (an announcement that reflects the changes after `start`), only if this process already reflected every one up
+    /// to `start`.
+    func reflect(bookChangesAfter start: Int64? = nil, through head: Int64) {
         state.withLockedValue { state in
+            if let start {
+                guard let reflected = state.bookChangesReflected, start <= reflected else { return }
+            }
             state.bookChangesReflected = max(state.bookChangesReflected ?? head, head)
-        }
-    }
-
-    /// Like ``reflect(bookChangesThrough:)``, for an announcement that reflects the changes after `start` up to
-    /// `head`: only if this process already reflected every one up to `start`.
-    func reflect(bookChangesAfter start: Int64, through head: Int64) {
-        state.withLockedValue { state in
-            guard let reflected = state.bookChangesReflected, start <= reflected else { return }
-            state.bookChangesReflected = max(reflected, head)
         }
     }
 

@@ -150,7 +150,7 @@ final class NearCache: Sendable {
 
     /// Drops every entry and forgets the generation, so the next one stored is taken whatever its number; refuses
     /// bodies read before `floor` (the top: every body, until ``raiseFloor(to:)`` says from where they may be kept).
-    func removeAll(floor: Int64 = .min) {
+    func removeAll(floor: Int64) {
         state.withLockedValue { $0 = State(floor: floor) }
     }
 

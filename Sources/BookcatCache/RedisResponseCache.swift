@@ -47,7 +47,7 @@ public final class RedisResponseCache: ResponseCache {
         /// The store's in-place change head, nil when unknown.
         var bookChanges: Int64?
         /// The head this process reflected before (nil: none yet), and the books changed in place after it up to
-        /// `bookChanges` (see ``withChangedBooks(from:)``).
+        /// `bookChanges` (see ``withChangedBooks(_:)``).
         var reflected: Int64?
         var books: [Int64] = []
 
@@ -188,7 +188,7 @@ public final class RedisResponseCache: ResponseCache {
                     arguments: [
                         RedisArgument(bytes: CachedBodyCodec.encode(body)), RedisArgument(ttlSeconds), RedisArgument(Int(changes)),
                         RedisArgument(keys.showing(generation: generation)), RedisArgument(hashedKey),
-                        RedisArgument(body.books.map { $0.map(String.init).joined(separator: ",") } ?? "*"),
+                        RedisArgument(CachedBodyCodec.booksField(body.books)),
                     ]
                 )
                 // Only once Redis holds it: the memory tier never has what the shared tier lacks. (Refused when a
@@ -325,7 +325,7 @@ public final class RedisResponseCache: ResponseCache {
                 RedisArgument(Int(invalidation.catalogVersion)), invalidation.force ? "1" : "0",
                 invalidation.sessionEpoch.map { RedisArgument(Int($0)) } ?? "", RedisArgument(keys.changesChannel),
                 invalidation.bookChanges.map { RedisArgument(Int($0)) } ?? "", invalidation.reflected.map { RedisArgument(Int($0)) } ?? "",
-                RedisArgument(keys.generationScopedPrefix), RedisArgument(invalidation.books.map(String.init).joined(separator: ",")),
+                RedisArgument(keys.generationScopedPrefix), RedisArgument(CachedBodyCodec.booksField(invalidation.books)),
             ]
         )
         guard case .array(let values) = reply, values.count >= 7, let generation = values[1].string, let age = values[4].integer,
@@ -342,7 +342,7 @@ public final class RedisResponseCache: ResponseCache {
         versions.learn(generation: generation, sessionEpoch: sessionEpoch)
         // Redis reflects the head now (by dropping the books, a new generation, or a check that it already did),
         // and so does this process's memory: it dropped them too, or moved past their generation.
-        if let head = invalidation.bookChanges { versions.reflect(bookChangesThrough: head) }
+        if let head = invalidation.bookChanges { versions.reflect(through: head) }
         guard waitingForReaders, values[3].integer == 1, let generationNumber = Int64(generation) else { return }
         await lease.waitForReaders(
             values[7...],

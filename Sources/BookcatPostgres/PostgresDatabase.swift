@@ -86,13 +86,11 @@ extension PostgresDatabase: StoreVersionSource {
     /// The books of the in-place changes after `after` up to `through` (migration 0004 keeps the newest 4096).
     public func changedBooks(after: Int64, through: Int64) async throws -> [Int64]? {
         guard through > after else { return [] }
-        let rows = try await client.query(
+        let logged = try await client.query(
             "SELECT book_id FROM book_change WHERE seq > \(after) AND seq <= \(through) ORDER BY seq",
             logger: logger
         ).decode(Int64.self).collect()
-        guard rows.count == through - after else { return nil }
-        var seen = Set<Int64>()
-        return rows.filter { seen.insert($0).inserted }
+        return BookChangeLog.books(logged: logged, after: after, through: through)
     }
 }
 

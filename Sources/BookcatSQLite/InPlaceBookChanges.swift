@@ -1,3 +1,4 @@
+import BookcatCore
 import GRDB
 
 /// The log of in-place changes (``BookcatCore/StoreVersions/bookChanges``): updates of a book that leave alone every
@@ -60,15 +61,10 @@ enum InPlaceBookChanges {
     static func changedBooks(_ db: Database, after: Int64, through: Int64) throws -> [Int64]? {
         guard through > after else { return [] }
         guard through - after <= Int64(kept) else { return nil }
-        let rows = try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT seq, book_id FROM book_change WHERE seq > ? AND seq <= ? ORDER BY seq"),
+        let logged = try Int64.fetchAll(
+            db.cachedStatement(sql: "SELECT book_id FROM book_change WHERE seq > ? AND seq <= ? ORDER BY seq"),
             arguments: [after, through]
         )
-        guard rows.count == through - after else { return nil }
-        var seen = Set<Int64>()
-        return rows.compactMap { row in
-            let book: Int64 = row[1]
-            return seen.insert(book).inserted ? book : nil
-        }
+        return BookChangeLog.books(logged: logged, after: after, through: through)
     }
 }

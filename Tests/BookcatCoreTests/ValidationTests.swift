@@ -64,6 +64,27 @@ struct ValidationTests {
         #expect(check.errors.map(\.field) == ["isbn"])
     }
 
+    @Test func aDraftsTagChangesAreOnlyTheTagsThatDiffer() throws {
+        let draft = BookDraft(
+            title: "t",
+            author: "a",
+            isbn: "9780000000000",
+            publisher: nil,
+            publishedAt: try #require(CalendarDate("2000-01-01")),
+            stock: 1,
+            tagIDs: [4, 2, 3]
+        )
+        #expect(draft.tagChanges(from: [1, 2, 3]) == (removed: [1], added: [4]))
+        #expect(draft.tagChanges(from: [4, 3, 2]) == (removed: [], added: []))
+        #expect(draft.tagChanges(from: []) == (removed: [], added: [2, 3, 4]))
+    }
+
+    @Test func aChangeLogWithEntriesMissingSaysSoAndOtherwiseNamesEachBookOnce() {
+        #expect(BookChangeLog.books(logged: [5, 7, 5], after: 10, through: 13) == [5, 7])
+        #expect(BookChangeLog.books(logged: [7, 5], after: 10, through: 13) == nil)
+        #expect(BookChangeLog.books(logged: [], after: 13, through: 13) == [])
+    }
+
     @Test func bookDraftDeduplicatesAndSortsTags() throws {
         let draft = BookDraft(
             title: "t",

@@ -69,4 +69,12 @@ public struct BookDraft: Sendable, Equatable {
         self.stock = stock
         self.tagIDs = Array(Set(tagIDs)).sorted()
     }
+
+    /// The tags to take away from and to give a book that has `current`, so it has this draft's: a store writes only
+    /// these, and an update that keeps a book's tags writes none (it stays an in-place change).
+    public func tagChanges(from current: [Int64]) -> (removed: [Int64], added: [Int64]) {
+        let wanted = Set(tagIDs)
+        let present = Set(current)
+        return (current.filter { !wanted.contains($0) }, tagIDs.filter { !present.contains($0) })
+    }
 }

@@ -41,7 +41,7 @@ struct PostgresBookRepository: BookRepository {
                 RETURNING \(unescaped: Self.columns)
                 """
             ).decode(Row.self).firstElement()!
-            try await replaceTags(db, bookID: row.0, with: draft.tagIDs)
+            try await replaceTags(db, bookID: row.0, with: draft)
             return Self.book(row, tags: tags)
         }
     }
@@ -63,7 +63,7 @@ struct PostgresBookRepository: BookRepository {
                 RETURNING \(unescaped: Self.columns)
                 """
             ).decode(Row.self).firstElement()!
-            try await replaceTags(db, bookID: id, current: currentTags.map(\.id), with: draft.tagIDs)
+            try await replaceTags(db, bookID: id, current: currentTags.map(\.id), with: draft)
             return Self.book(row, tags: tags)
         }
     }
@@ -195,17 +195,16 @@ struct PostgresBookRepository: BookRepository {
         return tags
     }
 
-    /// Touches only the tags that change, and runs no statement when none does: an update that keeps a book's tags
-    /// fires no `book_tag` trigger, so it stays an in-place change when nothing else a listing reads changed
-    /// (migration 0004).
-    private func replaceTags(_ db: Transaction, bookID: Int64, current: [Int64] = [], with wanted: [Int64]) async throws {
-        let removed = current.filter { !wanted.contains($0) }
-        let added = wanted.filter { !current.contains($0) }
-        if !removed.isEmpty {
-            try await db.execute("DELETE FROM book_tag WHERE book_id = \(bookID) AND tag_id = ANY(\(removed)::bigint[])")
+    /// Touches only the tags that change (``BookDraft/tagChanges(from:)``), and runs no statement when none does: an
+    /// update that keeps a book's tags fires no `book_tag` trigger, so it stays an in-place change when nothing else a
+    /// listing reads changed (migration 0004).
+    private func replaceTags(_ db: Transaction, bookID: Int64, current: [Int64] = [], with draft: BookDraft) async throws {
+        let changes = draft.tagChanges(from: current)
+        if !changes.removed.isEmpty {
+            try await db.execute("DELETE FROM book_tag WHERE book_id = \(bookID) AND tag_id = ANY(\(changes.removed)::bigint[])")
         }
-        if !added.isEmpty {
-            try await db.execute("INSERT INTO book_tag (book_id, tag_id) SELECT \(bookID), unnest(\(added)::bigint[])")
+        if !changes.added.isEmpty {
+            try await db.execute("INSERT INTO book_tag (book_id, tag_id) SELECT \(bookID), unnest(\(changes.added)::bigint[])")
         }
     }
 }

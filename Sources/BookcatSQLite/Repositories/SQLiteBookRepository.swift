@@ -33,7 +33,7 @@ struct SQLiteBookRepository: BookRepository {
             let tags = try existingTags(db, ids: draft.tagIDs)
             let record = BookRecord(draft: draft, createdAt: current.createdAt, updatedAt: Date(), id: id)
             try record.update(db)
-            try replaceTags(db, bookID: id, current: currentTags.map(\.id), with: draft.tagIDs)
+            try replaceTags(db, bookID: id, current: currentTags.map(\.id), with: draft)
             return record.book(tags: tags)
         }
     }
@@ -189,17 +189,16 @@ struct SQLiteBookRepository: BookRepository {
         return tags
     }
 
-    /// Touches only the tags that change: an update that keeps a book's tags writes no `book_tag` row, so it stays
-    /// an in-place change when nothing else a listing reads changed (see ``InPlaceBookChanges``).
-    private func replaceTags(_ db: Database, bookID: Int64, current: [Int64], with wanted: [Int64]) throws {
-        let kept = Set(wanted)
-        let removed = current.filter { !kept.contains($0) }
-        let present = Set(current)
+    /// Touches only the tags that change (``BookDraft/tagChanges(from:)``): an update that keeps a book's tags writes
+    /// no `book_tag` row, so it stays an in-place change when nothing else a listing reads changed
+    /// (see ``InPlaceBookChanges``).
+    private func replaceTags(_ db: Database, bookID: Int64, current: [Int64], with draft: BookDraft) throws {
+        let changes = draft.tagChanges(from: current)
         let delete = try db.cachedStatement(sql: "DELETE FROM book_tag WHERE book_id = ? AND tag_id = ?")
-        for tagID in removed {
+        for tagID in changes.removed {
             try delete.execute(arguments: [bookID, tagID])
         }
-        try addTags(db, bookID: bookID, tagIDs: wanted.filter { !present.contains($0) })
+        try addTags(db, bookID: bookID, tagIDs: changes.added)
     }
 
     private func addTags(_ db: Database, bookID: Int64, tagIDs: [Int64]) throws {
