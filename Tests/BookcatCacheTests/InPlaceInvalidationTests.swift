@@ -44,8 +44,15 @@ struct InPlaceInvalidationTests {
         }
     }
 
-    /// Fills `page` with `rendered`, which it renders before book 5 changes in place and tries to store after.
-    private func fillRacingAChangeOfBook5(_ cache: RedisResponseCache, _ store: UnwrittenStore, rendered: CachedBody) async throws {
+    /// Fills `page` with `rendered`, which it renders before book 5 changes in place and tries to store after; runs
+    /// `meanwhile` once the change is answered and before the fill goes on, and returns what it returned.
+    @discardableResult
+    private func fillRacingAChangeOfBook5<Value: Sendable>(
+        _ cache: RedisResponseCache,
+        _ store: UnwrittenStore,
+        rendered: CachedBody,
+        meanwhile: () async throws -> Value = {}
+    ) async throws -> Value {
         let fillStarted = AsyncGate()
         let releaseFill = AsyncGate()
         let slowRead = Task {
@@ -57,8 +64,10 @@ struct InPlaceInvalidationTests {
         }
         await fillStarted.wait()
         await cache.reconcile(with: store.changeInPlace(5))
+        let value = try await meanwhile()
         await releaseFill.open()
         #expect(try await slowRead.value.outcome == .miss)
+        return value
     }
 
     @Test(arguments: [[Int64(5)], [5, 6], nil])
@@ -79,22 +88,10 @@ struct InPlaceInvalidationTests {
         try await RedisServer.with { redis in
             let store = UnwrittenStore()
             let cache = redis.responseCache(store: store)
-            let fillStarted = AsyncGate()
-            let releaseFill = AsyncGate()
-            let slowRead = Task {
-                try await cache.body(for: "page", policy: .normal) {
-                    await fillStarted.open()
-                    await releaseFill.wait()
-                    return body("book 5 before", showing: [5])
-                }
-            }
-            await fillStarted.wait()
             // The change is answered; a request that arrives after it must not be handed the slow fill's body.
-            await cache.reconcile(with: store.changeInPlace(5))
-            let after = Task { try await cache.body(for: "page", policy: .normal) { body("book 5 after", showing: [5]) } }
-            let read = try await after.value
-            await releaseFill.open()
-            _ = try await slowRead.value
+            let read = try await fillRacingAChangeOfBook5(cache, store, rendered: body("book 5 before", showing: [5])) {
+                try await cache.body(for: "page", policy: .normal) { body("book 5 after", showing: [5]) }
+            }
             #expect(read.body == body("book 5 after", showing: [5]))
         }
     }
