@@ -93,8 +93,7 @@ final class NearCache: Sendable {
             state.indexed += Self.listings(body)
             state.live += Self.listings(body)
             if let replaced = state.entries.updateValue(Entry(body: body, readAt: readAt), forKey: key) {
-                state.bytes -= Self.size(of: replaced.body, key: key)
-                state.live -= Self.listings(replaced.body)
+                Self.uncount(replaced, key: key, &state)
             } else {
                 state.order.append(key)
             }
@@ -106,8 +105,7 @@ final class NearCache: Sendable {
                     // Just stored again: it is the newest now.
                     state.order.append(key)
                 } else if let removed = state.entries.removeValue(forKey: oldest) {
-                    state.bytes -= Self.size(of: removed.body, key: oldest)
-                    state.live -= Self.listings(removed.body)
+                    Self.uncount(removed, key: oldest, &state)
                 }
             }
             // Drop the evicted prefix of the order once it is most of the array, so it stays bounded.
@@ -137,8 +135,7 @@ final class NearCache: Sendable {
             state.indexed -= gone.count
             for key in gone {
                 if let removed = state.entries.removeValue(forKey: key) {
-                    state.bytes -= Self.size(of: removed.body, key: key)
-                    state.live -= Self.listings(removed.body)
+                    Self.uncount(removed, key: key, &state)
                 }
             }
             if state.changedAt.count > Self.rememberedChanges {
@@ -173,6 +170,12 @@ final class NearCache: Sendable {
         guard isNewer(generation, than: state.generation) else { return false }
         state = State(generation: generation, floor: state.floor)
         return true
+    }
+
+    /// Takes an entry that is no longer held out of the byte and listing counts.
+    private static func uncount(_ entry: Entry, key: String, _ state: inout State) {
+        state.bytes -= size(of: entry.body, key: key)
+        state.live -= listings(entry.body)
     }
 
     /// Lists again only the keys whose entries are still held.
