@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs what is missing and runs every check: shell and Swift format lint, build, tests, the OpenAPI document,
-# the Postman collection, schemathesis against the live server, a service whose Redis is down, the deployment
-# artifacts, the README walkthrough, /docs in a headless browser, the image built and booted as the compose stack, and
-# the quick path from a clean clone in a fresh Debian 12 container whose PID 1 does not reap.
+# Installs what is missing and runs every check: shell and Swift format lint, build, tests (again beside a CPU hog),
+# the OpenAPI document, the Postman collection, schemathesis against the live server, a service whose Redis is down,
+# the deployment artifacts, the README walkthrough, /docs in a headless browser, the image built and booted as the
+# compose stack, and the GitHub test job's steps from a clean clone in a container of its image whose PID 1 does not
+# reap.
 #
 # Run as root (as CI does), every test and server that starts redis-server or `bookcat serve` runs as an
 # unprivileged system user (scripts/lib.sh): root may do what users cannot, and would hide such bugs.
@@ -67,6 +68,9 @@ echo "==> tests (as $(as_unprivileged id -un))"
 # The suites use Swift Testing only.
 as_unprivileged .build/debug/bookcatPackageTests.xctest --testing-library swift-testing
 
+echo "==> the tests again beside a CPU hog, as on a busy machine (as $(as_unprivileged id -un))"
+scripts/checks/check-tests-under-load.sh
+
 echo "==> the server tests again, on PostgreSQL (as $(as_unprivileged id -un))"
 # The same behaviour tests, over a throwaway cluster the test process starts (initdb, a free port) and stops.
 BOOKCAT_TEST_STORE=postgres as_unprivileged .build/debug/bookcatPackageTests.xctest --testing-library swift-testing \
@@ -108,7 +112,7 @@ scripts/checks/check-docs-browser.sh
 echo "==> the image and the compose stack"
 scripts/checks/check-stack.sh
 
-echo "==> a clean clone on a fresh Debian 12 machine (a container whose PID 1 does not reap)"
+echo "==> the GitHub test job's steps from a clean clone, in its image (a container whose PID 1 does not reap)"
 scripts/checks/check-fresh-machine.sh
 
 echo "all checks passed"

@@ -11,8 +11,10 @@ import Testing
 struct CacheLeaseTests {
     @Test func onItsLeaseAReaderServesHitsFromMemoryWithoutAskingRedis() async throws {
         try await RedisServer.with { redis in
-            // A long lease: no renewal runs between the counts below.
-            let cache = redis.responseCache(lease: .seconds(30))
+            // On a clock only this test moves: no renewal and no coverage check runs between the counts below, nor
+            // does the lease lapse while a loaded machine runs them slowly (a renewal that learns a change its
+            // subscription has not yet delivered rightly sends reads to Redis until it arrives).
+            let cache = redis.responseCache(lease: .seconds(30), clock: CacheClock(ManualClock()))
             try await holdingLeases([cache]) {
                 _ = try await cache.body(for: "k", policy: .normal) { body("stored") }
                 let getsBefore = try await redis.calls(of: "get")
@@ -134,7 +136,7 @@ struct CacheLeaseTests {
 
     @Test func withRedisGoneALeasedReaderStopsServingFromMemory() async throws {
         try await RedisServer.with { redis in
-            let reader = redis.responseCache(commandTimeout: .milliseconds(200))
+            let reader = redis.responseCache()
             try await holdingLeases([reader]) {
                 _ = try await reader.body(for: "k", policy: .normal) { body("stored") }
                 #expect(try await reader.body(for: "k", policy: .normal) { body("unexpected fill") }.tier == .memory)
@@ -154,7 +156,7 @@ struct CacheLeaseTests {
     @Test func aWriteThatCannotReachRedisIsAnsweredOnlyOnceEveryLeaseHasEnded() async throws {
         try await RedisServer.with { redis in
             let clock = ManualClock()
-            let writer = redis.responseCache(commandTimeout: .milliseconds(200), lease: .milliseconds(700), clock: CacheClock(clock))
+            let writer = redis.responseCache(lease: .milliseconds(700), clock: CacheClock(clock))
             redis.stop()
             let write = Task { await writer.invalidateCatalog(after: StoreVersions(catalog: 2, sessions: 1)) }
             try await clock.untilSleeping()

@@ -44,7 +44,7 @@ struct CacheMetricsTests {
     @Test func readsWithRedisGoneCountAsErrorsAndStillAnswer() async throws {
         try await RedisServer.with { redis in
             let metrics = TestMetrics()
-            let cache = redis.responseCache(commandTimeout: .milliseconds(300), metrics: metrics)
+            let cache = redis.responseCache(metrics: metrics)
             redis.stop()
             let read = try await cache.body(for: "books:list:", policy: .normal) { body("from the database") }
             #expect(read.outcome == .error && read.body == body("from the database"))

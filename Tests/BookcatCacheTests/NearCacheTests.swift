@@ -27,7 +27,7 @@ struct NearCacheTests {
 
     @Test func withRedisDownNothingIsServedFromMemory() async throws {
         try await RedisServer.with { redis in
-            let cache = redis.responseCache(commandTimeout: .milliseconds(200))
+            let cache = redis.responseCache()
             _ = try await cache.body(for: "books:detail:1", policy: .normal) { body("cached") }
             #expect(try await cache.body(for: "books:detail:1", policy: .normal) { body("unexpected fill") }.tier == .memory)
             redis.stop()

@@ -81,9 +81,9 @@ struct OperationsTests {
     @Test func theHealthcheckCommandsProbeSeesALiveServer() async throws {
         try await TestApp.run(.live) { app in
             let port = try #require(app.client.port)
-            let status = try await HealthProbe.status(of: "http://127.0.0.1:\(port)/api/v1/common/health-check", timeout: .seconds(5))
+            let status = try await HealthProbe.status(of: "http://127.0.0.1:\(port)/api/v1/common/health-check", timeout: answerLimit)
             #expect(status == 200)
-            let missing = try await HealthProbe.status(of: "http://127.0.0.1:\(port)/nothing", timeout: .seconds(5))
+            let missing = try await HealthProbe.status(of: "http://127.0.0.1:\(port)/nothing", timeout: answerLimit)
             #expect(missing == 404)
         }
     }

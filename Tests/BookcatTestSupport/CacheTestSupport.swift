@@ -12,7 +12,7 @@ extension RedisServer {
         store: any StoreVersionSource = UnwrittenStore(),
         keyPrefix: String = "bookcat",
         memoryBytes: Int = 1 << 20,
-        commandTimeout: Duration = .seconds(2),
+        commandTimeout: Duration = RedisServer.roomyTimeout,
         breakerPause: Duration? = nil,
         lease: Duration = .seconds(1),
         metrics: any MetricsFactory = NOOPMetricsHandler.instance,

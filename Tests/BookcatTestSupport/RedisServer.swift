@@ -63,11 +63,20 @@ public final class RedisServer: @unchecked Sendable {
 
     public var url: String { "redis://127.0.0.1:\(port)" }
 
-    /// A client with a short breaker pause, so fault tests stay quick. The command timeout is generous by default,
-    /// so a busy machine does not turn a slow reply into a failure; fault tests shorten it.
-    public func clientConfiguration(commandTimeout: Duration = .seconds(2)) -> RedisConfiguration {
+    /// The connect and command timeout of the tests' clients: what no healthy reply on a loaded machine outlasts.
+    /// (The service's own, 250 and 100 ms, are for a quiet one.)
+    public static let roomyTimeout = Duration.seconds(5)
+
+    /// The command timeout of tests of a hung (paused) server, where the timeout is what is tested and every one is
+    /// waited out: long enough that a healthy reply on a loaded machine fits, which those tests also retry.
+    public static let hungTimeout = Duration.seconds(1)
+
+    /// A client with a short breaker pause, so fault tests stay quick. The timeouts are generous, so a busy machine
+    /// (the whole suite beside other work on two cores, at a load of 16) does not turn a slow reply into a failure:
+    /// a stopped server refuses at once whatever they are, and only tests of a hung server shorten them.
+    public func clientConfiguration(commandTimeout: Duration = RedisServer.roomyTimeout) -> RedisConfiguration {
         var configuration = RedisConfiguration(host: "127.0.0.1", port: port, password: password)
-        configuration.connectTimeout = .seconds(1)
+        configuration.connectTimeout = Self.roomyTimeout
         configuration.commandTimeout = commandTimeout
         configuration.openDuration = .milliseconds(200)
         configuration.poolSize = 2

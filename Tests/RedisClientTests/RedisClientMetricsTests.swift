@@ -32,7 +32,7 @@ struct RedisClientMetricsTests {
         try await RedisServer.with { redis in
             let metrics = TestMetrics()
             let client = RedisClient(
-                configuration: redis.clientConfiguration(commandTimeout: .milliseconds(200)),
+                configuration: redis.clientConfiguration(),
                 metrics: metrics
             )
             redis.stop()

@@ -58,7 +58,7 @@ struct RedisClientTests {
     @Test func aHungServerTimesOutAndThenTheBreakerFailsFast() async throws {
         try await RedisServer.with { redis in
             let client = RedisClient(
-                configuration: redis.clientConfiguration(commandTimeout: .milliseconds(300)),
+                configuration: redis.clientConfiguration(commandTimeout: RedisServer.hungTimeout),
                 metrics: NOOPMetricsHandler.instance
             )
             // A connection open before the pause (so the server hangs rather than refuses). On a loaded machine the

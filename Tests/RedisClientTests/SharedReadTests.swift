@@ -61,7 +61,7 @@ struct SharedReadTests {
     @Test func aFailureReachesEveryCallerWaitingForIt() async throws {
         try await RedisServer.with { redis in
             let client = RedisClient(
-                configuration: redis.clientConfiguration(commandTimeout: .milliseconds(300)),
+                configuration: redis.clientConfiguration(),
                 metrics: NOOPMetricsHandler.instance
             )
             let shared = SharedRead(client: client, pipeline: [["GET", "generation"]])

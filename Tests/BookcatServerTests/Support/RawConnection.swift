@@ -56,7 +56,7 @@ struct RawConnection: Sendable {
     }
 
     /// Whether what the server sent, or sends within `limit`, starts with `prefix`.
-    func receives(_ prefix: String, within limit: Duration = .seconds(5)) async throws -> Bool {
+    func receives(_ prefix: String, within limit: Duration = answerLimit) async throws -> Bool {
         let arrived = channel.eventLoop.makePromise(of: Bool.self)
         let already = received.withLockedValue { state in
             if state.text.hasPrefix(prefix) { return true }
