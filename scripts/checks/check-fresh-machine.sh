@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Runs the test command from a clean clone on a fresh Debian 12 machine: a container with only Swift's documented
-# prerequisites and the toolchain (scripts/stack/standins.sh), whose PID 1 is `tail -f /dev/null` as in a GitHub
-# Actions job container, so nothing reaps an orphaned child and every stopped server stays a zombie. What passes
-# here passes without anything this machine happens to have: no package installed by hand, no folder another stage
-# made, no init that reaps.
+# Runs the GitHub `test` job's own steps (.github/workflows/integration.yml) from a clean clone on a fresh Debian 12
+# machine: a container of a stand-in for the job's image, swift:6.3-bookworm, with exactly the official image's
+# packages and this machine's toolchain (scripts/stack/builder.Containerfile), whose PID 1 is `tail -f /dev/null`,
+# as in a job container without `--init`, so nothing reaps an orphaned child and every stopped server stays a
+# zombie. Each `run:` step runs as GitHub runs it, and for each `uses:` step what the action needs from the image
+# (scripts/ci/action-needs.yml, read from its source at the pinned SHA) must be there by then
+# (scripts/ci/job-steps.py). What passes here passes without anything this machine happens to have: no package
+# installed by hand, no folder another stage made, no init that reaps.
 #
-#   scripts/checks/check-fresh-machine.sh          the quick path (format lint, build, the Swift tests) and the README
-#                                           walkthrough on a private PostgreSQL: what the test command runs
-#   scripts/checks/check-fresh-machine.sh --full   CI=true ./scripts/test.sh, every stage
+#   scripts/checks/check-fresh-machine.sh          the job's steps, with the test command's quick path (format lint,
+#                                           build, the Swift tests) and the README walkthrough on a private
+#                                           PostgreSQL in place of the whole test command
+#   scripts/checks/check-fresh-machine.sh --full   the job's steps as written: CI=true ./scripts/test.sh, every stage
 #
 # Only committed work is cloned (HEAD). The container reaches package sources as this machine does (its extra CA
 # certificates, pip configuration and Swift package mirror, read-only): that is the network, not the machine.
@@ -33,7 +37,7 @@ if in_container && ! command -v podman >/dev/null; then
     say "SKIPPED: this machine is a container without a container engine"
     exit 0
 fi
-ensure_apt_packages podman runc debootstrap uidmap git
+ensure_apt_packages podman runc debootstrap uidmap git python3-yaml
 export CONTAINERS_CONF=$PWD/scripts/stack/containers.conf
 podman_ready_or_skip
 
@@ -53,24 +57,37 @@ ensure_standin_images "$work"
 git clone --quiet --no-hardlinks "$PWD" "$work/bookcat"
 say "clone of $(git -C "$work/bookcat" rev-parse --short HEAD) in a fresh $STANDIN_BUILDER"
 
-mapfile -t source_volumes < <(host_source_volumes)
-# No --init: PID 1 is tail, which never waits for a child, as in GitHub's job containers.
-podman run -d --name "$container" --network host "${source_volumes[@]}" -v "$work/bookcat:/src/bookcat" \
-    -w /src/bookcat "$STANDIN_BUILDER" tail -f /dev/null >/dev/null
-[ "$(podman exec "$container" cat /proc/1/comm)" = tail ] || { say "PID 1 is not tail"; exit 1; }
-[ ! -d /usr/local/share/ca-certificates ] || podman exec "$container" update-ca-certificates >/dev/null 2>&1
-
 if [ "$mode" = --full ]; then
-    steps='./scripts/test.sh'
+    test_command='./scripts/test.sh'
     limit=$((120 * 60))
 else
-    steps='./scripts/test.sh --quick && WITH_POSTGRES=1 ./scripts/checks/check-walkthrough.sh'
+    test_command='{ ./scripts/test.sh --quick && WITH_POSTGRES=1 ./scripts/checks/check-walkthrough.sh; }'
     limit=$((60 * 60))
 fi
-say "running: $steps"
+mkdir -p "$work/temp"
+python3 scripts/ci/job-steps.py script .github/workflows/integration.yml test \
+    --replace "./scripts/test.sh=$test_command" >"$work/temp/job-steps.sh"
+
+# Where GitHub puts a job container's checkout, home and step summary. The checkout belongs to the runner's user
+# (1001 on GitHub's hosted runners), not to the container's root, so git refuses it until told it is safe.
+workspace=/__w/bookcat/bookcat
+chown -R 1001:1001 "$work/bookcat"
+mapfile -t source_volumes < <(host_source_volumes)
+# No --init: PID 1 is tail, which never waits for a child, as in GitHub's job containers without it.
+podman run -d --name "$container" --network host "${source_volumes[@]}" -v "$work/bookcat:$workspace" -v "$work/temp:/__w/_temp" \
+    -w "$workspace" "$STANDIN_BUILDER" tail -f /dev/null >/dev/null
+[ "$(podman exec "$container" cat /proc/1/comm)" = tail ] || { say "PID 1 is not tail"; exit 1; }
+# This machine's extra CA certificates are the network's (see above); the image has ca-certificates (git's Recommends).
+[ ! -d /usr/local/share/ca-certificates ] || podman exec "$container" update-ca-certificates >/dev/null
+
+say "running the steps of integration.yml's test job, the test command as: $test_command"
 # A stage that waits for a zombie to exit would wait forever: the limit turns that hang into a failure.
 status=0
-timeout --kill-after=30 "$limit" podman exec -e CI=true "$container" bash -c "$steps" >"$work/run.log" 2>&1 || status=$?
+# shellcheck disable=SC2016  # expanded in the container
+timeout --kill-after=30 "$limit" podman exec -e CI=true -e GITHUB_ACTIONS=true -e GITHUB_EVENT_NAME=pull_request \
+    -e HOME=/github/home -e GITHUB_WORKSPACE="$workspace" -e RUNNER_TEMP=/__w/_temp \
+    -e GITHUB_STEP_SUMMARY=/__w/_temp/step_summary "$container" \
+    bash -c 'mkdir -p "$HOME" && bash /__w/_temp/job-steps.sh' >"$work/run.log" 2>&1 || status=$?
 zombies=$(podman exec "$container" sh -c 'grep -l "^State:.*Z" /proc/[0-9]*/status 2>/dev/null | wc -l' || echo "?")
 mkdir -p .tools && cp "$work/run.log" .tools/fresh-machine.log
 if [ "$status" -ne 0 ]; then
@@ -82,5 +99,5 @@ if [ "$status" -ne 0 ]; then
     exit 1
 fi
 # The stages and their verdicts, not every passing test.
-grep -aE '^==>|Test run with|checks passed|SKIPPED|README walkthrough' "$work/run.log" | sed 's/^/  /'
-say "passed: $steps, on Debian 12 with only Swift's prerequisites, under a PID 1 that does not reap ($zombies zombies left, as expected there) in $((SECONDS - started)) s"
+grep -aE '^job step:|^==>|Test run with|checks passed|SKIPPED|README walkthrough' "$work/run.log" | sed 's/^/  /'
+say "passed: the test job's steps, on the job's image (a stand-in of swift:6.3-bookworm), under a PID 1 that does not reap ($zombies zombies left, as expected there) in $((SECONDS - started)) s"

@@ -46,6 +46,8 @@ printf 'pid %s/nginx.pid;\nevents {}\nhttp {\n    client_body_temp_path %s/body;
 
 echo "--- GitHub workflows"
 .venv/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+# Every action pinned by SHA, with what it needs from a job's image read from its source at that SHA.
+.venv/bin/python scripts/ci/job-steps.py check
 
 echo "--- terraform"
 terraform=.tools/terraform
@@ -59,6 +61,15 @@ if [ ! -x "$terraform" ]; then
     install -m 0755 "$found" "$terraform"
 fi
 CHECKPOINT_DISABLE=1 "$terraform" fmt -check -recursive terraform
+# README step 2's S3 backend, as the backend.tf it is copied to (fmt reads only .tf files): formatted here, parsed and
+# validated with the module below.
+mkdir -p "$work/backend" && cp terraform/backend.tf.example "$work/backend/backend.tf"
+CHECKPOINT_DISABLE=1 "$terraform" fmt -check "$work/backend"
+# No host role gets AWS's AmazonSSMManagedInstanceCore back: it reads every SSM parameter in the account (iam.tf).
+if grep -rn --include='*.tf' 'policy/AmazonSSMManagedInstanceCore' terraform; then
+    echo "a host role attaches AmazonSSMManagedInstanceCore, which may read every SSM parameter: use aws_iam_policy.ssm_agent" >&2
+    exit 1
+fi
 # Both shapes planned against the real AWS provider's schema and validation, with mocked answers
 # (terraform/tests/plan.tftest.hcl), where a Terraform of at least the module's minimum is installed: with the provider
 # from TF_PLUGIN_DIR where it is installed for offline use (this project's machines), or from the registry on GitHub's
@@ -76,6 +87,23 @@ if [ -n "$planner" ] && { [ -d "$plugin_dir" ] || [ "${GITHUB_ACTIONS:-}" = true
         "$planner" init -backend=false -input=false "${init_source[@]}" >/dev/null
         "$planner" validate -no-color
         "$planner" test -no-color
+        # The replicas' group is created only after what their first boot reads: the settings in SSM and the policy
+        # that reads them, and, through the launch template's user data, the database and the cache (a test cannot
+        # see dependencies; Terraform's own graph of the configuration can).
+        graph=$("$planner" graph)
+        for edge in "aws_autoscaling_group.api:aws_ssm_parameter.database_url" "aws_autoscaling_group.api:aws_ssm_parameter.redis_url" \
+            "aws_autoscaling_group.api:aws_ssm_parameter.jwt_secret" "aws_autoscaling_group.api:aws_iam_role_policy.read_settings" \
+            "aws_launch_template.api:aws_db_instance.main" "aws_launch_template.api:aws_elasticache_replication_group.main"; do
+            grep -qF "\"module.scale_out.${edge%%:*}\" -> \"module.scale_out.${edge#*:}\"" <<<"$graph" ||
+                { echo "modules/scale_out: ${edge%%:*} must depend on ${edge#*:} (first boots fail without it)" >&2; exit 1; }
+        done
+        echo "scale-out replicas: created after their settings, the database and the cache"
+        # README step 2's backend, in place: it parses and validates with the module (-backend=false: nothing is
+        # reached). Removed again, as check-deploy-trust.py's `terraform console` runs in this copy without a backend.
+        echo "terraform/backend.tf.example as backend.tf:"
+        cp backend.tf.example backend.tf
+        "$planner" validate -no-color
+        rm backend.tf
     )
 else
     echo "SKIPPED: terraform validate and test (they need Terraform >= 1.11, and the AWS provider in $plugin_dir or the registry on GitHub's runners)"
@@ -107,6 +135,9 @@ BC_SKIP_MAPPING=TRUE .venv/bin/checkov -d . --skip-download --quiet --compact \
 
 echo "--- deploy.sh behaviour"
 scripts/tests/deploy-test.sh
+
+echo "--- require-green.sh: a deploy by hand ships only a commit integration passed on"
+scripts/tests/require-green-test.sh
 
 echo "--- the PR comment trusts nothing a fork's run wrote"
 scripts/tests/pr-comment-test.sh

@@ -77,7 +77,8 @@ EOF
 
     local swift_version toolchain
     swift_version=$(swift --version 2>/dev/null | grep -oE 'Swift version [0-9.]+' | awk '{print $3}')
-    STANDIN_BUILDER=localhost/bookcat-standin/swift:$swift_version-bookworm
+    # Named after its recipe too: a changed Containerfile makes a new image instead of reusing an old one.
+    STANDIN_BUILDER=localhost/bookcat-standin/swift:$swift_version-bookworm-$(sha256sum scripts/stack/builder.Containerfile | cut -c1-12)
     if ! podman image exists "$STANDIN_BUILDER"; then
         echo "building $STANDIN_BUILDER from this machine's toolchain (once per machine and Swift version)"
         toolchain=$(readlink -f "$(command -v swift)")

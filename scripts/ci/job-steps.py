@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""A GitHub Actions job's steps, as GitHub runs them in the job's container, written out as one bash script.
+
+    job-steps.py script WORKFLOW JOB [--replace TEXT=WITH]   prints the script (run it in a container of the job's
+                                                            image, in the checkout, as root)
+    job-steps.py check                                      every `uses:` of every workflow is pinned by SHA and its
+                                                            needs are listed in scripts/ci/action-needs.yml, and
+                                                            every file a cache key hashes is committed
+
+GitHub runs each `run:` step as a file, with `bash --noprofile --norc -eo pipefail` for `shell: bash` and `sh -e`
+otherwise, and each action with its own Node, which needs nothing from the image but what the action's source says
+(`scripts/ci/action-needs.yml`, read at the pinned SHA): the script runs every `run:` step that way and, for every
+`uses:` step, checks that what the action needs is on the image by the time it runs. A step's `if:` is evaluated
+for a pull request, once for a job that has failed so far and once for one that has not. `--replace` swaps a command
+in the `run:` steps (the fresh machine check runs the test command's quick path in its place).
+"""
+
+import pathlib
+import re
+import shlex
+import subprocess
+import sys
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+NEEDS = ROOT / "scripts" / "ci" / "action-needs.yml"
+WORKFLOWS = ROOT / ".github" / "workflows"
+PINNED = re.compile(r"^(?P<action>[\w.-]+/[\w.-]+)(?:/[\w./-]+)?@(?P<sha>[0-9a-f]{40})$")
+
+
+def action_needs() -> dict[str, dict]:
+    return yaml.safe_load(NEEDS.read_text())["actions"]
+
+
+def check() -> int:
+    """Every `uses:` pinned by full SHA and its needs read; a stale or unused entry is an error too."""
+    needs = action_needs()
+    failures, used = [], set()
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        workflow = yaml.safe_load(path.read_text())
+        for job_name, job in workflow["jobs"].items():
+            for index, step in enumerate(job.get("steps", []), 1):
+                uses = step.get("uses")
+                if uses is None:
+                    continue
+                where = f"{path.name} job {job_name} step {index}"
+                if not PINNED.match(uses):
+                    failures.append(f"{where}: {uses} is not pinned by a full commit SHA")
+                elif action_key(uses) not in needs:
+                    failures.append(f"{where}: {uses} is not in {NEEDS.relative_to(ROOT)}: read its source at that SHA "
+                                    "(action.yml, dist/) and list what it needs from a job container's image")
+                else:
+                    used.add(action_key(uses))
+        # A key that hashes a file the checkout lacks hashes nothing: a cache keyed on it misses or never changes.
+        for pattern in re.findall(r"hashFiles\('([^']+)'\)", path.read_text()):
+            tracked = subprocess.run(["git", "ls-files", "--", pattern], cwd=ROOT, capture_output=True, text=True)
+            if tracked.returncode != 0:
+                raise SystemExit(f"job-steps.py: git ls-files failed: {tracked.stderr.strip()}")
+            if not tracked.stdout.strip():
+                failures.append(f"{path.name}: hashFiles('{pattern}') matches no committed file")
+    for stale in sorted(set(needs) - used):
+        failures.append(f"{NEEDS.relative_to(ROOT)}: {stale} is pinned by no workflow")
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    if not failures:
+        print(f"actions: {len(used)} pinned by SHA, each with what it needs from the image")
+    return 1 if failures else 0
+
+
+def action_key(uses: str) -> str:
+    match = PINNED.match(uses)
+    return f"{match['action']}@{match['sha']}"
+
+
+def condition(expression: str | None, failed: bool) -> bool:
+    """Evaluates the subset of GitHub's expressions the workflows use, for a pull request."""
+    if expression is None:
+        return not failed
+    text = expression.strip()
+    if text.startswith("${{") and text.endswith("}}"):
+        text = text[3:-2].strip()
+    python = (
+        text.replace("&&", " and ").replace("||", " or ")
+        .replace("always()", "True").replace("success()", "(not failed)").replace("failure()", "failed")
+        .replace("cancelled()", "False").replace("github.event_name", "'pull_request'")
+    )
+    words = set(re.findall(r"[A-Za-z_.]+(?:\(\))?", re.sub(r"'[^']*'", "", python)))
+    if not words <= {"and", "or", "not", "True", "False", "failed"} or not re.fullmatch(r"[\w\s()'=!-]*", python):
+        raise SystemExit(f"job-steps.py: cannot evaluate the step condition {expression!r}: teach condition() it")
+    return bool(eval(python, {"__builtins__": {}}, {"failed": failed}))  # noqa: S307 - only the words allowed above
+
+
+def script(workflow_path: str, job_name: str, replacements: list[tuple[str, str]]) -> str:
+    workflow = yaml.safe_load((ROOT / workflow_path).read_text())
+    job = workflow["jobs"][job_name]
+    needs = action_needs()
+    lines = [
+        "#!/usr/bin/env bash",
+        f"# The steps of {workflow_path} job {job_name}, as GitHub runs them in its container (scripts/ci/job-steps.py).",
+        "set -u",
+        "failed=0",
+        'say() { echo "job step: $*"; }',
+        "need() {",
+        '    if command -v "$2" >/dev/null 2>&1; then return 0; fi',
+        '    say "$1 needs $2 from the image, which does not have it ($3)"; failed=1',
+        "}",
+        "mkdir -p \"$(dirname \"$GITHUB_STEP_SUMMARY\")\" && : >>\"$GITHUB_STEP_SUMMARY\"",
+    ]
+    for key, value in {**workflow.get("env", {}), **job.get("env", {})}.items():
+        lines.append(f"export {key}={shlex.quote(str(value))}")
+    for index, step in enumerate(job["steps"], 1):
+        name = step.get("name") or step.get("uses") or f"step {index}"
+        label = f"step {index} ({name})"
+        when_ok, when_failed = condition(step.get("if"), False), condition(step.get("if"), True)
+        guard = "true" if when_ok and when_failed else '[ "$failed" = 0 ]' if when_ok else '[ "$failed" = 1 ]' if when_failed else "false"
+        lines.append(f"if {guard}; then")
+        lines.append(f"    say {shlex.quote('start ' + label)}")
+        if "uses" in step:
+            entry = needs[action_key(step["uses"])]
+            for executable in entry.get("needs", []):
+                lines.append(f"    need {shlex.quote(label)} {shlex.quote(executable)} {shlex.quote(entry['why'])}")
+        else:
+            body = step["run"]
+            if "${{" in body:
+                raise SystemExit(f"job-steps.py: {label} has an expression in its run: text, which this cannot run")
+            for old, new in replacements:
+                body = body.replace(old, new)
+            shell = step.get("shell", job.get("defaults", {}).get("run", {}).get("shell"))
+            command = "bash --noprofile --norc -eo pipefail" if shell == "bash" else "sh -e" if shell in (None, "sh") else None
+            if command is None:
+                raise SystemExit(f"job-steps.py: {label} uses shell {shell!r}, which this does not know")
+            environment = " ".join(f"{key}={shlex.quote(str(value))}" for key, value in step.get("env", {}).items())
+            lines.append(f"    step_file=$(mktemp) && printf '%s\\n' {shlex.quote(body)} >\"$step_file\"")
+            lines.append(f"    env {environment} {command} \"$step_file\" || {{ say {shlex.quote(label + ' failed')}; failed=1; }}")
+        lines.append("fi")
+    lines.append('[ "$failed" = 0 ] && say "every step passed" || say "the job failed"')
+    lines.append('exit "$failed"')
+    return "\n".join(lines) + "\n"
+
+
+def main(arguments: list[str]) -> int:
+    if arguments[:1] == ["check"]:
+        return check()
+    if arguments[:1] == ["script"] and len(arguments) >= 3:
+        replacements = []
+        rest = arguments[3:]
+        while rest[:1] == ["--replace"] and len(rest) >= 2 and "=" in rest[1]:
+            old, new = rest[1].split("=", 1)
+            replacements.append((old, new))
+            rest = rest[2:]
+        if not rest:
+            sys.stdout.write(script(arguments[1], arguments[2], replacements))
+            return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
