@@ -1,40 +1,51 @@
 #!/usr/bin/env bash
-# Deploys one image tag to this host, and brings back `stable` (the last image that was healthy) when it fails.
+# Deploys one image, named by digest, to this host, and brings back the release that was healthy before when it fails.
 #
-#   REGISTRY=123456789012.dkr.ecr.eu-west-1.amazonaws.com IMAGE_TAG=<commit sha> scripts/deploy/deploy.sh
+#   IMAGE=123456789012.dkr.ecr.eu-west-1.amazonaws.com/bookcat@sha256:<64 hex digits> scripts/deploy/deploy.sh
+#
+# Only a digest reference is accepted: a tag can be moved between the green check and the pull, a digest cannot, so
+# what runs is exactly the image the deployment workflow built from a commit whose checks passed.
 #
 # Compose: the v2 plugin (`docker compose`) where it is installed, otherwise v1 (`docker-compose`).
 #
-# Settings (environment): REGISTRY (required), IMAGE_TAG (required), IMAGE_REPOSITORY (bookcat), AWS_REGION
-# (from the registry's name), DEPLOY_DIR (/opt/bookcat: holds .env and docker-compose.yml), HEALTH_TIMEOUT (120).
-# DEPLOY_DIR/instance.env, written by the instance's user_data from Terraform's variables, sets what the compose file
-# takes from the host (BOOKCAT_PORT, DATA_DIR).
+# Settings (environment): IMAGE (required), AWS_REGION (from the registry's name), DEPLOY_DIR (/opt/bookcat: holds
+# .env and docker-compose.yml), HEALTH_TIMEOUT (120). DEPLOY_DIR/instance.env, written by the instance's user_data
+# from Terraform's variables, sets what the compose file takes from the host (BOOKCAT_PORT, DATA_DIR).
 #
 # Registry credentials: the ECR credential helper (docker-credential-ecr-login, which user_data installs and
 # configures for the registry) when present, otherwise `aws ecr get-login-password` piped to `docker login`.
 #
-# Steps: check .env exists, log in to the registry, pull the image, bring the stack up on it, wait for health.
-# Healthy: prune images no container uses, exit 0; the deployment workflow then moves `stable` to it with the deploy
-# role (scripts/deploy/promote-stable.sh): this host's role only pulls. Unhealthy: bring `stable` back, exit 3 ("rolled
-# back").
-# Any failure before the stack is touched (missing .env, registry or pull failure) exits non-zero and changes nothing.
-# Safe to run again with the same tag. Never prints secrets: the registry password goes through stdin only.
+# The release to roll back to is DEPLOY_DIR/healthy-image, the digest reference written after each healthy deploy:
+# a file, not the running container, which may be one that never turned healthy (a deploy cut short). On a host last
+# deployed by tag, before that file existed, it is the digest the running api container's image was pulled by.
+#
+# Exit status:
+#   0  deployed and healthy; the workflow then moves `stable` to the digest (scripts/deploy/promote-stable.sh, with
+#      the deploy role: this host's role only pulls).
+#   1  refused or failed before any container was touched (not a digest, no .env, registry or pull failure).
+#   3  not healthy: rolled back to the previous release, which is healthy again.
+#   4  not healthy, and the host could not be brought back to a healthy release: someone must look at it.
+#   5  not healthy, and there was no previous release (a first deploy): the failed release is stopped.
+# Safe to run again with the same image. Never prints secrets: the registry password goes through stdin only.
 set -euo pipefail
 
-registry=${REGISTRY:?set REGISTRY, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com}
-tag=${IMAGE_TAG:?set IMAGE_TAG to the image tag to deploy (the commit SHA)}
-repository=${IMAGE_REPOSITORY:-bookcat}
-region=${AWS_REGION:-$(echo "$registry" | cut -d. -f4)}
+image=${IMAGE:?set IMAGE to REGISTRY/REPOSITORY@sha256:<digest>}
 deploy_dir=${DEPLOY_DIR:-/opt/bookcat}
 health_timeout=${HEALTH_TIMEOUT:-120}
 here=$(cd "$(dirname "$0")" && pwd)
-
-image="$registry/$repository:$tag"
-stable="$registry/$repository:stable"
 compose_file="$deploy_dir/docker-compose.yml"
+release_file="$deploy_dir/healthy-image"
 
 say() { echo "deploy: $*"; }
-fail() { echo "deploy: $*" >&2; exit "${2:-1}"; }
+# fail MESSAGE [STATUS]
+fail() { echo "deploy: $1" >&2; exit "${2:-1}"; }
+is_digest_reference() { [[ "$1" =~ ^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+@sha256:[0-9a-f]{64}$ ]]; }
+
+is_digest_reference "$image" ||
+    fail "IMAGE must name the image by digest (REGISTRY/REPOSITORY@sha256:<64 hex digits>), not '$image'; nothing was changed"
+registry=${image%%/*}
+name=${image%@*} # REGISTRY/REPOSITORY
+region=${AWS_REGION:-$(echo "$registry" | cut -d. -f4)}
 
 [ -f "$deploy_dir/.env" ] || fail "no $deploy_dir/.env: create it from .env.example first; nothing was changed"
 [ -f "$compose_file" ] || fail "no $compose_file: copy scripts/deploy/docker-compose.yml there first; nothing was changed"
@@ -77,19 +88,42 @@ start() {
     "$here/health-checker.sh" "$container" "$health_timeout"
 }
 
+previous_release() {
+    if [ -f "$release_file" ]; then
+        local recorded
+        recorded=$(cat "$release_file")
+        if is_digest_reference "$recorded"; then echo "$recorded"; fi
+        return 0
+    fi
+    local container image_id
+    container=$(compose "$image" ps -q api 2>/dev/null) || return 0
+    [ -n "$container" ] || return 0
+    image_id=$(docker inspect --format '{{.Image}}' "$container" 2>/dev/null) || return 0
+    docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$image_id" 2>/dev/null |
+        awk -v prefix="$name@sha256:" 'index($0, prefix) == 1 { print; exit }' || true
+}
+
+record() { printf '%s\n' "$1" >"$release_file.new" && mv -f "$release_file.new" "$release_file"; }
+
+previous=$(previous_release)
 say "starting $image"
 if start "$image"; then
     say "healthy"
-    # The root volume is small and every deploy pulls a new image: drop the ones no container uses. `stable` is
-    # pulled again by a rollback, so nothing needed is lost.
+    record "$image" || say "could not write $release_file: a later failed deploy would roll back to an older release"
+    # The root volume is small and every deploy pulls a new image: drop the ones no container uses. A rollback pulls
+    # the previous digest again, which ECR keeps: it is the one `stable` points at.
     docker image prune --all --force >/dev/null || say "could not prune old images (the deploy itself succeeded)"
-    say "deployed $tag"
+    say "deployed $image"
     exit 0
 fi
 
-echo "deploy: $image did not become healthy; ROLLING BACK to $stable" >&2
-docker pull "$stable" >/dev/null || fail "no stable image to roll back to; the stack runs the failed image" 4
-if start "$stable"; then
-    fail "rolled back to stable; $tag was not deployed" 3
+if [ -z "$previous" ]; then
+    compose "$image" stop api >/dev/null ||
+        fail "$image did not become healthy, there is no previous release to roll back to, and it could not be stopped; look at 'docker ps'" 4
+    fail "$image did not become healthy; no previous release to roll back to; the failed release is stopped" 5
 fi
-fail "rollback to stable is not healthy either; look at 'docker logs bookcat-api-1'" 4
+echo "deploy: $image did not become healthy; ROLLING BACK to $previous" >&2
+docker pull "$previous" >/dev/null || fail "could not pull the previous release $previous; the failed release is still running" 4
+start "$previous" || fail "the previous release $previous is not healthy either; look at 'docker logs bookcat-api-1'" 4
+record "$previous" || true
+fail "rolled back to $previous; $image was not deployed" 3

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/deploy/configure-github.sh against recording fakes of `gh` (canned GitHub answers, its --jq applied by the real
-# jq) and `terraform` (canned outputs): the environment gets exactly one rule for main, the variables are Terraform's.
+# jq) and `terraform` (canned outputs): the environment gets exactly one rule for main, the variables are Terraform's,
+# and a private repository on GitHub Free, which can have no such rule, is stopped with what to do.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d)
@@ -20,11 +21,17 @@ for argument in "$@"; do
     [ "$previous" = --jq ] && jq_filter=$argument
     previous=$argument
 done
+# FAKE_PRIVATE, FAKE_OWNER_TYPE (Organization or User) and FAKE_PLAN (free, team, …; "" when hidden) describe the
+# repository; FAKE_NO_BRANCH_RULES=1 answers as GitHub does where the plan has no environment branch rules.
+no_rules() { [ "${FAKE_NO_BRANCH_RULES:-0}" = 1 ] && { echo "HTTP 422: Validation Failed" >&2; exit 1; }; }
+plan=${FAKE_PLAN:+"{\"name\": \"$FAKE_PLAN\"}"}
 case "$*" in
-    *deployment-branch-policies*--method\ POST* | *--method\ POST*deployment-branch-policies*) answer='{"id": 9}' ;;
-    *deployment-branch-policies*) answer=${FAKE_RULES:-'{"total_count": 0, "branch_policies": []}'} ;;
-    *--method\ PUT*environments*) [ "${FAKE_NOT_ADMIN:-0}" = 1 ] && { echo "HTTP 403" >&2; exit 1; }; answer='{}' ;;
-    "api repos/"*) answer='{"id": 5678, "owner": {"id": 1234}}' ;;
+    *deployment-branch-policies*--method\ POST* | *--method\ POST*deployment-branch-policies*) no_rules; answer='{"id": 9}' ;;
+    *deployment-branch-policies*) no_rules; answer=${FAKE_RULES:-'{"total_count": 0, "branch_policies": []}'} ;;
+    *--method\ PUT*environments*) [ "${FAKE_NOT_ADMIN:-0}" = 1 ] && { echo "HTTP 403" >&2; exit 1; }; no_rules; answer='{}' ;;
+    "api repos/"*) answer="{\"id\": 5678, \"private\": ${FAKE_PRIVATE:-false}, \"owner\": {\"id\": 1234, \"login\": \"example-org\", \"type\": \"${FAKE_OWNER_TYPE:-Organization}\"}}" ;;
+    "api orgs/example-org"*) answer="{\"login\": \"example-org\", \"plan\": ${plan:-null}}" ;;
+    "api user"*) answer="{\"login\": \"example-org\", \"plan\": ${plan:-null}}" ;;
     *) answer="" ;;
 esac
 if [ -n "$jq_filter" ]; then jq -r "$jq_filter" <<<"$answer"; else echo "$answer"; fi
@@ -73,4 +80,24 @@ configure FAKE_NO_STATE=1
 check "before terraform apply: fails" [ "$status" -eq 1 ]
 check "before terraform apply: touches nothing on GitHub" not_called "gh "
 check "before terraform apply: says so" grep -qF "run terraform apply first" "$work/out.log"
+# GitHub Free: a private repository's environments get no deployment branch rules, so the one restriction on which
+# branch may deploy cannot exist. It must stop and say what to do, not blame admin rights.
+for owner_type in Organization User; do
+    configure FAKE_PRIVATE=true FAKE_OWNER_TYPE=$owner_type FAKE_PLAN=free FAKE_NO_BRANCH_RULES=1
+    check "private on GitHub Free ($owner_type): fails" [ "$status" -eq 1 ]
+    check "private on GitHub Free ($owner_type): says why" grep -qF "on GitHub Free a private repository's environments cannot have deployment branch rules" "$work/out.log"
+    check "private on GitHub Free ($owner_type): says what to do" grep -qF "Make the repository public, or upgrade the owner's plan" "$work/out.log"
+    check "private on GitHub Free ($owner_type): does not blame admin rights" not_in_output "are you an admin"
+    check "private on GitHub Free ($owner_type): creates no environment" not_called "--method PUT"
+    check "private on GitHub Free ($owner_type): sets no variable" not_called "gh variable set"
+done
+configure FAKE_PRIVATE=true FAKE_PLAN="" FAKE_NO_BRANCH_RULES=1
+check "private, plan hidden, rule refused: fails" [ "$status" -eq 1 ]
+check "private, plan hidden, rule refused: names GitHub Free as the likely cause" grep -qF "If the owner is on GitHub Free" "$work/out.log"
+check "private, plan hidden, rule refused: sets no variable" not_called "gh variable set"
+configure FAKE_PRIVATE=true FAKE_PLAN=team
+check "private on GitHub Team: configured" [ "$status" -eq 0 ]
+check "private on GitHub Team: main is the one selected" called "deployment-branch-policies -f name=main -f type=branch"
+configure
+check "public: the plan is not asked" not_called "api orgs/"
 report "configure-github"
