@@ -19,9 +19,72 @@ resource "aws_iam_role" "api" {
   })
 }
 
-resource "aws_iam_role_policy_attachment" "ssm" {
+# What the SSM agent needs for Session Manager and Run Command, for this instance and the scale-out replicas. Not
+# AWS's AmazonSSMManagedInstanceCore: it also allows ssm:GetParameter(s) on every parameter in the account, and a
+# host may read only its own settings (read_scale_out_settings below, and modules/scale_out).
+resource "aws_iam_policy" "ssm_agent" {
+  name = "${var.project}-ssm-agent"
+  #checkov:skip=CKV_AWS_355:ssmmessages and ec2messages have no resource-level permissions; the ssm actions are those AWS's own AmazonSSMManagedInstanceCore allows on "*", less every parameter read.
+  #checkov:skip=CKV_AWS_290:Only the instance's own agent makes these calls: they report its state and fetch and answer the commands sent to it.
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "RegisterAndRunCommands"
+        Effect = "Allow"
+        Action = [
+          "ssm:UpdateInstanceInformation", "ssm:ListInstanceAssociations", "ssm:DescribeAssociation",
+          "ssm:UpdateInstanceAssociationStatus", "ssm:GetDocument", "ssm:DescribeDocument",
+        ]
+        Resource = "*"
+      },
+      {
+        Sid      = "SessionManagerChannels"
+        Effect   = "Allow"
+        Action   = ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"]
+        Resource = "*"
+      },
+      {
+        Sid    = "RunCommandMessages"
+        Effect = "Allow"
+        Action = [
+          "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage",
+          "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply",
+        ]
+        Resource = "*"
+      },
+    ]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "instance_ssm_agent" {
   role       = aws_iam_role.api.name
-  policy_arn = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+  policy_arn = aws_iam_policy.ssm_agent.arn
+}
+
+# With the scaled-out shape, this instance moves the catalog up (README, "Moving a catalog up"): it reads the
+# replicas' DATABASE_URL, so it may read their settings' path and decrypt it with the module's key. Nothing else.
+resource "aws_iam_role_policy" "read_scale_out_settings" {
+  count = var.scale_out == null ? 0 : 1
+  name  = "read-scale-out-settings"
+  role  = aws_iam_role.api.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ReadTheScaleOutSettings"
+        Effect   = "Allow"
+        Action   = ["ssm:GetParameter", "ssm:GetParameters"]
+        Resource = module.scale_out[0].settings_arns
+      },
+      {
+        Sid      = "DecryptThem"
+        Effect   = "Allow"
+        Action   = "kms:Decrypt"
+        Resource = module.scale_out[0].settings_key_arn
+      },
+    ]
+  })
 }
 
 # Registry login (which cannot be scoped to a repository) and the given actions on this one repository.
@@ -96,15 +159,14 @@ locals {
   # A job that declares `environment:` gets this subject from GitHub, not the branch's `ref:refs/heads/main`. Only
   # main deploys because the deployment workflow runs for main only and the environment allows main only
   # (repository settings, see README). scripts/checks/check-deploy-trust.py checks that this matches the workflow.
-  # Repositories created or renamed from 2026-07-15 on get immutable subjects, with the owner's and the repository's
-  # numeric ids; both forms are trusted when the ids are known, so the role works before and after the switch.
+  # Repositories created or renamed from 2026-07-15 on get only immutable subjects, with the owner's and the
+  # repository's numeric ids (github_repository_ids, required); older ones keep the name-only form. Both are trusted,
+  # so the role works for either.
   github_repository_parts = split("/", var.github_repository)
-  github_deploy_subjects = concat(
-    ["repo:${var.github_repository}:environment:${var.github_environment}"],
-    var.github_repository_ids == null ? [] : [
-      "repo:${local.github_repository_parts[0]}@${var.github_repository_ids.owner}/${local.github_repository_parts[1]}@${var.github_repository_ids.repository}:environment:${var.github_environment}",
-    ],
-  )
+  github_deploy_subjects = [
+    "repo:${var.github_repository}:environment:${var.github_environment}",
+    "repo:${local.github_repository_parts[0]}@${var.github_repository_ids.owner}/${local.github_repository_parts[1]}@${var.github_repository_ids.repository}:environment:${var.github_environment}",
+  ]
 }
 
 resource "aws_iam_role" "deploy" {

@@ -1,3 +1,17 @@
+# Every subnet is carved from vpc_cidr, so another range moves them all: /24s in a /16 (10.20.1.0/24 and so on by
+# default), never smaller than a /27, which a load balancer's subnets need. The numbers are the subnets' places in
+# the range; the scale-out ones go to modules/scale_out.
+locals {
+  subnet_newbits = min(8, 27 - tonumber(split("/", var.vpc_cidr)[1]))
+  subnet_cidrs = {
+    public = cidrsubnet(var.vpc_cidr, local.subnet_newbits, 1)
+    scale_out = {
+      public  = [for netnum in [10, 11] : cidrsubnet(var.vpc_cidr, local.subnet_newbits, netnum)]
+      private = [for netnum in [20, 21] : cidrsubnet(var.vpc_cidr, local.subnet_newbits, netnum)]
+    }
+  }
+}
+
 resource "aws_vpc" "main" {
   cidr_block           = var.vpc_cidr
   enable_dns_support   = true
@@ -19,7 +33,7 @@ resource "aws_internet_gateway" "main" {
 
 resource "aws_subnet" "public" {
   vpc_id            = aws_vpc.main.id
-  cidr_block        = var.public_subnet_cidr
+  cidr_block        = local.subnet_cidrs.public
   availability_zone = "${var.region}${var.availability_zone_suffix}"
   # The instance gets its address from the Elastic IP, not at launch.
   map_public_ip_on_launch = false

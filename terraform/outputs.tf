@@ -39,7 +39,7 @@ output "scale_out_settings_path" {
 }
 
 output "deploy_role_trusted_subjects" {
-  description = "The OIDC subjects the deploy role trusts: the name-only form, and the immutable one when github_repository_ids is set."
+  description = "The OIDC subjects the deploy role trusts: the name-only form and the immutable one (with github_repository_ids)."
   value       = local.github_deploy_subjects
 }
 

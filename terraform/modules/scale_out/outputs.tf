@@ -13,12 +13,22 @@ output "settings_path" {
   value       = local.parameter_path
 }
 
+output "settings_arns" {
+  description = "The ARNs of the settings' path and of the parameters under it, for a policy that may read them."
+  value       = local.settings_arns
+}
+
+output "settings_key_arn" {
+  description = "The KMS key that encrypts the settings (and the database): reading them needs kms:Decrypt on it."
+  value       = aws_kms_key.secrets.arn
+}
+
 output "autoscaling_group" {
-  description = "The API replicas' group: `aws autoscaling start-instance-refresh` rolls a new image out."
+  description = "The API replicas' group: a new image_digest rolls out through its instance refresh."
   value       = aws_autoscaling_group.api.name
 }
 
 output "instance_policy_arns" {
-  description = "The managed policies attached to the instances' role besides their own settings policy."
+  description = "The managed policies attached to the instances' role besides their own settings policy: all of them (no AWS-managed one)."
   value       = aws_iam_role_policy_attachment.extra[*].policy_arn
 }

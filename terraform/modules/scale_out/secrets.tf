@@ -25,6 +25,11 @@ locals {
   parameter_path  = "/${var.project}/scale-out"
   secrets_version = var.secrets_version
   redis_url       = "redis://${aws_elasticache_replication_group.main.primary_endpoint_address}:6379"
+  # The path itself (what GetParametersByPath is authorised on) and the parameters under it: not /<project>/scale-outX.
+  settings_arns = [
+    for suffix in ["", "/*"] :
+    "arn:aws:ssm:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:parameter${local.parameter_path}${suffix}"
+  ]
 }
 
 resource "aws_ssm_parameter" "database_url" {

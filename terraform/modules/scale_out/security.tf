@@ -97,12 +97,14 @@ resource "aws_security_group" "database" {
   description = "PostgreSQL from the API instances only."
   vpc_id      = var.vpc_id
 
+  # And from database_client_security_group_ids: the single instance, which moves a catalog up with `bookcat copy`.
+  # (The group's description stays as it was: changing it would replace the group under the database.)
   ingress {
-    description     = "PostgreSQL from the API instances"
+    description     = "PostgreSQL from the API instances and the given clients"
     from_port       = 5432
     to_port         = 5432
     protocol        = "tcp"
-    security_groups = [aws_security_group.instances.id]
+    security_groups = concat([aws_security_group.instances.id], var.database_client_security_group_ids)
   }
 }
 

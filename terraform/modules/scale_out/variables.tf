@@ -24,15 +24,11 @@ variable "availability_zones" {
 }
 
 variable "subnet_cidrs" {
-  description = "Two public ranges (load balancer, NAT gateway) and two private ones (instances, database, cache), one of each per zone, inside the VPC."
+  description = "Two public ranges (load balancer, NAT gateways) and two private ones (instances, database, cache), one of each per zone, inside the VPC: the root module carves them from its vpc_cidr."
   type = object({
     public  = list(string)
     private = list(string)
   })
-  default = {
-    public  = ["10.20.10.0/24", "10.20.11.0/24"]
-    private = ["10.20.20.0/24", "10.20.21.0/24"]
-  }
 
   validation {
     condition     = length(var.subnet_cidrs.public) == 2 && length(var.subnet_cidrs.private) == 2 && alltrue([for cidr in concat(var.subnet_cidrs.public, var.subnet_cidrs.private) : can(cidrnetmask(cidr))])
@@ -40,9 +36,32 @@ variable "subnet_cidrs" {
   }
 }
 
-variable "image" {
-  description = "The bookcat image every instance runs, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/bookcat:stable."
+variable "image_repository" {
+  description = "The repository of the bookcat image, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/bookcat."
   type        = string
+}
+
+variable "image_digest" {
+  description = "The digest of the image every instance runs (sha256:…). A new one changes the launch template, and the instance refresh rolls it out."
+  type        = string
+
+  validation {
+    # Not a tag: `stable` moving changes nothing here, so no refresh would follow and replicas would mix releases.
+    condition     = can(regex("^sha256:[0-9a-f]{64}$", var.image_digest))
+    error_message = "image_digest must be an image digest, sha256: and 64 hex digits, not a tag such as stable or latest (a tag can move without the launch template changing)."
+  }
+}
+
+variable "database_client_security_group_ids" {
+  description = "Other security groups the database admits, e.g. the single instance's, which runs `bookcat copy` to move a catalog up."
+  type        = list(string)
+  default     = []
+}
+
+variable "nat_gateway_per_zone" {
+  description = "One NAT gateway in each zone (true, the default), so a zone's outage leaves the other zone's replicas able to boot; false shares one, at half the cost."
+  type        = bool
+  default     = true
 }
 
 variable "instance_profile_policy_arns" {
