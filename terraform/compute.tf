@@ -24,8 +24,9 @@ resource "aws_instance" "api" {
     volume_id     = aws_ebs_volume.data.id
     volume_serial = replace(aws_ebs_volume.data.id, "-", "")
   })
-  # A changed first-boot script does not replace a running server by itself: `terraform apply
-  # -replace=aws_instance.api` does, when you choose to (the catalog is on its own volume and survives it).
+  # A changed first-boot script does not touch a running server: not replaced (false here), and not updated in place
+  # either, which the provider would do by stopping and starting it (user_data in ignore_changes below). `terraform
+  # apply -replace=aws_instance.api` rolls it out, when you choose to (the catalog is on its own volume and survives it).
   user_data_replace_on_change = false
 
   metadata_options {
@@ -44,7 +45,8 @@ resource "aws_instance" "api" {
   tags = { Name = var.project }
 
   lifecycle {
-    ignore_changes = [ami]
+    # A newer Ubuntu image, or a changed first-boot script, reaches the server only when you replace it.
+    ignore_changes = [ami, user_data]
   }
 }
 

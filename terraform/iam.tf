@@ -63,7 +63,8 @@ resource "aws_iam_role_policy_attachment" "instance_ssm_agent" {
 }
 
 # With the scaled-out shape, this instance moves the catalog up (README, "Moving a catalog up"): it reads the
-# replicas' DATABASE_URL, so it may read their settings' path and decrypt it with the module's key. Nothing else.
+# replicas' DATABASE_URL, so it may read that one parameter and decrypt it with the module's key. Nothing else: not
+# the replicas' JWT_SECRET_KEY (which signs their tokens) nor their REDIS_URL.
 resource "aws_iam_role_policy" "read_scale_out_settings" {
   count = var.scale_out == null ? 0 : 1
   name  = "read-scale-out-settings"
@@ -72,13 +73,13 @@ resource "aws_iam_role_policy" "read_scale_out_settings" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "ReadTheScaleOutSettings"
+        Sid      = "ReadTheScaleOutDatabaseUrl"
         Effect   = "Allow"
         Action   = ["ssm:GetParameter", "ssm:GetParameters"]
-        Resource = module.scale_out[0].settings_arns
+        Resource = module.scale_out[0].database_url_arn
       },
       {
-        Sid      = "DecryptThem"
+        Sid      = "DecryptIt"
         Effect   = "Allow"
         Action   = "kms:Decrypt"
         Resource = module.scale_out[0].settings_key_arn

@@ -9,6 +9,12 @@ variable "project" {
     condition     = length(var.project) >= 2 && length(var.project) <= 22 && can(regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$", var.project))
     error_message = "project must be 2-22 lower-case letters and digits, starting with a letter, with single dashes between them (no trailing dash, no \"--\"), e.g. bookcat or bookcat-prod."
   }
+  validation {
+    # The scale-out load balancer is named after the project, and AWS refuses a load balancer name starting with
+    # "internal-" (the prefix of internal load balancers' DNS names).
+    condition     = !startswith(var.project, "internal-")
+    error_message = "project must not start with \"internal-\": AWS refuses load balancer names that do (the scaled-out shape's is named after the project), e.g. bookcat-internal instead."
+  }
 }
 
 variable "region" {
@@ -158,7 +164,7 @@ variable "create_github_oidc_provider" {
 }
 
 variable "image_retention_count" {
-  description = "How many releases ECR keeps besides the one tagged stable, which is always kept (scripts/checks/check-ecr-lifecycle.py)."
+  description = "How many releases ECR keeps besides those tagged stable, scale-out and scale-out-previous, which are always kept (scripts/checks/check-ecr-lifecycle.py)."
   type        = number
   default     = 30
 
@@ -169,7 +175,7 @@ variable "image_retention_count" {
 }
 
 variable "scale_out" {
-  description = "Set to build the scaled-out shape (modules/scale_out): the image digest its replicas run (the deployment workflow's summary prints each release's), the ACM certificate for its load balancer, which version of scale_out_secrets is written (bump it to rotate them), and whether each zone gets its own NAT gateway (true; false shares one, at half the cost). Null (the default) builds none of it."
+  description = "Set to build the scaled-out shape (modules/scale_out): the image digest its replicas run (the deployment workflow's summary prints each release's; tag it with scripts/deploy/pin-scale-out.sh before applying, so ECR keeps it), the ACM certificate for its load balancer, which version of scale_out_secrets is written (bump it to rotate them), and whether each zone gets its own NAT gateway (true; false shares one, at half the cost). Null (the default) builds none of it."
   type = object({
     image_digest         = string
     certificate_arn      = string

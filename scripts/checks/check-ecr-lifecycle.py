@@ -5,7 +5,8 @@ The semantics follow ECR's documented evaluation rules: rules run by ascending p
 tag status and tag prefixes/patterns (a tagged image matches when one of its tags matches every prefix given);
 an image that matches the tagging requirements of a rule cannot be expired by a rule with a lower priority;
 `imageCountMoreThan` expires the selected images beyond the newest N by push time; `sinceImagePushed` expires
-selected images pushed more than N days ago. Re-tagging an image (promote-stable.sh's `stable`) does not change its push time.
+selected images pushed more than N days ago. Re-tagging an image (promote-stable.sh's `stable`, pin-scale-out.sh's
+`scale-out` and `scale-out-previous`) does not change its push time.
 """
 
 import fnmatch
@@ -110,6 +111,28 @@ images = [Image("sha256:old-untagged", 1.0), Image("sha256:new-untagged", 9.5), 
 gone = expired(policy, images, today=10.0)
 expect(gone == {"sha256:old-untagged"}, f"untagged: expected only the day-old image expired, got {sorted(gone)}")
 
+# 4. The scaled-out replicas run an old release (scripts/deploy/pin-scale-out.sh tagged it `scale-out`, and the one
+# they ran before `scale-out-previous`) while many later deploys pushed and moved `stable` without an apply: every
+# launch pulls that digest, so neither may expire, however old; the newest `retention` other releases are kept too.
+pin_tags = ("scale-out", "scale-out-previous")  # what pin-scale-out.sh tags
+pin_script = (root / "scripts/deploy/pin-scale-out.sh").read_text()
+expect(all(f"tag {tag} " in pin_script for tag in pin_tags), f"pin-scale-out.sh no longer tags {' and '.join(pin_tags)}: check this history against what it tags")
+images = deploy_history(retention * 3, healthy=set(range(1, retention * 3 + 1)))
+images[1].tags.add("scale-out-previous")
+images[2].tags.add("scale-out")
+gone = expired(policy, images, today=retention * 3 + 1)
+for tag in pin_tags:
+    pinned = next(image for image in images if tag in image.tags)
+    expect(pinned.digest not in gone, f"the image tagged {tag} (push {pinned.pushed_day:.0f} of {len(images)}), which replicas run, is expired")
+kept_releases = [image for image in images if image.digest not in gone and not image.tags & {"stable", *pin_tags}]
+expect(len(kept_releases) == retention, f"with pinned replicas: expected the newest {retention} other releases kept, kept {len(kept_releases)}")
+# The replicas pinned to the newest release, also `stable`: one image carries both, and nothing else changes.
+images = deploy_history(retention + 10, healthy=set(range(1, retention + 11)))
+images[-1].tags.add("scale-out")
+images[-2].tags.add("scale-out-previous")
+gone = expired(policy, images, today=retention + 11)
+expect(not any(image.digest in gone for image in images[-2:]), "scale-out or scale-out-previous expired when they are the newest images")
+
 # The evaluator must be able to see the failure this policy prevents: "keep the newest N of any tag" alone
 # expires an old stable image.
 naive = {"rules": [{"rulePriority": 1, "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": retention}, "action": {"type": "expire"}}]}
@@ -120,4 +143,4 @@ expect(
 )
 
 checks.fail_if_any(failures, "ECR lifecycle policy")
-print(f"ECR lifecycle policy: stable kept however old, newest {retention} other releases kept, untagged gone after a day")
+print(f"ECR lifecycle policy: stable, scale-out and scale-out-previous kept however old, newest {retention} other releases kept, untagged gone after a day")

@@ -65,6 +65,17 @@ CHECKPOINT_DISABLE=1 "$terraform" fmt -check -recursive terraform
 # validated with the module below.
 mkdir -p "$work/backend" && cp terraform/backend.tf.example "$work/backend/backend.tf"
 CHECKPOINT_DISABLE=1 "$terraform" fmt -check "$work/backend"
+# And README's copy of it is the same block (the example's comments aside), so what a reader pastes is what is checked.
+python3 - <<'PY'
+import re, sys
+example = [line for line in open("terraform/backend.tf.example").read().splitlines() if not line.startswith("#")]
+readme = open("README.md").read()
+block = re.search(r"cp backend\.tf\.example backend\.tf.*?```hcl\n(.*?)\n *```", readme, re.S)
+shown = [line[3:] for line in block.group(1).splitlines()] if block else []
+if shown != example:
+    sys.exit("README step 2's backend block differs from terraform/backend.tf.example:\n" + "\n".join(shown))
+print("README's backend block is terraform/backend.tf.example")
+PY
 # No host role gets AWS's AmazonSSMManagedInstanceCore back: it reads every SSM parameter in the account (iam.tf).
 if grep -rn --include='*.tf' 'policy/AmazonSSMManagedInstanceCore' terraform; then
     echo "a host role attaches AmazonSSMManagedInstanceCore, which may read every SSM parameter: use aws_iam_policy.ssm_agent" >&2
@@ -117,6 +128,34 @@ for path in files:
         hcl2.load(handle)
 print(f"HCL parse: {len(files)} files")
 PY
+# A changed first-boot script must not stop a running server: the provider updates an instance's user_data in place,
+# which stops and starts it, unless the change is ignored (README, "Changing the first-boot script": `-replace` rolls a
+# new first boot out, when you choose to). A terraform test cannot see `lifecycle`, and a mocked apply of the root
+# module cannot be torn down (the catalog volume's prevent_destroy): the configuration itself is read.
+.venv/bin/python - <<'PY'
+import pathlib, sys
+sys.path.insert(0, "scripts/checks")
+import hcl
+failures, checked = [], 0
+for path in sorted(pathlib.Path("terraform").rglob("*.tf")):
+    for block in hcl.load(path).get("resource", []):
+        for name, body in block.get("aws_instance", {}).items():
+            if not any(key in body for key in ("user_data", "user_data_base64")):
+                continue
+            checked += 1
+            if hcl.first(body.get("user_data_replace_on_change", False)) is True:
+                continue  # a change replaces the instance: no stop/start in place
+            lifecycle = hcl.first(body.get("lifecycle", [{}]))
+            ignored = {str(item).removeprefix("${").removesuffix("}") for item in lifecycle.get("ignore_changes", [])}
+            missing = [key for key in ("user_data", "user_data_base64") if key in body and key not in ignored and "all" not in ignored]
+            if missing:
+                failures.append(f"{path}: aws_instance.{name} updates {', '.join(missing)} in place (a stop and start of the running"
+                                f" server) when the first-boot script changes: add it to lifecycle.ignore_changes")
+if failures:
+    print("\n".join(failures), file=sys.stderr)
+    sys.exit(1)
+print(f"first boot: {checked} instance(s) ignore a changed user_data (replace them to roll it out)")
+PY
 
 echo "--- deploy trust, ECR lifecycle, security groups, first boot"
 # The trust policy is rendered by Terraform in the copy planned above, when there was one.
@@ -135,6 +174,9 @@ BC_SKIP_MAPPING=TRUE .venv/bin/checkov -d . --skip-download --quiet --compact \
 
 echo "--- deploy.sh behaviour"
 scripts/tests/deploy-test.sh
+
+echo "--- run-ssm-deploy.sh: the workflow's deploy step sends deploy.sh through SSM and says truly how it ended"
+scripts/tests/run-ssm-deploy-test.sh
 
 echo "--- require-green.sh: a deploy by hand ships only a commit integration passed on"
 scripts/tests/require-green-test.sh

@@ -73,13 +73,20 @@ def action_key(uses: str) -> str:
     return f"{match['action']}@{match['sha']}"
 
 
+STATUS_FUNCTIONS = ("success()", "failure()", "always()", "cancelled()")
+STEP_KEYS = {"name", "id", "uses", "with", "run", "shell", "if", "env"}
+
+
 def condition(expression: str | None, failed: bool) -> bool:
-    """Evaluates the subset of GitHub's expressions the workflows use, for a pull request."""
+    """Evaluates the subset of GitHub's expressions the workflows use, for a pull request. As on GitHub, a condition
+    without a status function runs only while every step before it succeeded."""
     if expression is None:
         return not failed
     text = expression.strip()
     if text.startswith("${{") and text.endswith("}}"):
         text = text[3:-2].strip()
+    if not any(function in text for function in STATUS_FUNCTIONS):
+        text = f"success() && ({text})"
     python = (
         text.replace("&&", " and ").replace("||", " or ")
         .replace("always()", "True").replace("success()", "(not failed)").replace("failure()", "failed")
@@ -89,6 +96,12 @@ def condition(expression: str | None, failed: bool) -> bool:
     if not words <= {"and", "or", "not", "True", "False", "failed"} or not re.fullmatch(r"[\w\s()'=!-]*", python):
         raise SystemExit(f"job-steps.py: cannot evaluate the step condition {expression!r}: teach condition() it")
     return bool(eval(python, {"__builtins__": {}}, {"failed": failed}))  # noqa: S307 - only the words allowed above
+
+
+def plain(value: str, where: str) -> str:
+    if "${{" in value:
+        raise SystemExit(f"job-steps.py: {where} holds an expression ({value!r}), which this cannot evaluate")
+    return value
 
 
 def script(workflow_path: str, job_name: str, replacements: list[tuple[str, str]]) -> str:
@@ -106,12 +119,24 @@ def script(workflow_path: str, job_name: str, replacements: list[tuple[str, str]
         '    say "$1 needs $2 from the image, which does not have it ($3)"; failed=1',
         "}",
         "mkdir -p \"$(dirname \"$GITHUB_STEP_SUMMARY\")\" && : >>\"$GITHUB_STEP_SUMMARY\"",
+        # What a step writes to these files reaches the steps after it, as on GitHub (single-line NAME=value only).
+        'export GITHUB_ENV="$RUNNER_TEMP/github_env" GITHUB_PATH="$RUNNER_TEMP/github_path"',
+        ': >"$GITHUB_ENV"; : >"$GITHUB_PATH"',
+        "carry() {",
+        '    while IFS= read -r dir; do [ -z "$dir" ] || PATH="$dir:$PATH"; done <"$GITHUB_PATH"',
+        '    while IFS= read -r line; do case $line in *=*) export "${line%%=*}=${line#*=}" ;; esac; done <"$GITHUB_ENV"',
+        '    : >"$GITHUB_ENV"; : >"$GITHUB_PATH"',
+        "}",
     ]
     for key, value in {**workflow.get("env", {}), **job.get("env", {})}.items():
-        lines.append(f"export {key}={shlex.quote(str(value))}")
+        lines.append(f"export {key}={shlex.quote(plain(str(value), 'an env value'))}")
+    shell_default = job.get("defaults", {}).get("run", {}).get("shell") or workflow.get("defaults", {}).get("run", {}).get("shell")
     for index, step in enumerate(job["steps"], 1):
         name = step.get("name") or step.get("uses") or f"step {index}"
         label = f"step {index} ({name})"
+        unknown = set(step) - STEP_KEYS
+        if unknown:
+            raise SystemExit(f"job-steps.py: {label} uses {sorted(unknown)}, which this does not run as GitHub would: teach it")
         when_ok, when_failed = condition(step.get("if"), False), condition(step.get("if"), True)
         guard = "true" if when_ok and when_failed else '[ "$failed" = 0 ]' if when_ok else '[ "$failed" = 1 ]' if when_failed else "false"
         lines.append(f"if {guard}; then")
@@ -126,13 +151,15 @@ def script(workflow_path: str, job_name: str, replacements: list[tuple[str, str]
                 raise SystemExit(f"job-steps.py: {label} has an expression in its run: text, which this cannot run")
             for old, new in replacements:
                 body = body.replace(old, new)
-            shell = step.get("shell", job.get("defaults", {}).get("run", {}).get("shell"))
+            # In a job container, GitHub's runner runs a step without a shell with `sh -e` (ScriptHandler.cs), not bash.
+            shell = step.get("shell", shell_default)
             command = "bash --noprofile --norc -eo pipefail" if shell == "bash" else "sh -e" if shell in (None, "sh") else None
             if command is None:
                 raise SystemExit(f"job-steps.py: {label} uses shell {shell!r}, which this does not know")
-            environment = " ".join(f"{key}={shlex.quote(str(value))}" for key, value in step.get("env", {}).items())
+            environment = " ".join(f"{key}={shlex.quote(plain(str(value), label + ' env'))}" for key, value in step.get("env", {}).items())
             lines.append(f"    step_file=$(mktemp) && printf '%s\\n' {shlex.quote(body)} >\"$step_file\"")
             lines.append(f"    env {environment} {command} \"$step_file\" || {{ say {shlex.quote(label + ' failed')}; failed=1; }}")
+            lines.append("    carry")
         lines.append("fi")
     lines.append('[ "$failed" = 0 ] && say "every step passed" || say "the job failed"')
     lines.append('exit "$failed"')

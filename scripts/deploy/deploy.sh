@@ -17,7 +17,8 @@
 #
 # The release to roll back to is DEPLOY_DIR/healthy-image, the digest reference written after each healthy deploy:
 # a file, not the running container, which may be one that never turned healthy (a deploy cut short). On a host last
-# deployed by tag, before that file existed, it is the digest the running api container's image was pulled by.
+# deployed by tag, before that file existed, or when the file holds no digest reference, it is the digest the running
+# api container's image was pulled by.
 #
 # Exit status:
 #   0  deployed and healthy; the workflow then moves `stable` to the digest (scripts/deploy/promote-stable.sh, with
@@ -89,13 +90,17 @@ start() {
 }
 
 previous_release() {
+    local recorded container image_id
     if [ -f "$release_file" ]; then
-        local recorded
-        recorded=$(cat "$release_file")
-        if is_digest_reference "$recorded"; then echo "$recorded"; fi
-        return 0
+        recorded=$(cat "$release_file" 2>/dev/null) || recorded=""
+        if is_digest_reference "$recorded"; then
+            echo "$recorded"
+            return 0
+        fi
+        # Not a digest reference (edited by hand, a cut-short write): the running container's digest, as on a host
+        # that never recorded one, rather than nothing, which would stop the release that serves.
+        echo "deploy: $release_file does not hold a digest reference; rolling back, if need be, to what runs now" >&2
     fi
-    local container image_id
     container=$(compose "$image" ps -q api 2>/dev/null) || return 0
     [ -n "$container" ] || return 0
     image_id=$(docker inspect --format '{{.Image}}' "$container" 2>/dev/null) || return 0

@@ -146,6 +146,17 @@ check "to the digest the running image was pulled by" called "up -d --remove-orp
 check "not to the tag it was started with" not_called "[image=$registry/bookcat:stable]"
 check "and records that digest" recorded "$old_image"
 
+# A record that is not a digest reference (a tag written by hand, a truncated write): not trusted, and not taken for
+# "no previous release" either, which would stop the serving release: the running container's digest, as above.
+for junk in "$registry/bookcat:stable" "${old_image%??}" "not an image"; do
+    RELEASED=$junk RUNNING=$old_image scenario "a deploy fails with '$junk' recorded" \
+        FAKE_REPO_DIGESTS="$old_image" FAKE_UNHEALTHY="${new_digest#sha256:}"
+    check "'$junk' recorded: it rolls back (exit 3), not stops (exit 5)" [ "$status" -eq 3 ]
+    check "'$junk' recorded: to the digest the running image was pulled by" called "up -d --remove-orphans [image=$old_image]"
+    check "'$junk' recorded: the serving release is not stopped" not_called "stop api"
+    check "'$junk' recorded: the digest replaces it" recorded "$old_image"
+done
+
 RELEASED=$old_image RUNNING=$old_image scenario "the previous release is not healthy either" \
     FAKE_UNHEALTHY="${new_digest#sha256:} ${old_digest#sha256:}"
 check "a failed rollback exits 4" [ "$status" -eq 4 ]
@@ -265,6 +276,74 @@ check "a digest the registry lacks fails before any put" [ "$status" -eq 1 ]
 check "without touching stable" not_called "put-image"
 DIGEST=abc123 promote
 check "a tag is refused: stable moves by digest only" [ "$status" -eq 1 ]
+check "before asking the registry" not_called "aws "
+
+# pin-scale-out.sh, as README's roll-out runs it before `terraform apply`: the digest the replicas will run becomes
+# `scale-out`, and the one they ran `scale-out-previous` (first), the two tags the ECR lifecycle policy never expires
+# (scripts/checks/check-ecr-lifecycle.py). FAKE_SCALE_OUT: the digest `scale-out` names now, if any.
+cat >"$work/aws-bin/aws" <<'FAKE'
+#!/usr/bin/env bash
+echo "aws $*" >>"$FAKE_LOG"
+[ "${FAKE_AWS_FAILS:-0}" = 1 ] && { echo "Unable to locate credentials" >&2; exit 253; }
+case "$1 $2" in
+    "ecr batch-get-image")
+        case "$*" in
+            *imageTag=scale-out*)
+                [ -n "${FAKE_SCALE_OUT:-}" ] || { echo '{"images": [], "failures": [{"failureCode": "ImageNotFound"}]}'; exit 0; }
+                echo "{\"images\": [{\"imageId\": {\"imageDigest\": \"$FAKE_SCALE_OUT\", \"imageTag\": \"scale-out\"}, \"imageManifest\": \"{\\\"layers\\\": \\\"running\\\"}\", \"imageManifestMediaType\": \"application/vnd.oci.image.index.v1+json\"}]}" ;;
+            *)
+                [ "${FAKE_NO_IMAGE:-0}" = 1 ] && { echo '{"images": [], "failures": [{"failureCode": "ImageNotFound"}]}'; exit 0; }
+                echo '{"images": [{"imageManifest": "{\"layers\": \"new\"}", "imageManifestMediaType": "application/vnd.oci.image.index.v1+json"}]}' ;;
+        esac ;;
+    "ecr put-image")
+        [ -n "${FAKE_PUT_FAILS:-}" ] && [[ "$*" == *"--image-tag $FAKE_PUT_FAILS "* ]] && { echo "An error occurred (AccessDeniedException)" >&2; exit 254; } ;;
+esac
+exit 0
+FAKE
+pin() {
+    : >"$work/calls.log"
+    set +e
+    env PATH="$work/aws-bin:/usr/bin:/bin" FAKE_LOG="$work/calls.log" "$@" scripts/deploy/pin-scale-out.sh bookcat "${DIGEST:-$new_digest}" >"$work/out.log" 2>&1
+    status=$?
+    set -e
+}
+# Whether a call containing FIRST was recorded before any containing SECOND.
+called_before() {
+    local first second
+    first=$(grep -nF -- "$1" "$work/calls.log" | head -n 1 | cut -d: -f1)
+    second=$(grep -nF -- "$2" "$work/calls.log" | head -n 1 | cut -d: -f1)
+    [ -n "$first" ] && [ -n "$second" ] && [ "$first" -lt "$second" ]
+}
+pin
+check "a first pin succeeds" [ "$status" -eq 0 ]
+check "a first pin tags the digest scale-out, for that digest only" \
+    called "aws ecr put-image --repository-name bookcat --image-tag scale-out --image-digest $new_digest --image-manifest {\"layers\": \"new\"} --image-manifest-media-type application/vnd.oci.image.index.v1+json"
+check "a first pin has no previous release to keep" not_called "--image-tag scale-out-previous"
+pin FAKE_SCALE_OUT="$old_digest"
+check "a roll-out pin succeeds" [ "$status" -eq 0 ]
+check "the digest the replicas ran becomes scale-out-previous" \
+    called "aws ecr put-image --repository-name bookcat --image-tag scale-out-previous --image-digest $old_digest --image-manifest {\"layers\": \"running\"}"
+check "and the new digest scale-out" called "--image-tag scale-out --image-digest $new_digest"
+check "scale-out-previous first: the running digest is never without a kept tag" \
+    called_before "--image-tag scale-out-previous" "--image-tag scale-out --image-digest"
+pin FAKE_SCALE_OUT="$new_digest"
+check "pinning the pinned digest again succeeds" [ "$status" -eq 0 ]
+check "and moves nothing: scale-out-previous still names what ran before" not_called "put-image"
+pin FAKE_SCALE_OUT="$old_digest" FAKE_PUT_FAILS=scale-out-previous
+check "a refused scale-out-previous fails the pin" [ "$status" -eq 1 ]
+check "before scale-out moves" not_called "--image-tag scale-out --image-digest"
+check "and says why" grep -q "AccessDeniedException" "$work/out.log"
+pin FAKE_SCALE_OUT="$old_digest" FAKE_PUT_FAILS=scale-out
+check "a refused scale-out fails the pin" [ "$status" -eq 1 ]
+check "and says not to apply yet" grep -qF "do not apply it yet" "$work/out.log"
+pin FAKE_NO_IMAGE=1
+check "a digest the registry lacks fails before any tag moves" [ "$status" -eq 1 ]
+check "without touching scale-out" not_called "put-image"
+pin FAKE_AWS_FAILS=1
+check "an aws CLI that fails (no credentials) fails the pin" [ "$status" -eq 1 ]
+check "having moved nothing" not_called "put-image"
+DIGEST=stable pin
+check "a tag is refused: the replicas run a digest" [ "$status" -eq 1 ]
 check "before asking the registry" not_called "aws "
 
 # health-checker.sh on its own: a container that never turns healthy hits the deadline.

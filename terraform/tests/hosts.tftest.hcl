@@ -1,6 +1,6 @@
 # What the hosts' roles may do (issue #39): the SSM agent gets only what Session Manager and Run Command need, not
 # AWS's AmazonSSMManagedInstanceCore (which reads every parameter in the account); the single instance reads the
-# scale-out settings, and decrypts them, only when the scaled-out shape exists, to move a catalog up.
+# scale-out DATABASE_URL alone, and decrypts it, only when the scaled-out shape exists, to move a catalog up.
 
 mock_provider "aws" {
   mock_data "aws_caller_identity" {
@@ -76,12 +76,9 @@ run "the_ssm_agent_reads_no_parameter" {
   assert {
     condition = (
       jsondecode(aws_iam_role_policy.read_scale_out_settings[0].policy).Statement[0].Action == ["ssm:GetParameter", "ssm:GetParameters"]
-      && jsondecode(aws_iam_role_policy.read_scale_out_settings[0].policy).Statement[0].Resource == [
-        "arn:aws:ssm:eu-west-1:123456789012:parameter/bookcat/scale-out",
-        "arn:aws:ssm:eu-west-1:123456789012:parameter/bookcat/scale-out/*",
-      ]
+      && jsondecode(aws_iam_role_policy.read_scale_out_settings[0].policy).Statement[0].Resource == "arn:aws:ssm:eu-west-1:123456789012:parameter/bookcat/scale-out/DATABASE_URL"
     )
-    error_message = "to move a catalog up, the single instance may read the scale-out settings' path, and nothing else"
+    error_message = "to move a catalog up, the single instance may read the replicas' DATABASE_URL, and no other setting of theirs (not JWT_SECRET_KEY, not REDIS_URL)"
   }
   assert {
     condition = (

@@ -35,6 +35,13 @@ run "project_with_capitals_is_refused" {
   expect_failures = [var.project]
 }
 
+# AWS refuses a load balancer name that starts with "internal-" (the prefix of its internal load balancers' DNS names).
+run "project_starting_with_internal_is_refused" {
+  command = plan
+  variables { project = "internal-bookcat" }
+  expect_failures = [var.project]
+}
+
 run "project_with_single_dashes_is_accepted" {
   command = plan
   variables { project = "book-cat-2" }

@@ -18,6 +18,11 @@ output "settings_arns" {
   value       = local.settings_arns
 }
 
+output "database_url_arn" {
+  description = "The ARN of the DATABASE_URL parameter alone, for a policy that may read it and no other setting."
+  value       = local.database_url_arn
+}
+
 output "settings_key_arn" {
   description = "The KMS key that encrypts the settings (and the database): reading them needs kms:Decrypt on it."
   value       = aws_kms_key.secrets.arn

@@ -30,6 +30,8 @@ locals {
     for suffix in ["", "/*"] :
     "arn:aws:ssm:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:parameter${local.parameter_path}${suffix}"
   ]
+  # DATABASE_URL's alone: what the single instance may read to move a catalog up (the root module's iam.tf).
+  database_url_arn = "arn:aws:ssm:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:parameter${local.parameter_path}/DATABASE_URL"
 }
 
 resource "aws_ssm_parameter" "database_url" {
