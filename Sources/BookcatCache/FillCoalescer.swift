@@ -14,6 +14,9 @@ final class FillCoalescer: Sendable {
     /// has joined before it lets the fill finish, instead of sleeping and hoping.
     var callersWaiting: Int { waiting.withLockedValue { $0 } }
 
+    /// How many fills are running now (one per entry key at most).
+    var inFlightCount: Int { inFlight.withLockedValue { $0.count } }
+
     /// The body for `key`, and whether this caller ran the fill (and so should store it).
     func run(_ key: String, fill: @escaping @Sendable () async throws -> CachedBody) async throws -> (body: CachedBody, ranFill: Bool) {
         let (task, isLeader) = inFlight.withLockedValue { inFlight -> (Task<CachedBody, any Error>, Bool) in

@@ -14,6 +14,11 @@ import NIOConcurrencyHelpers
 /// Only the newest generation's entries are kept: learning a newer one drops the rest. Within a generation, entries
 /// are evicted oldest first once `capacityBytes` is reached, which costs a hot page one read from Redis.
 ///
+/// Everything it keeps is bounded by `capacityBytes`, under any mix of stores, drops and generations: each entry is
+/// charged for its body and its bookkeeping (its slot, its records in the order and the index, stale ones included,
+/// which are compacted once they outnumber the live ones), and the books changed in place that it remembers are at
+/// most a share of the capacity (``footprint`` counts them all, for `/metrics`).
+///
 /// In-place changes (``BookcatCore/StoreVersions/bookChanges``) arrive as ``drop(books:generation:change:)``: the
 /// bodies that show one of those books go, and a body read from Redis before that change is refused when it
 /// arrives later (its reader may have read it just before the change deleted it there).
@@ -22,14 +27,34 @@ final class NearCache: Sendable {
         var body: CachedBody
         /// The cache's change counter when the body was read from Redis (``CacheScript``): it was current then.
         var readAt: Int64
+        /// When it was stored, counted in stores: which of its key's records in `order` is its own.
+        var stamp: Int = 0
+    }
+
+    /// How many of each thing the tier holds: what bounds its memory, and what `/metrics` shows.
+    struct Footprint: Sendable, Equatable {
+        /// Bodies held.
+        var entries = 0
+        /// What they are charged (``NearCache/capacityBytes`` bounds it).
+        var bytes = 0
+        /// Records of the order of stores, stale ones (of entries dropped, replaced or evicted) included.
+        var orderRecords = 0
+        /// Book → key listings of the index, stale ones included.
+        var indexListings = 0
+        /// Books changed in place this generation whose change counter is remembered.
+        var changedBooks = 0
     }
 
     private struct State {
         var generation: String?
         var entries: [String: Entry] = [:]
-        /// Keys in the order they were stored; `evicted` of them are gone already.
-        var order: [String] = []
+        /// Keys in the order they were stored, each with its store's stamp; `evicted` of them are consumed already.
+        /// A record whose key's entry is gone or was stored again since is stale: eviction skips it, and the order
+        /// is rebuilt from the entries once stale records outnumber them (a key dropped by an in-place change and
+        /// stored again, over and over while the tier is never full, would otherwise add a record each time).
+        var order: [(key: String, stamp: Int)] = []
         var evicted = 0
+        var stores = 0
         var bytes = 0
         /// Which stored keys show each book; `anyBook` lists those whose body may show any book. Keys stay listed
         /// after their entry is evicted or replaced: `indexed` counts them all, and the index is rebuilt from the
@@ -50,12 +75,16 @@ final class NearCache: Sendable {
 
     let capacityBytes: Int
     private let state = NIOLockedValueBox(State())
-    /// Past this many books changed in one generation, their counters are folded into `floor`.
-    private static let rememberedChanges = 65_536
+    /// Past this many books changed in one generation, their counters are folded into `floor`: at most an eighth of
+    /// the capacity, at ``changedBookBytes`` each, and never more than 65,536 books.
+    let rememberedChanges: Int
+    /// What remembering one changed book costs: its key and counter in a hash table with room to grow.
+    private static let changedBookBytes = 64
 
     /// `capacityBytes` 0 turns the tier off.
     init(capacityBytes: Int) {
         self.capacityBytes = max(0, capacityBytes)
+        self.rememberedChanges = min(65_536, max(64, self.capacityBytes / 8 / Self.changedBookBytes))
     }
 
     var isEnabled: Bool { capacityBytes > 0 }
@@ -92,27 +121,23 @@ final class NearCache: Sendable {
             }
             state.indexed += Self.listings(body)
             state.live += Self.listings(body)
-            if let replaced = state.entries.updateValue(Entry(body: body, readAt: readAt), forKey: key) {
+            state.stores += 1
+            let stamp = state.stores
+            if let replaced = state.entries.updateValue(Entry(body: body, readAt: readAt, stamp: stamp), forKey: key) {
                 Self.uncount(replaced, key: key, &state)
-            } else {
-                state.order.append(key)
             }
+            // Stored again, it is the newest: its older record is stale now.
+            state.order.append((key, stamp))
             state.bytes += size
             while state.bytes > capacityBytes, state.evicted < state.order.count {
                 let oldest = state.order[state.evicted]
                 state.evicted += 1
-                if oldest == key {
-                    // Just stored again: it is the newest now.
-                    state.order.append(key)
-                } else if let removed = state.entries.removeValue(forKey: oldest) {
-                    Self.uncount(removed, key: oldest, &state)
+                if let entry = state.entries[oldest.key], entry.stamp == oldest.stamp {
+                    state.entries[oldest.key] = nil
+                    Self.uncount(entry, key: oldest.key, &state)
                 }
             }
-            // Drop the evicted prefix of the order once it is most of the array, so it stays bounded.
-            if state.evicted > 64, state.evicted * 2 > state.order.count {
-                state.order.removeFirst(state.evicted)
-                state.evicted = 0
-            }
+            Self.compactOrder(&state)
             // Amortised: a rebuild costs what the listings it drops cost to add.
             if state.indexed > 1_024 + 2 * state.live { Self.reindex(&state) }
         }
@@ -138,7 +163,7 @@ final class NearCache: Sendable {
                     Self.uncount(removed, key: key, &state)
                 }
             }
-            if state.changedAt.count > Self.rememberedChanges {
+            if state.changedAt.count > rememberedChanges {
                 state.changedAt = [:]
                 state.floor = max(state.floor, state.newestChange)
             }
@@ -164,6 +189,19 @@ final class NearCache: Sendable {
     /// How many book → key listings the index holds, stale ones included (for tests: it stays bounded).
     var indexedListings: Int { state.withLockedValue { $0.indexed } }
 
+    /// How many of each thing the tier holds now.
+    var footprint: Footprint {
+        state.withLockedValue { state in
+            Footprint(
+                entries: state.entries.count,
+                bytes: state.bytes,
+                orderRecords: state.order.count - state.evicted,
+                indexListings: state.indexed,
+                changedBooks: state.changedAt.count
+            )
+        }
+    }
+
     /// Moves to `generation` if it is newer; false if it is older than the one held.
     private static func enter(_ generation: String, _ state: inout State) -> Bool {
         guard state.generation != generation else { return true }
@@ -176,6 +214,20 @@ final class NearCache: Sendable {
     private static func uncount(_ entry: Entry, key: String, _ state: inout State) {
         state.bytes -= size(of: entry.body, key: key)
         state.live -= listings(entry.body)
+    }
+
+    /// Cuts the consumed prefix of the order once it is most of the array, and rebuilds the order from the entries
+    /// once stale records outnumber them. Amortised, as for the index: a rebuild costs what the records it drops cost
+    /// to add.
+    private static func compactOrder(_ state: inout State) {
+        if state.evicted > 64, state.evicted * 2 > state.order.count {
+            state.order.removeFirst(state.evicted)
+            state.evicted = 0
+        }
+        if state.order.count - state.evicted > 64 + 2 * state.entries.count {
+            state.order = state.entries.map { (key: $0.key, stamp: $0.value.stamp) }.sorted { $0.stamp < $1.stamp }
+            state.evicted = 0
+        }
     }
 
     /// Lists again only the keys whose entries are still held.
@@ -197,10 +249,11 @@ final class NearCache: Sendable {
         body.books?.count ?? 1
     }
 
-    /// What one entry is charged: its body, its tag, its key and its books, plus a fixed allowance for the
-    /// bookkeeping.
-    private static func size(of body: CachedBody, key: String) -> Int {
-        body.bytes.count + body.etag.utf8.count + key.utf8.count + 16 * (body.books?.count ?? 1) + 64
+    /// What one entry is charged: its body, its tag and its key, what it holds in the index (a listing per book it
+    /// shows, and up to two stale ones besides before a rebuild, at 16 bytes each) and its bookkeeping (its slot in
+    /// the entries, up to three records in the order, and the headers of its arrays and strings).
+    static func size(of body: CachedBody, key: String) -> Int {
+        body.bytes.count + body.etag.utf8.count + key.utf8.count + 48 * (body.books?.count ?? 1) + 256
     }
 
     /// Generations are decimal counters that only grow (see ``CacheScript``).

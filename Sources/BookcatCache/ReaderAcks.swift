@@ -32,6 +32,9 @@ final class ReaderAcks: Sendable {
     /// never wrong.
     private static let remembered = 1_024
 
+    /// How many readers' confirmations are kept (at most ``remembered`` besides those a writer waits for).
+    var readersRemembered: Int { state.withLockedValue { $0.acks.count } }
+
     /// Records that `reader` has learned `ack` (and so everything before it), waking whoever waited for that.
     func record(_ ack: Ack, from reader: String) {
         let woken = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in

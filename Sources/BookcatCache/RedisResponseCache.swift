@@ -100,6 +100,7 @@ public final class RedisResponseCache: ResponseCache {
     private let invalidations: Counter
     /// In-place changes published: each made unreachable only the bodies showing its books.
     private let bookInvalidations: Counter
+    private let memoryGauges: MemoryGauges
 
     /// `store` is where the versions every hit rests on come from (``StoreCoverage``): the store the process writes.
     /// `memoryBytes` bounds the tier in this process's memory (``NearCache``); 0 serves every hit from Redis.
@@ -126,6 +127,7 @@ public final class RedisResponseCache: ResponseCache {
         self.errors = Counter(label: "cache_errors_total", factory: metrics)
         self.invalidations = Counter(label: "cache_invalidations_total", factory: metrics)
         self.bookInvalidations = Counter(label: "cache_book_invalidations_total", factory: metrics)
+        self.memoryGauges = MemoryGauges(factory: metrics)
         self.client = client
         self.store = store
         self.keys = CacheKeys(prefix: keyPrefix)
@@ -261,6 +263,7 @@ public final class RedisResponseCache: ResponseCache {
     private func keepStoreCovered() async {
         while !Task.isCancelled {
             let started = clock.now
+            recordMemory()
             do {
                 try await coverStore(arrivedAt: started)
             } catch {
@@ -269,6 +272,11 @@ public final class RedisResponseCache: ResponseCache {
             }
             try? await clock.sleep(until: started + lease.duration / 5)
         }
+    }
+
+    /// Sets the gauges of what this process holds in memory (``MemoryGauges``).
+    func recordMemory() {
+        memoryGauges.record(near.footprint, readersRemembered: lease.acks.readersRemembered, fillsInFlight: fills.inFlightCount)
     }
 
     /// Returns once a check that began at or after `arrival` read the store's versions and saw Redis cover them

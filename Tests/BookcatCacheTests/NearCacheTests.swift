@@ -88,7 +88,7 @@ struct NearCacheTests {
         near.store(body("b"), for: "b", generation: "42", readAt: 0)
         #expect(near.body(for: "a", generation: "41") == nil)
         #expect(near.body(for: "a", generation: "42") == nil)
-        #expect(near.storedBytes == near.body(for: "b", generation: "42").map { _ in 1 + 3 + 1 + 16 + 64 })
+        #expect(near.storedBytes == near.body(for: "b", generation: "42").map { NearCache.size(of: $0, key: "b") })
         // A fill that began before the generation moved finishes late: nobody could be served it.
         near.store(body("late"), for: "late", generation: "41", readAt: 0)
         #expect(near.body(for: "late", generation: "41") == nil)
@@ -165,5 +165,32 @@ struct NearCacheInPlaceChangeTests {
         }
         #expect(held > 0)
         #expect(near.indexedListings <= 1_024 + 2 * 50 * 20)
+    }
+
+    /// The soak that found it: under stock changes the tier is never full, so nothing is evicted, and every body a
+    /// change dropped and a read stored again added a record to the order of stores, which grew without end.
+    @Test func bodiesDroppedAndStoredAgainForeverKeepEveryStructureBounded() {
+        let near = NearCache(capacityBytes: 1 << 20)
+        var change: Int64 = 0
+        var largest = NearCache.Footprint()
+        for round in 0..<20_000 {
+            let page = round % 100
+            near.store(body("page \(page)", showing: [Int64(page), Int64(page + 1)]), for: "key \(page)", generation: "7", readAt: change)
+            change += 1
+            near.drop(books: [Int64(round % 101)], generation: "7", change: change)
+            // Books changed in place, many more than the tier may remember.
+            near.drop(books: [Int64(1_000 + round)], generation: "7", change: change)
+            let now = near.footprint
+            largest.orderRecords = max(largest.orderRecords, now.orderRecords)
+            largest.indexListings = max(largest.indexListings, now.indexListings)
+            largest.changedBooks = max(largest.changedBooks, now.changedBooks)
+            largest.bytes = max(largest.bytes, now.bytes)
+        }
+        // Far below capacity all along: nothing was ever evicted, everything went by drops.
+        #expect(largest.bytes < near.capacityBytes / 4)
+        #expect(largest.orderRecords <= 64 + 2 * 100 + 1)
+        #expect(largest.indexListings <= 1_024 + 2 * 2 * 100 + 2)
+        #expect(largest.changedBooks <= near.rememberedChanges + 1)
+        #expect(near.rememberedChanges == (1 << 20) / 8 / 64)
     }
 }
