@@ -146,7 +146,10 @@ for path in sorted(pathlib.Path("terraform").rglob("*.tf")):
             if hcl.first(body.get("user_data_replace_on_change", False)) is True:
                 continue  # a change replaces the instance: no stop/start in place
             lifecycle = hcl.first(body.get("lifecycle", [{}]))
-            ignored = {str(item).removeprefix("${").removesuffix("}") for item in lifecycle.get("ignore_changes", [])}
+            # python-hcl2 gives a list; checkov's fork of it (the module `hcl2` once both are installed) a list in a list.
+            items = lifecycle.get("ignore_changes", [])
+            items = [inner for item in items for inner in (item if isinstance(item, list) else [item])]
+            ignored = {str(item).removeprefix("${").removesuffix("}") for item in items}
             missing = [key for key in ("user_data", "user_data_base64") if key in body and key not in ignored and "all" not in ignored]
             if missing:
                 failures.append(f"{path}: aws_instance.{name} updates {', '.join(missing)} in place (a stop and start of the running"
