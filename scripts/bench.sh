@@ -42,6 +42,8 @@ redis_port=$(free_port)
 redis_pid=$(start_private_redis "$redis_port")
 pids+=("$redis_pid")
 export REDIS_URL="redis://127.0.0.1:$redis_port" DATABASE_PATH="$work/catalog.sqlite3" LOG_LEVEL=warning BCRYPT_COST=10
+# As the image runs it (Dockerfile): two allocator arenas.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 export JWT_SECRET_KEY="benchmark-secret-0123456789abcdef0123"
 # The uncached scenario sends Cache-Control: no-store from every connection as one admin: let all of them bypass.
 export CACHE_BYPASS_PER_ACCOUNT=100000

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every check: shell and Swift format lint, build, tests (again beside a CPU hog),
 # the OpenAPI document, the Postman collection, schemathesis against the live server, a service whose Redis is down,
+# the server's memory under four minutes of the mixed load,
 # the deployment artifacts, the README walkthrough, /docs in a headless browser, the image built and booted as the
 # compose stack, and the GitHub test job's steps from a clean clone in a container of its image whose PID 1 does not
 # reap.
@@ -99,6 +100,9 @@ scripts/checks/check-walkthrough.sh
 
 echo "==> README walkthrough against a live server on PostgreSQL (DATABASE_URL)"
 WITH_POSTGRES=1 scripts/checks/check-walkthrough.sh
+
+echo "==> four minutes of the mixed load: the server's memory stays flat"
+scripts/checks/check-memory-soak.sh
 
 echo "==> three replicas on one PostgreSQL and one Redis"
 scripts/checks/check-replicas.sh

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a command against a freshly built server with an empty database and its own Redis, both on free ports,
-# then stops them. WITH_POSTGRES=1: the database is a private PostgreSQL cluster instead of a SQLite file. The command sees BOOKCAT_URL (http://127.0.0.1:PORT) and DATABASE_PATH, so it can also use the
+# then stops them. WITH_POSTGRES=1: the database is a private PostgreSQL cluster instead of a SQLite file. The command sees BOOKCAT_URL (http://127.0.0.1:PORT), BOOKCAT_PID (the server's process) and DATABASE_PATH, so it can also use the
 # `bookcat` command line on the same database. Run as root, it builds, then runs the server, Redis and the
 # command as an unprivileged user (scripts/lib.sh), as a real deployment would.
 #   scripts/with-server.sh COMMAND [ARGUMENTS...]
@@ -36,6 +36,8 @@ if [ "${WITH_POSTGRES:-}" = 1 ]; then
     export DATABASE_URL="postgres://bookcat@127.0.0.1:$postgres_port/bookcat?sslmode=disable"
 fi
 export DATABASE_PATH="$work/catalog.sqlite3" HTTP_PORT="$port" BCRYPT_COST=4 REDIS_URL="redis://127.0.0.1:$redis_port"
+# As the image runs it (Dockerfile): two allocator arenas, so memory stays flat under a long load.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 # Contract tests and the walkthrough sign up many accounts from one address, and log in and refresh in loops.
 export SIGNUPS_PER_ADDRESS="${SIGNUPS_PER_ADDRESS:-1000000}" LOGINS_PER_MINUTE="${LOGINS_PER_MINUTE:-1000000}"
 export REFRESHES_PER_MINUTE="${REFRESHES_PER_MINUTE:-1000000}"
@@ -46,6 +48,7 @@ export BOOKCAT_URL="http://127.0.0.1:$port" SERVER_LOG="$work/server.log"
 # working directory, and reads no .env it was not meant to.
 (cd "$work" && exec "$OLDPWD/.build/debug/bookcat" serve) >"$SERVER_LOG" 2>&1 &
 server_pid=$!
+export BOOKCAT_PID=$server_pid
 # Ready means the cache answers too: `healthcheck` fails while it reports "degraded".
 wait_until_ready "$port" "$SERVER_LOG" || exit 1
 

@@ -146,6 +146,7 @@ func buildRoutes(
         database: store.health,
         cache: dependencies.cache,
         registry: dependencies.metrics.registry,
+        processMemory: dependencies.metrics.processMemory,
         metrics: configuration.metricsToken.map(OperationsController.MetricsAccess.token)
             ?? (configuration.mode == .production ? .closed : .open)
     )

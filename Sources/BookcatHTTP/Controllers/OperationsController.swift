@@ -9,6 +9,7 @@ struct OperationsController {
     let database: any DatabaseHealth
     let cache: any ResponseCache
     let registry: PrometheusCollectorRegistry
+    let processMemory: ProcessMemoryGauges
     /// Who may read `/metrics`: per-route counts show what a service is used for, which is the operator's business.
     let metrics: MetricsAccess
 
@@ -68,6 +69,7 @@ struct OperationsController {
         case .closed:
             throw Problem(status: .forbidden, title: "Forbidden", detail: "/metrics is closed in production until METRICS_TOKEN is set")
         }
+        processMemory.record()
         let bytes = registry.emitToBuffer()
         return Response(
             status: .ok,

@@ -8,6 +8,8 @@ import Prometheus
 public struct ServiceMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     public let factory: any MetricsFactory
+    /// The process's resident set, set as `/metrics` is rendered.
+    let processMemory: ProcessMemoryGauges
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -24,5 +26,6 @@ public struct ServiceMetrics: Sendable {
         ]
         self.registry = registry
         self.factory = factory
+        self.processMemory = ProcessMemoryGauges(factory: factory)
     }
 }
