@@ -53,6 +53,29 @@ struct CacheMetricsTests {
         }
     }
 
+    @Test func whatTheCacheHoldsInMemoryIsOnItsGauges() async throws {
+        try await RedisServer.with { redis in
+            let metrics = TestMetrics()
+            let cache = redis.responseCache(metrics: metrics)
+            try await holdingLeases([cache]) {
+                _ = try await cache.body(for: "k", policy: .normal) { body("stored", showing: [1, 2]) }
+                // Set every fifth of a lease by the loop that keeps the cache current.
+                let entries = try await eventually {
+                    try? metrics.expectGauge("cache_memory_entries").lastValue
+                } until: {
+                    $0 == 1
+                }
+                #expect(entries == 1)
+                #expect(try metrics.expectGauge("cache_memory_index_listings").lastValue == 2)
+                #expect(try metrics.expectGauge("cache_memory_order_records").lastValue == 1)
+                #expect((try metrics.expectGauge("cache_memory_bytes").lastValue ?? 0) > Double("stored".utf8.count))
+                #expect(try metrics.expectGauge("cache_memory_changed_books").lastValue == 0)
+                #expect(try metrics.expectGauge("cache_fills_in_flight").lastValue == 0)
+                #expect(try metrics.expectGauge("cache_lease_readers_remembered").lastValue != nil)
+            }
+        }
+    }
+
     private func count(_ label: String, in metrics: TestMetrics) throws -> Int64 {
         try metrics.expectCounter(label).totalValue
     }

@@ -68,6 +68,19 @@ struct OperationsTests {
         }
     }
 
+    /// What the process holds, as the kernel counts it, read as /metrics is scraped (Linux, where the tests run).
+    @Test func metricsShowTheProcesssResidentMemory() async throws {
+        try await TestApp.run { app in
+            let metrics = try await app.send(.get, "/metrics").text
+            for name in ["process_resident_memory_bytes", "process_resident_anonymous_bytes"] {
+                let line = metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+                let bytes = line.flatMap { Double($0.split(separator: " ")[1]) } ?? 0
+                // A Swift server holds megabytes; a few kilobytes would be a unit read wrong.
+                #expect(bytes > 1_000_000, "\(name): \(line ?? "missing")")
+            }
+        }
+    }
+
     @Test func theServedContractIsTheRepositorysSpec() async throws {
         try await TestApp.run { app in
             let served = try await app.send(.get, "/openapi.yaml")
