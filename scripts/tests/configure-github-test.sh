@@ -4,23 +4,14 @@
 # and a private repository on GitHub Free, which can have no such rule, is stopped with what to do.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 # shellcheck source=scripts/tests/fakes.sh
 source scripts/tests/fakes.sh
-mkdir -p "$work/bin"
+make_work
 
-cat >"$work/bin/gh" <<'FAKE'
-#!/usr/bin/env bash
+fake_gh <<'FAKE'
 call="gh $*"
 [[ " $* " == *" --input - "* ]] && call+=" <<< $(cat)"
 echo "$call" >>"$FAKE_LOG"
-jq_filter=""
-previous=""
-for argument in "$@"; do
-    [ "$previous" = --jq ] && jq_filter=$argument
-    previous=$argument
-done
 # FAKE_PRIVATE, FAKE_OWNER_TYPE (Organization or User) and FAKE_PLAN (free, team, …; "" when hidden) describe the
 # repository; FAKE_NO_BRANCH_RULES=1 answers as GitHub does where the plan has no environment branch rules.
 no_rules() { [ "${FAKE_NO_BRANCH_RULES:-0}" = 1 ] && { echo "HTTP 422: Validation Failed" >&2; exit 1; }; }
@@ -34,7 +25,6 @@ case "$*" in
     "api user"*) answer="{\"login\": \"example-org\", \"plan\": ${plan:-null}}" ;;
     *) answer="" ;;
 esac
-if [ -n "$jq_filter" ]; then jq -r "$jq_filter" <<<"$answer"; else echo "$answer"; fi
 FAKE
 cat >"$work/bin/terraform" <<'FAKE'
 #!/usr/bin/env bash
@@ -47,14 +37,10 @@ case "${*: -1}" in
     *) exit 1 ;;
 esac
 FAKE
-chmod +x "$work/bin/gh" "$work/bin/terraform"
+chmod +x "$work/bin/terraform"
 
 configure() {
-    : >"$work/calls.log"
-    set +e
-    env PATH="$work/bin:$PATH" FAKE_LOG="$work/calls.log" "$@" scripts/deploy/configure-github.sh example-org/bookcat >"$work/out.log" 2>&1
-    status=$?
-    set -e
+    record env PATH="$work/bin:$PATH" FAKE_LOG="$work/calls.log" "$@" scripts/deploy/configure-github.sh example-org/bookcat
 }
 
 configure

@@ -4,10 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/tests/fakes.sh
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/bin" "$work/aws-bin" "$work/helper-bin"
+make_work
+mkdir -p "$work/aws-bin" "$work/helper-bin"
 registry=123456789012.dkr.ecr.eu-west-1.amazonaws.com
 secret="fake-registry-password-do-not-print"
 
@@ -82,16 +80,12 @@ scenario() {
     [ -z "${INSTANCE_ENV:-}" ] || echo "$INSTANCE_ENV" >"$work/deploy/instance.env"
     [ -z "${RELEASED:-}" ] || echo "$RELEASED" >"$work/deploy/healthy-image"
     [ -z "${RUNNING:-}" ] || echo "$RUNNING" >"$work/state/running"
-    : >"$work/calls.log"
     # The system folders only, so a real aws CLI elsewhere on this machine cannot stand in for the fake.
     local path="$work/bin:/usr/bin:/bin"
     [ "${NO_AWS:-0}" = 1 ] || path="$work/aws-bin:$path"
     [ "${WITH_HELPER:-0}" = 1 ] && path="$work/helper-bin:$path"
-    set +e
-    env PATH="$path" FAKE_LOG="$work/calls.log" FAKE_STATE="$work/state" IMAGE="$new_image" DEPLOY_DIR="$work/deploy" \
-        HEALTH_TIMEOUT=5 HEALTH_INTERVAL=0.1 "$@" scripts/deploy/deploy.sh >"$work/out.log" 2>&1
-    status=$?
-    set -e
+    record env PATH="$path" FAKE_LOG="$work/calls.log" FAKE_STATE="$work/state" IMAGE="$new_image" DEPLOY_DIR="$work/deploy" \
+        HEALTH_TIMEOUT=5 HEALTH_INTERVAL=0.1 "$@" scripts/deploy/deploy.sh
     if grep -q "$secret" "$work/out.log"; then check "$name: never prints the registry password" false; fi
 }
 # What the host records as its last healthy release, and what its api container runs ("" for none).
@@ -188,13 +182,9 @@ check "instance.env's port reaches compose" called "up -d --remove-orphans [imag
 ssm() {
     rm -rf "$work/deploy" "$work/state" && mkdir -p "$work/deploy" "$work/state"
     echo "JWT_SECRET_KEY=x" >"$work/deploy/.env"
-    : >"$work/calls.log"
     scripts/deploy/ssm-deploy-commands.sh "$1" eu-west-1 "$work/deploy" | jq -r '.[]' >"$work/ssm-script.sh"
-    set +e
-    env PATH="$work/aws-bin:$work/bin:/usr/bin:/bin" FAKE_LOG="$work/calls.log" FAKE_STATE="$work/state" HEALTH_TIMEOUT=5 \
-        HEALTH_INTERVAL=0.1 dash "$work/ssm-script.sh" >"$work/out.log" 2>&1
-    status=$?
-    set -e
+    record env PATH="$work/aws-bin:$work/bin:/usr/bin:/bin" FAKE_LOG="$work/calls.log" FAKE_STATE="$work/state" HEALTH_TIMEOUT=5 \
+        HEALTH_INTERVAL=0.1 dash "$work/ssm-script.sh"
 }
 ssm "$new_image"
 check "the SSM command runs under dash" [ "$status" -eq 0 ]
@@ -254,11 +244,7 @@ esac
 exit 0
 FAKE
 promote() {
-    : >"$work/calls.log"
-    set +e
-    env PATH="$work/aws-bin:/usr/bin:/bin" FAKE_LOG="$work/calls.log" "$@" scripts/deploy/promote-stable.sh bookcat "${DIGEST:-$new_digest}" >"$work/out.log" 2>&1
-    status=$?
-    set -e
+    record env PATH="$work/aws-bin:/usr/bin:/bin" FAKE_LOG="$work/calls.log" "$@" scripts/deploy/promote-stable.sh bookcat "${DIGEST:-$new_digest}"
 }
 promote
 check "promotion succeeds" [ "$status" -eq 0 ]
@@ -301,18 +287,7 @@ esac
 exit 0
 FAKE
 pin() {
-    : >"$work/calls.log"
-    set +e
-    env PATH="$work/aws-bin:/usr/bin:/bin" FAKE_LOG="$work/calls.log" "$@" scripts/deploy/pin-scale-out.sh bookcat "${DIGEST:-$new_digest}" >"$work/out.log" 2>&1
-    status=$?
-    set -e
-}
-# Whether a call containing FIRST was recorded before any containing SECOND.
-called_before() {
-    local first second
-    first=$(grep -nF -- "$1" "$work/calls.log" | head -n 1 | cut -d: -f1)
-    second=$(grep -nF -- "$2" "$work/calls.log" | head -n 1 | cut -d: -f1)
-    [ -n "$first" ] && [ -n "$second" ] && [ "$first" -lt "$second" ]
+    record env PATH="$work/aws-bin:/usr/bin:/bin" FAKE_LOG="$work/calls.log" "$@" scripts/deploy/pin-scale-out.sh bookcat "${DIGEST:-$new_digest}"
 }
 pin
 check "a first pin succeeds" [ "$status" -eq 0 ]
@@ -351,11 +326,7 @@ cat >"$work/bin/docker" <<'FAKE'
 #!/usr/bin/env bash
 echo starting
 FAKE
-set +e
-PATH="$work/bin:$PATH" HEALTH_INTERVAL=0.1 scripts/deploy/health-checker.sh some-container 1 >"$work/out.log" 2>&1
-status=$?
-set -e
-: >"$work/calls.log"
+record env PATH="$work/bin:$PATH" HEALTH_INTERVAL=0.1 scripts/deploy/health-checker.sh some-container 1
 check "health-checker gives up at its deadline" [ "$status" -eq 1 ]
 check "health-checker says why" grep -q "after 1s" "$work/out.log"
 

@@ -3,11 +3,9 @@
 # was for, whatever number the (fork-controlled) artifact names, and the fork's summary cannot render or mention.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 # shellcheck source=scripts/tests/fakes.sh
 source scripts/tests/fakes.sh
-mkdir -p "$work/bin"
+make_work
 sha=0123456789abcdef0123456789abcdef01234567
 other=ffffffffffffffffffffffffffffffffffffffff
 cat >"$work/bin/gh" <<FAKE

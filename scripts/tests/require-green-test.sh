@@ -4,40 +4,25 @@
 # main. Also checks that deployment.yml runs it, by hand only, before anything reaches AWS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 # shellcheck source=scripts/tests/fakes.sh
 source scripts/tests/fakes.sh
-mkdir -p "$work/bin"
+make_work
 sha=0123456789abcdef0123456789abcdef01234567
 
-cat >"$work/bin/gh" <<'FAKE'
-#!/usr/bin/env bash
+fake_gh <<'FAKE'
 echo "gh $*" >>"$FAKE_LOG"
 [ "${FAKE_GH_FAILS:-0}" = 1 ] && { echo "HTTP 403: Resource not accessible by integration" >&2; exit 1; }
-jq_filter=""
-previous=""
-for argument in "$@"; do
-    [ "$previous" = --jq ] && jq_filter=$argument
-    previous=$argument
-done
 # The answer is what the scenario says, whatever the query: the script must not trust GitHub's filtering alone.
 answer=${FAKE_RUNS:-'{"total_count": 0, "workflow_runs": []}'}
-if [ -n "$jq_filter" ]; then jq -r "$jq_filter" <<<"$answer"; else echo "$answer"; fi
 FAKE
-chmod +x "$work/bin/gh"
 
 # run JSON_OF_ONE_RUN|"" [NAME=VALUE...]: require-green.sh for $sha, with GitHub answering that run (or none).
 require() {
     local runs='{"total_count": 0, "workflow_runs": []}'
     [ -z "$1" ] || runs="{\"total_count\": 1, \"workflow_runs\": [$1]}"
     shift
-    : >"$work/calls.log"
-    set +e
-    env PATH="$work/bin:$PATH" FAKE_LOG="$work/calls.log" FAKE_RUNS="$runs" "$@" \
-        scripts/deploy/require-green.sh example-org/bookcat "${SHA:-$sha}" >"$work/out.log" 2>&1
-    status=$?
-    set -e
+    record env PATH="$work/bin:$PATH" FAKE_LOG="$work/calls.log" FAKE_RUNS="$runs" "$@" \
+        scripts/deploy/require-green.sh example-org/bookcat "${SHA:-$sha}"
 }
 green="{\"head_sha\": \"$sha\", \"event\": \"push\", \"head_branch\": \"main\", \"conclusion\": \"success\", \"html_url\": \"https://github.com/example-org/bookcat/actions/runs/42\"}"
 
@@ -70,10 +55,7 @@ check "without asking GitHub" not_called "gh "
 
 # The workflow: the deploy job runs the check when started by hand, before it configures AWS credentials, and may
 # read Actions runs.
-python=.venv/bin/python
-[ -x "$python" ] || python=python3
-: >"$work/calls.log"
-"$python" - >"$work/out.log" 2>&1 <<'PY' && workflow=ok || workflow=failed
+check_python "deployment.yml checks a run by hand before anything reaches AWS" <<'PY'
 import sys, yaml
 job = yaml.safe_load(open(".github/workflows/deployment.yml"))["jobs"]["deploy"]
 steps = job["steps"]
@@ -83,5 +65,4 @@ assert gate < aws, "require-green.sh runs after AWS credentials"
 assert steps[gate].get("if") == "github.event_name == 'workflow_dispatch'", steps[gate].get("if")
 assert job["permissions"].get("actions") == "read", job["permissions"]
 PY
-check "deployment.yml checks a run by hand before anything reaches AWS" [ "$workflow" = ok ]
 report "require-green"

@@ -5,11 +5,9 @@
 # Also checks that deployment.yml's deploy step is this script.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 # shellcheck source=scripts/tests/fakes.sh
 source scripts/tests/fakes.sh
-mkdir -p "$work/bin"
+make_work
 instance=i-0123456789abcdef0
 commit=0123456789abcdef0123456789abcdef01234567
 image=123456789012.dkr.ecr.eu-west-1.amazonaws.com/bookcat@sha256:$(printf '%064x' 1)
@@ -44,18 +42,13 @@ chmod +x "$work/bin/aws"
 deploy() {
     local statuses=$1 code=$2
     shift 2
-    : >"$work/calls.log"
     rm -rf "$work/state" && mkdir -p "$work/state"
     : >"$work/summary.md"
-    set +e
-    env PATH="$work/bin:/usr/bin:/bin" FAKE_LOG="$work/calls.log" FAKE_STATE="$work/state" FAKE_STATUSES="$statuses" \
+    record env PATH="$work/bin:/usr/bin:/bin" FAKE_LOG="$work/calls.log" FAKE_STATE="$work/state" FAKE_STATUSES="$statuses" \
         FAKE_CODE="$code" FAKE_COMMAND_ID="$command_id" AWS_REGION=eu-west-1 GITHUB_STEP_SUMMARY="$work/summary.md" \
-        SSM_POLL_SECONDS=0 "$@" scripts/deploy/run-ssm-deploy.sh "$instance" "$image" "$commit" >"$work/out.log" 2>&1
-    status=$?
-    set -e
+        SSM_POLL_SECONDS=0 "$@" scripts/deploy/run-ssm-deploy.sh "$instance" "$image" "$commit"
 }
 in_summary() { grep -qF -- "$1" "$work/summary.md"; }
-in_output() { grep -qF -- "$1" "$work/out.log"; }
 polls() { [ "$(grep -c -- "--query Status " "$work/calls.log")" -eq "$1" ]; }
 # The verdict: the summary's bold line and the error annotation, both exactly MESSAGE.
 verdict() { in_summary "**$1**" && in_output "::error::$1"; }
@@ -120,10 +113,7 @@ check "does not wait for a command that does not exist" not_called "get-command-
 check "its summary says it was not sent" in_summary "## Deploy of $commit: not sent"
 
 # The workflow's deploy step is this script, given what it needs.
-python=.venv/bin/python
-[ -x "$python" ] || python=python3
-: >"$work/calls.log"
-"$python" - >"$work/out.log" 2>&1 <<'PY' && workflow=ok || workflow=failed
+check_python "deployment.yml's deploy step runs run-ssm-deploy.sh and nothing else" <<'PY'
 import yaml
 job = yaml.safe_load(open(".github/workflows/deployment.yml"))["jobs"]["deploy"]
 step = next(step for step in job["steps"] if step.get("name") == "Run deploy.sh on the instance through SSM")
@@ -133,5 +123,4 @@ assert set(step["env"]) == {"IMAGE", "INSTANCE_ID"}, step["env"]
 assert "@${{ steps.build.outputs.digest }}" in step["env"]["IMAGE"], step["env"]["IMAGE"]
 assert {"AWS_REGION", "IMAGE_TAG"} <= set(job["env"]), job["env"]
 PY
-check "deployment.yml's deploy step runs run-ssm-deploy.sh and nothing else" [ "$workflow" = ok ]
 report "run-ssm-deploy"

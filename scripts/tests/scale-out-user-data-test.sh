@@ -8,10 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/tests/fakes.sh
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/bin"
+make_work
 registry=123456789012.dkr.ecr.eu-west-1.amazonaws.com
 image=$registry/bookcat@sha256:0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b
 database=bookcat-scale.abc123.eu-west-1.rds.amazonaws.com
@@ -58,22 +55,11 @@ FAKE
 chmod +x "$work"/bin/*
 
 boot() {
-    : >"$work/calls.log"
     rm -f "$work/calls.log.aws" "$work/calls.log.database"
     rm -rf "${work:?}/etc"
-    set +e
-    env PATH="$work/bin:/usr/bin:/bin" FAKE_LOG="$work/calls.log" "$@" bash "$work/user_data.sh" >"$work/out.log" 2>&1
-    status=$?
-    set -e
+    record env PATH="$work/bin:/usr/bin:/bin" FAKE_LOG="$work/calls.log" "$@" bash "$work/user_data.sh"
 }
 settings() { grep -qxF -- "$1" "$work/etc/settings.env"; }
-# Whether the first call containing FIRST was recorded before the first containing SECOND.
-called_before() {
-    local first second
-    first=$(grep -nF -- "$1" "$work/calls.log" | head -n 1 | cut -d: -f1)
-    second=$(grep -nF -- "$2" "$work/calls.log" | head -n 1 | cut -d: -f1)
-    [ -n "$first" ] && [ -n "$second" ] && [ "$first" -lt "$second" ]
-}
 
 boot
 check "a replica's first boot finishes" [ "$status" -eq 0 ]

@@ -5,10 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/tests/fakes.sh
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/bin"
+make_work
 registry=123456789012.dkr.ecr.eu-west-1.amazonaws.com
 volume_id=vol-0123456789abcdef0
 
@@ -62,21 +59,9 @@ exit 1
 FAKE
 chmod +x "$work"/bin/*
 
-# Whether the first call containing FIRST was recorded before the first containing SECOND.
-called_before() {
-    local first second
-    first=$(grep -nF -- "$1" "$work/calls.log" | head -n 1 | cut -d: -f1)
-    second=$(grep -nF -- "$2" "$work/calls.log" | head -n 1 | cut -d: -f1)
-    [ -n "$first" ] && [ -n "$second" ] && [ "$first" -lt "$second" ]
-}
-
 boot() {
-    : >"$work/calls.log"
     rm -f "$work/calls.log.apt-failed" "$work/calls.log.getent"
-    set +e
-    env PATH="$work/bin:/usr/bin:/bin" FAKE_LOG="$work/calls.log" "$@" bash "$work/user_data.sh" >"$work/out.log" 2>&1
-    status=$?
-    set -e
+    record env PATH="$work/bin:/usr/bin:/bin" FAKE_LOG="$work/calls.log" "$@" bash "$work/user_data.sh"
 }
 
 boot FAKE_NEW_VOLUME=1 FAKE_APT_FAILS=1 FAKE_NETWORK_AFTER=3

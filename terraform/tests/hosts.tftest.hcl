@@ -3,41 +3,12 @@
 # scale-out DATABASE_URL alone, and decrypts it, only when the scaled-out shape exists, to move a catalog up.
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "eu-west-1" }
-  }
-  mock_data "aws_ami" {
-    defaults = { id = "ami-0123456789abcdef0" }
-  }
+  source = "./tests/mocks"
 }
 
-variables {
-  github_repository     = "example-org/bookcat"
-  github_repository_ids = { owner = 1234, repository = 5678 }
-  api_allowed_cidr      = "203.0.113.0/24"
-}
-
+# The policies' and the module key's ARNs are known at plan (tests/mocks), so the policies naming them can be read.
 run "the_ssm_agent_reads_no_parameter" {
   command = plan
-
-  override_resource {
-    target          = aws_iam_policy.ecr_pull
-    override_during = plan
-    values          = { arn = "arn:aws:iam::123456789012:policy/bookcat-ecr-pull" }
-  }
-  override_resource {
-    target          = aws_iam_policy.ssm_agent
-    override_during = plan
-    values          = { arn = "arn:aws:iam::123456789012:policy/bookcat-ssm-agent" }
-  }
-  override_resource {
-    target          = module.scale_out[0].aws_kms_key.secrets
-    override_during = plan
-    values          = { arn = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000" }
-  }
 
   variables {
     scale_out = {

@@ -3,21 +3,10 @@
 # catalog up.
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "eu-west-1" }
-  }
-  mock_data "aws_ami" {
-    defaults = { id = "ami-0123456789abcdef0" }
-  }
+  source = "./tests/mocks"
 }
 
 variables {
-  github_repository     = "example-org/bookcat"
-  github_repository_ids = { owner = 1234, repository = 5678 }
-  api_allowed_cidr      = "203.0.113.0/24"
   scale_out = {
     image_digest    = "sha256:0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b"
     certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"

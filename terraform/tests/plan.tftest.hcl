@@ -3,22 +3,28 @@
 # arguments) before anyone reaches AWS. Run by scripts/checks/check-infra.sh (`terraform test`).
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_ami" {
-    defaults = { id = "ami-0123456789abcdef0" }
-  }
+  source = "./tests/mocks"
 }
 
+# The scaled-out shape, which a run without it sets to null. The secrets are placeholders of the right shape: a plan with
+# mocked AWS sends nothing anywhere.
 variables {
-  github_repository     = "example-org/bookcat"
-  github_repository_ids = { owner = 1234, repository = 5678 }
-  api_allowed_cidr      = "203.0.113.0/24"
+  scale_out = {
+    image_digest    = "sha256:0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b"
+    certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+  }
+  scale_out_secrets = {
+    database_password = join("", [for word in ["not", "a", "real", "password"] : "${word}0000000"])
+    jwt_secret        = join("-", [for word in ["not", "a", "real", "signing", "key"] : "${word}00000"])
+  }
 }
 
 run "single_server" {
   command = plan
+
+  variables {
+    scale_out = null
+  }
 
   assert {
     condition     = length(module.scale_out) == 0
@@ -34,36 +40,10 @@ run "single_server" {
   }
 }
 
-# The registry's and the two policies' ARNs are given, so the plan knows which policy each host role gets.
+# The registry's and the two policies' ARNs are known at plan (tests/mocks), so the plan knows which policy each host
+# role gets.
 run "hosts_only_pull_and_keep_credentials_from_containers" {
   command = plan
-
-  override_resource {
-    target          = aws_ecr_repository.api
-    override_during = plan
-    values          = { arn = "arn:aws:ecr:eu-west-1:123456789012:repository/bookcat" }
-  }
-  override_resource {
-    target          = aws_iam_policy.ecr_pull
-    override_during = plan
-    values          = { arn = "arn:aws:iam::123456789012:policy/bookcat-ecr-pull" }
-  }
-  override_resource {
-    target          = aws_iam_policy.ecr_push_pull
-    override_during = plan
-    values          = { arn = "arn:aws:iam::123456789012:policy/bookcat-ecr-push-pull" }
-  }
-
-  variables {
-    scale_out = {
-      image_digest    = "sha256:0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b"
-      certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
-    }
-    scale_out_secrets = {
-      database_password = join("", [for word in ["not", "a", "real", "password"] : "${word}0000000"])
-      jwt_secret        = join("-", [for word in ["not", "a", "real", "signing", "key"] : "${word}00000"])
-    }
-  }
 
   assert {
     condition     = aws_instance.api.metadata_options[0].http_put_response_hop_limit == 1
@@ -95,6 +75,7 @@ run "immutable_subjects" {
   variables {
     # The account's existing provider: its ARN is known at plan time, so the whole trust policy can be read.
     create_github_oidc_provider = false
+    scale_out                   = null
   }
 
   assert {
@@ -111,15 +92,6 @@ run "scale_out" {
 
   variables {
     project = "a-project-of-22-chars"
-    scale_out = {
-      image_digest    = "sha256:0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b"
-      certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
-    }
-    # Placeholders of the right shape: a plan with mocked AWS sends nothing anywhere.
-    scale_out_secrets = {
-      database_password = join("", [for word in ["not", "a", "real", "password"] : "${word}0000000"])
-      jwt_secret        = join("-", [for word in ["not", "a", "real", "signing", "key"] : "${word}00000"])
-    }
   }
 
   assert {
@@ -132,7 +104,8 @@ run "project_names_that_no_load_balancer_can_carry_are_refused" {
   command = plan
 
   variables {
-    project = "a-project-of-23-chars-x"
+    project   = "a-project-of-23-chars-x"
+    scale_out = null
   }
 
   expect_failures = [var.project]
@@ -142,10 +115,7 @@ run "the_scale_out_shape_needs_its_secrets" {
   command = plan
 
   variables {
-    scale_out = {
-      image_digest    = "sha256:0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b"
-      certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
-    }
+    scale_out_secrets = null
   }
 
   expect_failures = [var.scale_out_secrets]

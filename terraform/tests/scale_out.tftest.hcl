@@ -4,12 +4,7 @@
 # the database admits the single instance, which moves a catalog up. Mocked AWS: no account needed.
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "eu-west-1" }
-  }
+  source = "./tests/mocks"
 }
 
 variables {
@@ -46,11 +41,6 @@ run "replicas_run_a_digest_and_a_new_one_rolls_out" {
     target          = aws_elasticache_replication_group.main
     override_during = plan
     values          = { primary_endpoint_address = "master.bookcat-scale.abc123.euw1.cache.amazonaws.com" }
-  }
-  override_resource {
-    target          = aws_kms_key.secrets
-    override_during = plan
-    values          = { arn = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000" }
   }
   override_resource {
     target          = aws_launch_template.api
