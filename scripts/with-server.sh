@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a command against a freshly built server with an empty database and its own Redis, both on free ports,
-# then stops them. WITH_POSTGRES=1: the database is a private PostgreSQL cluster instead of a SQLite file. The command sees BOOKCAT_URL (http://127.0.0.1:PORT), BOOKCAT_PID (the server's process) and DATABASE_PATH, so it can also use the
+# then stops them. WITH_POSTGRES=1: the database is a private PostgreSQL cluster instead of a SQLite file. The command sees BOOKCAT_URL (http://127.0.0.1:PORT) and DATABASE_PATH, so it can also use the
 # `bookcat` command line on the same database. Run as root, it builds, then runs the server, Redis and the
 # command as an unprivileged user (scripts/lib.sh), as a real deployment would.
 #   scripts/with-server.sh COMMAND [ARGUMENTS...]
@@ -48,7 +48,6 @@ export BOOKCAT_URL="http://127.0.0.1:$port" SERVER_LOG="$work/server.log"
 # working directory, and reads no .env it was not meant to.
 (cd "$work" && exec "$OLDPWD/.build/debug/bookcat" serve) >"$SERVER_LOG" 2>&1 &
 server_pid=$!
-export BOOKCAT_PID=$server_pid
 # Ready means the cache answers too: `healthcheck` fails while it reports "degraded".
 wait_until_ready "$port" "$SERVER_LOG" || exit 1
 

@@ -34,7 +34,6 @@ printf '%s\n' 'soak password 1' | .build/debug/bookcat user create --email soak@
 token=$(curl -sS --fail-with-body -X POST "$BOOKCAT_URL/api/v1/auth/login" -H 'Content-Type: application/json' \
     -d '{"email": "soak@example.org", "password": "soak password 1"}' | jq -r .access_token)
 
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$BOOKCAT_PID/status"; }
 # Every value of one scrape, in the order of `names`; "-" for a gauge the server does not report.
 names=(process_resident_memory_bytes process_resident_anonymous_bytes cache_memory_bytes cache_memory_entries cache_memory_order_records
     cache_memory_index_listings cache_memory_changed_books cache_misses_total cache_book_invalidations_total)
@@ -56,7 +55,7 @@ load_pid=$!
 say "mixed load for $seconds s at $connections connections over $books books, memory tier $budget_mb MB"
 for ((elapsed = 0; elapsed <= seconds; elapsed += 10)); do
     [ "$elapsed" -eq 0 ] || sleep 10
-    echo "$elapsed $(rss_kb) $(scrape)" >>"$samples"
+    echo "$elapsed $(scrape)" >>"$samples"
 done
 wait "$load_pid" || true
 load_pid=""
@@ -67,11 +66,11 @@ path, max_anon, max_rss, budget, names = sys.argv[1], float(sys.argv[2]), float(
 rows = []
 for line in open(path):
     fields = line.split()
-    rows.append({"s": int(fields[0]), "rss": int(fields[1]) * 1024, **{name: (None if value == "-" else int(value)) for name, value in zip(names, fields[2:])}})
+    rows.append({"s": int(fields[0]), **{name: (None if value == "-" else int(value)) for name, value in zip(names, fields[1:])}})
 mb = lambda value: value / 1048576 if value is not None else float("nan")
 print("soak:    s   RSS MB  anon MB  tier MB  entries  order  index  changed   misses  book changes")
 for row in rows:
-    print(f"soak: {row['s']:>4} {mb(row['rss']):8.1f} {mb(row['process_resident_anonymous_bytes']):8.1f} {mb(row['cache_memory_bytes']):8.1f}"
+    print(f"soak: {row['s']:>4} {mb(row['process_resident_memory_bytes']):8.1f} {mb(row['process_resident_anonymous_bytes']):8.1f} {mb(row['cache_memory_bytes']):8.1f}"
           f" {row['cache_memory_entries']!s:>8} {row['cache_memory_order_records']!s:>6} {row['cache_memory_index_listings']!s:>6}"
           f" {row['cache_memory_changed_books']!s:>8} {row['cache_misses_total']!s:>8} {row['cache_book_invalidations_total']!s:>13}")
 failures = []
@@ -82,7 +81,7 @@ second_half = rows[len(rows) // 2:]
 def growth(name):
     values = [row[name] for row in second_half if row.get(name) is not None]
     return mb(max(values) - values[0]) if values else 0.0
-heap, rss = growth("process_resident_anonymous_bytes"), growth("rss")
+heap, rss = growth("process_resident_anonymous_bytes"), growth("process_resident_memory_bytes")
 if heap > max_anon:
     failures.append(f"the anonymous resident set grew {heap:.1f} MB over the second half, more than {max_anon:g} MB")
 if rss > max_rss:
@@ -100,5 +99,5 @@ for failure in failures[:10]:
 if failures:
     sys.exit(1)
 print(f"soak: passed: over the second half the anonymous resident set grew {heap:.1f} MB (at most {max_anon:g}) and the resident set"
-      f" {rss:.1f} MB (at most {max_rss:g}); it ended at {mb(rows[-1]['rss']):.1f} MB")
+      f" {rss:.1f} MB (at most {max_rss:g}); it ended at {mb(rows[-1]['process_resident_memory_bytes']):.1f} MB")
 PY
