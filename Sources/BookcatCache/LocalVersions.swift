@@ -37,6 +37,9 @@ final class LocalVersions: Sendable {
 
     private let state = NIOLockedValueBox(State())
 
+    /// The newest session epoch learned, whether or not it may be trusted without asking.
+    var sessionEpoch: Int64? { state.withLockedValue { $0.sessionEpoch } }
+
     /// The newest generation learned, whether or not it may be trusted without asking.
     var generation: String? { state.withLockedValue { $0.generationText } }
 

@@ -79,6 +79,17 @@ public final class RedisResponseCache: ResponseCache {
             return owed
         }
 
+        /// Whether publishing this could change what a reader serves, as far as `known` (what this process learned
+        /// and reflected) tells: it forces a new generation, or carries a session epoch or in-place change head past
+        /// what this process knew (or one it cannot compare). Only a request that wrote nothing (a login, a refused
+        /// edit) changes nothing, and need not wait for readers it cannot reach.
+        func mayChange(_ known: LocalVersions) -> Bool {
+            if force { return true }
+            guard let sessionEpoch, let knownEpoch = known.sessionEpoch, sessionEpoch <= knownEpoch else { return true }
+            guard let bookChanges, let reflected = known.bookChangesReflected, bookChanges <= reflected else { return true }
+            return false
+        }
+
         /// Whether sending this one also does everything `pending` asks for.
         func covers(_ pending: Invalidation) -> Bool {
             let sessionsCovered =
@@ -229,8 +240,10 @@ public final class RedisResponseCache: ResponseCache {
             invalidationOwed.withLockedValue { $0 = invalidation.owed }
             errors.increment()
             logger.warning("cache invalidation failed; the next cache read invalidates first", metadata: ["error": "\(error)"])
-            // Readers elsewhere cannot learn of this write: it is not answered until their leases have run out.
-            if invalidation.force { await lease.waitOutLeases() }
+            // Readers elsewhere cannot learn of this write from us: whatever it changed (a new generation, books
+            // changed in place, sessions ended), it is not answered until their leases have run out, by when their
+            // own coverage checks have found it in the store.
+            if invalidation.mayChange(versions) { await lease.waitOutLeases() }
         }
     }
 

@@ -7,9 +7,11 @@ import RedisClient
 
 extension RedisServer {
     /// A response cache in this server, with its own client (as a separate process would have). `store` is where
-    /// its hits' versions come from; tests of the cache alone leave it at a store nobody writes.
+    /// its hits' versions come from; tests of the cache alone leave it at a store nobody writes. `proxy`, when given,
+    /// is the way to this server its client takes (a ``TCPProxy`` a test can cut).
     public func responseCache(
         store: any StoreVersionSource = UnwrittenStore(),
+        through proxy: TCPProxy? = nil,
         keyPrefix: String = "bookcat",
         memoryBytes: Int = 1 << 20,
         commandTimeout: Duration = RedisServer.roomyTimeout,
@@ -22,6 +24,7 @@ extension RedisServer {
         logger.logLevel = .critical
         var configuration = clientConfiguration(commandTimeout: commandTimeout)
         if let breakerPause { configuration.openDuration = breakerPause }
+        if let proxy { configuration.port = proxy.port }
         return RedisResponseCache(
             client: RedisClient(configuration: configuration, metrics: metrics),
             store: store,
