@@ -108,7 +108,17 @@ func buildRoutes(
         refreshTTL: configuration.refreshTokenTTL,
         clock: dependencies.clock
     )
-    let hasher = PasswordHasher(cost: configuration.bcryptCost)
+    let hasher = PasswordHasher(
+        cost: configuration.bcryptCost,
+        work: PasswordWork(
+            limits: .init(
+                concurrent: configuration.passwordChecksConcurrent,
+                queueLength: configuration.passwordQueueLength,
+                queueWait: .milliseconds(configuration.passwordQueueWaitMilliseconds)
+            ),
+            metrics: dependencies.metrics.factory
+        )
+    )
     let metricsFactory = dependencies.metrics.factory
     let store = dependencies.store
     let accounts = AccountService(

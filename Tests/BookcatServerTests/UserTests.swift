@@ -165,7 +165,7 @@ struct UserTests {
         try await TestApp.run { app in
             _ = try await app.member("grace")
             let idlePool = NIOThreadPool(numberOfThreads: 1)
-            let registrar = AccountRegistrar(users: app.store.users, hasher: PasswordHasher(cost: 4, threadPool: idlePool))
+            let registrar = AccountRegistrar(users: app.store.users, hasher: PasswordHasher(cost: 4, work: PasswordWork(pool: idlePool)))
             for (email, username) in [("grace@example.org", "someone"), ("someone@example.org", "Grace")] {
                 await #expect(throws: CatalogError.self) {
                     _ = try await registrar.register(email: email, username: username, password: "a fine password", role: .user)

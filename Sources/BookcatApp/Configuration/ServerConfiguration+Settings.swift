@@ -28,6 +28,10 @@ extension ServerConfiguration {
         refreshTokenTTL = try settings.wholeNumber("refreshTokenTtl", default: refreshTokenTTL, in: 1...31_536_000)
         refreshReuseGrace = try settings.wholeNumber("refreshReuseGrace", default: refreshReuseGrace, in: 0...300)
         bcryptCost = try settings.wholeNumber("bcryptCost", default: bcryptCost, in: 4...31)
+        let password = settings.scoped(to: "password")
+        passwordChecksConcurrent = try password.wholeNumber("checksConcurrent", default: passwordChecksConcurrent, in: 1...1_024)
+        passwordQueueLength = try password.wholeNumber("queueLength", default: passwordQueueLength, in: 0...100_000)
+        passwordQueueWaitMilliseconds = try password.wholeNumber("queueWaitMs", default: passwordQueueWaitMilliseconds, in: 1...600_000)
         loanMaxQuantity = try settings.wholeNumber("loanMaxQuantity", default: loanMaxQuantity, in: 1...LoanRules.maximumQuantity)
         metricsToken = settings.secret("metricsToken")
 

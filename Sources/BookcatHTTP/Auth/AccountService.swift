@@ -54,19 +54,37 @@ struct AccountService: Sendable {
         try await users.delete(id: user.id)
     }
 
-    /// Checks a signed-in account's password under the login throttle. 403, not 400, when it is wrong: the request
-    /// is well formed, the proof of identity is what failed.
+    /// Checks a signed-in account's password under the throttle. 403, not 400, when it is wrong: the request is well
+    /// formed, the proof of identity is what failed.
+    ///
+    /// Counted under the account's own key, not its login identifiers: anonymous guesses at the account's e-mail (or
+    /// a thief logging in with a stolen password in a loop) lock the login prompt, never the owner's proof that
+    /// they know the password, so nobody can stop an owner from changing a stolen one. Guesses through a stolen
+    /// access token still count, here: five wrong ones lock this proof for the window as they lock a login.
     private func proveCurrentPassword(_ password: String, of user: User, client: String, field: String) async throws {
-        // Counted with logins by the account's e-mail (stored trimmed and lower-cased).
-        let key = Self.throttleKey(identifier: LoginName.email(user.email).throttleIdentifier)
+        let key = Self.ownerKey(of: user.id)
         if let wait = try await throttle.reserveAttempt(account: key, client: client) {
             throw refusals.refuse(.logins, retryAfter: wait)
         }
-        guard try await hasher.verify(password, against: user.passwordHash) else {
+        guard try await check(password, against: user.passwordHash, identifier: key) else {
             throw CatalogError.forbidden("\(field) is incorrect")
         }
         try await throttle.recordSuccess(account: key, client: client)
     }
+
+    /// Verifies `password` against `stored`, and every failure costs alike: with no account, or a stored hash that
+    /// can never match (malformed, a scheme this service does not read), the decoy is verified instead, so timing
+    /// tells neither from a wrong password. `identifier` is the throttle key (two costly checks admitted each).
+    private func check(_ password: String, against stored: String?, identifier: String) async throws -> Bool {
+        guard let stored, hasher.canVerify(stored) else {
+            _ = try await hasher.verify(password, against: decoyHash, identifier: identifier)
+            return false
+        }
+        return try await hasher.verify(password, against: stored, identifier: identifier)
+    }
+
+    /// What an owner's `current_password` proofs are counted under: the account, by id.
+    static func ownerKey(of userID: Int64) -> String { "owner:" + String(userID) }
 
     /// What the throttle counts attempts under: the identifier as typed, normalised as the store matches it (an
     /// e-mail lower-cased, a username by its skeleton), whether or not an account has it. Never the account: a
@@ -124,7 +142,7 @@ struct AccountService: Sendable {
         while true {
             attempts += 1
             let account = try await name.account(in: users)
-            let matches = try await hasher.verify(password, against: account?.passwordHash ?? decoyHash)
+            let matches = try await check(password, against: account?.passwordHash, identifier: key)
             guard let account, matches else {
                 throw Self.invalidCredentials
             }

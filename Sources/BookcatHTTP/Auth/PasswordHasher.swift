@@ -1,36 +1,42 @@
 import BookcatCore
 import HummingbirdBcrypt
 import NIOConcurrencyHelpers
-import NIOPosix
 
-/// bcrypt, run on NIO's blocking thread pool: a hash takes tens to hundreds of milliseconds by design,
-/// far too long to hold an event loop or a Swift concurrency thread.
+/// bcrypt, run on the password threads (``PasswordWork``): a hash takes tens to hundreds of milliseconds by design,
+/// far too long to hold an event loop or a Swift concurrency thread, and a flood of them must not queue without end.
 struct PasswordHasher: Sendable {
     let cost: UInt8
-    private let threadPool: NIOThreadPool
+    let work: PasswordWork
 
-    init(cost: Int, threadPool: NIOThreadPool = .singleton) {
+    init(cost: Int, work: PasswordWork = PasswordWork()) {
         self.cost = UInt8(cost)
-        self.threadPool = threadPool
+        self.work = work
     }
 
     /// Hashes an already validated, NFC-normalised password.
     func hash(_ password: String) async throws -> String {
         let cost = self.cost
-        return try await threadPool.runIfActive { Bcrypt.hash(password, cost: cost) }
+        return try await work.run(.ordinary) { Bcrypt.hash(password, cost: cost) }
     }
 
-    /// Verifies a typed password against a stored hash: bcrypt, or a Django PBKDF2 hash an import kept
-    /// (``DjangoPasswordHash``; a malformed or overly costly one never matches). A password longer than bcrypt's
-    /// limit never matches.
-    func verify(_ password: String, against hash: String) async throws -> Bool {
+    /// Whether `hash` is one a password can match: bcrypt, or a well-formed Django PBKDF2 hash an import kept
+    /// (``DjangoPasswordHash``; a malformed or overly costly one never matches).
+    func canVerify(_ hash: String) -> Bool {
+        if DjangoPasswordHash.isDjango(hash) { return DjangoPasswordHash(hash) != nil }
+        return hash.hasPrefix("$2") && hash.utf8.count == 60
+    }
+
+    /// Verifies a typed password against a stored hash (see ``canVerify(_:)``; anything else never matches). A
+    /// Django hash is a costly check, admitted two at a time per `identifier` (what the login named). A password
+    /// longer than bcrypt's limit never matches.
+    func verify(_ password: String, against hash: String, identifier: String? = nil) async throws -> Bool {
         guard Password.normalised(password).utf8.count <= Password.maximumBytes else { return false }
         if DjangoPasswordHash.isDjango(hash) {
             guard let django = DjangoPasswordHash(hash) else { return false }
-            return try await threadPool.runIfActive { django.matches(password) }
+            return try await work.run(.costly(identifier: identifier)) { django.matches(password) }
         }
         let password = Password.normalised(password)
-        return try await threadPool.runIfActive { Bcrypt.verify(password, hash: hash) }
+        return try await work.run(.ordinary) { Bcrypt.verify(password, hash: hash) }
     }
 
     /// Whether a verified hash should be replaced by this hasher's own: any hash that is not bcrypt (a Django one).
@@ -38,9 +44,10 @@ struct PasswordHasher: Sendable {
         !hash.hasPrefix("$2")
     }
 
-    /// A hash of a password nobody knows, verified when an account does not exist so that a failed login
-    /// takes as long whether or not the account exists. One per cost for the whole process: any hash of an unknown
-    /// password serves, and each application built (every test builds one) need not pay for another.
+    /// A hash of a password nobody knows, verified when an account does not exist (or its hash can never match) so
+    /// that a failed login takes as long whether or not the account exists. One per cost for the whole process: any
+    /// hash of an unknown password serves, and each application built (every test builds one) need not pay for
+    /// another.
     func decoyHash() async throws -> String {
         if let known = Self.decoys.withLockedValue({ $0[cost] }) { return known }
         let decoy = try await hash("decoy password that never matches \(UInt64.random(in: 0...UInt64.max))")

@@ -19,6 +19,13 @@ public struct ServerConfiguration: Sendable {
     public var accessTokenTTL: Int = 900
     public var refreshTokenTTL: Int = 7 * 24 * 3600
     public var bcryptCost: Int = 12
+    /// Password checks and hashes running at once, each on a thread of its own; costly ones (imported PBKDF2
+    /// hashes) may take at most half of them (see `PasswordWork`).
+    public var passwordChecksConcurrent: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Password checks that may wait for a thread, in each lane; beyond it a login is answered 503 at once.
+    public var passwordQueueLength: Int = 64
+    /// Milliseconds a password check may wait for a thread before it is answered 503.
+    public var passwordQueueWaitMilliseconds: Int = 5_000
     /// Behind a reverse proxy, the client address is the last `X-Forwarded-For` entry (the one the proxy saw);
     /// otherwise it is the socket's peer, and the header is ignored because anyone can send it.
     public var trustForwardedFor = false

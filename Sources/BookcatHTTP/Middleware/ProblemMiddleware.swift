@@ -27,6 +27,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return Problem.from(error, authScheme: authScheme)
         case let error as TooManyAttempts:
             return error.problem
+        case let error as PasswordWorkBusy:
+            return error.problem
         case let error as HTTPError where error.status == .notFound && routes.isKnownPathWithOtherMethods(request):
             // A known path asked with a method it does not have: say which methods it has.
             let allowed = routes.allowedMethods(for: request.uri.path)
