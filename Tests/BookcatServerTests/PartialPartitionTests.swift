@@ -43,7 +43,10 @@ struct PartialPartitionTests {
                     try await cutOff.send(.patch, "/api/v1/books/\(book)", token: admin, json: ["title": "Partition shelf, renamed"])
                 case .logout:
                     try await cutOff.send(
-                        .post, "/api/v1/auth/logout", token: grace.accessToken, json: ["refresh_token": grace.refreshToken]
+                        .post,
+                        "/api/v1/auth/logout",
+                        token: grace.accessToken,
+                        json: ["refresh_token": grace.refreshToken]
                     )
                 case .passwordChange:
                     try await cutOff.changePassword(token: grace.accessToken, from: "member password 1", to: "new password 2")
@@ -62,7 +65,9 @@ struct PartialPartitionTests {
                     case .loan: (3, "Partition shelf")
                     default: (5, "Partition shelf, renamed")
                     }
-                let row = try #require((try after.object()["results"] as? [[String: Any]])?.first { ($0["book_id"] as? NSNumber)?.int64Value == book })
+                let row = try #require(
+                    (try after.object()["results"] as? [[String: Any]])?.first { ($0["book_id"] as? NSNumber)?.int64Value == book }
+                )
                 #expect(row["stock"] as? NSNumber == NSNumber(value: expected.stock), "\(write): \(after.text)")
                 #expect(row["title"] as? String == expected.title, "\(write): \(after.text)")
             }

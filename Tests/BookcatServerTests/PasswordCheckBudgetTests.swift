@@ -21,7 +21,11 @@ struct PasswordCheckBudgetTests {
     /// A Django PBKDF2-SHA256 hash of `password` at `iterations`, as the Django service stored it.
     static func djangoHash(of password: String, iterations: Int = iterations, salt: String = "importedsalt") throws -> String {
         let key = try KDF.Insecure.PBKDF2.deriveKey(
-            from: Array(password.utf8), salt: Array(salt.utf8), using: .sha256, outputByteCount: 32, unsafeUncheckedRounds: iterations
+            from: Array(password.utf8),
+            salt: Array(salt.utf8),
+            using: .sha256,
+            outputByteCount: 32,
+            unsafeUncheckedRounds: iterations
         )
         let derived = key.withUnsafeBytes { Data($0) }.base64EncodedString()
         return "pbkdf2_sha256$\(iterations)$\(salt)$\(derived)"
@@ -70,7 +74,10 @@ struct PasswordCheckBudgetTests {
                     group.addTask {
                         let started = ContinuousClock.now
                         let response = try await logIn(
-                            app, "imported\(guess % accounts)@example.org", "wrong guess \(guess)", from: "198.51.100.\(guess % 10)"
+                            app,
+                            "imported\(guess % accounts)@example.org",
+                            "wrong guess \(guess)",
+                            from: "198.51.100.\(guess % 10)"
                         )
                         let waited = ContinuousClock.now - started
                         finished.withLockedValue { $0 += 1 }

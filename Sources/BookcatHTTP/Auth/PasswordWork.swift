@@ -115,7 +115,9 @@ final class PasswordWork: Sendable {
     // MARK: - Admission
 
     private enum Admission {
-        case now, queued(UInt64), refused(any Error)
+        case now
+        case queued(UInt64)
+        case refused(any Error)
     }
 
     private func admit(_ lane: Lane) async throws {
