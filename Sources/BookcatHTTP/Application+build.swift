@@ -50,7 +50,14 @@ public func buildApplication(
         body: .seconds(Int64(configuration.bodyTimeout)),
         response: .seconds(Int64(configuration.responseTimeout))
     )
-    let share = configuration.trustForwardedFor ? nil : AddressShare(limit: configuration.maxConnectionsPerAddress, logger: logger)
+    let share =
+        configuration.trustForwardedFor
+        ? nil
+        : AddressShare(
+            limit: configuration.maxConnectionsPerAddress,
+            total: configuration.maxConnections,
+            logger: logger
+        )
     var app = Application(
         router: router,
         server: .http1(

@@ -173,6 +173,45 @@ struct SlowClientTests {
         }
     }
 
+    /// The third audit: nine addresses of 128 slow bodies filled all 1,024 slots, and a tenth address's health
+    /// checks timed out for 25 s. The last eighth of the cap is kept for addresses holding almost nothing.
+    @Test func addressesThatFillTheCapLeaveItsReserveToNewcomers() async throws {
+        var configuration = configuration(connections: 16)
+        configuration.server.maxConnectionsPerAddress = 8
+        try await TestApp.run(.live, configuration: configuration) { app in
+            let port = try #require(app.client.port)
+            var held: [RawConnection] = []
+            // Each held one is answered once, so it holds its slot before the next is opened.
+            func hold(from address: String) async throws -> RawConnection {
+                let connection = try await RawConnection.open(port: port, from: address)
+                try await connection.send(Self.request)
+                #expect(try await connection.receives("HTTP/1.1 200"))
+                return connection
+            }
+            for _ in 0..<8 { held.append(try await hold(from: "127.0.0.6")) }
+            // Under the reserve (14 of 16, one of them perhaps the test client's own), the second address is closed
+            // at once before its share of 8 is reached.
+            var secondHeld = 0
+            while secondHeld < 8 {
+                let connection = try await RawConnection.open(port: port, from: "127.0.0.7")
+                try await connection.send(Self.request)
+                guard try await connection.receives("HTTP/1.1 200") else {
+                    #expect(connection.response.isEmpty)
+                    break
+                }
+                held.append(connection)
+                secondHeld += 1
+            }
+            #expect((5...6).contains(secondHeld), "the second address held \(secondHeld)")
+            // The slow clients still hold theirs (they are served, not dropped), and a newcomer is answered.
+            let newcomer = try await RawConnection.open(port: port, from: "127.0.0.8")
+            try await newcomer.send(Self.request)
+            #expect(try await newcomer.receives("HTTP/1.1 200"))
+            #expect(held.allSatisfy { $0.isOpen })
+            for connection in held + [newcomer] { await connection.close() }
+        }
+    }
+
     /// Behind a proxy every connection has the proxy's address, so the share does not apply there.
     @Test func theShareIsLiftedWhenAProxyIsTrusted() async throws {
         var configuration = configuration()
