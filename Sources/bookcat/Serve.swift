@@ -34,6 +34,8 @@ struct Serve: AsyncParsableCommand {
         // services in reverse order, Redis client last, and exit 0.
         var lifecycle = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         lifecycle.maximumGracefulShutdownDuration = .seconds(configuration.server.drainTimeout)
+        let deadline = DrainDeadline.watch(drainTimeout: .seconds(configuration.server.drainTimeout), logger: logger)
+        defer { deadline.cancel() }
         // Requests run on the event loop their connection lives on (see EventLoopAffineExecutor).
         try await withEventLoopAffinity {
             try await ServiceGroup(configuration: lifecycle).run()

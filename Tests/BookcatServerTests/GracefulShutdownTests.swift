@@ -98,6 +98,63 @@ struct GracefulShutdownTests {
         }
     }
 
+    /// The third audit: SIGTERM with 126 uncached renders in flight, and the process exited 33 s later with
+    /// HTTP_DRAIN_TIMEOUT=8 (a container runtime kills at 10 s), logins cut at 8 s logged as unhandled errors.
+    /// Here sixty costly password checks wait for one thread, far more work than the drain timeout: the queued
+    /// ones leave with their cancelled requests, and whatever still runs, the process ends within two seconds of
+    /// the timeout, saying why.
+    @Test func theDrainTimeoutEndsTheProcessWhateverStillRuns() async throws {
+        let folder = TemporaryFolder("deadline")
+        defer { folder.remove() }
+        let store = try AppDatabase(path: folder.databasePath).store()
+        let imported = try PasswordCheckBudgetTests.djangoHash(of: "nobody guesses this")
+        for index in 0..<30 {
+            _ = try await store.users.create(NewUser(email: "old\(index)@example.org", username: "old\(index)", passwordHash: imported, role: .user))
+        }
+        let drainTimeout = 2
+        let logFile = folder.url.appendingPathComponent("server.log")
+        let server = try ServerProcess(
+            environment: [
+                "DATABASE_PATH": folder.databasePath, "JWT_SECRET_KEY": TestApp.secret, "BCRYPT_COST": "4",
+                "HTTP_DRAIN_TIMEOUT": String(drainTimeout), "LOG_LEVEL": "warning",
+                "PASSWORD_CHECKS_CONCURRENT": "1", "PASSWORD_QUEUE_WAIT_MS": "600000",
+            ],
+            log: logFile
+        )
+        defer { server.kill() }
+        #expect(
+            try await eventually(timeout: .seconds(30)) {
+                await server.acceptsConnections()
+            } until: {
+                $0
+            }
+        )
+        var connections: [RawConnection] = []
+        for index in 0..<60 {
+            // From ten addresses, under each address's limit of failed logins.
+            let connection = try await RawConnection.open(port: server.port, from: "127.0.0.\(10 + index % 10)")
+            let body = #"{"email": "old\#(index % 30)@example.org", "password": "guess \#(index)"}"#
+            try await connection.send(ServerProcess.head("POST", "/api/v1/auth/login", bodyLength: body.utf8.count) + body)
+            connections.append(connection)
+        }
+        let running = try await eventually(timeout: .seconds(10)) {
+            Self.gauge("http_requests_in_flight", in: try await server.request("GET", "/metrics"))
+        } until: {
+            $0 >= 61
+        }
+        #expect(running >= 61)
+        let signalled = ContinuousClock.now
+        server.signal(SIGTERM)
+        let status = await server.exitStatus()
+        let took = ContinuousClock.now - signalled
+        // The drain timeout, the deadline's two seconds after it, and room for a loaded machine to schedule the exit.
+        #expect(took < .seconds(drainTimeout + 2 + 4), "the process exited \(took) after SIGTERM")
+        let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+        #expect(status == 0 || log.contains("HTTP_DRAIN_TIMEOUT"), "exit status \(status) with no word why:\n\(log)")
+        #expect(!log.contains("unhandled error"), "\(log)")
+        for connection in connections { await connection.close() }
+    }
+
     /// In process, where the Redis server can still be asked who is connected: after a graceful shutdown, no
     /// connection of the service's is left open (pool, lease subscription).
     @Test func aGracefulShutdownClosesEveryRedisConnection() async throws {

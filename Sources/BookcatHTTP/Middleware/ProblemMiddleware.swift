@@ -29,6 +29,12 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return error.problem
         case let error as PasswordWorkBusy:
             return error.problem
+        case is CancellationError:
+            // The server is stopping and its drain timeout passed: not a bug, and the client may try again elsewhere.
+            var problem = Problem(status: .serviceUnavailable, title: "Stopping", detail: "the server is stopping; try again")
+            problem.headers[.retryAfter] = "1"
+            problem.headers[.connection] = "close"
+            return problem
         case let error as HTTPError where error.status == .notFound && routes.isKnownPathWithOtherMethods(request):
             // A known path asked with a method it does not have: say which methods it has.
             let allowed = routes.allowedMethods(for: request.uri.path)
