@@ -59,7 +59,7 @@ public func buildApplication(
             logger: logger
         )
     var app = Application(
-        router: router,
+        responder: HeadAsGetResponder(inner: router.buildResponder()),
         server: .http1(
             configuration: .init(
                 // Made anew for every connection.
@@ -152,6 +152,7 @@ func buildRoutes(
         RequestMetricsMiddleware(factory: metricsFactory)
         SecurityHeadersMiddleware()
         ProblemMiddleware(authScheme: configuration.authScheme, routes: routes)
+        OneHostMiddleware()
         // Innermost: it publishes before the problem middleware or anything else turns the outcome into an answer.
         StoreChangePublisher(store: store.versions, cache: dependencies.cache)
     }

@@ -100,13 +100,13 @@ struct MethodTests {
         try await TestApp.run { app in
             let response = try await app.send(.init("TRACE")!, "/api/v1/books")
             #expect(response.status == .methodNotAllowed)
-            #expect(response.headers[.allow] == "GET, POST")
+            #expect(response.headers[.allow] == "GET, HEAD, POST")
             _ = try response.problem()
             let byID = try await app.send(.post, "/api/v1/books/12")
-            #expect(byID.headers[.allow] == "GET, PUT, PATCH, DELETE")
+            #expect(byID.headers[.allow] == "GET, HEAD, PUT, PATCH, DELETE")
             // Two controllers serve /users, and /users/me matches /users/{user_id} too: each method once, in order.
-            #expect(try await app.send(.put, "/api/v1/users").headers[.allow] == "GET, POST")
-            #expect(try await app.send(.put, "/api/v1/users/me").headers[.allow] == "GET, PATCH, DELETE")
+            #expect(try await app.send(.put, "/api/v1/users").headers[.allow] == "GET, HEAD, POST")
+            #expect(try await app.send(.put, "/api/v1/users/me").headers[.allow] == "GET, HEAD, PATCH, DELETE")
             #expect(try await app.send(.get, "/api/v1/nowhere/12").status == .notFound)
         }
     }

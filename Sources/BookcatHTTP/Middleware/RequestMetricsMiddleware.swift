@@ -32,7 +32,9 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let response = try await next(request, context)
         // The route template (`/api/v1/books/{book_id}`), never the raw path: ids would explode the label set.
         let route = context.endpointPath ?? "unmatched"
-        let (counter, timer) = metrics(method: request.method.rawValue, route: route, status: response.status.code)
+        // A method is the client's to name: one outside HTTP's own would make a series of its own each.
+        let method = knownMethods.contains(request.method) ? request.method.rawValue : "other"
+        let (counter, timer) = metrics(method: method, route: route, status: response.status.code)
         counter.increment()
         timer.recordNanoseconds(TimeAmount(ContinuousClock.now - start).nanoseconds)
         return response
@@ -50,3 +52,6 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         return made
     }
 }
+
+/// The methods HTTP itself defines: any other a client sends is counted as `other`.
+private let knownMethods: Set<HTTPRequest.Method> = [.get, .head, .post, .put, .patch, .delete, .options, .trace, .connect]

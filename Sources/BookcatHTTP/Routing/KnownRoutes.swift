@@ -35,12 +35,14 @@ final class KnownRoutes: Sendable {
     /// order HTTP lists them (`GET, POST, PUT, PATCH, DELETE`), whichever controller registered them first.
     func allowedMethods(for path: String) -> [HTTPRequest.Method] {
         let requested = path.split(separator: "/")
-        let served = Set(
+        var served = Set(
             all.filter { route in
                 route.segments.count == requested.count
                     && zip(route.segments, requested).allSatisfy { template, actual in template.hasPrefix("{") || template == actual }
             }.map(\.method)
         )
+        // Every GET answers HEAD too (``HeadAsGetResponder``).
+        if served.contains(.get) { served.insert(.head) }
         return Self.conventionalOrder.filter(served.contains) + served.subtracting(Self.conventionalOrder).sorted { $0.rawValue < $1.rawValue }
     }
 
