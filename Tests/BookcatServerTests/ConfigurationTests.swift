@@ -169,6 +169,11 @@ struct ConfigurationTests {
             "benchmark-secret-0123456789abcdef0123",
             "replica-test-secret-0123456789abcdef-0123456789",
             "upgrade-test-secret-0123456789abcdef-0123456789",
+            // The third audit: these started in production; no list of words can catch every phrase.
+            "s3cr3t-k3y-for-th3-b00kcat-s3rv1c3-pr0d",
+            "correct horse battery staple and more words",
+            "Tr0ub4dor&3-was-my-first-password-in-1998!!",
+            "w4lrus-v1ol1n-m4rgin-q8-qu1ck-zebr4-k1tten",
         ]
         for secret in refused {
             #expect(secret.utf8.count >= 32)
@@ -185,6 +190,25 @@ struct ConfigurationTests {
         let config = try AppConfiguration.load(from: ["APP_ENV": "production", "JWT_SECRET_KEY": secret, "JWT_ALGORITHM": "hs256"])
         #expect(config.server.jwtSecret == secret)
         #expect(config.server.mode == .production)
+    }
+
+    /// Every format a generator writes is accepted, from the generator itself: hex and base64 of 32 random bytes,
+    /// base64url, and a Django SECRET_KEY as `get_random_secret_key()` makes them (the Django service's users bring
+    /// theirs). A thousand of each: a check that refuses a random key now and then would stop a deploy at random.
+    @Test func productionAcceptsEveryGeneratedFormat() throws {
+        let djangoAlphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)")
+        for _ in 0..<1_000 {
+            let bytes = (0..<32).map { _ in UInt8.random(in: 0...255) }
+            let keys = [
+                bytes.map { String(format: "%02x", $0) }.joined(),
+                Data(bytes).base64EncodedString(),
+                Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_"),
+                String((0..<50).map { _ in djangoAlphabet.randomElement()! }),
+            ]
+            for key in keys {
+                #expect(ProductionSecret.weakness(of: key) == nil, "refused the generated key \(key)")
+            }
+        }
     }
 
     @Test func legacySecretKeyIsUsedWhenJWTSecretKeyIsAbsent() throws {

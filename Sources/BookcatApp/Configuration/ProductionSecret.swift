@@ -30,7 +30,72 @@ enum ProductionSecret {
         if let run = longestStep(in: bytes), run >= 6 {
             return "is too regular to be secret (\(run) characters in a row such as 123456 or abcdef)"
         }
+        guard let format = GeneratedFormat(of: secret) else {
+            return "is not a generated key (hex, base64, or a Django SECRET_KEY): a phrase or a made-up value has far less entropy than its length"
+        }
+        let bits = format.bitsPerCharacter * Double(secret.utf8.count(where: { $0 != UInt8(ascii: "=") }))
+        if bits < minimumBits {
+            return "has about \(Int(bits)) bits of entropy as \(format.name); at least \(Int(minimumBits)) are needed"
+        }
         return nil
+    }
+
+    /// What a key must carry, estimated from its format and length: 128 bits (32 hex characters, 22 of base64).
+    static let minimumBits = 128.0
+
+    /// The shapes a key generator writes, each with the entropy per character it has when random. Anything else (a
+    /// phrase with spaces, leetspeak with one kind of punctuation) was written by a person, whose characters carry
+    /// far less than their count suggests: no list of words can say how much, so it is refused.
+    enum GeneratedFormat {
+        /// `openssl rand -hex 32`: one case of 0-9a-f.
+        case hex
+        /// `openssl rand -base64 32`, base64url, or a password manager's letters and digits: both cases (a random one
+        /// without digits is one in a thousand; without either case, one in billions).
+        case base64
+        /// Django's `get_random_secret_key()`: 50 of a-z, 0-9 and `!@#$%^&*(-_=+)`, two or more of those symbols among
+        /// them (leetspeak joined by hyphens has one).
+        case django
+
+        private static let djangoSymbols = Set("!@#$%^&*(-_=+)".utf8)
+
+        init?(of key: String) {
+            let bytes = Array(key.utf8)
+            func all(_ allowed: (UInt8) -> Bool) -> Bool { bytes.allSatisfy(allowed) }
+            let digit = { (byte: UInt8) in (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+            let lower = { (byte: UInt8) in (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) }
+            let upper = { (byte: UInt8) in (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) }
+            if all({ digit($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
+                || all({ digit($0) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) })
+            {
+                self = .hex
+            } else if all({ digit($0) || lower($0) || upper($0) || "+/-_=".utf8.contains($0) }),
+                bytes.contains(where: lower), bytes.contains(where: upper)
+            {
+                self = .base64
+            } else if all({ digit($0) || lower($0) || Self.djangoSymbols.contains($0) }),
+                bytes.count >= 50, Set(bytes.filter(Self.djangoSymbols.contains)).count >= 2
+            {
+                self = .django
+            } else {
+                return nil
+            }
+        }
+
+        var bitsPerCharacter: Double {
+            switch self {
+            case .hex: 4
+            case .base64: 6
+            case .django: 5.6
+            }
+        }
+
+        var name: String {
+            switch self {
+            case .hex: "hex"
+            case .base64: "base64"
+            case .django: "a Django key"
+            }
+        }
     }
 
     /// The length of the shortest unit that `bytes` repeats (`12345678` four times: 8), when it is at most half.

@@ -49,11 +49,13 @@ struct LoanController {
         return LoanResponse(returned)
     }
 
-    /// The loan named in the path if the caller owns it or is an admin.
+    /// The loan named in the path if the caller owns it or is an admin. Another member's loan is answered as a
+    /// missing one, 404 alike: a 403 would tell a member which loan ids exist, and so how much others borrow.
     private func visibleLoan(_ context: AuthenticatedContext) async throws -> Loan {
         let id = try context.parameters.positiveID("loan_id")
-        guard let loan = try await loans.loan(id: id) else { throw CatalogError.notFound("loan \(id) does not exist") }
-        try context.requireSelfOrAdmin(loan.userID, resource: "loan \(id)")
+        guard let loan = try await loans.loan(id: id), loan.userID == context.user.id || context.user.isAdmin else {
+            throw CatalogError.notFound("loan \(id) does not exist")
+        }
         return loan
     }
 }
