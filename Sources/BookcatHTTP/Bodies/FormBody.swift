@@ -33,6 +33,12 @@ enum FormBody {
         var fields: [(String, String)] = []
         let starts = occurrences(of: delimiter, in: bytes)
         guard starts.count >= 2 else { throw .invalid(field: "body", "is not valid multipart form data (no parts)") }
+        // The last delimiter closes the body (`--boundary--`): without it, the body was cut short, and its parts are
+        // not all here. None is applied.
+        let closing = starts[starts.count - 1] + delimiter.count
+        guard bytes[closing..<min(closing + 2, bytes.count)].elementsEqual(Array("--".utf8)) else {
+            throw .invalid(field: "body", "is not valid multipart form data (it does not end with the closing boundary)")
+        }
         let separator = Array("\r\n\r\n".utf8)
         for index in 0..<(starts.count - 1) {
             var start = starts[index] + delimiter.count

@@ -49,6 +49,9 @@ extension Request {
         case .urlEncoded: data = try FormBody.urlEncoded(data)
         case .multipart(let boundary): data = try FormBody.multipart(data, boundary: boundary)
         }
+        if let key = JSONDuplicateKeys.first(in: data) {
+            throw Problem.badRequest(field: String(key.prefix(100)), "is given more than once")
+        }
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {

@@ -6,7 +6,8 @@ import Hummingbird
 /// first as the request's authority and leaves any other among its fields, which is what this looks for.
 struct OneHostMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.headers[values: .host].isEmpty else {
+        let hosts = request.headers[values: .host].count + (request.head.authority == nil ? 0 : 1)
+        guard hosts <= 1 else {
             throw Problem(status: .badRequest, detail: "a request must carry exactly one Host header")
         }
         return try await next(request, context)
