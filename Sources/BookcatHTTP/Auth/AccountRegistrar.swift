@@ -6,7 +6,7 @@ struct AccountRegistrar: Sendable {
     let hasher: PasswordHasher
 
     /// Without a username (the Django service made it optional) the account gets one derived from its e-mail
-    /// (``DerivedUsername``): the first candidate no account has.
+    /// (``DerivedUsername/forSignup(fromEmail:randomOnes:)``): the first candidate no account has.
     func register(email: String, username: String?, password: String, role: Role) async throws -> User {
         var check = ValidationCollector()
         let email = check.email(email)
@@ -14,9 +14,9 @@ struct AccountRegistrar: Sendable {
         let password = check.newPassword(password)
         try check.check()
         if username == nil {
-            // Looked up one by one: each is an indexed read, and a taken base rarely has more than a few suffixes.
-            // The write checks again; a signup that races for the same name gets a 409 and may simply retry.
-            for candidate in DerivedUsername.candidates(fromEmail: email).prefix(Self.derivedUsernameAttempts)
+            // Looked up one by one: each is an indexed read, and a random suffix is all but never taken. The write
+            // checks again; a signup that races for the same name gets a 409 and may simply retry.
+            for candidate in DerivedUsername.forSignup(fromEmail: email)
             where try await users.user(username: candidate) == nil {
                 username = candidate
                 break
@@ -32,9 +32,6 @@ struct AccountRegistrar: Sendable {
         let hash = try await hasher.hash(password)
         return try await users.create(NewUser(email: email, username: chosen, passwordHash: hash, role: role))
     }
-
-    /// Derived usernames tried before asking for one: bounds the reads a signup can cost.
-    static let derivedUsernameAttempts = 20
 }
 
 /// Creates an account directly in the store, hashed with the configured bcrypt cost.
