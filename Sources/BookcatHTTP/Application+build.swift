@@ -143,7 +143,8 @@ func buildRoutes(
     let reads = CachedReads(
         cache: dependencies.cache,
         bypass: CacheBypassGate(who: configuration.cacheBypass, perAccount: configuration.cacheBypassPerAccount),
-        sessions: sessions
+        sessions: sessions,
+        renders: RenderBudget(limits: .init(perAccountPerMinute: configuration.rendersPerMinute, concurrent: configuration.rendersConcurrent))
     )
     let routes = KnownRoutes()
     let router = Router(context: AppRequestContext.self)

@@ -5,10 +5,10 @@ import UnixSignals
 /// The promise `HTTP_DRAIN_TIMEOUT` makes, kept whatever still runs: when it has passed since the first SIGTERM or
 /// SIGINT, the service group cancels what runs; work that does not heed cancellation (a password check already on
 /// its thread, a query the database is still computing) could hold the process for tens of seconds more, and a
-/// container runtime would kill it with no word. Two seconds after the drain timeout, this ends the process itself,
-/// saying why.
+/// container runtime would kill it with no word. A second after the drain timeout (the default 8 s and this stay
+/// under Docker's 10), this ends the process itself, saying why.
 enum DrainDeadline {
-    static let afterCancellation = Duration.seconds(2)
+    static let afterCancellation = Duration.seconds(1)
 
     /// Watches for the stop signals for as long as the returned task runs; cancel it once the service group returned.
     static func watch(drainTimeout: Duration, logger: Logger) -> Task<Void, Never> {

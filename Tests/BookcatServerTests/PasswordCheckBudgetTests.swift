@@ -43,14 +43,14 @@ struct PasswordCheckBudgetTests {
     }
 
     /// The audit: 120 wrong logins at accounts imported with 2,000,000 iterations, from 10 addresses, held every
-    /// login behind them (a bystander's took 13.6 s). Costly checks now take at most half the threads, one at a time
+    /// login behind them (a bystander's took 13.6 s). Costly checks now take at most half the threads, two at a time
     /// per account, and wait a bounded time: the bystander's bcrypt login is answered while the flood still runs,
-    /// and every guess is answered within the queue's time and one check, 401, 429 or 503 with Retry-After.
+    /// and every guess is answered within the queue's time and one check, 401 or 503 with Retry-After.
     @Test func aFloodOfCostlyImportedChecksNeitherStallsOthersNorQueuesWithoutEnd() async throws {
         var configuration = TestApp.configuration()
         configuration.server.trustForwardedFor = true
         configuration.server.passwordChecksConcurrent = 2
-        configuration.server.passwordQueueWaitMilliseconds = 2_000
+        configuration.server.passwordQueueWaitMilliseconds = 1_000
         // The flood's accounts: well-formed imported hashes that no guess matches (computing one per account would
         // cost as much as the flood).
         let imported = try Self.djangoHash(of: "the real password nobody guesses")
@@ -67,7 +67,7 @@ struct PasswordCheckBudgetTests {
             #expect(try await logIn(app, "imported0@example.org", "a first guess", from: "198.51.100.200").status == .unauthorized)
             let oneCheck = ContinuousClock.now - alone
             let finished = NIOLockedValueBox(0)
-            // Three at a time per account: the third is refused at once (two costly checks admitted per identifier).
+            // Three at a time per account: the third waits for one of the first two.
             let guesses = 36
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for guess in 0..<guesses {
@@ -81,11 +81,11 @@ struct PasswordCheckBudgetTests {
                         )
                         let waited = ContinuousClock.now - started
                         finished.withLockedValue { $0 += 1 }
-                        #expect([.unauthorized, .tooManyRequests, .serviceUnavailable].contains(response.status), "\(response.status)")
-                        if response.status == .serviceUnavailable || response.status == .tooManyRequests {
+                        #expect([.unauthorized, .serviceUnavailable].contains(response.status), "\(response.status)")
+                        if response.status == .serviceUnavailable {
                             #expect(response.headers[.retryAfter] != nil)
                         }
-                        // The queue's two seconds and the check that was running: never the whole flood's time.
+                        // The queue's second and the check that was running: never the whole flood's time.
                         #expect(waited < .seconds(20), "a guess waited \(waited)")
                     }
                 }
@@ -97,13 +97,16 @@ struct PasswordCheckBudgetTests {
                 let doneBefore = finished.withLockedValue { $0 }
                 #expect(bystander.status == .ok)
                 // Before: behind the whole flood on one shared queue, some eighteen costly checks' time.
-                #expect(waited < oneCheck * 2, "the bystander waited \(waited), one costly check takes \(oneCheck)")
+                #expect(waited < oneCheck, "the bystander waited \(waited), one costly check takes \(oneCheck)")
                 #expect(doneBefore < guesses, "the bystander waited for the whole flood")
                 try await group.waitForAll()
             }
             let metrics = try await app.send(.get, "/metrics").text
-            #expect(Self.value(of: #"password_checks_refused_total{reason="identifier"}"#, in: metrics) >= 1)
-            #expect(Self.value(of: #"password_checks_total{lane="costly"}"#, in: metrics) <= Double(2 * accounts))
+            // Thirty-six checks of a second or more each on one thread: most could not start within the queue's
+            // second, and were refused rather than left waiting.
+            let refused = Self.value(of: "password_checks_refused_total", in: metrics)
+            let ran = Self.value(of: #"password_checks_total{lane="costly"}"#, in: metrics)
+            #expect(refused >= 1 && ran + refused == Double(guesses + 1), "ran \(ran), refused \(refused)")
             // The health check and the catalog never waited on the flood.
             #expect(try await app.send(.get, "/api/v1/common/health-check").status == .ok)
         }

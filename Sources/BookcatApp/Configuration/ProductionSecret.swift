@@ -1,15 +1,18 @@
+import Foundation
+
 /// What production asks of the token signing key beyond its length: anyone who learns the key can mint an admin
 /// token (or re-sign their own to last a year), so a value published in this repository, a placeholder or a
 /// guessable one must stop the service before it serves, with a message that says how to make a real one.
 enum ProductionSecret {
     /// Words that mark a value someone meant to replace (`.env.example` ships one of them) or that a person made up
-    /// for a test or an example (this repository's own test and benchmark keys contain `test`, `bench` or
-    /// `secret`). Keys from `openssl rand -hex 32` or `-base64 32` contain such a word by chance about once in a
-    /// few hundred thousand; the message says to generate another.
+    /// for a test or an example (this repository's own test and benchmark keys contain `secret` or `bench`). Five
+    /// letters or more: a random base64 key contains one by chance about once in two hundred thousand (shorter ones,
+    /// `test` or `here`, once in a few thousand, which would stop a deploy at random); the message says to generate
+    /// another.
     private static let madeUpMarks = [
         "change-me", "changeme", "change_me", "replace-me", "replaceme", "placeholder", "your-secret", "your_secret",
-        "yoursecret", "secret", "xxxxxxxx", "here", "test", "bench", "example", "sample", "default", "password",
-        "demo", "todo", "dummy", "fixme", "insecure", "local", "bookcat",
+        "yoursecret", "secret", "xxxxxxxx", "bench", "example", "sample", "default", "password", "dummy", "fixme",
+        "insecure", "local", "bookcat",
     ]
 
     /// Why `secret` must not sign production tokens, or nil when it may.
@@ -27,13 +30,14 @@ enum ProductionSecret {
         if let period = repeatingPeriod(of: bytes) {
             return "is too regular to be secret (the same \(period) characters repeated)"
         }
-        if let run = longestStep(in: bytes), run >= 6 {
-            return "is too regular to be secret (\(run) characters in a row such as 123456 or abcdef)"
+        if let run = longestStep(in: bytes), run >= 8 {
+            return "is too regular to be secret (\(run) characters in a row such as 12345678 or abcdefgh)"
         }
         guard let format = GeneratedFormat(of: secret) else {
-            return "is not a generated key (hex, base64, or a Django SECRET_KEY): a phrase or a made-up value has far less entropy than its length"
+            return "is not a generated key (hex, base64, letters and digits, or a Django SECRET_KEY): a phrase or a made-up value "
+                + "has far less entropy than its length"
         }
-        let bits = format.bitsPerCharacter * Double(secret.utf8.count(where: { $0 != UInt8(ascii: "=") }))
+        let bits = format.bits(of: bytes)
         if bits < minimumBits {
             return "has about \(Int(bits)) bits of entropy as \(format.name); at least \(Int(minimumBits)) are needed"
         }
@@ -44,16 +48,18 @@ enum ProductionSecret {
     static let minimumBits = 128.0
 
     /// The shapes a key generator writes, each with the entropy per character it has when random. Anything else (a
-    /// phrase with spaces, leetspeak with one kind of punctuation) was written by a person, whose characters carry
-    /// far less than their count suggests: no list of words can say how much, so it is refused.
+    /// phrase with spaces, leetspeak joined by one kind of punctuation) was written by a person, whose characters
+    /// carry far less than their count suggests: no list of words can say how much, so it is refused.
     enum GeneratedFormat {
-        /// `openssl rand -hex 32`: one case of 0-9a-f.
+        /// `openssl rand -hex 32`, or a UUID: one case of 0-9a-f (a UUID's hyphens carry nothing).
         case hex
-        /// `openssl rand -base64 32`, base64url, or a password manager's letters and digits: both cases (a random one
-        /// without digits is one in a thousand; without either case, one in billions).
+        /// `tr -dc a-z0-9`: letters of one case and digits, both.
+        case lettersAndDigits
+        /// `openssl rand -base64 32`, base64url, or a password manager's letters and digits: both cases (a random
+        /// one without either is one in billions).
         case base64
-        /// Django's `get_random_secret_key()`: 50 of a-z, 0-9 and `!@#$%^&*(-_=+)`, two or more of those symbols among
-        /// them (leetspeak joined by hyphens has one).
+        /// Django's `get_random_secret_key()`: 50 of a-z, 0-9 and `!@#$%^&*(-_=+)`, two or more of those symbols
+        /// among them (leetspeak joined by hyphens has one).
         case django
 
         private static let djangoSymbols = Set("!@#$%^&*(-_=+)".utf8)
@@ -64,16 +70,23 @@ enum ProductionSecret {
             let digit = { (byte: UInt8) in (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
             let lower = { (byte: UInt8) in (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) }
             let upper = { (byte: UInt8) in (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) }
-            if all({ digit($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
-                || all({ digit($0) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) })
+            let hyphen = UInt8(ascii: "-")
+            let uuidHyphens = bytes.count == 36 && [8, 13, 18, 23].allSatisfy { bytes[$0] == hyphen }
+            let hexDigits = bytes.enumerated().filter { !(uuidHyphens && [8, 13, 18, 23].contains($0.offset)) }.map(\.element)
+            if hexDigits.allSatisfy({ digit($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
+                || hexDigits.allSatisfy({ digit($0) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) })
             {
                 self = .hex
+            } else if all({ digit($0) || lower($0) }) || all({ digit($0) || upper($0) }),
+                bytes.contains(where: digit), bytes.contains(where: { lower($0) || upper($0) })
+            {
+                self = .lettersAndDigits
             } else if all({ digit($0) || lower($0) || upper($0) || "+/-_=".utf8.contains($0) }),
                 bytes.contains(where: lower), bytes.contains(where: upper)
             {
                 self = .base64
-            } else if all({ digit($0) || lower($0) || Self.djangoSymbols.contains($0) }),
-                bytes.count >= 50, Set(bytes.filter(Self.djangoSymbols.contains)).count >= 2
+            } else if all({ digit($0) || lower($0) || Self.djangoSymbols.contains($0) }), bytes.count >= 50,
+                Set(bytes.filter(Self.djangoSymbols.contains)).count >= 2
             {
                 self = .django
             } else {
@@ -81,17 +94,20 @@ enum ProductionSecret {
             }
         }
 
-        var bitsPerCharacter: Double {
+        /// The entropy `bytes` carry if a generator of this format made them; padding and separators carry none.
+        func bits(of bytes: [UInt8]) -> Double {
             switch self {
-            case .hex: 4
-            case .base64: 6
-            case .django: 5.6
+            case .hex: 4 * Double(bytes.count { $0 != UInt8(ascii: "-") })
+            case .lettersAndDigits: log2(36) * Double(bytes.count)
+            case .base64: 6 * Double(bytes.count { $0 != UInt8(ascii: "=") })
+            case .django: log2(50) * Double(bytes.count)
             }
         }
 
         var name: String {
             switch self {
             case .hex: "hex"
+            case .lettersAndDigits: "letters and digits"
             case .base64: "base64"
             case .django: "a Django key"
             }

@@ -14,6 +14,9 @@ public protocol LoginThrottle: Sendable {
     /// The reserved attempt proved the password: clears the account's count and gives the client its attempt back,
     /// so only failures lock anyone out.
     func recordSuccess(account: String, client: String) async throws
+    /// The reserved attempt was never checked (the password threads were busy, or the request was cancelled): gives
+    /// back what it took from the account's and the client's counts, since it proved nothing either way.
+    func giveBack(account: String, client: String) async throws
     /// Takes one signup for `client`, successful or not: a signup costs a bcrypt hash, so an address may only ask
     /// so often. Returns nil when it may go ahead, or how long to wait.
     func reserveSignup(client: String) async throws -> Duration?

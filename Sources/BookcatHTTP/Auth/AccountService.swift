@@ -66,7 +66,7 @@ struct AccountService: Sendable {
         if let wait = try await throttle.reserveAttempt(account: key, client: client) {
             throw refusals.refuse(.logins, retryAfter: wait)
         }
-        guard try await check(password, against: user.passwordHash, identifier: key) else {
+        guard try await check(password, against: user.passwordHash, identifier: key, client: client) else {
             throw CatalogError.forbidden("\(field) is incorrect")
         }
         try await throttle.recordSuccess(account: key, client: client)
@@ -74,13 +74,19 @@ struct AccountService: Sendable {
 
     /// Verifies `password` against `stored`, and every failure costs alike: with no account, or a stored hash that
     /// can never match (malformed, a scheme this service does not read), the decoy is verified instead, so timing
-    /// tells neither from a wrong password. `identifier` is the throttle key (two costly checks admitted each).
-    private func check(_ password: String, against stored: String?, identifier: String) async throws -> Bool {
-        guard let stored, hasher.canVerify(stored) else {
-            _ = try await hasher.verify(password, against: decoyHash, identifier: identifier)
-            return false
+    /// tells neither from a wrong password. `identifier` is the throttle key (two checks running each). A check that never ran (refused as busy, or
+    /// cancelled) gives its reserved attempt back: it proved nothing, and must not lock anyone out.
+    private func check(_ password: String, against stored: String?, identifier: String, client: String) async throws -> Bool {
+        do {
+            guard let stored, hasher.canVerify(stored) else {
+                _ = try await hasher.verify(password, against: decoyHash, identifier: identifier)
+                return false
+            }
+            return try await hasher.verify(password, against: stored, identifier: identifier)
+        } catch let error where error is PasswordWorkBusy || error is CancellationError {
+            try? await throttle.giveBack(account: identifier, client: client)
+            throw error
         }
-        return try await hasher.verify(password, against: stored, identifier: identifier)
     }
 
     /// What an owner's `current_password` proofs are counted under: the account, by id.
@@ -142,7 +148,7 @@ struct AccountService: Sendable {
         while true {
             attempts += 1
             let account = try await name.account(in: users)
-            let matches = try await check(password, against: account?.passwordHash, identifier: key)
+            let matches = try await check(password, against: account?.passwordHash, identifier: key, client: client)
             guard let account, matches else {
                 throw Self.invalidCredentials
             }

@@ -16,7 +16,7 @@ struct PasswordHasher: Sendable {
     /// Hashes an already validated, NFC-normalised password.
     func hash(_ password: String) async throws -> String {
         let cost = self.cost
-        return try await work.run(.ordinary) { Bcrypt.hash(password, cost: cost) }
+        return try await work.run(.ordinary()) { Bcrypt.hash(password, cost: cost) }
     }
 
     /// Whether `hash` is one a password can match: bcrypt, or a well-formed Django PBKDF2 hash an import kept
@@ -27,16 +27,16 @@ struct PasswordHasher: Sendable {
     }
 
     /// Verifies a typed password against a stored hash (see ``canVerify(_:)``; anything else never matches). A
-    /// Django hash is a costly check, admitted two at a time per `identifier` (what the login named). A password
-    /// longer than bcrypt's limit never matches.
+    /// Django hash is a costly check; `identifier` (what the login named) has two checks running at most. A
+    /// password longer than bcrypt's limit never matches.
     func verify(_ password: String, against hash: String, identifier: String? = nil) async throws -> Bool {
         guard Password.normalised(password).utf8.count <= Password.maximumBytes else { return false }
         if DjangoPasswordHash.isDjango(hash) {
             guard let django = DjangoPasswordHash(hash) else { return false }
-            return try await work.run(.costly(identifier: identifier)) { django.matches(password) }
+            return try await work.run(.costly(identifier)) { django.matches(password) }
         }
         let password = Password.normalised(password)
-        return try await work.run(.ordinary) { Bcrypt.verify(password, hash: hash) }
+        return try await work.run(.ordinary(identifier)) { Bcrypt.verify(password, hash: hash) }
     }
 
     /// Whether a verified hash should be replaced by this hasher's own: any hash that is not bcrypt (a Django one).

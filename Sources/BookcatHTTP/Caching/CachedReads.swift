@@ -15,12 +15,15 @@ struct CachedReads: Sendable {
     let cache: any ResponseCache
     let bypass: CacheBypassGate
     let sessions: SessionCheck
+    let renders: RenderBudget
 
-    /// Answers the caller with the cached body for `key`, rendering `value()` on a miss.
+    /// Answers the caller with the cached body for `key`, rendering `value()` on a miss; a render `costly` (a
+    /// listing, whose filters anyone can vary) is spent from the member's ``RenderBudget``.
     func respond(
         to request: Request,
         context: AuthenticatedContext,
         key: String,
+        costly: Bool = false,
         render value: @escaping @Sendable () async throws -> some JSONRenderable
     ) async throws -> Response {
         let wanted = Self.policy(of: request)
@@ -31,17 +34,24 @@ struct CachedReads: Sendable {
             user = try await sessions.confirm(session)
             unconfirmed = nil
         }
+        let renderer = user
+        let fill: @Sendable () async throws -> CachedBody = { [renders] in
+            do {
+                let rendered = try await costly ? renders.render(for: renderer, value) : value()
+                let bytes = rendered.jsonBytes
+                return CachedBody(bytes: bytes, etag: Self.etag(of: bytes), books: (rendered as? any ShowsBooks)?.shownBooks)
+            } catch let answer as CacheableProblem {
+                // Proven by the store's membership alone (a page past the end): no book's fields are in it.
+                let bytes = try answer.problem.encodedBody()
+                return CachedBody(bytes: bytes, etag: Self.etag(of: bytes), status: Int(answer.problem.status.code), books: [])
+            }
+        }
         let read = try await bypass.withPolicy(wanted, for: user) { policy in
-            try await cache.body(for: key, policy: policy) {
-                do {
-                    let rendered = try await value()
-                    let bytes = rendered.jsonBytes
-                    return CachedBody(bytes: bytes, etag: Self.etag(of: bytes), books: (rendered as? any ShowsBooks)?.shownBooks)
-                } catch let answer as CacheableProblem {
-                    // Proven by the store's membership alone (a page past the end): no book's fields are in it.
-                    let bytes = try answer.problem.encodedBody()
-                    return CachedBody(bytes: bytes, etag: Self.etag(of: bytes), status: Int(answer.problem.status.code), books: [])
-                }
+            do {
+                return try await cache.body(for: key, policy: policy, fill: fill)
+            } catch let refused as TooManyRenders where refused.account != nil && refused.account != renderer.id {
+                // This request joined another member's render, which that member's budget refused: its own turn.
+                return try await cache.body(for: key, policy: policy, fill: fill)
             }
         }
         if let session = unconfirmed, read.sessionEpoch != session.epoch {

@@ -26,7 +26,7 @@ struct BookController {
         // whatever a client wrote.
         let base = links.base(for: request)
         let key = "books:list:" + query.canonicalQuery + (base.map { "@" + $0 } ?? "")
-        return try await reads.respond(to: request, context: context, key: key) { [books] in
+        return try await reads.respond(to: request, context: context, key: key, costly: true) { [books] in
             let page = try await books.page(query)
             let lastPage = page.lastPage(pageSize: query.pageSize)
             guard query.page <= lastPage else {

@@ -29,6 +29,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return error.problem
         case let error as PasswordWorkBusy:
             return error.problem
+        case let error as TooManyRenders:
+            return error.problem
         case is CancellationError:
             // The server is stopping and its drain timeout passed: not a bug, and the client may try again elsewhere.
             var problem = Problem(status: .serviceUnavailable, title: "Stopping", detail: "the server is stopping; try again")

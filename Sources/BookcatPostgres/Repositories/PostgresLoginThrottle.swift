@@ -27,6 +27,14 @@ struct PostgresLoginThrottle: LoginThrottle {
         }
     }
 
+    func giveBack(account: String, client: String) async throws {
+        try await sql.write { db in
+            for counter in ThrottleCounter.login(account: account, client: client, limits: limits) {
+                try await db.execute("UPDATE throttle_window SET attempts = attempts - 1 WHERE key = \(counter.key) AND attempts > 0")
+            }
+        }
+    }
+
     func reserveSignup(client: String) async throws -> Duration? {
         try await reserve(ThrottleCounter.signup(client: client, limits: limits))
     }

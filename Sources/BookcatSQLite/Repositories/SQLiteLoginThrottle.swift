@@ -28,6 +28,15 @@ struct SQLiteLoginThrottle: LoginThrottle {
         }
     }
 
+    func giveBack(account: String, client: String) async throws {
+        try await commits.write { db in
+            for counter in ThrottleCounter.login(account: account, client: client, limits: limits) {
+                try db.cachedStatement(sql: "UPDATE throttle_window SET attempts = attempts - 1 WHERE key = ? AND attempts > 0")
+                    .execute(arguments: [counter.key])
+            }
+        }
+    }
+
     func reserveSignup(client: String) async throws -> Duration? {
         try await reserve(ThrottleCounter.signup(client: client, limits: limits))
     }

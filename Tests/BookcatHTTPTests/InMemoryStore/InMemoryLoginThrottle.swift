@@ -33,6 +33,14 @@ final class InMemoryLoginThrottle: LoginThrottle {
         }
     }
 
+    func giveBack(account: String, client: String) async throws {
+        windows.withLock { windows in
+            for key in ["failures:account:\(account)", "failures:client:\(client)", "checks:\(account)"] {
+                if let count = windows[key]?.count, count > 0 { windows[key]?.count = count - 1 }
+            }
+        }
+    }
+
     func reserveSignup(client: String) async throws -> Duration? {
         reserve([("signups:\(client)", limits.signupsPerClient, limits.signupWindow)])
     }
