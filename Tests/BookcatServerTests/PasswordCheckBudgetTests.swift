@@ -112,6 +112,50 @@ struct PasswordCheckBudgetTests {
         }
     }
 
+    /// A login refused because the password threads were busy proved nothing: its reserved attempt is given back,
+    /// so a flood that keeps the threads busy cannot lock an account (or an address) out by its refusals.
+    @Test func refusalsForBusyThreadsLockNobodyOut() async throws {
+        var configuration = TestApp.configuration()
+        configuration.server.trustForwardedFor = true
+        configuration.server.passwordChecksConcurrent = 2
+        configuration.server.passwordQueueLength = 0
+        let blocking = try Self.djangoHash(of: "nobody guesses this")
+        let owned = try Self.djangoHash(of: "imported password 1", iterations: 1_000)
+        try await TestApp.run(configuration: configuration) { app in
+            // A blocker account a round, so none is locked out by its own wrong guesses.
+            for round in 0..<40 {
+                _ = try await app.store.users.create(
+                    NewUser(email: "blocker\(round)@example.org", username: "blocker\(round)", passwordHash: blocking, role: .user)
+                )
+            }
+            _ = try await app.store.users.create(NewUser(email: "owner@example.org", username: "owner", passwordHash: owned, role: .user))
+            var refused = 0
+            var failed = 0
+            // Until six of the owner's logins (wrong ones) were refused while the one costly thread was taken; one
+            // that found the thread free is a real failure, and four of those still lock nobody out.
+            for round in 0..<40 where refused < 6 && failed < 4 {
+                let costly = #"password_checks_total{lane="costly"}"#
+                let before = Self.value(of: costly, in: try await app.send(.get, "/metrics").text)
+                let blocker = Task { try await logIn(app, "blocker\(round)@example.org", "guess", from: "198.51.100.\(round)") }
+                // Once the blocker's check is on the costly thread.
+                _ = try await eventually {
+                    Self.value(of: costly, in: try await app.send(.get, "/metrics").text)
+                } until: {
+                    $0 > before
+                }
+                let owner = try await logIn(app, "owner@example.org", "a wrong guess", from: "192.0.2.7")
+                if owner.status == .serviceUnavailable { refused += 1 }
+                if owner.status == .unauthorized { failed += 1 }
+                #expect(owner.status != .tooManyRequests, "round \(round): locked out after \(refused) refusals, \(failed) failures")
+                _ = try await blocker.value
+            }
+            // More attempts than the five that lock an account, none locked out: the refused ones were given back.
+            #expect(refused >= 2 && refused + failed >= 6, "\(refused) refusals and \(failed) failures: the costly thread was seldom busy")
+            let login = try await logIn(app, "owner@example.org", "imported password 1", from: "192.0.2.7")
+            #expect(login.status == .ok, "\(login.status) \(login.text)")
+        }
+    }
+
     /// An imported account still logs in with its Django password, and is moved to bcrypt by it.
     @Test func anImportedHashStillLogsInThroughTheCostlyLane() async throws {
         var configuration = TestApp.configuration()
