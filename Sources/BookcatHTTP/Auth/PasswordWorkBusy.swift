@@ -6,14 +6,8 @@ struct PasswordWorkBusy: Error {
     var retryAfter: Duration
 
     var problem: Problem {
-        let seconds = max(1, Int(retryAfter.seconds.rounded(.up)))
-        var problem = Problem(
-            status: .serviceUnavailable,
-            type: Problem.typePrefix + "password-checks-busy",
-            title: "Password checks busy",
-            detail: "too many password checks are waiting; try again in \(seconds) seconds"
-        )
-        problem.headers[.retryAfter] = String(seconds)
-        return problem
+        .retryLater(.serviceUnavailable, type: "password-checks-busy", title: "Password checks busy", after: retryAfter) {
+            "too many password checks are waiting; try again in \($0) seconds"
+        }
     }
 }

@@ -11,35 +11,19 @@ struct TooManyAttempts: Error {
     var retryAfter: Duration
 
     var problem: Problem {
-        let seconds = max(
-            1,
-            Int(retryAfter.seconds.rounded(.up))
-        )
-        var problem =
-            switch kind {
-            case .logins:
-                Problem(
-                    status: .tooManyRequests,
-                    type: Problem.typePrefix + "too-many-logins",
-                    title: "Too many logins",
-                    detail: "too many login attempts for this account or from this address; try again in \(seconds) seconds"
-                )
-            case .signups:
-                Problem(
-                    status: .tooManyRequests,
-                    type: Problem.typePrefix + "too-many-signups",
-                    title: "Too many signups",
-                    detail: "too many signups from this address; try again in \(seconds) seconds"
-                )
-            case .refreshes:
-                Problem(
-                    status: .tooManyRequests,
-                    type: Problem.typePrefix + "too-many-refreshes",
-                    title: "Too many refreshes",
-                    detail: "this account refreshed its tokens too often; try again in \(seconds) seconds"
-                )
+        switch kind {
+        case .logins:
+            .retryLater(.tooManyRequests, type: "too-many-logins", title: "Too many logins", after: retryAfter) {
+                "too many login attempts for this account or from this address; try again in \($0) seconds"
             }
-        problem.headers[.retryAfter] = String(seconds)
-        return problem
+        case .signups:
+            .retryLater(.tooManyRequests, type: "too-many-signups", title: "Too many signups", after: retryAfter) {
+                "too many signups from this address; try again in \($0) seconds"
+            }
+        case .refreshes:
+            .retryLater(.tooManyRequests, type: "too-many-refreshes", title: "Too many refreshes", after: retryAfter) {
+                "this account refreshed its tokens too often; try again in \($0) seconds"
+            }
+        }
     }
 }

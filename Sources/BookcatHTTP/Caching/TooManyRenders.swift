@@ -14,26 +14,16 @@ struct TooManyRenders: Error {
     var reason: Reason
 
     var problem: Problem {
-        let seconds = max(1, Int(retryAfter.seconds.rounded(.up)))
-        var problem =
-            switch reason {
-            case .account:
-                Problem(
-                    status: .tooManyRequests,
-                    type: Problem.typePrefix + "too-many-renders",
-                    title: "Too many uncached listings",
-                    detail: "this account asked for more uncached listings than RENDERS_PER_MINUTE allows; "
-                        + "cached pages still answer; try again in \(seconds) seconds"
-                )
-            case .busy:
-                Problem(
-                    status: .serviceUnavailable,
-                    type: Problem.typePrefix + "renders-busy",
-                    title: "Listings busy",
-                    detail: "too many uncached listings are being rendered; try again in \(seconds) seconds"
-                )
+        switch reason {
+        case .account:
+            .retryLater(.tooManyRequests, type: "too-many-renders", title: "Too many uncached listings", after: retryAfter) {
+                "this account asked for more uncached listings than RENDERS_PER_MINUTE allows; cached pages still answer; "
+                    + "try again in \($0) seconds"
             }
-        problem.headers[.retryAfter] = String(seconds)
-        return problem
+        case .busy:
+            .retryLater(.serviceUnavailable, type: "renders-busy", title: "Listings busy", after: retryAfter) {
+                "too many uncached listings are being rendered; try again in \($0) seconds"
+            }
+        }
     }
 }

@@ -23,6 +23,21 @@ public struct Problem: Error, HTTPResponseError, Sendable {
 
     public static let mediaType = "application/problem+json"
 
+    /// A refusal the client may retry: `Retry-After` in whole seconds (at least one), which `detail` is given to
+    /// say when.
+    static func retryLater(
+        _ status: HTTPResponse.Status,
+        type: String,
+        title: String,
+        after wait: Duration,
+        detail: (_ seconds: Int) -> String
+    ) -> Problem {
+        let seconds = max(1, Int(wait.seconds.rounded(.up)))
+        var problem = Problem(status: status, type: typePrefix + type, title: title, detail: detail(seconds))
+        problem.headers[.retryAfter] = String(seconds)
+        return problem
+    }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let data = try encodedBody()
         var headers = self.headers
