@@ -44,7 +44,7 @@ public func buildApplication(
     dependencies: AppDependencies,
     logger: Logger
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger)
+    let (router, routes) = try await buildRoutes(configuration: configuration, dependencies: dependencies, logger: logger)
     let limits = RequestDeadlineHandler.Limits(
         head: .seconds(Int64(configuration.headerTimeout)),
         body: .seconds(Int64(configuration.bodyTimeout)),
@@ -59,7 +59,7 @@ public func buildApplication(
             logger: logger
         )
     var app = Application(
-        responder: HeadAsGetResponder(inner: router.buildResponder()),
+        responder: HeadAsGetResponder(inner: router.buildResponder(), routes: routes),
         server: .http1(
             configuration: .init(
                 // Made anew for every connection.
@@ -144,7 +144,13 @@ func buildRoutes(
         cache: dependencies.cache,
         bypass: CacheBypassGate(who: configuration.cacheBypass, perAccount: configuration.cacheBypassPerAccount),
         sessions: sessions,
-        renders: RenderBudget(limits: .init(perAccountPerMinute: configuration.rendersPerMinute, concurrent: configuration.rendersConcurrent))
+        renders: RenderBudget(
+            limits: .init(
+                perAccountPerMinute: configuration.rendersPerMinute,
+                burst: configuration.rendersBurst,
+                concurrent: configuration.rendersConcurrent
+            )
+        )
     )
     let routes = KnownRoutes()
     let router = Router(context: AppRequestContext.self)

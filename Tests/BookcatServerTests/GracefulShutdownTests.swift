@@ -243,7 +243,6 @@ struct GracefulShutdownTests {
         return line.flatMap { Int($0.dropFirst("connected_clients:".count)) } ?? -1
     }
 
-    /// The JSON object in a raw HTTP response's body.
     /// Once `server` listens, the access token of the admin made before it started.
     private static func adminToken(from server: ServerProcess) async throws -> String {
         let listening = try await eventually(timeout: .seconds(30)) {
@@ -260,6 +259,7 @@ struct GracefulShutdownTests {
         return try #require(Self.json(login)["access_token"] as? String, "login answered \(login)")
     }
 
+    /// The JSON object in a raw HTTP response's body.
     private static func json(_ response: String) throws -> [String: Any] {
         guard let start = response.range(of: "\r\n\r\n")?.upperBound,
             let object = try JSONSerialization.jsonObject(with: Data(response[start...].utf8)) as? [String: Any]

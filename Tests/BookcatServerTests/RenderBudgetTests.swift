@@ -16,6 +16,7 @@ struct RenderBudgetTests {
     @Test func aMemberLoopingNewFiltersIsAnswered429WhileCachedPagesAndAdminsGoOn() async throws {
         var configuration = TestApp.configuration()
         configuration.server.rendersPerMinute = 3
+        configuration.server.rendersBurst = 3
         try await RedisServer.with { redis in
             try await TestApp.run(configuration: configuration, cacheOver: { redis.responseCache(store: $0) }) { app in
                 let admin = try await app.admin()
@@ -48,27 +49,36 @@ struct RenderBudgetTests {
     /// The process's turns: one render running, the next waits its queue time, then 503 with Retry-After; a turn
     /// given back goes to the next waiter.
     @Test func membersRendersBeyondTheProcesssTurnsWaitThenAre503() async throws {
-        let budget = RenderBudget(limits: .init(perAccountPerMinute: 100, concurrent: 1, queueWait: .milliseconds(300)))
         let member = User(id: 7, email: "m@example.org", username: "member", passwordHash: "!", role: .user, createdAt: Date())
         let other = User(id: 8, email: "o@example.org", username: "other", passwordHash: "!", role: .user, createdAt: Date())
-        let release = AsyncStream<Void>.makeStream()
-        let holding = Task { try await budget.render(for: member) { for await _ in release.stream { break } } }
-        // Until the first holds the turn.
-        _ = try await eventually {
-            budget.limits.concurrent
-        } until: { _ in
-            true
+        /// Holds `budget`'s one turn until the returned continuation is told to let go.
+        func holdTheTurn(of budget: RenderBudget) async -> (Task<Void, any Error>, AsyncStream<Void>.Continuation) {
+            let entered = AsyncStream<Void>.makeStream()
+            let release = AsyncStream<Void>.makeStream()
+            let holding = Task {
+                try await budget.render(for: member) {
+                    entered.continuation.yield()
+                    for await _ in release.stream { break }
+                }
+            }
+            for await _ in entered.stream { break }
+            return (holding, release.continuation)
         }
-        try await Task.sleep(for: .milliseconds(50))
-        await #expect(throws: TooManyRenders.self) { try await budget.render(for: other) {} }
-        // A waiter gets the turn once it is given back.
-        let waiter = Task { try await budget.render(for: other) { 42 } }
-        try await Task.sleep(for: .milliseconds(50))
-        release.continuation.yield()
+        // A short queue time: the second render is refused once it has passed.
+        let short = RenderBudget(limits: .init(perAccountPerMinute: 100, burst: 100, concurrent: 1, queueWait: .milliseconds(200)))
+        let (first, letGo) = await holdTheTurn(of: short)
+        await #expect(throws: TooManyRenders.self) { try await short.render(for: other) {} }
+        letGo.yield()
+        try await first.value
+        // A long one: the waiter gets the turn when it is given back.
+        let long = RenderBudget(limits: .init(perAccountPerMinute: 100, burst: 100, concurrent: 1, queueWait: .seconds(60)))
+        let (second, letGoAgain) = await holdTheTurn(of: long)
+        let waiter = Task { try await long.render(for: other) { 42 } }
+        letGoAgain.yield()
         #expect(try await waiter.value == 42)
-        try await holding.value
+        try await second.value
         // Admins never wait.
         let admin = User(id: 1, email: "a@example.org", username: "admin", passwordHash: "!", role: .admin, createdAt: Date())
-        #expect(try await budget.render(for: admin) { 1 } == 1)
+        #expect(try await long.render(for: admin) { 1 } == 1)
     }
 }

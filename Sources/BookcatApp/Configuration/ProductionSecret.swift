@@ -44,8 +44,9 @@ enum ProductionSecret {
         return nil
     }
 
-    /// What a key must carry, estimated from its format and length: 128 bits (32 hex characters, 22 of base64).
-    static let minimumBits = 128.0
+    /// What a key must carry, estimated from its format and length: 120 bits (30 hex characters, 20 of base64, a
+    /// random UUID's 122).
+    static let minimumBits = 120.0
 
     /// The shapes a key generator writes, each with the entropy per character it has when random. Anything else (a
     /// phrase with spaces, leetspeak joined by one kind of punctuation) was written by a person, whose characters
@@ -97,7 +98,8 @@ enum ProductionSecret {
         /// The entropy `bytes` carry if a generator of this format made them; padding and separators carry none.
         func bits(of bytes: [UInt8]) -> Double {
             switch self {
-            case .hex: 4 * Double(bytes.count { $0 != UInt8(ascii: "-") })
+            // A UUID's version and variant are fixed: 6 of its 128 bits.
+            case .hex: 4 * Double(bytes.count { $0 != UInt8(ascii: "-") }) - (bytes.count == 36 && bytes.contains(UInt8(ascii: "-")) ? 6 : 0)
             case .lettersAndDigits: log2(36) * Double(bytes.count)
             case .base64: 6 * Double(bytes.count { $0 != UInt8(ascii: "=") })
             case .django: log2(50) * Double(bytes.count)

@@ -49,6 +49,7 @@ extension ServerConfiguration {
         cacheBypassPerAccount = try cache.wholeNumber("bypassPerAccount", default: cacheBypassPerAccount, in: 1...100_000)
         let renders = settings.scoped(to: "renders")
         rendersPerMinute = try renders.wholeNumber("perMinute", default: rendersPerMinute, in: 1...1_000_000)
+        rendersBurst = try renders.wholeNumber("burst", default: rendersBurst, in: 1...1_000_000)
         rendersConcurrent = try renders.wholeNumber("concurrent", default: rendersConcurrent, in: 1...10_000)
 
         try readSigningKey(settings.scoped(to: "jwt"), legacy: settings)

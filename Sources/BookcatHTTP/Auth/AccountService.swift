@@ -84,7 +84,10 @@ struct AccountService: Sendable {
             }
             return try await hasher.verify(password, against: stored, identifier: identifier)
         } catch let error where error is PasswordWorkBusy || error is CancellationError {
-            try? await throttle.giveBack(account: identifier, client: client)
+            // In a task of its own: this one may be cancelled, and a store that heeds cancellation (PostgreSQL's
+            // pool) would refuse the write.
+            let throttle = self.throttle
+            await Task { try? await throttle.giveBack(account: identifier, client: client) }.value
             throw error
         }
     }

@@ -9,29 +9,32 @@ import NIOPosix
 ///
 /// A check is *costly* when its hash costs more than one of this service's own bcrypt hashes (an imported Django
 /// PBKDF2 hash, up to two million iterations): costly checks may hold at most half the threads, so ordinary logins
-/// always have one. Each identifier (what a login names) has at most ``runningPerIdentifier`` checks running; its
+/// always have one. Each identifier (what a login names) has at most ``Limits/perIdentifier`` checks running; its
 /// others wait their turn, so guesses at one account cannot take every thread, and every account behaves alike
 /// (a refusal only some accounts could cause would tell which were imported). A check that would wait beyond the
 /// queue's length, or does not start within the queue's time, is refused (``PasswordWorkBusy``, answered 503 with
 /// `Retry-After`); a check whose request is cancelled (the server stopping) leaves the queue at once.
 final class PasswordWork: Sendable {
     struct Limits: Sendable, Equatable {
-        /// Checks running at once (each holds one thread): at least two, so the costly lane never has them all, and
-        /// at most the password threads there are.
+        /// Checks running at once, each on a thread of this admission's own pool: at least two, so the costly lane
+        /// never has them all.
         var concurrent: Int
         /// Checks waiting, at most, in each lane.
         var queueLength: Int
         /// How long a check may wait to start.
         var queueWait: Duration
 
-        init(concurrent: Int = PasswordWork.threadCount, queueLength: Int = 64, queueWait: Duration = .seconds(5)) {
-            self.concurrent = min(max(2, concurrent), PasswordWork.threadCount)
+        init(concurrent: Int = System.coreCount, queueLength: Int = 64, queueWait: Duration = .seconds(5)) {
+            self.concurrent = max(2, concurrent)
             self.queueLength = max(0, queueLength)
             self.queueWait = queueWait
         }
 
         /// Costly checks running at once: half the threads, at least one.
         var costlyConcurrent: Int { max(1, concurrent / 2) }
+        /// Checks one identifier may have running at once: two (a login sent twice, a double click or a retry, runs
+        /// both), and always fewer than all the threads, so one account's guesses never hold every one.
+        var perIdentifier: Int { min(2, concurrent - 1) }
     }
 
     /// What a check costs, and whom it is for (nil: a hash of a new password, which no identifier names).
@@ -44,10 +47,9 @@ final class PasswordWork: Sendable {
     }
 
     let limits: Limits
-    /// Checks one identifier may have running at once: two, so a login sent twice (a double click, a retry) runs
-    /// both; the rest of that identifier's checks wait.
-    static let runningPerIdentifier = 2
     private let pool: NIOThreadPool
+    /// Whether this admission started `pool`, and stops it when it goes.
+    private let ownsPool: Bool
     private let state = NIOLockedValueBox(State())
 
     private struct Waiter {
@@ -72,26 +74,28 @@ final class PasswordWork: Sendable {
     private let costlyRuns: Counter
     private let refusals: Counter
 
-    /// `pool` runs the checks: the process's password threads unless a test passes its own.
+    /// `pool` runs the checks: a pool of `limits.concurrent` threads of its own, stopped with it, unless a test
+    /// passes one. Its own, not NIO's shared one: nothing else's work queues in front of a login there, and no other
+    /// admission's (each test builds an application) either.
     init(limits: Limits = Limits(), pool: NIOThreadPool? = nil, metrics: any MetricsFactory = NOOPMetricsHandler.instance) {
         self.limits = limits
-        self.pool = pool ?? Self.threads
+        if let pool {
+            self.pool = pool
+            ownsPool = false
+        } else {
+            self.pool = NIOThreadPool(numberOfThreads: limits.concurrent)
+            self.pool.start()
+            ownsPool = true
+        }
         ordinaryRuns = Counter(label: "password_checks_total", dimensions: [("lane", "ordinary")], factory: metrics)
         costlyRuns = Counter(label: "password_checks_total", dimensions: [("lane", "costly")], factory: metrics)
         refusals = Counter(label: "password_checks_refused_total", factory: metrics)
     }
 
-    /// The password threads: the cores, and at least two (one for each lane).
-    static let threadCount = max(2, System.coreCount)
-
-    /// One pool for the process, started once and never stopped (like NIO's own singleton): every application built
-    /// in a process (each test builds one) shares its threads, each with its own admission, which never admits more
-    /// than the pool has threads.
-    private static let threads: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: threadCount)
-        pool.start()
-        return pool
-    }()
+    deinit {
+        // Nothing runs on it any more: whatever ran held this admission.
+        if ownsPool { pool.shutdownGracefully { _ in } }
+    }
 
     /// Runs `work` on a password thread once admitted; throws ``PasswordWorkBusy`` if it cannot be, or
     /// `CancellationError` if the task is cancelled first.
@@ -175,17 +179,23 @@ final class PasswordWork: Sendable {
             if let identifier = check.identifier, let count = state.runningByIdentifier[identifier] {
                 state.runningByIdentifier[identifier] = count > 1 ? count - 1 : nil
             }
-            // Ordinary checks first: they are the cheap ones, and the costly lane is the one under attack. In each
-            // lane, the first waiter that may start (one whose identifier has its checks running waits on).
+            // The oldest waiter that may start, of either lane (one whose lane or identifier has its share running
+            // waits on): a flood of either kind cannot keep the other waiting for ever.
             var started: [Waiter] = []
-            for costly in [false, true] {
-                while let index = (costly ? state.costly : state.ordinary).firstIndex(where: { canStart($0.check, in: state) }) {
-                    let waiter = costly ? state.costly.remove(at: index) : state.ordinary.remove(at: index)
-                    start(waiter.check, in: &state)
-                    started.append(waiter)
+            while true {
+                let ordinary = state.ordinary.firstIndex { canStart($0.check, in: state) }
+                let costly = state.costly.firstIndex { canStart($0.check, in: state) }
+                let waiter: Waiter
+                switch (ordinary, costly) {
+                case (nil, nil): return started
+                case (let index?, nil): waiter = state.ordinary.remove(at: index)
+                case (nil, let index?): waiter = state.costly.remove(at: index)
+                case (let first?, let second?):
+                    waiter = state.ordinary[first].id < state.costly[second].id ? state.ordinary.remove(at: first) : state.costly.remove(at: second)
                 }
+                start(waiter.check, in: &state)
+                started.append(waiter)
             }
-            return started
         }
         for waiter in started {
             waiter.expiry?.cancel()
@@ -196,7 +206,7 @@ final class PasswordWork: Sendable {
     private func canStart(_ check: Check, in state: State) -> Bool {
         guard state.running < limits.concurrent else { return false }
         if check.costly, state.costlyRunning >= limits.costlyConcurrent { return false }
-        if let identifier = check.identifier, state.runningByIdentifier[identifier, default: 0] >= Self.runningPerIdentifier { return false }
+        if let identifier = check.identifier, state.runningByIdentifier[identifier, default: 0] >= limits.perIdentifier { return false }
         return true
     }
 

@@ -49,6 +49,11 @@ extension Request {
         case .urlEncoded: data = try FormBody.urlEncoded(data)
         case .multipart(let boundary): data = try FormBody.multipart(data, boundary: boundary)
         }
+        // RFC 8259 §8.1: JSON exchanged between systems is UTF-8. Foundation would also read UTF-16 and UTF-32, which
+        // the duplicate-key scan below (and any proxy in front) reads differently.
+        guard String(validating: data, as: UTF8.self) != nil else {
+            throw Problem.badRequest(field: "body", "is not UTF-8 (JSON bodies must be UTF-8)")
+        }
         if let key = JSONDuplicateKeys.first(in: data) {
             throw Problem.badRequest(field: String(key.prefix(100)), "is given more than once")
         }

@@ -12,8 +12,10 @@ enum JSONDuplicateKeys {
     }
 
     /// The first key an object repeats (escapes resolved, so `"a"` and `"\u0061"` are one key), nil when none.
+    /// `data` is UTF-8 (the caller checked): a quote or a backslash byte is one there, never part of a character.
     static func first(in data: Data) -> String? {
         let bytes = [UInt8](data)
+        let decoder = JSONDecoder()
         var open: [Container] = []
         var index = 0
         while index < bytes.count {
@@ -31,7 +33,7 @@ enum JSONDuplicateKeys {
                 }
                 guard index < bytes.count else { return nil }
                 if case .object(var keys, true) = open.last {
-                    let key = Self.text(of: bytes[start...index])
+                    let key = Self.text(of: bytes[start...index], decoder: decoder)
                     guard keys.insert(key).inserted else { return key }
                     open[open.count - 1] = .object(keys: keys, expectingKey: false)
                 }
@@ -43,9 +45,9 @@ enum JSONDuplicateKeys {
     }
 
     /// A string literal's text: as written when it has no escapes, decoded when it has.
-    private static func text(of literal: ArraySlice<UInt8>) -> String {
+    private static func text(of literal: ArraySlice<UInt8>, decoder: JSONDecoder) -> String {
         let raw = String(decoding: literal.dropFirst().dropLast(), as: UTF8.self)
         guard literal.contains(UInt8(ascii: "\\")) else { return raw }
-        return (try? JSONDecoder().decode(String.self, from: Data(literal))) ?? raw
+        return (try? decoder.decode(String.self, from: Data(literal))) ?? raw
     }
 }

@@ -47,11 +47,15 @@ struct CachedReads: Sendable {
             }
         }
         let read = try await bypass.withPolicy(wanted, for: user) { policy in
-            do {
-                return try await cache.body(for: key, policy: policy, fill: fill)
-            } catch let refused as TooManyRenders where refused.account != nil && refused.account != renderer.id {
-                // This request joined another member's render, which that member's budget refused: its own turn.
-                return try await cache.body(for: key, policy: policy, fill: fill)
+            var joined = 0
+            while true {
+                do {
+                    return try await cache.body(for: key, policy: policy, fill: fill)
+                } catch let refused as TooManyRenders where refused.account != nil && refused.account != renderer.id && joined < 3 {
+                    // This request joined another member's render, which that member's budget refused: try again,
+                    // to render on its own budget (or join a render that is not refused).
+                    joined += 1
+                }
             }
         }
         if let session = unconfirmed, read.sessionEpoch != session.epoch {

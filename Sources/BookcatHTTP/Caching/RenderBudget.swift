@@ -6,18 +6,20 @@ import NIOConcurrencyHelpers
 /// million books can cost hundreds of milliseconds of CPU (the third audit's four member loops made 1,425 of them
 /// in 15 s). Cached reads cost nothing here; only the request that renders pays.
 ///
-/// Each account has a bucket of `perAccountPerMinute` renders, refilled evenly over the minute (a browsing person
-/// never notices; a loop is answered 429 with `Retry-After` when its bucket is empty). And members' renders run at
+/// Each account has a bucket of `burst` renders, refilled at `perAccountPerMinute` (a browsing person, or a client's
+/// test suite, never notices; a loop is answered 429 with `Retry-After` once its bucket is empty). And members' renders run at
 /// most `concurrent` at once across the process: one beyond waits up to `queueWait` for a turn, then is answered
 /// 503 with `Retry-After`. Admins are not counted.
 final class RenderBudget: Sendable {
     struct Limits: Sendable {
         var perAccountPerMinute: Int
+        var burst: Int
         var concurrent: Int
         var queueWait: Duration
 
-        init(perAccountPerMinute: Int = 60, concurrent: Int = 8, queueWait: Duration = .seconds(5)) {
+        init(perAccountPerMinute: Int = 120, burst: Int = 300, concurrent: Int = 8, queueWait: Duration = .seconds(5)) {
             self.perAccountPerMinute = max(1, perAccountPerMinute)
+            self.burst = max(1, burst)
             self.concurrent = max(1, concurrent)
             self.queueWait = queueWait
         }
@@ -45,6 +47,9 @@ final class RenderBudget: Sendable {
         var nextID: UInt64 = 0
     }
 
+    /// Renders waiting for a turn at most; one more is answered 503 at once.
+    static let maximumWaiting = 256
+
     /// Accounts remembered at most; beyond it, full buckets (nothing owed) are forgotten first.
     static let rememberedAccounts = 10_000
 
@@ -55,17 +60,18 @@ final class RenderBudget: Sendable {
     /// Runs `render` for `user` within the budget; throws ``TooManyRenders`` when it is spent.
     func render<Value>(for user: User, _ render: () async throws -> Value) async throws -> Value {
         guard !user.isAdmin else { return try await render() }
-        try spendToken(of: user.id)
+        // The turn first: a render refused for want of one (or cancelled while waiting) costs the account nothing.
         try await enter()
         defer { leave() }
+        try spendToken(of: user.id)
         return try await render()
     }
 
     // MARK: - The account's bucket
 
     private func spendToken(of account: Int64) throws {
-        let capacity = Double(limits.perAccountPerMinute)
-        let perSecond = capacity / 60
+        let capacity = Double(limits.burst)
+        let perSecond = Double(limits.perAccountPerMinute) / 60
         let now = ContinuousClock.now
         let wait = state.withLockedValue { state -> Duration? in
             var bucket = state.buckets[account] ?? Bucket(tokens: capacity, at: now)
@@ -98,11 +104,12 @@ final class RenderBudget: Sendable {
         let queued = NIOLockedValueBox<UInt64?>(nil)
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let id = state.withLockedValue { state -> UInt64? in
+                let id = state.withLockedValue { state -> UInt64?? in
                     guard state.running >= limits.concurrent else {
                         state.running += 1
-                        return nil
+                        return .some(nil)
                     }
+                    guard state.waiting.count < Self.maximumWaiting else { return nil }
                     state.nextID += 1
                     let id = state.nextID
                     let expiry = Task { [limits] in
@@ -112,7 +119,10 @@ final class RenderBudget: Sendable {
                     state.waiting.append(Waiter(id: id, continuation: continuation, expiry: expiry))
                     return id
                 }
-                guard let id else { return continuation.resume() }
+                guard let admission = id else {
+                    return continuation.resume(throwing: TooManyRenders(account: nil, retryAfter: .seconds(1), reason: .busy))
+                }
+                guard let id = admission else { return continuation.resume() }
                 queued.withLockedValue { $0 = id }
                 // Cancelled before the handler below could know the id: leave now.
                 if Task.isCancelled { withdraw(id, with: CancellationError()) }

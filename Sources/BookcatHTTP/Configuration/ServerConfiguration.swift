@@ -34,8 +34,10 @@ public struct ServerConfiguration: Sendable {
     public var cacheBypass: CacheBypass = .admins
     /// Uncached renders one account may have running at once; beyond it the directive is ignored.
     public var cacheBypassPerAccount: Int = 2
-    /// Uncached listing renders (misses) one member account may cause per minute; admins are not counted.
-    public var rendersPerMinute: Int = 60
+    /// Uncached listing renders (misses) one member account may cause per minute, after a burst of `rendersBurst`;
+    /// admins are not counted.
+    public var rendersPerMinute: Int = 120
+    public var rendersBurst: Int = 300
     /// Members' uncached listing renders running at once in the process; one beyond waits up to 5 s for a turn.
     public var rendersConcurrent: Int = 2 * ProcessInfo.processInfo.activeProcessorCount
     /// When set, `GET /metrics` answers only `Authorization: Bearer <token>`.

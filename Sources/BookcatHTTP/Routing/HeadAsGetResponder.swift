@@ -8,9 +8,13 @@ import Hummingbird
 struct HeadAsGetResponder<Inner: HTTPResponder>: HTTPResponder {
     typealias Context = Inner.Context
     let inner: Inner
+    /// Where `GET` is served: elsewhere `HEAD` goes on as sent, to its 405 and its `Allow`.
+    let routes: KnownRoutes
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        guard request.method == .head else { return try await inner.respond(to: request, context: context) }
+        guard request.method == .head, routes.allowedMethods(for: request.uri.path).contains(.get) else {
+            return try await inner.respond(to: request, context: context)
+        }
         var head = request.head
         head.method = .get
         var response = try await inner.respond(to: Request(head: head, body: request.body), context: context)

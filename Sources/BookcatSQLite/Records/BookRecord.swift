@@ -36,8 +36,10 @@ struct BookRecord: FetchableRecord, MutablePersistableRecord {
         self.publisher = draft.publisher
         self.publishedAt = draft.publishedAt.description
         self.stock = draft.stock
-        self.createdAt = createdAt
-        self.updatedAt = updatedAt
+        // Whole seconds, as the API shows them: SQLite keeps milliseconds, rounded, so a time a hair before a second
+        // would be answered as one second by the write and as the next by every later read.
+        self.createdAt = Date(timeIntervalSince1970: createdAt.timeIntervalSince1970.rounded(.down))
+        self.updatedAt = Date(timeIntervalSince1970: updatedAt.timeIntervalSince1970.rounded(.down))
     }
 
     /// Read by hand rather than through `Decodable`: a listing page decodes a hundred of these, and GRDB's
