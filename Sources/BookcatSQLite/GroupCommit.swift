@@ -69,7 +69,7 @@ final class GroupCommit: Sendable {
                 },
                 finish: { commitError in
                     if let commitError {
-                        continuation.resume(throwing: commitError)
+                        continuation.resume(throwing: Self.answerable(commitError))
                     } else {
                         continuation.resume(with: outcome.result ?? .failure(DatabaseError(message: "a grouped write did not run")))
                     }
@@ -82,6 +82,13 @@ final class GroupCommit: Sendable {
             }
             if startsDrain { drain() }
         }
+    }
+
+    /// A commit that could not take the write lock within the busy timeout (another process, such as a backup or
+    /// a second server on the file, held it) did nothing: a 503 to retry, not a failure of the service.
+    static func answerable(_ error: any Error) -> any Error {
+        guard let database = error as? DatabaseError, [.SQLITE_BUSY, .SQLITE_LOCKED].contains(database.resultCode) else { return error }
+        return CatalogError.unavailable("the database is busy with another writer; nothing was written, try again")
     }
 
     private func drain() {

@@ -13,6 +13,9 @@ public enum CatalogError: Error, Equatable, Sendable {
     case unauthenticated(String)
     /// The caller is known but not allowed to do this.
     case forbidden(String)
+    /// The store could not take the request now (another process holds its write lock past the wait): nothing was
+    /// done, and the same request may be sent again shortly.
+    case unavailable(String)
 
     /// A convenience for the common one-field validation failure.
     public static func invalid(field: String, _ message: String) -> CatalogError {
@@ -36,7 +39,9 @@ extension CatalogError: CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalid(let errors): errors.map { "\($0.field) \($0.message)" }.joined(separator: "; ")
-        case .conflict(let message), .notFound(let message), .forbidden(let message), .unauthenticated(let message): message
+        case .conflict(let message), .notFound(let message), .forbidden(let message), .unauthenticated(let message),
+            .unavailable(let message):
+            message
         }
     }
 }

@@ -104,6 +104,8 @@ extension Problem {
         case .conflict(let detail): .conflict(detail)
         case .unauthenticated(let detail): .unauthenticated(detail, scheme: authScheme)
         case .forbidden(let detail): .forbidden(detail)
+        case .unavailable(let detail):
+            .retryLater(.serviceUnavailable, type: "store-busy", title: "Store busy", after: .seconds(1)) { _ in detail }
         }
     }
 }
