@@ -52,8 +52,10 @@ enum ProductionSecret {
     /// phrase with spaces, leetspeak joined by one kind of punctuation) was written by a person, whose characters
     /// carry far less than their count suggests: no list of words can say how much, so it is refused.
     enum GeneratedFormat {
-        /// `openssl rand -hex 32`, or a UUID: one case of 0-9a-f (a UUID's hyphens carry nothing).
+        /// `openssl rand -hex 32`: one case of 0-9a-f.
         case hex
+        /// `uuidgen`: 32 hex digits in groups of 8-4-4-4-12, whose version and variant fix 6 of the 128 bits.
+        case uuid
         /// `tr -dc a-z0-9`: letters of one case and digits, both.
         case lettersAndDigits
         /// `openssl rand -base64 32`, base64url, or a password manager's letters and digits: both cases (a random
@@ -71,13 +73,17 @@ enum ProductionSecret {
             let digit = { (byte: UInt8) in (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
             let lower = { (byte: UInt8) in (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) }
             let upper = { (byte: UInt8) in (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) }
-            let hyphen = UInt8(ascii: "-")
-            let uuidHyphens = bytes.count == 36 && [8, 13, 18, 23].allSatisfy { bytes[$0] == hyphen }
-            let hexDigits = bytes.enumerated().filter { !(uuidHyphens && [8, 13, 18, 23].contains($0.offset)) }.map(\.element)
-            if hexDigits.allSatisfy({ digit($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
-                || hexDigits.allSatisfy({ digit($0) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) })
-            {
+            func hex(_ digits: [UInt8]) -> Bool {
+                digits.allSatisfy { digit($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+                    || digits.allSatisfy { digit($0) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) }
+            }
+            let uuidHyphens = [8, 13, 18, 23]
+            if hex(bytes) {
                 self = .hex
+            } else if bytes.count == 36, uuidHyphens.allSatisfy({ bytes[$0] == UInt8(ascii: "-") }),
+                hex(bytes.enumerated().filter { !uuidHyphens.contains($0.offset) }.map(\.element))
+            {
+                self = .uuid
             } else if all({ digit($0) || lower($0) }) || all({ digit($0) || upper($0) }),
                 bytes.contains(where: digit), bytes.contains(where: { lower($0) || upper($0) })
             {
@@ -98,8 +104,8 @@ enum ProductionSecret {
         /// The entropy `bytes` carry if a generator of this format made them; padding and separators carry none.
         func bits(of bytes: [UInt8]) -> Double {
             switch self {
-            // A UUID's version and variant are fixed: 6 of its 128 bits.
-            case .hex: 4 * Double(bytes.count { $0 != UInt8(ascii: "-") }) - (bytes.count == 36 && bytes.contains(UInt8(ascii: "-")) ? 6 : 0)
+            case .hex: 4 * Double(bytes.count)
+            case .uuid: 122
             case .lettersAndDigits: log2(36) * Double(bytes.count)
             case .base64: 6 * Double(bytes.count { $0 != UInt8(ascii: "=") })
             case .django: log2(50) * Double(bytes.count)
@@ -109,6 +115,7 @@ enum ProductionSecret {
         var name: String {
             switch self {
             case .hex: "hex"
+            case .uuid: "a UUID"
             case .lettersAndDigits: "letters and digits"
             case .base64: "base64"
             case .django: "a Django key"

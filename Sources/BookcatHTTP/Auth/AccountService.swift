@@ -74,8 +74,9 @@ struct AccountService: Sendable {
 
     /// Verifies `password` against `stored`, and every failure costs alike: with no account, or a stored hash that
     /// can never match (malformed, a scheme this service does not read), the decoy is verified instead, so timing
-    /// tells neither from a wrong password. `identifier` is the throttle key (two checks running each). A check that never ran (refused as busy, or
-    /// cancelled) gives its reserved attempt back: it proved nothing, and must not lock anyone out.
+    /// tells neither from a wrong password. `identifier` is the throttle key (two checks running each). A check that
+    /// never ran (refused as busy, or cancelled) gives its reserved attempt back: it proved nothing, and must not
+    /// lock anyone out.
     private func check(_ password: String, against stored: String?, identifier: String, client: String) async throws -> Bool {
         do {
             guard let stored, hasher.canVerify(stored) else {

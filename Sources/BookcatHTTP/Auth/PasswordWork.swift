@@ -129,12 +129,11 @@ final class PasswordWork: Sendable {
                 let admission = state.withLockedValue { state -> Admission in
                     // A waiter that could start is never left waiting (``release`` starts every one it can), so
                     // one that may start now passes nobody who could have.
-                    let queue = check.costly ? state.costly : state.ordinary
                     if canStart(check, in: state) {
                         start(check, in: &state)
                         return .now
                     }
-                    guard queue.count < limits.queueLength else { return .refused }
+                    guard (check.costly ? state.costly.count : state.ordinary.count) < limits.queueLength else { return .refused }
                     state.nextID += 1
                     let id = state.nextID
                     // Not started within the queue's time: refused, so a client hears back instead of waiting on.
