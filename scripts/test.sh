@@ -17,8 +17,9 @@ source scripts/lib.sh
 trap stop_unprivileged_leftovers EXIT
 
 if [ "${1:-}" = "--quick" ]; then
-    # The Swift tests start Redis and, for the PostgreSQL store's tests, a private PostgreSQL.
-    ensure_apt_packages "${BUILD_PACKAGES[@]}" "${POSTGRES_PACKAGES[@]}"
+    # The Swift tests start Redis (over TLS too, with certificates openssl makes) and, for the PostgreSQL store's tests, a
+    # private PostgreSQL.
+    ensure_apt_packages "${BUILD_PACKAGES[@]}" "${POSTGRES_PACKAGES[@]}" openssl
     echo "==> swift format lint"
     swift format lint --strict --recursive Sources Tests Benchmarks Package.swift
     echo "==> build"
@@ -29,7 +30,7 @@ if [ "${1:-}" = "--quick" ]; then
     exit 0
 fi
 
-ensure_apt_packages "${BUILD_PACKAGES[@]}" "${POSTGRES_PACKAGES[@]}" python3 python3-venv shellcheck docker-compose chromium
+ensure_apt_packages "${BUILD_PACKAGES[@]}" "${POSTGRES_PACKAGES[@]}" openssl python3 python3-venv shellcheck docker-compose chromium
 
 echo "==> python tools (.venv)"
 # On Debian's own Python: the unprivileged user runs these tools too, and may not reach another installation's.

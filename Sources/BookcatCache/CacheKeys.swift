@@ -2,19 +2,29 @@ import BookcatCore
 import BookcatDigest
 import Crypto
 
-/// Names of everything the cache stores in Redis.
+/// Names of everything the cache stores in Redis, and of its channels: `<prefix>:v<schema>:<catalog>:…`.
 ///
 /// `schemaVersion` is part of every name: a deploy that changes what a body looks like bumps it, and the new
-/// processes never read bodies the old ones wrote.
-struct CacheKeys: Sendable {
+/// processes never read bodies the old ones wrote. The catalog (``CacheNamespace``) keeps catalogs that share one
+/// Redis apart; the prefix (`REDIS_KEY_PREFIX`) lets an operator give the service a key pattern of its own.
+struct CacheKeys: Sendable, Equatable {
     /// 2: entries say which books they show, and are listed per book (in-place changes).
     static let schemaVersion = 2
 
+    let prefix: String
+    let catalog: String
     let namespace: String
 
-    init(prefix: String = "bookcat") {
-        namespace = "\(prefix):v\(Self.schemaVersion)"
+    init(prefix: String = "bookcat", catalog: String) {
+        self.prefix = prefix
+        self.catalog = catalog
+        namespace = "\(prefix):v\(Self.schemaVersion):\(catalog)"
     }
+
+    /// The set of catalogs whose caches this Redis holds (``CacheNamespace/announce(_:through:)``).
+    var catalogsRegistry: String { "\(prefix):catalogs" }
+    /// The generation key of the layout before catalogs had namespaces: found, it means an older bookcat shares this Redis.
+    var beforeNamespaces: String { "\(prefix):v\(Self.schemaVersion):generation" }
 
     var generation: String { "\(namespace):generation" }
     var catalogVersion: String { "\(namespace):catalog-version" }
@@ -38,7 +48,7 @@ struct CacheKeys: Sendable {
     var acksChannel: String { "\(namespace):acks" }
 
     /// A bounded-length stand-in for a request key of any length.
-    func hashed(_ requestKey: String) -> String {
+    static func hashed(_ requestKey: String) -> String {
         SHA256.hex(of: Array(requestKey.utf8), keepingBytes: 20)
     }
 

@@ -33,17 +33,17 @@ public final class CacheLease: Sendable {
     let versions = LocalVersions()
     let acks = ReaderAcks()
     private let client: RedisClient
-    private let keys: CacheKeys
+    private let namespace: CacheNamespace
     private let near: NearCache
     private let logger: Logger
     private let clock: CacheClock
 
-    init(duration: Duration, client: RedisClient, keys: CacheKeys, near: NearCache, clock: CacheClock, logger: Logger) {
+    init(duration: Duration, client: RedisClient, namespace: CacheNamespace, near: NearCache, clock: CacheClock, logger: Logger) {
         self.duration = duration
         self.clock = clock
         self.readerID = (0..<16).map { _ in UInt8.random(in: 0...255) }.hexString
         self.client = client
-        self.keys = keys
+        self.namespace = namespace
         self.near = near
         self.logger = logger
     }
@@ -61,6 +61,7 @@ public final class CacheLease: Sendable {
         var retry = Duration.milliseconds(100)
         while !Task.isCancelled {
             do {
+                let keys = try await namespace.keys()
                 let subscription = try await RedisSubscription.subscribe(
                     to: [keys.changesChannel, keys.acksChannel],
                     configuration: client.configuration
@@ -71,8 +72,8 @@ public final class CacheLease: Sendable {
                 near.removeAll(floor: .max)
                 retry = .milliseconds(100)
                 await withTaskGroup(of: Void.self) { group in
-                    group.addTask { await self.receive(subscription.messages) }
-                    group.addTask { await self.keepRenewing() }
+                    group.addTask { await self.receive(subscription.messages, keys: keys) }
+                    group.addTask { await self.keepRenewing(keys: keys) }
                     // Either ends only when the subscription closed (or on cancellation): stop the other.
                     await group.next()
                     subscription.close()
@@ -115,7 +116,7 @@ public final class CacheLease: Sendable {
     // MARK: - The reader's side
 
     /// Runs once per subscription: its first successful renewal sets where the change count starts.
-    private func keepRenewing() async {
+    private func keepRenewing(keys: CacheKeys) async {
         var counted = false
         while !Task.isCancelled {
             let sent = clock.now
@@ -150,7 +151,7 @@ public final class CacheLease: Sendable {
         }
     }
 
-    private func receive(_ messages: AsyncStream<RedisSubscription.Message>) async {
+    private func receive(_ messages: AsyncStream<RedisSubscription.Message>, keys: CacheKeys) async {
         for await message in messages {
             let fields = String(decoding: message.payload, as: UTF8.self).split(separator: " ", omittingEmptySubsequences: false)
             if message.channel == keys.changesChannel, let change = CacheChange(fields) {
@@ -183,6 +184,7 @@ public final class CacheLease: Sendable {
     }
 
     private func leave() async {
+        guard let keys = namespace.known else { return }
         _ = try? await client.send("ZREM", RedisArgument(keys.readers), RedisArgument(readerID))
     }
 }

@@ -19,14 +19,15 @@ public final class RedisResponseCache: ResponseCache {
     private let store: any StoreVersionSource
     private let coverage: StoreCoverage
     private let clock: CacheClock
-    private let keys: CacheKeys
+    /// The catalog's keys and channels, once the store has named it.
+    private let namespace: CacheNamespace
     private let ttlSeconds: Int
     private let logger: Logger
     let fills = FillCoalescer()
     private let near: NearCache
     /// The generation and the session epoch, read once for all the hits on memory that ask at the same time, when
     /// the process holds no lease.
-    private let versionCheck: SharedRead
+    private let versionChecks = NIOLockedValueBox<SharedRead?>(nil)
     /// Lets hits on memory skip Redis; its versions are the generation and session epoch this process knows.
     public let lease: CacheLease
     private var versions: LocalVersions { lease.versions }
@@ -115,6 +116,7 @@ public final class RedisResponseCache: ResponseCache {
 
     /// `store` is where the versions every hit rests on come from (``StoreCoverage``): the store the process writes.
     /// `memoryBytes` bounds the tier in this process's memory (``NearCache``); 0 serves every hit from Redis.
+    /// `keyPrefix` starts every key and channel (`REDIS_KEY_PREFIX`), before the catalog's identity.
     /// `lease` is how long a renewal of the ``CacheLease`` lets this process serve from memory without asking, and
     /// so the longest a write waits for a reader that went silent. `metrics` receives the `cache_*` counters; the
     /// process-wide factory unless a test passes its own.
@@ -141,15 +143,9 @@ public final class RedisResponseCache: ResponseCache {
         self.memoryGauges = MemoryGauges(factory: metrics)
         self.client = client
         self.store = store
-        self.keys = CacheKeys(prefix: keyPrefix)
+        self.namespace = CacheNamespace(prefix: keyPrefix, store: store, logger: logger)
         self.near = NearCache(capacityBytes: memoryBytes)
-        self.lease = CacheLease(duration: lease, client: client, keys: keys, near: near, clock: clock, logger: logger)
-        self.versionCheck = SharedRead(
-            client: client,
-            pipeline: [
-                ["GET", RedisArgument(keys.generation)], ["GET", RedisArgument(keys.sessionEpoch)], ["GET", RedisArgument(keys.changeCounter)],
-            ]
-        )
+        self.lease = CacheLease(duration: lease, client: client, namespace: namespace, near: near, clock: clock, logger: logger)
         self.ttlSeconds = ttlSeconds
         self.logger = logger
     }
@@ -163,13 +159,15 @@ public final class RedisResponseCache: ResponseCache {
             bypasses.increment()
             return CacheRead(body: try await fill(), outcome: .bypass)
         }
-        let hashedKey = keys.hashed(key)
+        let keys: CacheKeys
+        let hashedKey = CacheKeys.hashed(key)
         let generation: String
         let sessionEpoch: Int64?
         let changes: Int64?
         do {
+            keys = try await namespace.keys()
             try await payInvalidationOwed()
-            let read = try await read(hashedKey, lookInMemory: policy == .normal)
+            let read = try await read(hashedKey, keys: keys, lookInMemory: policy == .normal)
             if policy == .normal, let found = read.found {
                 hits.increment()
                 if found.tier == .memory {
@@ -270,6 +268,18 @@ public final class RedisResponseCache: ResponseCache {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.lease.hold() }
             group.addTask { await self.keepStoreCovered() }
+            group.addTask { await self.announceCatalog() }
+        }
+    }
+
+    /// Once the store has named the catalog: records it in Redis, and logs who else shares this Redis.
+    private func announceCatalog() async {
+        while !Task.isCancelled {
+            if let keys = try? await namespace.keys() {
+                await namespace.announce(keys, through: client)
+                return
+            }
+            try? await clock.sleep(for: lease.duration)
         }
     }
 
@@ -339,6 +349,7 @@ public final class RedisResponseCache: ResponseCache {
     /// Publishes the invalidation, then (unless told not to) waits until every reader holding a lease has learned it
     /// (``CacheLease``).
     private func send(_ invalidation: Invalidation, waitingForReaders: Bool = true) async throws {
+        let keys = try await namespace.keys()
         let reply = try await client.evaluate(
             .publish,
             keys: [keys.generation, keys.catalogVersion, keys.sessionEpoch, keys.readers, keys.changeCounter, keys.storeBookChanges],
@@ -396,7 +407,7 @@ public final class RedisResponseCache: ResponseCache {
     /// Reads the generation, the session epoch, the change counter and the entry for `hashedKey` in one round trip.
     /// When this process holds the entry in memory under the generation it knows, the entry is not read, and the one
     /// in memory is served if the generation is still that one and no book changed in place since it was read.
-    private func read(_ hashedKey: String, lookInMemory: Bool) async throws -> Read {
+    private func read(_ hashedKey: String, keys: CacheKeys, lookInMemory: Bool) async throws -> Read {
         // On the lease, the generation this process knows is current, and the bodies in memory that show a book
         // changed in place are gone: every write waits until this process has learned it.
         if lookInMemory, let trusted = versions.trusted(at: clock.now), let body = near.body(for: hashedKey, generation: trusted.generation) {
@@ -415,7 +426,7 @@ public final class RedisResponseCache: ResponseCache {
                         ["GET", RedisArgument(keys.entry(generation: known, hashedKey: hashedKey))],
                     ])
                 } else {
-                    try await versionCheck.read()
+                    try await versionCheck(keys).read()
                 }
             // The generation was read after this request arrived: if it is still the one this process knew, the entry
             // stored under it (in Redis or in memory) is current for this request. A generation bumped since (by any
@@ -438,11 +449,28 @@ public final class RedisResponseCache: ResponseCache {
             }
             // No generation or counter at all (a fresh or flushed Redis): the script below creates them.
         }
-        return try await readWithScript(hashedKey)
+        return try await readWithScript(hashedKey, keys: keys)
+    }
+
+    /// The generation, session epoch and change counter, read once for all the hits on memory that ask at the same
+    /// time, when the process holds no lease.
+    private func versionCheck(_ keys: CacheKeys) -> SharedRead {
+        versionChecks.withLockedValue { check in
+            if let check { return check }
+            let made = SharedRead(
+                client: client,
+                pipeline: [
+                    ["GET", RedisArgument(keys.generation)], ["GET", RedisArgument(keys.sessionEpoch)],
+                    ["GET", RedisArgument(keys.changeCounter)],
+                ]
+            )
+            check = made
+            return made
+        }
     }
 
     /// Reads the generation, creating it when missing, and the entry under it, atomically.
-    private func readWithScript(_ hashedKey: String) async throws -> Read {
+    private func readWithScript(_ hashedKey: String, keys: CacheKeys) async throws -> Read {
         let reply = try await client.evaluate(
             .read,
             keys: [keys.generation, keys.sessionEpoch, keys.changeCounter],

@@ -83,6 +83,13 @@ extension PostgresDatabase: StoreVersionSource {
         return StoreVersions(catalog: row?.0 ?? 0, sessions: row?.1 ?? 0, bookChanges: row?.2 ?? 0)
     }
 
+    public func catalogIdentity() async throws -> String {
+        let identity = try await client.query("SELECT identity FROM catalog_identity WHERE id = 1", logger: logger)
+            .decode(String.self).firstElement()
+        guard let identity else { throw CatalogIdentityMissing() }
+        return identity
+    }
+
     /// The books of the in-place changes after `after` up to `through` (migration 0004 keeps the newest 4096).
     public func changedBooks(after: Int64, through: Int64) async throws -> [Int64]? {
         guard through > after else { return [] }

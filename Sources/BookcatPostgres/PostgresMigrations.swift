@@ -288,6 +288,14 @@ enum PostgresMigrations {
               REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION book_change_after_update();
             """
         ),
+        (
+            // Which catalog this is, made once with the store: the cache keeps each catalog's pages apart by it.
+            "0010_catalog_identity",
+            """
+            CREATE TABLE catalog_identity (id INTEGER PRIMARY KEY CHECK (id = 1), identity TEXT NOT NULL);
+            INSERT INTO catalog_identity (id, identity) VALUES (1, replace(gen_random_uuid()::text, '-', ''));
+            """
+        ),
     ]
 
     /// Applies the migrations not yet applied, each in its own transaction, under an advisory lock: replicas that

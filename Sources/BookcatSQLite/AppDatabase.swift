@@ -76,6 +76,12 @@ extension AppDatabase: StoreVersionSource {
         return try await storeVersions()
     }
 
+    public func catalogIdentity() async throws -> String {
+        let identity = try await writer.read { db in try String.fetchOne(db, sql: "SELECT identity FROM catalog_identity WHERE id = 1") }
+        guard let identity else { throw CatalogIdentityMissing() }
+        return identity
+    }
+
     public func changedBooks(after: Int64, through: Int64) async throws -> [Int64]? {
         try await writer.unsafeRead { db in try InPlaceBookChanges.changedBooks(db, after: after, through: through) }
     }

@@ -162,6 +162,15 @@ extension AppDatabase {
         migrator.registerMigration("0009_in_place_book_changes") { db in
             try db.execute(sql: InPlaceBookChanges.creationSQL)
         }
+        // Which catalog this is, made once with the store: the cache keeps each catalog's pages apart by it.
+        migrator.registerMigration("0010_catalog_identity") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE catalog_identity (id INTEGER PRIMARY KEY CHECK (id = 1), identity TEXT NOT NULL);
+                    INSERT INTO catalog_identity (id, identity) VALUES (1, lower(hex(randomblob(16))));
+                    """
+            )
+        }
         return migrator
     }
 

@@ -63,12 +63,7 @@ public final class RedisClient: Sendable {
     /// Why `error` happened, for operators: where Redis was expected and, when the breaker refused the command,
     /// the failure that opened it. Never includes the password.
     public func describeFailure(_ error: any Error) -> String {
-        let endpoint =
-            if let sentinel = configuration.sentinel {
-                "Redis primary \(sentinel.primaryName) (sentinels \(sentinel.sentinels.map(\.description).joined(separator: ", ")))"
-            } else {
-                "Redis at \(configuration.host):\(configuration.port)"
-            }
+        let endpoint = configuration.endpointDescription
         if case RedisError.unavailable = error, let cause = lastFailure.withLockedValue({ $0 }) {
             return "\(endpoint): \(cause)"
         }

@@ -10,7 +10,7 @@ extension RedisConfiguration {
         var failures: [String] = []
         for address in sentinel.sentinels {
             do {
-                if let primary = try await Self.ask(address, for: sentinel, timeout: connectTimeout, group: group) { return primary }
+                if let primary = try await Self.ask(address, for: sentinel, tls: tls, timeout: connectTimeout, group: group) { return primary }
                 failures.append("\(address) knows no primary named \(sentinel.primaryName)")
             } catch {
                 failures.append("\(error)")
@@ -19,14 +19,15 @@ extension RedisConfiguration {
         throw .connectFailed("no sentinel named the primary \(sentinel.primaryName): \(failures.joined(separator: "; "))")
     }
 
-    /// `SENTINEL get-master-addr-by-name` on one sentinel: the primary's address, or nil when it monitors no such name.
+    /// `SENTINEL get-master-addr-by-name` on one sentinel (over TLS when the primary is reached over TLS): the primary's address, or nil when it monitors no such name.
     private static func ask(
         _ address: RedisAddress,
         for sentinel: RedisSentinel,
+        tls: RedisTLS?,
         timeout: Duration,
         group: any EventLoopGroup
     ) async throws -> RedisAddress? {
-        let connection = try await RedisConnection.open(address, timeout: timeout, group: group)
+        let connection = try await RedisConnection.open(address, tls: tls, timeout: timeout, group: group)
         defer { connection.close() }
         var commands: [[RedisArgument]] = []
         if let password = sentinel.password { commands.append(["AUTH", RedisArgument(password)]) }

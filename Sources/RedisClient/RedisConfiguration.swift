@@ -4,8 +4,12 @@ import Foundation
 public struct RedisConfiguration: Sendable, Equatable {
     public var host: String
     public var port: Int
+    /// The ACL user (Redis 6 and later) to authenticate as; nil authenticates the default user with `password`.
+    public var username: String?
     public var password: String?
     public var database: Int
+    /// TLS for every connection (`rediss://`), to the server and to sentinels alike; nil for plain TCP.
+    public var tls: RedisTLS?
     public var connectTimeout: Duration = .milliseconds(250)
     public var commandTimeout: Duration = .milliseconds(100)
     /// Connections kept open; commands are spread over them and pipelined on each.
@@ -16,21 +20,57 @@ public struct RedisConfiguration: Sendable, Equatable {
     /// Redis Sentinel: when set, the sentinels name the primary to connect to, and `host` and `port` are not used.
     public var sentinel: RedisSentinel?
 
-    public init(host: String, port: Int = 6379, password: String? = nil, database: Int = 0) {
+    public init(host: String, port: Int = 6379, username: String? = nil, password: String? = nil, database: Int = 0, tls: RedisTLS? = nil) {
         self.host = host
         self.port = port
+        self.username = username
         self.password = password
         self.database = database
+        self.tls = tls
     }
 
-    /// Parses `redis://[:password@]host[:port][/db]`.
+    /// Parses `redis://[[user]:password@]host[:port][/db]`, or `rediss://…` for TLS verified against the system's
+    /// trust store (set ``tls`` to trust another CA or to present a client certificate). User and password are
+    /// percent-decoded.
     public init?(url: String) {
-        guard let components = URLComponents(string: url), components.scheme == "redis",
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(), scheme == "redis" || scheme == "rediss",
             let host = components.host, !host.isEmpty
         else { return nil }
         let path = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-        guard path.isEmpty || Int(path) != nil, let port = components.port ?? 6379 as Int?, (1...65_535).contains(port) else { return nil }
-        self.init(host: host, port: port, password: components.password.flatMap { $0.isEmpty ? nil : $0 }, database: Int(path) ?? 0)
+        guard path.isEmpty || Int(path).map({ (0...65_535).contains($0) }) == true, let port = components.port ?? 6379 as Int?,
+            (1...65_535).contains(port)
+        else { return nil }
+        let username = components.user.flatMap { $0.isEmpty ? nil : $0 }
+        let password = components.password.flatMap { $0.isEmpty ? nil : $0 }
+        // A user without a password cannot authenticate: refused rather than silently connecting as the default user.
+        guard username == nil || password != nil else { return nil }
+        self.init(
+            host: host,
+            port: port,
+            username: username,
+            password: password,
+            database: Int(path) ?? 0,
+            tls: scheme == "rediss" ? RedisTLS() : nil
+        )
+    }
+
+    /// What every new connection sends before anything else: `AUTH [user] password` and `SELECT db`, as configured.
+    var handshake: [[RedisArgument]] {
+        var commands: [[RedisArgument]] = []
+        if let password {
+            commands.append(["AUTH"] + (username.map { [RedisArgument($0)] } ?? []) + [RedisArgument(password)])
+        }
+        if database != 0 { commands.append(["SELECT", RedisArgument(database)]) }
+        return commands
+    }
+
+    /// Where Redis is, for a log line or an error: never the credentials.
+    public var endpointDescription: String {
+        let scheme = tls == nil ? "" : " over TLS"
+        if let sentinel {
+            return "Redis primary \(sentinel.primaryName) (sentinels \(sentinel.sentinels.map(\.description).joined(separator: ", ")))\(scheme)"
+        }
+        return "Redis at \(RedisAddress(host: host, port: port))\(scheme)"
     }
 }
 

@@ -14,26 +14,25 @@ final class RedisConnection: Sendable {
 
     var isActive: Bool { channel.isActive }
 
-    /// Connects to the primary (the configured server, or the one the sentinels name), then authenticates and
-    /// selects the database if the configuration asks for it. With Sentinel, also checks that the server is the
-    /// primary: a sentinel that has not yet seen a failover may name the old one.
+    /// Connects to the primary (the configured server, or the one the sentinels name), over TLS if configured, then
+    /// authenticates and selects the database if the configuration asks for it. With Sentinel, also checks that the
+    /// server is the primary: a sentinel that has not yet seen a failover may name the old one.
     static func connect(
         to configuration: RedisConfiguration,
         group: any EventLoopGroup
     ) async throws -> RedisConnection {
         let address = try await configuration.primaryAddress(group: group)
-        let connection = try await open(address, timeout: configuration.connectTimeout, group: group)
+        let connection = try await open(address, tls: configuration.tls, timeout: configuration.connectTimeout, group: group)
         do {
-            if let password = configuration.password {
-                _ = try await connection.send(["AUTH", RedisArgument(password)], timeout: configuration.connectTimeout).checked()
-            }
-            if configuration.database != 0 {
-                _ = try await connection.send(["SELECT", RedisArgument(configuration.database)], timeout: configuration.connectTimeout).checked()
-            }
-            if configuration.sentinel != nil {
-                let role = try await connection.send(["ROLE"], timeout: configuration.connectTimeout).checked()
-                guard case .array(let fields) = role, fields.first?.string == "master" else {
-                    throw RedisError.connectFailed("\(address) is not the primary (ROLE: \(role)); a failover is under way")
+            var setup = configuration.handshake
+            if configuration.sentinel != nil { setup.append(["ROLE"]) }
+            if !setup.isEmpty {
+                let replies = try await connection.send(pipeline: setup, timeout: configuration.connectTimeout)
+                for reply in replies { _ = try reply.checked() }
+                if configuration.sentinel != nil, let role = replies.last {
+                    guard case .array(let fields) = role, fields.first?.string == "master" else {
+                        throw RedisError.connectFailed("\(address) is not the primary (ROLE: \(role)); a failover is under way")
+                    }
                 }
             }
         } catch {
@@ -43,34 +42,86 @@ final class RedisConnection: Sendable {
         return connection
     }
 
-    /// A plain connection to `address`, with nothing sent yet.
-    static func open(_ address: RedisAddress, timeout: Duration, group: any EventLoopGroup) async throws(RedisError) -> RedisConnection {
-        RedisConnection(channel: try await openChannel(to: address, timeout: timeout, group: group) { RedisProtocolHandler() }, address: address)
+    /// A connection to `address` (TLS established, if asked for), with nothing sent yet.
+    static func open(
+        _ address: RedisAddress,
+        tls: RedisTLS?,
+        timeout: Duration,
+        group: any EventLoopGroup
+    ) async throws(RedisError) -> RedisConnection {
+        let channel = try await openChannel(to: address, tls: tls, timeout: timeout, group: group) { RedisProtocolHandler() }
+        return RedisConnection(channel: channel, address: address)
     }
 
-    /// A TCP connection to Redis whose pipeline holds the one handler `makeHandler` builds.
+    /// A TCP connection to Redis whose pipeline holds the one handler `makeHandler` builds, behind TLS when `tls` is
+    /// given. Returns once the TLS handshake is done (within `timeout` from the start), so a certificate that fails
+    /// verification is a failure to connect that says why.
     static func openChannel(
         to address: RedisAddress,
+        tls: RedisTLS?,
         timeout: Duration,
         group: any EventLoopGroup,
         makeHandler: @escaping @Sendable () -> some ChannelHandler
     ) async throws(RedisError) -> any Channel {
+        let started = ContinuousClock.now
+        let tlsHandler = try tls?.handler(for: address)
+        let handshake = tls.map { _ in group.any().makePromise(of: Void.self) }
+        let channel: any Channel
         do {
-            return try await ClientBootstrap(group: group)
+            channel = try await ClientBootstrap(group: group)
                 .connectTimeout(.init(timeout))
                 // TCP_NODELAY is an IPPROTO_TCP option. As a SOL_SOCKET option its number is SO_DEBUG, which only
                 // privileged root may set: that mistake kept every unprivileged process (and every container) off Redis.
                 .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(makeHandler())
+                        let handlers = channel.pipeline.syncOperations
+                        if let tlsHandler, let handshake {
+                            try handlers.addHandler(tlsHandler)
+                            try handlers.addHandler(TLSHandshakeWaiter(done: handshake))
+                        }
+                        try handlers.addHandler(makeHandler())
                     }
                 }
                 .connect(host: address.host, port: address.port)
                 .get()
         } catch {
+            handshake?.fail(error)
             throw RedisError.connectFailed("\(address): \(error)")
         }
+        guard let handshake else { return channel }
+        let deadline = channel.eventLoop.scheduleTask(deadline: .now() + .init(timeout - (ContinuousClock.now - started))) {
+            handshake.fail(RedisError.timeout)
+        }
+        do {
+            try await handshake.futureResult.get()
+            deadline.cancel()
+            return channel
+        } catch {
+            deadline.cancel()
+            channel.close(promise: nil)
+            throw RedisError.connectFailed("TLS handshake with \(address) failed: \(Self.explain(error))")
+        }
+    }
+
+    /// The handshake's failure in an operator's words first, then as NIOSSL reports it.
+    private static func explain(_ error: any Error) -> String {
+        let detail = "\(error)"
+        let reason =
+            if detail.contains("CERTIFICATE_VERIFY_FAILED") || detail.contains("certificate verify failed") {
+                "the server's certificate is not signed by a trusted CA, or has expired (REDIS_TLS_CA_FILE names the CA to trust)"
+            } else if detail.contains("failedToValidateHostname") {
+                "the server's certificate does not name the host connected to"
+            } else if detail.contains("WRONG_VERSION_NUMBER") || detail.contains("PACKET_LENGTH_TOO_LONG") || detail.contains("HTTP_REQUEST") {
+                "the server does not speak TLS on this port (use redis:// for a plain-text port)"
+            } else if case RedisError.timeout = error {
+                "no answer in time"
+            } else if case RedisError.connectionClosed = error {
+                "the server closed the connection (does it require a client certificate, REDIS_TLS_CERT_FILE?)"
+            } else {
+                "refused"
+            }
+        return "\(reason): \(detail)"
     }
 
     /// Sends one command and waits at most `timeout` for its reply. On a timeout the connection is closed:

@@ -12,6 +12,9 @@ public enum RedisError: Error, Equatable, Sendable, CustomStringConvertible {
     case server(String)
     /// The bytes from the server were not valid RESP.
     case protocolError(String)
+    /// The settings cannot work as given (a TLS file that cannot be read, a cluster node where one server was
+    /// expected): no retry helps until an operator changes them.
+    case configuration(String)
 
     public var description: String {
         switch self {
@@ -21,6 +24,7 @@ public enum RedisError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unavailable: "Redis is marked unavailable after recent failures"
         case .server(let message): "Redis error: \(message)"
         case .protocolError(let message): "Redis protocol error: \(message)"
+        case .configuration(let message): "Redis configuration error: \(message)"
         }
     }
 }

@@ -30,9 +30,7 @@ public final class RedisSubscription: Sendable {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(RedisError) -> RedisSubscription {
         precondition(!channels.isEmpty, "subscribe to at least one channel")
-        var setup: [[RedisArgument]] = []
-        if let password = configuration.password { setup.append(["AUTH", RedisArgument(password)]) }
-        if configuration.database != 0 { setup.append(["SELECT", RedisArgument(configuration.database)]) }
+        var setup = configuration.handshake
         setup.append(["SUBSCRIBE"] + channels.map { RedisArgument($0) })
         // One reply per setup command, and one confirmation per channel for SUBSCRIBE.
         let expectedReplies = setup.count - 1 + channels.count
@@ -43,7 +41,7 @@ public final class RedisSubscription: Sendable {
         let channel: any Channel
         do {
             let address = try await configuration.primaryAddress(group: loop)
-            channel = try await RedisConnection.openChannel(to: address, timeout: configuration.connectTimeout, group: loop) {
+            channel = try await RedisConnection.openChannel(to: address, tls: configuration.tls, timeout: configuration.connectTimeout, group: loop) {
                 RedisSubscriptionHandler(setupReplies: expectedReplies, ready: ready, messages: continuation)
             }
         } catch {

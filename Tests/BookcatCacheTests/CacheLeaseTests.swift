@@ -64,7 +64,7 @@ struct CacheLeaseTests {
     @Test func aRenewalThatShowsAChangeNotYetActedOnSuspendsHitsFromMemoryUntilItIs() async throws {
         try await RedisServer.with { redis in
             let reader = redis.responseCache()
-            let keys = CacheKeys()
+            let keys = CacheKeys(catalog: UnwrittenStore.catalog)
             let inspector = redis.inspector()
             try await holdingLeases([reader]) {
                 _ = try await reader.body(for: "k", policy: .normal) { body("stored") }
@@ -95,7 +95,7 @@ struct CacheLeaseTests {
         try await RedisServer.with { redis in
             let clock = ManualClock()
             let writer = redis.responseCache(clock: CacheClock(clock))
-            let readers = CacheKeys().readers
+            let readers = CacheKeys(catalog: UnwrittenStore.catalog).readers
             let inspector = redis.inspector()
             let now = try await Self.serverMilliseconds(inspector)
             // A registry older than any lease, and a reader that registered and then went silent (it neither
@@ -123,7 +123,7 @@ struct CacheLeaseTests {
         try await RedisServer.with { redis in
             let reader = redis.responseCache(lease: .seconds(30))
             let inspector = redis.inspector()
-            let readers = CacheKeys().readers
+            let readers = CacheKeys(catalog: UnwrittenStore.catalog).readers
             try await holdingLeases([reader]) {
                 let score = try await inspector.send("ZSCORE", RedisArgument(readers), RedisArgument(reader.lease.readerID))
                 #expect(score.integer != nil)

@@ -116,6 +116,8 @@ private final class CountingStore: StoreVersionSource {
         set { state.withLockedValue { $0.fails = newValue } }
     }
 
+    func catalogIdentity() async throws -> String { UnwrittenStore.catalog }
+
     func storeVersions() async throws -> StoreVersions {
         let fails = state.withLockedValue { state in
             state.reads += 1

@@ -73,10 +73,20 @@ public final class UnwrittenStore: StoreVersionSource {
     }
 
     private let state = NIOLockedValueBox(State())
+    /// Alike for every instance unless a test names another: two caches over two of them are two processes of one
+    /// catalog, as the tests of the cross-process promise want.
+    private let catalog: String
 
-    public init() {}
+    public init(catalog: String = UnwrittenStore.catalog) {
+        self.catalog = catalog
+    }
+
+    /// The catalog identity the tests' unwritten stores share by default.
+    public static let catalog = "unwritten"
 
     public func storeVersions() async throws -> StoreVersions { state.withLockedValue { $0.versions } }
+
+    public func catalogIdentity() async throws -> String { catalog }
 
     public func changedBooks(after: Int64, through: Int64) async throws -> [Int64]? {
         state.withLockedValue { state in

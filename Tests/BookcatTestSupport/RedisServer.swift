@@ -21,26 +21,60 @@ public final class RedisServer: @unchecked Sendable {
         case sentinel(configurationFile: String)
     }
 
+    /// TLS instead of plain TCP on `port` (`--port 0 --tls-port`): the certificate it presents, signed by
+    /// `certificates`' CA, and whether it asks clients for one of their own.
+    public struct TLS: Sendable {
+        public var certificates: TestCertificates
+        public var serverCertificate: String
+        public var requireClientCertificate: Bool
+
+        public init(certificates: TestCertificates, serverCertificate: String? = nil, requireClientCertificate: Bool = false) {
+            self.certificates = certificates
+            self.serverCertificate = serverCertificate ?? certificates.serverCertificate
+            self.requireClientCertificate = requireClientCertificate
+        }
+
+        /// What a client that trusts the test CA (and has the client certificate, when asked for one) configures.
+        public var client: RedisTLS {
+            RedisTLS(
+                caFile: certificates.caFile,
+                certificateFile: requireClientCertificate ? certificates.clientCertificate : nil,
+                keyFile: requireClientCertificate ? certificates.clientKey : nil
+            )
+        }
+    }
+
+    public let tls: TLS?
+    /// Where the test itself looks inside: `port`, or with TLS a plain-text port of its own, so a server whose
+    /// certificate no client should trust can still be probed and inspected.
+    private let inspectionPort: Int
+    /// More `redis-server` arguments, such as `--user` lines for ACL users.
+    private let extraArguments: [String]
     private let role: Role
     private var process: Process?
     /// Signalled when the running process has exited.
     private var exited = DispatchSemaphore(value: 0)
 
-    private init(port: Int, password: String? = nil, role: Role = .primary) {
+    private init(port: Int, password: String? = nil, role: Role = .primary, tls: TLS? = nil, extraArguments: [String] = []) {
         self.port = port
         self.password = password
         self.role = role
+        self.tls = tls
+        self.extraArguments = extraArguments
+        self.inspectionPort = tls == nil ? port : ((try? LoopbackPort.free()) ?? port + 1)
     }
 
     /// Starts a server (requiring `password`, if given), runs `body` with it and always stops it.
     public static func with<Value: Sendable>(
         password: String? = nil,
         role: Role = .primary,
+        tls: TLS? = nil,
+        arguments extraArguments: [String] = [],
         _ body: (RedisServer) async throws -> Value
     ) async throws -> Value {
         var attempt = 1
         while true {
-            let server = RedisServer(port: try LoopbackPort.free(), password: password, role: role)
+            let server = RedisServer(port: try LoopbackPort.free(), password: password, role: role, tls: tls, extraArguments: extraArguments)
             // Stopped on every path, also when it never answered: a started process must not outlive the test.
             defer { server.stop() }
             do {
@@ -61,7 +95,7 @@ public final class RedisServer: @unchecked Sendable {
     /// A server that will listen on `port` once started; the caller stops it.
     public static func at(port: Int) -> RedisServer { RedisServer(port: port) }
 
-    public var url: String { "redis://127.0.0.1:\(port)" }
+    public var url: String { "\(tls == nil ? "redis" : "rediss")://127.0.0.1:\(port)" }
 
     /// The connect and command timeout of the tests' clients: what no healthy reply on a loaded machine outlasts.
     /// (The service's own, 250 and 100 ms, are for a quiet one.)
@@ -75,7 +109,7 @@ public final class RedisServer: @unchecked Sendable {
     /// (the whole suite beside other work on two cores, at a load of 16) does not turn a slow reply into a failure:
     /// a stopped server refuses at once whatever they are, and only tests of a hung server shorten them.
     public func clientConfiguration(commandTimeout: Duration = RedisServer.roomyTimeout) -> RedisConfiguration {
-        var configuration = RedisConfiguration(host: "127.0.0.1", port: port, password: password)
+        var configuration = RedisConfiguration(host: "127.0.0.1", port: port, password: password, tls: tls?.client)
         configuration.connectTimeout = Self.roomyTimeout
         configuration.commandTimeout = commandTimeout
         configuration.openDuration = .milliseconds(200)
@@ -86,7 +120,15 @@ public final class RedisServer: @unchecked Sendable {
     public func start() async throws {
         let process = Process()
         process.executableURL = try Self.executable()
-        let common = ["--port", String(port), "--bind", "127.0.0.1", "--loglevel", "warning"]
+        var common = ["--port", String(port), "--bind", "127.0.0.1", "--loglevel", "warning"]
+        if let tls {
+            common = [
+                "--port", String(inspectionPort), "--tls-port", String(port), "--bind", "127.0.0.1", "--loglevel", "warning", "--tls-cert-file",
+                tls.serverCertificate, "--tls-key-file", tls.certificates.serverKey, "--tls-ca-cert-file", tls.certificates.caFile,
+                "--tls-auth-clients", tls.requireClientCertificate ? "yes" : "no",
+            ]
+        }
+        common += extraArguments
         switch role {
         case .primary:
             // A replica that asks is sent the data at once, over the socket, with no pause to gather others.
@@ -112,7 +154,7 @@ public final class RedisServer: @unchecked Sendable {
         self.exited = exited
         try process.run()
         self.process = process
-        let probe = RedisClient(configuration: clientConfiguration(), metrics: NOOPMetricsHandler.instance)
+        let probe = RedisClient(configuration: inspectionConfiguration(), metrics: NOOPMetricsHandler.instance)
         defer { Task { await probe.shutdown() } }
         let lastReply: Result<RESPValue, any Error> = try await eventually {
             do { return .success(try await probe.send("PING")) } catch { return .failure(error) }
@@ -148,7 +190,14 @@ public final class RedisServer: @unchecked Sendable {
     public func resume() { process.map { _ = kill($0.processIdentifier, SIGCONT) } }
 
     /// A client for inspecting the server from the test.
-    public func inspector() -> RedisClient { RedisClient(configuration: clientConfiguration(), metrics: NOOPMetricsHandler.instance) }
+    public func inspector() -> RedisClient { RedisClient(configuration: inspectionConfiguration(), metrics: NOOPMetricsHandler.instance) }
+
+    private func inspectionConfiguration() -> RedisConfiguration {
+        var configuration = clientConfiguration()
+        configuration.port = inspectionPort
+        configuration.tls = nil
+        return configuration
+    }
 
     /// `REDIS_SERVER` if set, else the first `redis-server` on `PATH`.
     static func executable() throws -> URL {

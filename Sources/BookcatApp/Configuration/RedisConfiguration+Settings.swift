@@ -6,7 +6,20 @@ extension RedisConfiguration {
     static func read(from redis: Settings) throws(ConfigurationError) -> RedisConfiguration? {
         guard let url = redis.text("url"), url.lowercased() != "off" else { return nil }
         guard var configuration = RedisConfiguration(url: url) else {
-            throw redis.invalid("url", mustBe: "redis://[:password@]host[:port][/db], or 'off'")
+            // Not echoed: the URL may hold a password.
+            throw ConfigurationError(
+                variable: redis.variable("url"),
+                problem: "must be redis://[[user]:password@]host[:port][/db] (rediss:// for TLS), or 'off'"
+            )
+        }
+        let tls = RedisTLS(caFile: redis.text("tlsCaFile"), certificateFile: redis.text("tlsCertFile"), keyFile: redis.text("tlsKeyFile"))
+        if configuration.tls != nil {
+            configuration.tls = tls
+            // Read now, so a file that cannot work stops the start instead of failing every connection.
+            do { _ = try tls.context() } catch { throw ConfigurationError(variable: redis.variable("url"), problem: "\(error)") }
+        } else if tls != RedisTLS() {
+            // Never a silent plain-text connection for an operator who asked for TLS by its files.
+            throw ConfigurationError(variable: redis.variable("url"), problem: "is redis:// (plain text) while REDIS_TLS_* files are set: use rediss:// for TLS")
         }
         configuration.connectTimeout = .milliseconds(try redis.wholeNumber("connectTimeoutMs", default: 250, in: 1...60_000))
         configuration.commandTimeout = .milliseconds(try redis.wholeNumber("commandTimeoutMs", default: 100, in: 1...60_000))

@@ -24,6 +24,10 @@ public struct StoreVersions: Sendable, Equatable {
 /// Where ``StoreVersions`` come from: the store.
 public protocol StoreVersionSource: Sendable {
     func storeVersions() async throws -> StoreVersions
+    /// Which catalog the store holds: made once when the store is created (its migrations), the same for every
+    /// process on it, and new for a store that a copy or an import filled. The cache keeps each catalog's keys apart
+    /// by it, so two catalogs sharing one Redis never see each other's pages.
+    func catalogIdentity() async throws -> String
     /// Versions at least as new as every write this process has committed: what the cache must learn before one of
     /// them is answered. A store that keeps them from its own commits answers without reading; by default, it reads.
     func versionsCoveringOwnWrites() async throws -> StoreVersions
@@ -47,4 +51,10 @@ extension ResponseCache {
     public func reconcile(with store: any StoreVersionSource) async throws {
         await reconcile(with: try await store.storeVersions())
     }
+}
+
+/// The store has no catalog identity: it was not migrated, or the row was removed by hand.
+public struct CatalogIdentityMissing: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "the store holds no catalog identity (run bookcat migrate)" }
 }

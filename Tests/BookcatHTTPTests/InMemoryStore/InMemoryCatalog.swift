@@ -56,5 +56,7 @@ struct InMemoryVersions: StoreVersionSource, DatabaseHealth {
 
     func storeVersions() async throws -> StoreVersions { catalog.versions }
 
+    func catalogIdentity() async throws -> String { "in-memory" }
+
     func ping() async throws {}
 }
