@@ -17,12 +17,15 @@ extension AppDependencies {
             logger.notice("REDIS_URL is not set: responses are not cached")
             return AppDependencies(store: store, metrics: metrics, services: opened.services + [sweeper], prepare: prepare)
         }
-        let client = RedisClient(configuration: redis, metrics: metrics.factory)
+        let client = RedisClient(configuration: redis, metrics: metrics.factory) { misconfigured in
+            logger.error("the response cache cannot work with this Redis (health reports \"degraded\"): \(misconfigured)")
+        }
         let cache = RedisResponseCache(
             client: client,
             store: store.versions,
             ttlSeconds: configuration.cacheTTL,
             memoryBytes: configuration.cacheMemoryMB << 20,
+            keyPrefix: configuration.cacheKeyPrefix,
             metrics: metrics.factory,
             logger: logger
         )

@@ -322,7 +322,7 @@ public final class RedisResponseCache: ResponseCache {
 
     public func health() async -> CacheHealth {
         do {
-            _ = try await client.send("PING").checked()
+            try await client.probe()
             return .ok
         } catch {
             return .unavailable(reason: client.describeFailure(error))

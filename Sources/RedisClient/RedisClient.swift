@@ -12,15 +12,22 @@ public final class RedisClient: Sendable {
     private let latency: Timer
     /// The last transport failure, kept so that a command refused by the open breaker can still name the cause.
     private let lastFailure = NIOLockedValueBox<RedisError?>(nil)
+    /// Set when a reply shows the server is not what the configuration says (a cluster node reached as one server):
+    /// every command would fail the same way until an operator changes the settings.
+    private let misconfiguration = NIOLockedValueBox<RedisError?>(nil)
+    /// Told once, when the misconfiguration is first seen: the service logs it at once, loudly.
+    private let onMisconfiguration: (@Sendable (RedisError) -> Void)?
 
     /// `metrics` receives the command latency and the open-connection count; the process-wide factory unless a
-    /// test passes its own.
+    /// test passes its own. `onMisconfiguration` hears, once, that the server is not what the configuration says.
     public init(
         configuration: RedisConfiguration,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        metrics: any MetricsFactory
+        metrics: any MetricsFactory,
+        onMisconfiguration: (@Sendable (RedisError) -> Void)? = nil
     ) {
         self.configuration = configuration
+        self.onMisconfiguration = onMisconfiguration
         self.latency = Timer(label: "redis_command_duration_seconds", preferredDisplayUnit: .seconds, factory: metrics)
         self.pool = RedisConnectionPool(configuration: configuration, group: group, metrics: metrics)
         self.breaker = CircuitBreaker(threshold: configuration.failureThreshold, openDuration: configuration.openDuration)
@@ -44,6 +51,16 @@ public final class RedisClient: Sendable {
             // next one opened in its place goes to the promoted replica (through the sentinels, or a DNS name
             // that follows the promotion, as ElastiCache's primary endpoint does).
             if reply.contains(where: Self.isReadOnlyError) { connection.close() }
+            if let clusterReply = reply.first(where: Self.isClusterRedirection) {
+                let error = RedisError.configuration(
+                    "\(connection.address) is a Redis Cluster node (it answered \(clusterReply)), but REDIS_URL names one server: set REDIS_CLUSTER to the cluster's nodes"
+                )
+                let first = misconfiguration.withLockedValue { seen in
+                    defer { seen = error }
+                    return seen == nil
+                }
+                if first { onMisconfiguration?(error) }
+            }
             breaker.recordSuccess()
             lastFailure.withLockedValue { $0 = nil }
             latency.recordNanoseconds(TimeAmount(ContinuousClock.now - start).nanoseconds)
@@ -68,6 +85,20 @@ public final class RedisClient: Sendable {
             return "\(endpoint): \(cause)"
         }
         return "\(endpoint): \(error)"
+    }
+
+    /// Checks that Redis answers and is what the configuration says it is: the failure, when one was seen, that no
+    /// retry mends (``misconfiguration``), or the transport's. For health checks.
+    public func probe() async throws(RedisError) {
+        if let misconfigured = misconfiguration.withLockedValue({ $0 }) { throw misconfigured }
+        _ = try await send("PING").checked()
+    }
+
+    /// Replies only a cluster node gives: a key that lives on another node, keys of one command on several slots, or
+    /// a cluster that cannot serve.
+    private static func isClusterRedirection(_ reply: RESPValue) -> Bool {
+        guard case .error(let message) = reply else { return false }
+        return message.hasPrefix("MOVED ") || message.hasPrefix("ASK ") || message.hasPrefix("CROSSSLOT") || message.hasPrefix("CLUSTERDOWN")
     }
 
     private static func isReadOnlyError(_ reply: RESPValue) -> Bool {

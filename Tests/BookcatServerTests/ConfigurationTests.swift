@@ -49,6 +49,32 @@ struct ConfigurationTests {
         #expect(defaults.redis?.sentinel?.primaryName == "mymaster")
     }
 
+    /// `rediss://` with an ACL user, the TLS files and the key prefix; TLS files are read at once, and naming them
+    /// beside a plain `redis://` URL is refused rather than silently connecting in plain text.
+    @Test func redisTLSUserAndPrefix() throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.folder.remove() }
+        let config = try AppConfiguration.load(from: [
+            "REDIS_URL": "rediss://bookcat:p%40ss@cache.internal:6380/0", "REDIS_TLS_CA_FILE": certificates.caFile,
+            "REDIS_TLS_CERT_FILE": certificates.clientCertificate, "REDIS_TLS_KEY_FILE": certificates.clientKey, "REDIS_KEY_PREFIX": "team-a:books",
+        ])
+        #expect(config.redis?.username == "bookcat" && config.redis?.password == "p@ss" && config.redis?.port == 6380)
+        #expect(
+            config.redis?.tls
+                == RedisTLS(caFile: certificates.caFile, certificateFile: certificates.clientCertificate, keyFile: certificates.clientKey)
+        )
+        #expect(config.cacheKeyPrefix == "team-a:books")
+        #expect(try AppConfiguration.load(from: ["REDIS_URL": "rediss://cache"]).redis?.tls == RedisTLS())
+        #expect(try AppConfiguration.load(from: ["REDIS_URL": "redis://cache"]).cacheKeyPrefix == "bookcat")
+
+        let plain = Self.refusal(["REDIS_URL": "redis://cache", "REDIS_TLS_CA_FILE": certificates.caFile])
+        #expect(plain?.variable == "REDIS_URL" && plain?.problem.contains("use rediss://") == true)
+        let missing = Self.refusal(["REDIS_URL": "rediss://cache", "REDIS_TLS_CA_FILE": "/nonexistent/ca.pem"])
+        #expect(missing?.variable == "REDIS_TLS_CA_FILE" && missing?.problem.contains("cannot be read") == true, "\(String(describing: missing))")
+        let keyless = Self.refusal(["REDIS_URL": "rediss://cache", "REDIS_TLS_CERT_FILE": certificates.clientCertificate])
+        #expect(keyless?.problem.contains("REDIS_TLS_KEY_FILE") == true)
+    }
+
     @Test(arguments: [
         (["REDIS_URL": "redis://x", "REDIS_SENTINELS": "s1"], "REDIS_SENTINELS"),
         (["REDIS_URL": "redis://x", "REDIS_SENTINELS": "s1:26379,"], "REDIS_SENTINELS"),
@@ -89,7 +115,8 @@ struct ConfigurationTests {
         ("PUBLIC_URL", "https://books.example.org/api", "must be http(s)://host[:port] with no path, got 'https://books.example.org/api'"),
         ("ALLOWED_HOSTS", "books.example.org,/", "must be host[:port][,host[:port]…], got 'books.example.org,/'"),
         ("DATABASE_URL", "mysql://app@db/catalog", "must look like postgres://user:password@host:5432/database"),
-        ("REDIS_URL", "http://cache", "must be redis://[:password@]host[:port][/db], or 'off', got 'http://cache'"),
+        ("REDIS_URL", "http://user:pw@cache", "must be redis://[[user]:password@]host[:port][/db] (rediss:// for TLS), or 'off'"),
+        ("REDIS_KEY_PREFIX", "{tag}", "must be 1 to 64 letters, digits and . _ - : (no braces, no spaces), got '{tag}'"),
     ])
     func eachKindOfSettingNamesWhatItAllows(variable: String, value: String, problem: String) throws {
         let error = try #require(Self.refusal([variable: value]))

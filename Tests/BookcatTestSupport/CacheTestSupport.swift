@@ -8,7 +8,8 @@ import RedisClient
 extension RedisServer {
     /// A response cache in this server, with its own client (as a separate process would have). `store` is where
     /// its hits' versions come from; tests of the cache alone leave it at a store nobody writes. `proxy`, when given,
-    /// is the way to this server its client takes (a ``TCPProxy`` a test can cut).
+    /// is the way to this server its client takes (a ``TCPProxy`` a test can cut); `client`, when given, is how it
+    /// connects instead of ``RedisServer/clientConfiguration(commandTimeout:)`` (another user, TLS files).
     public func responseCache(
         store: any StoreVersionSource = UnwrittenStore(),
         through proxy: TCPProxy? = nil,
@@ -18,11 +19,18 @@ extension RedisServer {
         breakerPause: Duration? = nil,
         lease: Duration = .seconds(1),
         metrics: any MetricsFactory = NOOPMetricsHandler.instance,
-        clock: CacheClock = .continuous
+        clock: CacheClock = .continuous,
+        client custom: RedisConfiguration? = nil,
+        logger: Logger? = nil
     ) -> RedisResponseCache {
-        var logger = Logger(label: "bookcat-cache-tests")
-        logger.logLevel = .critical
-        var configuration = clientConfiguration(commandTimeout: commandTimeout)
+        let logger =
+            logger
+            ?? {
+                var logger = Logger(label: "bookcat-cache-tests")
+                logger.logLevel = .critical
+                return logger
+            }()
+        var configuration = custom ?? clientConfiguration(commandTimeout: commandTimeout)
         if let breakerPause { configuration.openDuration = breakerPause }
         if let proxy { configuration.port = proxy.port }
         return RedisResponseCache(

@@ -46,4 +46,32 @@ struct RedisAuthAndDatabaseTests {
             await client.shutdown()
         }
     }
+
+    /// `redis://USER:PASSWORD@host`: `AUTH user password`, as Redis 6 ACL users and ElastiCache RBAC need. A user the
+    /// server does not know, or a wrong password, names the cause; a user without a password is not a URL at all.
+    @Test func anACLUserAuthenticatesByName() async throws {
+        let arguments = ["--user", "catalog", "on", ">a user's password", "~*", "+@all"]
+        try await RedisServer.with(password: Self.password, arguments: arguments) { redis in
+            let url = "redis://catalog:a%20user's%20password@127.0.0.1:\(redis.port)"
+            var configuration = try #require(RedisConfiguration(url: url))
+            #expect(configuration.username == "catalog" && configuration.password == "a user's password")
+            configuration.connectTimeout = RedisServer.roomyTimeout
+            configuration.commandTimeout = RedisServer.roomyTimeout
+            let client = RedisClient(configuration: configuration, metrics: NOOPMetricsHandler.instance)
+            #expect(try await client.send("ACL", "WHOAMI") == .bulkString(Array("catalog".utf8)))
+            await client.shutdown()
+
+            configuration.password = Self.password
+            let wrong = RedisClient(configuration: configuration, metrics: NOOPMetricsHandler.instance)
+            do {
+                _ = try await wrong.send("PING")
+                Issue.record("the default user's password was taken for the ACL user's")
+            } catch {
+                #expect(wrong.describeFailure(error).contains("WRONGPASS"), "\(wrong.describeFailure(error))")
+            }
+            await wrong.shutdown()
+        }
+        #expect(RedisConfiguration(url: "redis://catalog@127.0.0.1:6379") == nil)
+        #expect(RedisConfiguration(url: "redis://catalog:@127.0.0.1:6379") == nil)
+    }
 }

@@ -21,6 +21,7 @@ public func reconcileCache(configuration: AppConfiguration, store: any StoreVers
         store: store,
         ttlSeconds: configuration.cacheTTL,
         memoryBytes: 0,
+        keyPrefix: configuration.cacheKeyPrefix,
         metrics: NOOPMetricsHandler.instance,
         logger: logger
     )

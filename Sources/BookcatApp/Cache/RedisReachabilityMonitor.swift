@@ -21,9 +21,9 @@ struct RedisReachabilityMonitor: Service {
         while true {
             let pause: Duration
             do {
-                _ = try await client.send("PING").checked()
+                try await client.probe()
                 if wasReachable != true {
-                    logger.notice("Redis at \(client.configuration.host):\(client.configuration.port) answers: responses are cached")
+                    logger.notice("\(client.configuration.endpointDescription) answers: responses are cached")
                 }
                 wasReachable = true
                 retry = firstRetry
@@ -31,7 +31,7 @@ struct RedisReachabilityMonitor: Service {
             } catch {
                 logger.warning(
                     """
-                    Redis is unreachable, so responses are not cached (health reports "degraded"); retrying in \(retry)
+                    Redis is unreachable or cannot be used as configured, so responses are not cached (health reports "degraded"); retrying in \(retry)
                     """,
                     metadata: ["cause": "\(client.describeFailure(error))"]
                 )

@@ -20,6 +20,9 @@ public struct AppConfiguration: Sendable {
     public var redis: RedisConfiguration?
     /// Seconds a cached body lives at most (invalidation usually ends it sooner).
     public var cacheTTL: Int = 300
+    /// What every cache key and channel starts with (`REDIS_KEY_PREFIX`), before the catalog's identity: a key pattern
+    /// of the service's own for an ACL user, on a Redis that other services share.
+    public var cacheKeyPrefix = "bookcat"
     /// Mebibytes of recently served bodies each process keeps in memory in front of Redis; 0 turns that tier off.
     public var cacheMemoryMB: Int = 32
     /// Failed logins and signups allowed before an account or address waits (see `LoginThrottle`).
@@ -70,7 +73,16 @@ public struct AppConfiguration: Sendable {
         config.postgres = try database.parsed("url", shape: "a postgres:// URL", PostgresLocation.init(url:))
         config.databasePoolSize = try database.wholeNumber("poolSize", default: config.databasePoolSize, in: 1...500)
 
-        config.redis = try RedisConfiguration.read(from: settings.scoped(to: "redis"))
+        let redis = settings.scoped(to: "redis")
+        config.redis = try RedisConfiguration.read(from: redis)
+        // Braces would make a Redis Cluster hash tag of the prefix; spaces and other characters make ACL patterns murky.
+        config.cacheKeyPrefix =
+            try redis.parsed("keyPrefix", shape: "1 to 64 letters, digits and . _ - : (no braces, no spaces)") { prefix in
+                let allowed = prefix.unicodeScalars.allSatisfy {
+                    $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-:".unicodeScalars.contains($0))
+                }
+                return allowed && (1...64).contains(prefix.count) ? prefix : nil
+            } ?? config.cacheKeyPrefix
         let cache = settings.scoped(to: "cache")
         config.cacheTTL = try cache.wholeNumber("ttl", default: config.cacheTTL, in: 1...86_400)
         config.cacheMemoryMB = try cache.wholeNumber("memoryMb", default: config.cacheMemoryMB, in: 0...65_536)

@@ -16,10 +16,17 @@ extension RedisConfiguration {
         if configuration.tls != nil {
             configuration.tls = tls
             // Read now, so a file that cannot work stops the start instead of failing every connection.
-            do { _ = try tls.context() } catch { throw ConfigurationError(variable: redis.variable("url"), problem: "\(error)") }
+            do {
+                _ = try tls.context()
+            } catch {
+                throw Self.naming(error, default: redis.variable("url"))
+            }
         } else if tls != RedisTLS() {
             // Never a silent plain-text connection for an operator who asked for TLS by its files.
-            throw ConfigurationError(variable: redis.variable("url"), problem: "is redis:// (plain text) while REDIS_TLS_* files are set: use rediss:// for TLS")
+            throw ConfigurationError(
+                variable: redis.variable("url"),
+                problem: "is redis:// (plain text) while REDIS_TLS_* files are set: use rediss:// for TLS"
+            )
         }
         configuration.connectTimeout = .milliseconds(try redis.wholeNumber("connectTimeoutMs", default: 250, in: 1...60_000))
         configuration.commandTimeout = .milliseconds(try redis.wholeNumber("commandTimeoutMs", default: 100, in: 1...60_000))
@@ -37,5 +44,13 @@ extension RedisConfiguration {
             )
         }
         return configuration
+    }
+
+    /// The error for TLS settings that cannot work, under the variable its message starts with (the file that failed).
+    private static func naming(_ error: RedisError, default variable: String) -> ConfigurationError {
+        guard case .configuration(let message) = error else { return ConfigurationError(variable: variable, problem: "\(error)") }
+        let first = message.prefix { $0 != " " }
+        guard first.hasPrefix("REDIS_TLS_") else { return ConfigurationError(variable: variable, problem: message) }
+        return ConfigurationError(variable: String(first), problem: String(message.dropFirst(first.count + 1)))
     }
 }
