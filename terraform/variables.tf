@@ -194,14 +194,15 @@ variable "scale_out" {
 
 variable "scale_out_secrets" {
   description = <<-EOT
-    The scaled-out shape's database password and JWT signing key (e.g. each `openssl rand -hex 32`), required with
-    scale_out. Ephemeral: Terraform writes them to RDS and SSM through write-only arguments and keeps them in neither
+    The scaled-out shape's database password, cache user's password and JWT signing key (e.g. each
+    `openssl rand -hex 32`), required with scale_out. Ephemeral: Terraform writes them to RDS and SSM through write-only arguments and keeps them in neither
     the plan nor the state. They are written when the module is created and whenever scale_out.secrets_version
     changes (to rotate: new values, version + 1); pass them on every apply, from wherever you keep them
     (TF_VAR_scale_out_secrets).
   EOT
   type = object({
     database_password = string
+    cache_password    = string
     jwt_secret        = string
   })
   default   = null
@@ -210,12 +211,17 @@ variable "scale_out_secrets" {
 
   validation {
     condition     = var.scale_out == null || var.scale_out_secrets != null
-    error_message = "scale_out needs scale_out_secrets (the database password and the JWT signing key), e.g. TF_VAR_scale_out_secrets='{database_password = \"...\", jwt_secret = \"...\"}'."
+    error_message = "scale_out needs scale_out_secrets (the database password, the cache user's password and the JWT signing key), e.g. TF_VAR_scale_out_secrets='{database_password = \"...\", cache_password = \"...\", jwt_secret = \"...\"}'."
   }
   validation {
     # Conditional, not ||: HCL evaluates both sides.
     condition     = var.scale_out_secrets == null ? true : can(regex("^[A-Za-z0-9]{32,}$", var.scale_out_secrets.database_password))
     error_message = "scale_out_secrets.database_password must be 32 or more letters and digits (it goes into a URL)."
+  }
+  validation {
+    # ElastiCache takes 16 to 128 characters; letters and digits, as it goes into a URL.
+    condition     = var.scale_out_secrets == null ? true : can(regex("^[A-Za-z0-9]{32,128}$", var.scale_out_secrets.cache_password))
+    error_message = "scale_out_secrets.cache_password must be 32 to 128 letters and digits (ElastiCache's limit; it goes into a URL)."
   }
   validation {
     condition     = var.scale_out_secrets == null ? true : length(var.scale_out_secrets.jwt_secret) >= 32

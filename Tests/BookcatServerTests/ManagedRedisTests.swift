@@ -25,6 +25,18 @@ struct ManagedRedisTests {
         return ["--user"] + line.split(separator: " ").dropFirst().map { $0 == ">PASSWORD" ? ">" + aclPassword : String($0) }
     }
 
+    /// The Terraform module gives ElastiCache's user the same rights: the README's line less its name and password.
+    @Test func theTerraformModuleGrantsTheDocumentedRights() throws {
+        let module = try String(
+            contentsOf: ConfigurationTests.repository.appendingPathComponent("terraform/modules/scale_out/cache.tf"),
+            encoding: .utf8
+        )
+        let line = try #require(module.split(separator: "\n").first { $0.contains("cache_access_string = \"") })
+        let granted = line.split(separator: "\"")[1].split(separator: " ").map(String.init)
+        let documented = try Self.documentedACL().dropFirst(2).filter { !$0.hasPrefix(">") }
+        #expect(granted == Array(documented))
+    }
+
     /// Every kind of cache traffic the service makes, under the documented user, on a database other than 0 (so
     /// `SELECT` is used too): nothing is refused (`ACL LOG` stays empty), reads hit, and writes are seen at once.
     @Test func theServiceRunsUnderTheLeastPrivilegeUserTheReadmeDocuments() async throws {

@@ -15,6 +15,7 @@ variables {
   }
   scale_out_secrets = {
     database_password = join("", [for word in ["not", "a", "real", "password"] : "${word}0000000"])
+    cache_password    = join("", [for word in ["not", "a", "real", "cache", "password"] : "${word}0000000"])
     jwt_secret        = join("-", [for word in ["not", "a", "real", "signing", "key"] : "${word}00000"])
   }
 }

@@ -21,6 +21,7 @@ variables {
   database_client_security_group_ids = ["sg-0000000000000single"]
   secrets = {
     database_password = join("", [for word in ["not", "a", "real", "password"] : "${word}0000000"])
+    cache_password    = join("", [for word in ["not", "a", "real", "cache", "password"] : "${word}0000000"])
     jwt_secret        = join("-", [for word in ["not", "a", "real", "signing", "key"] : "${word}00000"])
   }
 }
@@ -197,5 +198,30 @@ run "one_shared_nat_gateway_when_asked" {
   assert {
     condition     = length(aws_nat_gateway.main) == 1 && length(aws_route_table.private) == 2
     error_message = "nat_gateway_per_zone = false must share one NAT gateway between the zones' route tables"
+  }
+}
+
+run "the_cache_takes_tls_and_its_own_acl_user_only" {
+  command = plan
+
+  module {
+    source = "./modules/scale_out"
+  }
+
+  assert {
+    condition     = aws_elasticache_replication_group.main.transit_encryption_enabled && aws_elasticache_replication_group.main.transit_encryption_mode == "required"
+    error_message = "ElastiCache must require TLS in transit: REDIS_URL is rediss://."
+  }
+  assert {
+    condition     = aws_elasticache_user_group.service.user_ids == toset(["bookcat-default", "bookcat-service"])
+    error_message = "the cache's users must be the disabled default user and the service's own."
+  }
+  assert {
+    condition     = startswith(aws_elasticache_user.disabled_default.access_string, "off ") && aws_elasticache_user.service.user_name == "bookcat"
+    error_message = "the default user must be off; the service authenticates as bookcat."
+  }
+  assert {
+    condition     = strcontains(aws_elasticache_user.service.access_string, "~bookcat:* resetchannels &bookcat:* -@all ")
+    error_message = "the service's user may touch only bookcat's keys and channels."
   }
 }

@@ -1,6 +1,59 @@
 # The shared cache: a Redis primary and a replica in the other zone, promoted automatically if the primary fails.
 # Every instance talks to the primary endpoint, whose DNS name follows the promotion; after one, the servers'
-# reachability check reconciles the cache with the store's version (see "How the cache works").
+# reachability check reconciles the cache with the store's version (see "How the cache works"). TLS only, and the
+# service authenticates as an ACL user with exactly the rights README's "Managed Redis" lists; the default user is off.
+
+locals {
+  # README's ACL line without `user NAME` and the password (ElastiCache keeps those apart).
+  cache_access_string = "on resetkeys ~bookcat:* resetchannels &bookcat:* -@all +ping +select +role +get +set +del +exists +expire +incr +hget +hset +hlen +sadd +smembers +zadd +zrem +zrange +zremrangebyscore +zscore +time +publish +subscribe +evalsha +eval"
+}
+
+# ElastiCache wants a user named `default` in every user group: this one can do nothing.
+resource "aws_elasticache_user" "disabled_default" {
+  user_id              = "${var.project}-default"
+  user_name            = "default"
+  engine               = "REDIS"
+  access_string        = "off -@all"
+  no_password_required = true
+}
+
+# The service's user. Created with IAM authentication, which needs no secret, then given its password by
+# terraform_data.cache_password below: a password in this resource would be in the state, and ElastiCache users have
+# no write-only password argument.
+resource "aws_elasticache_user" "service" {
+  user_id       = "${var.project}-service"
+  user_name     = "bookcat"
+  engine        = "REDIS"
+  access_string = local.cache_access_string
+  authentication_mode {
+    type = "iam"
+  }
+  lifecycle {
+    # The password mode is set outside Terraform's state (below); going back to IAM would lock the service out.
+    ignore_changes = [authentication_mode]
+  }
+}
+
+# Sets the service user's password from the ephemeral secrets (provisioners may read ephemeral values; nothing here
+# is stored), when the user is created and whenever secrets_version changes. Needs the AWS CLI where Terraform runs.
+resource "terraform_data" "cache_password" {
+  triggers_replace = [aws_elasticache_user.service.id, var.secrets_version]
+
+  provisioner "local-exec" {
+    command = "aws elasticache modify-user --user-id \"$USER_ID\" --authentication-mode \"Type=password,Passwords=$PASSWORD\" >/dev/null && aws elasticache wait replication-group-available --replication-group-id \"$GROUP_ID\""
+    environment = {
+      USER_ID  = aws_elasticache_user.service.user_id
+      GROUP_ID = aws_elasticache_replication_group.main.replication_group_id
+      PASSWORD = var.secrets.cache_password
+    }
+  }
+}
+
+resource "aws_elasticache_user_group" "service" {
+  user_group_id = "${var.project}-users"
+  engine        = "REDIS"
+  user_ids      = [aws_elasticache_user.disabled_default.user_id, aws_elasticache_user.service.user_id]
+}
 
 resource "aws_elasticache_subnet_group" "main" {
   name       = "${var.project}-scale"
@@ -8,8 +61,7 @@ resource "aws_elasticache_subnet_group" "main" {
 }
 
 resource "aws_elasticache_replication_group" "main" {
-  #checkov:skip=CKV_AWS_30:bookcat's Redis client speaks plain TCP (no TLS yet); the cache holds rendered public pages, and only the API instances' group may connect.
-  #checkov:skip=CKV_AWS_31:ElastiCache takes an AUTH token only with in-transit encryption, which the client does not speak yet (see CKV_AWS_30).
+  #checkov:skip=CKV_AWS_31:authentication is an ACL user group (user_group_ids), not the single AUTH token this check looks for.
   replication_group_id       = "${var.project}-scale"
   description                = "bookcat response cache"
   engine                     = "redis"
@@ -21,6 +73,9 @@ resource "aws_elasticache_replication_group" "main" {
   subnet_group_name          = aws_elasticache_subnet_group.main.name
   security_group_ids         = [aws_security_group.cache.id]
   at_rest_encryption_enabled = true
+  transit_encryption_enabled = true
+  transit_encryption_mode    = "required"
+  user_group_ids             = [aws_elasticache_user_group.service.user_group_id]
   kms_key_id                 = aws_kms_key.secrets.arn
   snapshot_retention_limit   = 1
   auto_minor_version_upgrade = true

@@ -18,13 +18,14 @@ resource "aws_kms_key" "secrets" {
 
 data "aws_caller_identity" "current" {}
 
-# The database password and the signing key come in as an ephemeral variable and go where they are needed through
+# The database password, the cache user's password and the signing key come in as an ephemeral variable and go where they are needed through
 # write-only arguments: neither the plan nor the state ever holds them. They are written when these resources are
 # created and whenever secrets_version changes.
 locals {
   parameter_path  = "/${var.project}/scale-out"
   secrets_version = var.secrets_version
-  redis_url       = "redis://${aws_elasticache_replication_group.main.primary_endpoint_address}:6379"
+  # TLS, verified against the system's trust store (Amazon's CAs are in it), as the ACL user of cache.tf.
+  redis_host = aws_elasticache_replication_group.main.primary_endpoint_address
   # The path itself (what GetParametersByPath is authorised on) and the parameters under it: not /<project>/scale-outX.
   settings_arns = [
     for suffix in ["", "/*"] :
@@ -44,10 +45,11 @@ resource "aws_ssm_parameter" "database_url" {
 }
 
 resource "aws_ssm_parameter" "redis_url" {
-  name   = "${local.parameter_path}/REDIS_URL"
-  type   = "SecureString"
-  key_id = aws_kms_key.secrets.arn
-  value  = local.redis_url
+  name             = "${local.parameter_path}/REDIS_URL"
+  type             = "SecureString"
+  key_id           = aws_kms_key.secrets.arn
+  value_wo         = "rediss://bookcat:${var.secrets.cache_password}@${local.redis_host}:6379"
+  value_wo_version = local.secrets_version
 }
 
 resource "aws_ssm_parameter" "jwt_secret" {

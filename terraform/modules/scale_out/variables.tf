@@ -136,9 +136,10 @@ variable "access_logs_bucket" {
 }
 
 variable "secrets" {
-  description = "The database password and the JWT signing key, written through write-only arguments when secrets_version changes; never stored."
+  description = "The database password, the cache user's password and the JWT signing key, written through write-only arguments (the cache user's by a provisioner) when secrets_version changes; never stored."
   type = object({
     database_password = string
+    cache_password    = string
     jwt_secret        = string
   })
   sensitive = true
