@@ -79,6 +79,33 @@ struct RedisSentinelTests {
         }
     }
 
+    /// `rediss://` with `REDIS_SENTINELS`: TLS to the sentinel, and to the primary it names, both verified.
+    @Test func overTLSTheSentinelIsAskedAndThePrimaryItNamesIsReached() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.folder.remove() }
+        let tls = RedisServer.TLS(certificates: certificates)
+        try await RedisServer.with(tls: tls) { primary in
+            try await Self.withSentinel(watching: primary, tls: tls) { sentinel in
+                var configuration = primary.clientConfiguration()
+                configuration.port = try LoopbackPort.free()
+                configuration.sentinel = RedisSentinel(sentinels: [RedisAddress(host: "127.0.0.1", port: sentinel.port)], primaryName: "bookcat")
+                let client = RedisClient(configuration: configuration, metrics: NOOPMetricsHandler.instance)
+                #expect(try await client.send("SET", "over", "tls") == .simpleString("OK"))
+                let inspector = primary.inspector()
+                #expect(try await inspector.send("GET", "over").string == "tls")
+                await inspector.shutdown()
+                await client.shutdown()
+
+                // A sentinel reached in plain text is no sentinel: the client never falls back.
+                var plain = configuration
+                plain.tls = nil
+                let refused = RedisClient(configuration: plain, metrics: NOOPMetricsHandler.instance)
+                await #expect(throws: RedisError.self) { try await refused.send("PING") }
+                await refused.shutdown()
+            }
+        }
+    }
+
     @Test func noSentinelAnsweringIsAFailureThatNamesThem() async throws {
         var configuration = RedisConfiguration(host: "127.0.0.1", port: 1)
         configuration.connectTimeout = .milliseconds(500)
@@ -128,7 +155,12 @@ struct RedisSentinelTests {
     // MARK: - Helpers
 
     /// A Sentinel monitoring `primary` as `bookcat`, quorum 1, quick to act; stopped when `body` ends.
-    static func withSentinel<Value: Sendable>(watching primary: RedisServer, _ body: (RedisServer) async throws -> Value) async throws -> Value {
+    /// With `tls`, the sentinel listens for TLS and reaches the primary over TLS too.
+    static func withSentinel<Value: Sendable>(
+        watching primary: RedisServer,
+        tls: RedisServer.TLS? = nil,
+        _ body: (RedisServer) async throws -> Value
+    ) async throws -> Value {
         let folder = TemporaryFolder("sentinel")
         defer { folder.remove() }
         try folder.write(
@@ -140,7 +172,12 @@ struct RedisSentinelTests {
             to: "sentinel.conf"
         )
         let file = folder.url.appendingPathComponent("sentinel.conf").path
-        return try await RedisServer.with(role: .sentinel(configurationFile: file), body)
+        return try await RedisServer.with(
+            role: .sentinel(configurationFile: file),
+            tls: tls,
+            arguments: tls == nil ? [] : ["--tls-replication", "yes"],
+            body
+        )
     }
 
     /// The port of the server the client's connections reach.
