@@ -132,7 +132,8 @@ struct CacheFaultTests {
     /// `bookcat seed` (and `migrate`) write outside any server; they invalidate what running servers cached.
     @Test func seedingInvalidatesWhatARunningServerCached() async throws {
         try await RedisServer.with { redis in
-            try await TestApp.run(store: .sqlite, cache: redis.responseCache()) { app in
+            // Over the application's own store, as `bookcat serve` builds it: its catalog is the one the seed names.
+            try await TestApp.run(store: .sqlite, cacheOver: { redis.responseCache(store: $0) }) { app in
                 let token = try await app.admin().accessToken
                 _ = try await app.send(.get, "/api/v1/books", token: token)
                 #expect(try await app.send(.get, "/api/v1/books", token: token).cacheOutcome == "HIT")
