@@ -147,6 +147,10 @@ public final class RedisServer: @unchecked Sendable {
             // The configuration file comes first; Sentinel rewrites it as it learns.
             process.arguments = [file, "--sentinel"] + common
         }
+        // What the server says goes to a file of its own (`--logfile`), shown when it does not answer.
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("bookcat-redis-\(port)-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        process.arguments = (process.arguments ?? []) + ["--logfile", log.path]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let exited = DispatchSemaphore(value: 0)
@@ -171,13 +175,16 @@ public final class RedisServer: @unchecked Sendable {
         stop()
         var failure: any Error = RedisError.unavailable
         if case .failure(let error) = lastReply { failure = error }
-        throw TestFailure("redis-server did not answer on port \(port): \(probe.describeFailure(failure))")
+        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        throw TestFailure("redis-server did not answer on port \(port): \(probe.describeFailure(failure)); it said: \(output.suffix(1_000))")
     }
 
     /// Kills the server and waits until its port is free again.
     public func stop() {
         guard let process else { return }
         self.process = nil
+        // Not once it has exited: its process id may already be another's (a server another test just started).
+        guard process.isRunning else { return }
         let pid = process.processIdentifier
         kill(pid, SIGKILL)
         // Foundation reaps the child and then calls its termination handler; waitUntilExit would spin a run loop.
