@@ -29,14 +29,16 @@ struct CacheScript: Sendable {
         """
     }
 
-    /// KEYS[1] generation key, KEYS[2] session epoch key, KEYS[3] change counter; ARGV[1] entry key prefix; ARGV[2]
-    /// hashed request key. Returns {generation, entry or false, session epoch or false, change counter}.
+    /// KEYS[1] generation key, KEYS[2] session epoch key, KEYS[3] change counter; ARGV[1] entry key prefix, or ''
+    /// on a cluster (the entry lives on another shard: the caller reads it); ARGV[2] hashed request key. Returns
+    /// {generation, entry or false, session epoch or false, change counter}.
     static let read = CacheScript(
         startFromClock(1) + startFromClock(3) + """
 
             local generation = redis.call('GET', KEYS[1])
-            return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2]), redis.call('GET', KEYS[2]),
-              redis.call('GET', KEYS[3])}
+            local entry = false
+            if ARGV[1] ~= '' then entry = redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2]) end
+            return {generation, entry, redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3])}
             """
     )
 
@@ -100,7 +102,9 @@ struct CacheScript: Sendable {
     /// ARGV[5] the store's in-place change head, or '' when unknown, ARGV[6] the head the caller's books start
     /// after (every change up to it is reflected here already, as far as the caller knows), or '' when it knows
     /// none, ARGV[7] the prefix of the per-generation keys (``CacheKeys/generationScopedPrefix``), ARGV[8] the
-    /// books changed in place after ARGV[6] up to ARGV[5], comma-separated.
+    /// books changed in place after ARGV[6] up to ARGV[5], comma-separated, ARGV[9] the entry key prefix, or '' on a
+    /// cluster, where entries live on other shards: they are not deleted there, but checked by their readers against
+    /// the changed-books hash (``RedisResponseCache``), which records from which count on it is whole (`~since`).
     ///
     /// Bumps the generation when asked to, when the store is ahead of what the cache saw, or when in-place changes
     /// may be missing here (the caller's start is ahead of KEYS[6], or it knows no start and the store is ahead),
@@ -157,12 +161,15 @@ struct CacheScript: Sendable {
               local count = redis.call('INCR', KEYS[5])
               local generation = redis.call('GET', KEYS[1])
               local shows = ARGV[7] .. 'shows:' .. generation .. ':'
-              local entries = ARGV[7] .. 'entry:' .. generation .. ':'
+              local entries = ARGV[9] .. generation .. ':'
               local function dropShowing(book)
+                if ARGV[9] == '' then return end
                 for _, key in ipairs(redis.call('SMEMBERS', shows .. book)) do redis.call('DEL', entries .. key) end
                 redis.call('DEL', shows .. book)
               end
               dropShowing('*')
+              -- The first count this hash holds: a reader of an entry read before it cannot tell what it missed.
+              redis.call('HSETNX', changedBooks, '~since', count)
               for book in string.gmatch(ARGV[8], '[^,]+') do
                 dropShowing(book)
                 redis.call('HSET', changedBooks, book, count)
@@ -212,12 +219,24 @@ struct CacheScript: Sendable {
 }
 
 extension RedisClient {
-    /// Runs a script by its SHA1, loading it with EVAL the first time a server has not seen it.
-    func evaluate(_ script: CacheScript, keys: [String], arguments: [RedisArgument]) async throws -> RESPValue {
+    /// Runs a script by its SHA1, loading it with EVAL the first time a server has not seen it. `replicated`: on a
+    /// cluster whose shard has a replica, the script's writes must reach it (`WAIT`) before this returns, so a
+    /// failover of the shard's primary cannot take the cache's versions back to before them.
+    func evaluate(_ script: CacheScript, replicated: Bool = false, keys: [String], arguments: [RedisArgument]) async throws -> RESPValue {
         let tail = [RedisArgument(keys.count)] + keys.map { RedisArgument($0) } + arguments
-        let reply = try await send(["EVALSHA", RedisArgument(script.sha1)] + tail)
+        let replicas = replicated ? try await replicaCount(forKey: keys[0]) : 0
+        func run(_ command: [RedisArgument]) async throws -> RESPValue {
+            guard replicas > 0 else { return try await send(command) }
+            let (reply, acknowledged) = try await sendReplicated(command, replicas: 1)
+            if case .error = reply { return reply }
+            guard acknowledged >= 1 else {
+                throw RedisError.server("NOREPLICAS the cache's versions reached no replica in time; a failover could lose them")
+            }
+            return reply
+        }
+        let reply = try await run(["EVALSHA", RedisArgument(script.sha1)] + tail)
         if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
-            return try await send(["EVAL", RedisArgument(script.source)] + tail).checked()
+            return try await run(["EVAL", RedisArgument(script.source)] + tail).checked()
         }
         return try reply.checked()
     }

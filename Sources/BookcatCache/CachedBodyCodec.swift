@@ -8,6 +8,19 @@ enum CachedBodyCodec {
         Array("\(body.status) \(body.etag) \(booksField(body.books))".utf8) + [UInt8(ascii: "\n")] + body.bytes
     }
 
+    /// On a Redis Cluster: `<count>\n` and then the body as above, `count` the change counter the body was rendered at
+    /// (``RedisResponseCache``).
+    static func encode(_ body: CachedBody, stampedWith count: Int64) -> [UInt8] {
+        Array("\(count)\n".utf8) + encode(body)
+    }
+
+    static func decodeStamped(_ bytes: [UInt8]) -> (body: CachedBody, count: Int64)? {
+        guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")), let count = Int64(String(decoding: bytes[..<newline], as: UTF8.self)),
+            let body = decode(Array(bytes[(newline + 1)...]))
+        else { return nil }
+        return (body, count)
+    }
+
     /// Books as an entry and the cache's scripts write them: comma-separated ids, or `*` for any book (nil).
     static func booksField(_ books: [Int64]?) -> String {
         books.map { $0.map(String.init).joined(separator: ",") } ?? "*"

@@ -21,6 +21,8 @@ public final class RedisResponseCache: ResponseCache {
     private let clock: CacheClock
     /// The catalog's keys and channels, once the store has named it.
     private let namespace: CacheNamespace
+    /// On a Redis Cluster entries spread over the shards, apart from the versions (``CacheKeys``).
+    private let isCluster: Bool
     private let ttlSeconds: Int
     private let logger: Logger
     let fills = FillCoalescer()
@@ -144,6 +146,7 @@ public final class RedisResponseCache: ResponseCache {
         self.client = client
         self.store = store
         self.namespace = CacheNamespace(prefix: keyPrefix, store: store, logger: logger)
+        self.isCluster = client.configuration.cluster != nil
         self.near = NearCache(capacityBytes: memoryBytes)
         self.lease = CacheLease(duration: lease, client: client, namespace: namespace, near: near, clock: clock, logger: logger)
         self.ttlSeconds = ttlSeconds
@@ -193,7 +196,10 @@ public final class RedisResponseCache: ResponseCache {
         misses.increment()
         if ranFill, let changes {
             do {
-                let stored = try await client.evaluate(
+                let stored =
+                    isCluster
+                    ? try await storeOnCluster(body, at: entryKey, readAt: changes)
+                    : try await client.evaluate(
                     .store,
                     keys: [entryKey, keys.changedBooks(generation: generation), keys.changeCounter],
                     arguments: [
@@ -201,11 +207,11 @@ public final class RedisResponseCache: ResponseCache {
                         RedisArgument(keys.showing(generation: generation)), RedisArgument(hashedKey),
                         RedisArgument(CachedBodyCodec.booksField(body.books)),
                     ]
-                )
+                ).integer == 1
                 // Only once Redis holds it: the memory tier never has what the shared tier lacks. (Refused when a
                 // book it shows changed in place while it rendered: the body is still this request's answer, which
                 // began before that write was answered.)
-                if stored.integer == 1 { near.store(body, for: hashedKey, generation: generation, readAt: changes) }
+                if stored { near.store(body, for: hashedKey, generation: generation, readAt: changes) }
             } catch {
                 errors.increment()
                 logger.debug("cache store failed", metadata: ["error": "\(error)"])
@@ -352,12 +358,14 @@ public final class RedisResponseCache: ResponseCache {
         let keys = try await namespace.keys()
         let reply = try await client.evaluate(
             .publish,
+            replicated: true,
             keys: [keys.generation, keys.catalogVersion, keys.sessionEpoch, keys.readers, keys.changeCounter, keys.storeBookChanges],
             arguments: [
                 RedisArgument(Int(invalidation.catalogVersion)), invalidation.force ? "1" : "0",
                 invalidation.sessionEpoch.map { RedisArgument(Int($0)) } ?? "", RedisArgument(keys.changesChannel),
                 invalidation.bookChanges.map { RedisArgument(Int($0)) } ?? "", invalidation.reflected.map { RedisArgument(Int($0)) } ?? "",
                 RedisArgument(keys.generationScopedPrefix), RedisArgument(CachedBodyCodec.booksField(invalidation.books)),
+                RedisArgument(isCluster ? "" : keys.entryPrefix),
             ]
         )
         guard case .array(let values) = reply, values.count >= 7, let generation = values[1].string, let age = values[4].integer,
@@ -398,8 +406,7 @@ public final class RedisResponseCache: ResponseCache {
             self.changes = changes
         }
 
-        init(generation: String, stored: [UInt8]?, sessionEpoch: Int64?, changes: Int64?) {
-            let body = stored.flatMap(CachedBodyCodec.decode)
+        init(generation: String, stored body: CachedBody?, sessionEpoch: Int64?, changes: Int64?) {
             self.init(generation: generation, found: body.map { ($0, .redis) }, sessionEpoch: sessionEpoch, changes: changes)
         }
     }
@@ -441,11 +448,13 @@ public final class RedisResponseCache: ResponseCache {
                         inMemory == nil
                         ? try replies[3].checked().bytes
                         : try await client.send("GET", RedisArgument(keys.entry(generation: known, hashedKey: hashedKey))).checked().bytes
-                    return Read(generation: known, stored: stored, sessionEpoch: sessionEpoch, changes: changes)
+                    let body = try await current(stored, generation: known, changes: changes, keys: keys)
+                    return Read(generation: known, stored: body, sessionEpoch: sessionEpoch, changes: changes)
                 }
                 versions.learn(generation: current)
                 let entry = try await client.send("GET", RedisArgument(keys.entry(generation: current, hashedKey: hashedKey))).checked()
-                return Read(generation: current, stored: entry.bytes, sessionEpoch: sessionEpoch, changes: changes)
+                let body = try await self.current(entry.bytes, generation: current, changes: changes, keys: keys)
+                return Read(generation: current, stored: body, sessionEpoch: sessionEpoch, changes: changes)
             }
             // No generation or counter at all (a fresh or flushed Redis): the script below creates them.
         }
@@ -474,12 +483,53 @@ public final class RedisResponseCache: ResponseCache {
         let reply = try await client.evaluate(
             .read,
             keys: [keys.generation, keys.sessionEpoch, keys.changeCounter],
-            arguments: [RedisArgument(keys.entryPrefix), RedisArgument(hashedKey)]
+            arguments: [RedisArgument(isCluster ? "" : keys.entryPrefix), RedisArgument(hashedKey)]
         )
         guard case .array(let values) = reply, values.count == 4, let generation = values[0].string, let changes = values[3].integer else {
             throw RedisError.protocolError("unexpected reply to the cache read script: \(reply)")
         }
         versions.learn(generation: generation)
-        return Read(generation: generation, stored: values[1].bytes, sessionEpoch: values[2].integer, changes: changes)
+        // On a cluster the entry lives on its own shard: read after the script, under the generation it gave.
+        let stored =
+            isCluster
+            ? try await client.send("GET", RedisArgument(keys.entry(generation: generation, hashedKey: hashedKey))).checked().bytes
+            : values[1].bytes
+        let body = try await current(stored, generation: generation, changes: changes, keys: keys)
+        return Read(generation: generation, stored: body, sessionEpoch: values[2].integer, changes: changes)
+    }
+
+    // MARK: - Entries on a cluster
+
+    /// The body an entry read from Redis holds, if it is current for a request that read the change counter
+    /// `changes` after it arrived. On one server every entry stored under the current generation is (the store and
+    /// publish scripts keep them so, atomically). On a cluster the entries live on other shards than the counter, so
+    /// nothing deletes them when a book they show changes in place: each is stamped with the count its body was
+    /// rendered at, and is current only if none of its books changed since, as the generation's changed-books hash
+    /// (beside the counter) says. A hash that cannot vouch for the whole span (lost, or begun after the stamp)
+    /// vouches for nothing.
+    private func current(_ stored: [UInt8]?, generation: String, changes: Int64, keys: CacheKeys) async throws -> CachedBody? {
+        guard let stored else { return nil }
+        guard isCluster else { return CachedBodyCodec.decode(stored) }
+        guard let (body, renderedAt) = CachedBodyCodec.decodeStamped(stored) else { return nil }
+        if renderedAt >= changes { return body }
+        guard let books = body.books else { return nil }
+        if books.isEmpty { return body }
+        let fields = ["~since"] + books.map(String.init)
+        let reply = try await client.send(
+            ["HMGET", RedisArgument(keys.changedBooks(generation: generation))] + fields.map { RedisArgument($0) }
+        ).checked()
+        guard case .array(let counts) = reply, counts.count == fields.count, let since = counts[0].integer, since <= renderedAt + 1 else {
+            return nil
+        }
+        return counts.dropFirst().allSatisfy { ($0.integer ?? .min) <= renderedAt } ? body : nil
+    }
+
+    /// Stores an entry on its own shard, stamped with the change count its body was rendered at (see ``current``).
+    private func storeOnCluster(_ body: CachedBody, at entryKey: String, readAt: Int64) async throws -> Bool {
+        let reply = try await client.send(
+            "SET", RedisArgument(entryKey), RedisArgument(bytes: CachedBodyCodec.encode(body, stampedWith: readAt)), "EX",
+            RedisArgument(ttlSeconds)
+        )
+        return try reply.checked() == .simpleString("OK")
     }
 }

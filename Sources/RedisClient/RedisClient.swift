@@ -7,7 +7,8 @@ import NIOPosix
 /// the configured timeouts. Nothing here blocks a thread: NIO does the I/O and callers await replies.
 public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
-    private let pool: RedisConnectionPool
+    /// One server (directly or through Sentinel), or a cluster's nodes.
+    private let topology: Topology
     private let breaker: CircuitBreaker
     private let latency: Timer
     /// The last transport failure, kept so that a command refused by the open breaker can still name the cause.
@@ -29,7 +30,11 @@ public final class RedisClient: Sendable {
         self.configuration = configuration
         self.onMisconfiguration = onMisconfiguration
         self.latency = Timer(label: "redis_command_duration_seconds", preferredDisplayUnit: .seconds, factory: metrics)
-        self.pool = RedisConnectionPool(configuration: configuration, group: group, metrics: metrics)
+        if let cluster = configuration.cluster {
+            self.topology = .cluster(ClusterRouter(configuration: configuration, seeds: cluster.seeds, group: group, metrics: metrics))
+        } else {
+            self.topology = .single(RedisConnectionPool(configuration: configuration, group: group, metrics: metrics))
+        }
         self.breaker = CircuitBreaker(threshold: configuration.failureThreshold, openDuration: configuration.openDuration)
     }
 
@@ -42,18 +47,58 @@ public final class RedisClient: Sendable {
     /// Sends several commands in one round trip on one connection; replies come back in order. Server error
     /// replies are returned, not thrown, as with the single command.
     public func send(pipeline commands: [[RedisArgument]]) async throws(RedisError) -> [RESPValue] {
+        try await measured { () async throws -> (reply: [RESPValue], address: RedisAddress?) in
+            switch topology {
+            case .single(let pool):
+                let connection = try await pool.connection()
+                let reply = try await connection.send(pipeline: commands, timeout: configuration.commandTimeout)
+                // A primary demoted by a failover refuses writes: this connection is to the wrong server now, and the
+                // next one opened in its place goes to the promoted replica (through the sentinels, or a DNS name
+                // that follows the promotion, as ElastiCache's primary endpoint does).
+                if reply.contains(where: Self.isReadOnlyError) { connection.close() }
+                return (reply, connection.address)
+            case .cluster(let router):
+                return (try await router.send(pipeline: commands), nil)
+            }
+        }
+    }
+
+    /// Sends one write and, on a cluster, waits (up to the command timeout) until `replicas` replicas of its node have
+    /// it (`WAIT`), so the write outlives a failover of its primary; returns the reply and how many acknowledged it.
+    /// One server (or Sentinel) is not asked: there, as before, the reply alone is returned, and `replicas`.
+    public func sendReplicated(_ command: [RedisArgument], replicas: Int) async throws(RedisError) -> (reply: RESPValue, acknowledged: Int) {
+        guard case .cluster(let router) = topology else { return (try await send(command), replicas) }
+        var acknowledged = 0
+        let reply = try await measured { () async throws -> (reply: [RESPValue], address: RedisAddress?) in
+            let (reply, count) = try await router.sendReplicated(command, replicas: replicas, timeout: configuration.commandTimeout)
+            acknowledged = count
+            return ([reply], nil)
+        }
+        return (reply[0], acknowledged)
+    }
+
+    /// How many replicas follow the primary that serves `key`: 0 on one server (whose replicas, if any, are
+    /// Sentinel's to promote).
+    public func replicaCount(forKey key: String) async throws(RedisError) -> Int {
+        guard case .cluster(let router) = topology else { return 0 }
+        do {
+            return try await router.replicaCount(forKey: key)
+        } catch {
+            throw (error as? RedisError) ?? .connectionClosed
+        }
+    }
+
+    /// Runs one exchange through the breaker, timing it and noting what its replies say of the server.
+    private func measured(
+        _ exchange: () async throws -> (reply: [RESPValue], address: RedisAddress?)
+    ) async throws(RedisError) -> [RESPValue] {
         guard breaker.allowRequest() else { throw .unavailable }
         let start = ContinuousClock.now
         do {
-            let connection = try await pool.connection()
-            let reply = try await connection.send(pipeline: commands, timeout: configuration.commandTimeout)
-            // A primary demoted by a failover refuses writes: this connection is to the wrong server now, and the
-            // next one opened in its place goes to the promoted replica (through the sentinels, or a DNS name
-            // that follows the promotion, as ElastiCache's primary endpoint does).
-            if reply.contains(where: Self.isReadOnlyError) { connection.close() }
-            if let clusterReply = reply.first(where: Self.isClusterRedirection) {
+            let (reply, address) = try await exchange()
+            if configuration.cluster == nil, let clusterReply = reply.first(where: Self.isClusterRedirection) {
                 let error = RedisError.configuration(
-                    "\(connection.address) is a Redis Cluster node (it answered \(clusterReply)), but REDIS_URL names one server: set REDIS_CLUSTER to the cluster's nodes"
+                    "\(address?.description ?? "the server") is a Redis Cluster node (it answered \(clusterReply)), but REDIS_URL names one server: set REDIS_CLUSTER to the cluster's nodes"
                 )
                 let first = misconfiguration.withLockedValue { seen in
                     defer { seen = error }
@@ -107,12 +152,30 @@ public final class RedisClient: Sendable {
     }
 
     /// Connections to Redis open right now.
-    public var openConnections: Int { pool.openConnections }
+    public var openConnections: Int {
+        switch topology {
+        case .single(let pool): pool.openConnections
+        case .cluster(let router): router.open.withLockedValue { $0 }
+        }
+    }
 
     /// The event loops the connections live on.
-    var loops: [any EventLoop] { pool.loops }
+    var loops: [any EventLoop] {
+        switch topology {
+        case .single(let pool): pool.loops
+        case .cluster(let router): router.loops
+        }
+    }
 
     public func shutdown() async {
-        await pool.closeAll()
+        switch topology {
+        case .single(let pool): await pool.closeAll()
+        case .cluster(let router): await router.closeAll()
+        }
+    }
+
+    private enum Topology: Sendable {
+        case single(RedisConnectionPool)
+        case cluster(ClusterRouter)
     }
 }

@@ -19,6 +19,9 @@ public struct RedisConfiguration: Sendable, Equatable {
     public var openDuration: Duration = .seconds(1)
     /// Redis Sentinel: when set, the sentinels name the primary to connect to, and `host` and `port` are not used.
     public var sentinel: RedisSentinel?
+    /// Redis Cluster: when set, these nodes are asked for the slot map and each command goes to the primary of its
+    /// key's slot; `host` and `port` are not used.
+    public var cluster: RedisCluster?
 
     public init(host: String, port: Int = 6379, username: String? = nil, password: String? = nil, database: Int = 0, tls: RedisTLS? = nil) {
         self.host = host
@@ -67,6 +70,9 @@ public struct RedisConfiguration: Sendable, Equatable {
     /// Where Redis is, for a log line or an error: never the credentials.
     public var endpointDescription: String {
         let scheme = tls == nil ? "" : " over TLS"
+        if let cluster {
+            return "Redis Cluster (seeds \(cluster.seeds.map(\.description).joined(separator: ", ")))\(scheme)"
+        }
         if let sentinel {
             return "Redis primary \(sentinel.primaryName) (sentinels \(sentinel.sentinels.map(\.description).joined(separator: ", ")))\(scheme)"
         }
@@ -88,6 +94,15 @@ public struct RedisSentinel: Sendable, Equatable {
         self.sentinels = sentinels
         self.primaryName = primaryName
         self.password = password
+    }
+}
+
+/// A Redis Cluster, by the nodes first asked for its slot map (any of its nodes will do; more survive one's loss).
+public struct RedisCluster: Sendable, Equatable {
+    public var seeds: [RedisAddress]
+
+    public init(seeds: [RedisAddress]) {
+        self.seeds = seeds
     }
 }
 

@@ -16,11 +16,13 @@ actor RedisConnectionPool {
     private var nextSlot = 0
     /// Where the last connection opened reached: with Sentinel, it moves after a failover.
     private var primary: RedisAddress?
-    private let open = NIOLockedValueBox(0)
+    private let open: NIOLockedValueBox<Int>
     private let openGauge: Gauge
 
-    init(configuration: RedisConfiguration, group: any EventLoopGroup, metrics: any MetricsFactory) {
+    /// `open` counts the connections open, shared by the pools of one client (one per node of a cluster).
+    init(configuration: RedisConfiguration, group: any EventLoopGroup, metrics: any MetricsFactory, open: NIOLockedValueBox<Int> = .init(0)) {
         self.configuration = configuration
+        self.open = open
         self.openGauge = Gauge(label: "redis_pool_connections", factory: metrics)
         self.loops = Array(group.makeIterator())
         self.slots = Array(repeating: nil, count: max(1, configuration.poolSize))

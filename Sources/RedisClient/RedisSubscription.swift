@@ -40,8 +40,7 @@ public final class RedisSubscription: Sendable {
         let (messages, continuation) = AsyncStream.makeStream(of: Message.self)
         let channel: any Channel
         do {
-            let address = try await configuration.primaryAddress(group: loop)
-            channel = try await RedisConnection.openChannel(to: address, tls: configuration.tls, timeout: configuration.connectTimeout, group: loop) {
+            channel = try await openChannel(configuration: configuration, loop: loop) {
                 RedisSubscriptionHandler(setupReplies: expectedReplies, ready: ready, messages: continuation)
             }
         } catch {
@@ -74,6 +73,28 @@ public final class RedisSubscription: Sendable {
 
     public func close() {
         channel.close(promise: nil)
+    }
+
+    /// The primary (the configured one, or the one the sentinels name); on a cluster the first seed that accepts a
+    /// connection, since every node delivers what is published on any (the cluster bus carries it).
+    private static func openChannel(
+        configuration: RedisConfiguration,
+        loop: any EventLoop,
+        makeHandler: @escaping @Sendable () -> some ChannelHandler
+    ) async throws(RedisError) -> any Channel {
+        guard let cluster = configuration.cluster else {
+            let address = try await configuration.primaryAddress(group: loop)
+            return try await RedisConnection.openChannel(to: address, tls: configuration.tls, timeout: configuration.connectTimeout, group: loop, makeHandler: makeHandler)
+        }
+        var failures: [String] = []
+        for seed in cluster.seeds {
+            do {
+                return try await RedisConnection.openChannel(to: seed, tls: configuration.tls, timeout: configuration.connectTimeout, group: loop, makeHandler: makeHandler)
+            } catch {
+                failures.append("\(error)")
+            }
+        }
+        throw .connectFailed("no cluster node to subscribe on: \(failures.joined(separator: "; "))")
     }
 }
 

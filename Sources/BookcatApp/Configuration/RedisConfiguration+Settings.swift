@@ -31,10 +31,16 @@ extension RedisConfiguration {
         configuration.connectTimeout = .milliseconds(try redis.wholeNumber("connectTimeoutMs", default: 250, in: 1...60_000))
         configuration.commandTimeout = .milliseconds(try redis.wholeNumber("commandTimeoutMs", default: 100, in: 1...60_000))
         configuration.poolSize = try redis.wholeNumber("poolSize", default: 4, in: 1...64)
-        let sentinels = try redis.parsed("sentinels", shape: "host:port[,host:port…]") { list -> [RedisAddress]? in
-            let addresses = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            let parsed = addresses.compactMap(RedisAddress.init)
-            return !parsed.isEmpty && parsed.count == addresses.count ? parsed : nil
+        let sentinels = try addresses(redis, "sentinels")
+        let cluster = try addresses(redis, "cluster")
+        if let cluster {
+            guard sentinels == nil else {
+                throw ConfigurationError(variable: redis.variable("cluster"), problem: "and REDIS_SENTINELS cannot both be set: a cluster fails over on its own")
+            }
+            guard configuration.database == 0 else {
+                throw ConfigurationError(variable: redis.variable("url"), problem: "names database \(configuration.database), but a Redis Cluster has only database 0")
+            }
+            configuration.cluster = RedisCluster(seeds: cluster)
         }
         if let sentinels {
             configuration.sentinel = RedisSentinel(
@@ -52,5 +58,14 @@ extension RedisConfiguration {
         let first = message.prefix { $0 != " " }
         guard first.hasPrefix("REDIS_TLS_") else { return ConfigurationError(variable: variable, problem: message) }
         return ConfigurationError(variable: String(first), problem: String(message.dropFirst(first.count + 1)))
+    }
+
+    /// A comma-separated list of `host:port` (sentinels, cluster nodes).
+    private static func addresses(_ redis: Settings, _ key: String) throws(ConfigurationError) -> [RedisAddress]? {
+        try redis.parsed(key, shape: "host:port[,host:port…]") { list -> [RedisAddress]? in
+            let addresses = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let parsed = addresses.compactMap(RedisAddress.init)
+            return !parsed.isEmpty && parsed.count == addresses.count ? parsed : nil
+        }
     }
 }

@@ -1,0 +1,285 @@
+import Metrics
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Sends commands to a Redis Cluster: each to the primary serving its key's hash slot, a pipeline split into one
+/// pipeline per node (sent at once, replies put back in order), `MOVED` and `ASK` followed, the slot map learned
+/// from `CLUSTER SLOTS` and asked again when a node fails or a slot moves.
+///
+/// A node that fails (a primary killed) fails the commands for its slots until the cluster has promoted a replica
+/// and a refresh has learned it; commands for other nodes go on meanwhile.
+final class ClusterRouter: Sendable {
+    private let configuration: RedisConfiguration
+    private let seeds: [RedisAddress]
+    private let group: any EventLoopGroup
+    private let metrics: any MetricsFactory
+    /// Connections open across every node's pool.
+    let open = NIOLockedValueBox(0)
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var map: ClusterSlotMap?
+        var pools: [RedisAddress: RedisConnectionPool] = [:]
+        /// The refresh under way, which every caller that needs one shares.
+        var refreshing: Task<ClusterSlotMap, any Error>?
+        var lastRefresh: ContinuousClock.Instant?
+        var closed = false
+    }
+
+    /// Redirections one command may follow before it fails: a slot moves once per migration.
+    static let redirections = 5
+    /// A failure asks the cluster for its map at most this often.
+    static let refreshInterval = Duration.milliseconds(100)
+
+    init(configuration: RedisConfiguration, seeds: [RedisAddress], group: any EventLoopGroup, metrics: any MetricsFactory) {
+        self.configuration = configuration
+        self.seeds = seeds
+        self.group = group
+        self.metrics = metrics
+    }
+
+    /// The event loops the connections live on.
+    var loops: [any EventLoop] { Array(group.makeIterator()) }
+
+    // MARK: - Sending
+
+    func send(pipeline commands: [[RedisArgument]]) async throws -> [RESPValue] {
+        let map = try await currentMap()
+        var replies = [RESPValue?](repeating: nil, count: commands.count)
+        // One pipeline per node, in the order the commands came.
+        var byNode: [RedisAddress: [Int]] = [:]
+        var order: [RedisAddress] = []
+        for (index, command) in commands.enumerated() {
+            let node = try route(command, in: map)
+            if byNode[node] == nil { order.append(node) }
+            byNode[node, default: []].append(index)
+        }
+        try await withThrowingTaskGroup(of: (indices: [Int], replies: [RESPValue]).self) { tasks in
+            for node in order {
+                let indices = byNode[node]!
+                tasks.addTask { (indices, try await self.send(indices.map { commands[$0] }, to: node)) }
+            }
+            for try await (indices, nodeReplies) in tasks {
+                for (index, reply) in zip(indices, nodeReplies) { replies[index] = reply }
+            }
+        }
+        var answered: [RESPValue] = []
+        answered.reserveCapacity(commands.count)
+        for (index, reply) in replies.enumerated() {
+            answered.append(try await following(reply!, of: commands[index], redirected: 0))
+        }
+        return answered
+    }
+
+    /// Sends `command` to the primary of its key, then `WAIT replicas timeout` on the same node: the reply, and
+    /// how many replicas acknowledged it. A write acknowledged by the replica survives its primary's failover.
+    func sendReplicated(_ command: [RedisArgument], replicas: Int, timeout: Duration) async throws -> (reply: RESPValue, acknowledged: Int) {
+        var map = try await currentMap()
+        var node = try route(command, in: map)
+        for _ in 0...Self.redirections {
+            // Half the command timeout, so the reply to both comes within it; never 0, which would wait forever.
+            let wait: [RedisArgument] = ["WAIT", RedisArgument(replicas), RedisArgument(max(1, Int(timeout / .milliseconds(1)) / 2))]
+            let replies = try await send([command, wait], to: node)
+            if let moved = Redirection(replies[0]) {
+                learn(moved)
+                node = moved.address
+                map = try await currentMap()
+                continue
+            }
+            return (replies[0], Int(replies[1].integer ?? 0))
+        }
+        throw RedisError.protocolError("\(Self.redirections) redirections for one command")
+    }
+
+    /// How many replicas follow the primary serving `key`.
+    func replicaCount(forKey key: String) async throws -> Int {
+        try await currentMap().replicaCount(forSlot: HashSlot.of(Array(key.utf8)))
+    }
+
+    private func send(_ commands: [[RedisArgument]], to node: RedisAddress) async throws -> [RESPValue] {
+        do {
+            let connection = try await pool(for: node).connection()
+            return try await connection.send(pipeline: commands, timeout: configuration.commandTimeout)
+        } catch {
+            // The node may be gone (a failover): the next command finds where its slots went.
+            refreshSoon()
+            throw error
+        }
+    }
+
+    /// Follows `MOVED` (the slot lives elsewhere now: learned, and asked there) and `ASK` (the key is being
+    /// migrated: asked there once, after `ASKING`), and retries `TRYAGAIN` (a migration holds the keys a moment).
+    private func following(_ reply: RESPValue, of command: [RedisArgument], redirected: Int) async throws -> RESPValue {
+        guard case .error(let message) = reply else { return reply }
+        guard redirected < Self.redirections else { return reply }
+        if let redirection = Redirection(reply) {
+            if redirection.isMoved {
+                learn(redirection)
+                let replies = try await send([command], to: redirection.address)
+                return try await following(replies[0], of: command, redirected: redirected + 1)
+            }
+            let replies = try await send([["ASKING"], command], to: redirection.address)
+            return try await following(replies[1], of: command, redirected: redirected + 1)
+        }
+        if message.hasPrefix("TRYAGAIN") {
+            try await Task.sleep(for: .milliseconds(10 << redirected))
+            let map = try await currentMap()
+            let replies = try await send([command], to: try route(command, in: map))
+            return try await following(replies[0], of: command, redirected: redirected + 1)
+        }
+        return reply
+    }
+
+    private func learn(_ moved: Redirection) {
+        guard moved.isMoved else { return }
+        state.withLockedValue { $0.map?.move(slot: moved.slot, to: moved.address) }
+        refreshSoon()
+    }
+
+    // MARK: - Routing
+
+    /// The primary for the command's key, or any primary for a command without one.
+    private func route(_ command: [RedisArgument], in map: ClusterSlotMap) throws -> RedisAddress {
+        guard let key = Self.key(of: command) else { return map.primaries[0] }
+        let slot = HashSlot.of(key)
+        guard let node = map.primary(forSlot: slot) else {
+            refreshSoon()
+            throw RedisError.connectFailed("no node of the cluster serves hash slot \(slot) (CLUSTERDOWN, or a map still being learned)")
+        }
+        return node
+    }
+
+    /// The key a command is routed by: its first key. Commands without keys (PING, PUBLISH, TIME…) have none.
+    static func key(of command: [RedisArgument]) -> [UInt8]? {
+        guard let name = command.first?.bytes, command.count > 1 else { return nil }
+        switch String(decoding: name, as: UTF8.self).uppercased() {
+        case "PING", "PUBLISH", "TIME", "INFO", "ACL", "CLUSTER", "SCRIPT", "DBSIZE", "FLUSHALL", "WAIT", "ROLE", "AUTH", "ECHO", "KEYS",
+            "SUBSCRIBE", "HELLO", "CONFIG", "MEMORY":
+            return nil
+        case "EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO":
+            guard command.count > 3, let count = Int(String(decoding: command[2].bytes, as: UTF8.self)), count > 0 else { return nil }
+            return command[3].bytes
+        default:
+            return command[1].bytes
+        }
+    }
+
+    // MARK: - The slot map
+
+    private func currentMap() async throws -> ClusterSlotMap {
+        if let map = state.withLockedValue({ $0.map }) { return map }
+        return try await refresh()
+    }
+
+    /// Asks again in the background, at most every ``refreshInterval``.
+    private func refreshSoon() {
+        let due = state.withLockedValue { state -> Bool in
+            if state.closed || state.refreshing != nil { return false }
+            if let last = state.lastRefresh, ContinuousClock.now - last < Self.refreshInterval { return false }
+            return true
+        }
+        if due { Task { _ = try? await refresh() } }
+    }
+
+    /// Asks the nodes it knows (then the seeds), in turn, for the slot map; the first full answer is taken.
+    /// Concurrent callers share one refresh.
+    @discardableResult
+    func refresh() async throws -> ClusterSlotMap {
+        let task = state.withLockedValue { state -> Task<ClusterSlotMap, any Error> in
+            if let running = state.refreshing { return running }
+            let candidates = (state.map?.nodes ?? []) + seeds
+            let task = Task { try await self.ask(candidates) }
+            state.refreshing = task
+            return task
+        }
+        defer {
+            state.withLockedValue { state in
+                if state.refreshing == task {
+                    state.refreshing = nil
+                    state.lastRefresh = .now
+                }
+            }
+        }
+        let map = try await task.value
+        let stale = state.withLockedValue { state -> [RedisConnectionPool] in
+            state.map = map
+            // Pools of nodes that serve no slot now (a failed primary, a replica that was one) are closed.
+            let gone = state.pools.filter { !map.primaries.contains($0.key) }
+            for address in gone.keys { state.pools[address] = nil }
+            return Array(gone.values)
+        }
+        for pool in stale { await pool.closeAll() }
+        return map
+    }
+
+    private func ask(_ candidates: [RedisAddress]) async throws -> ClusterSlotMap {
+        var failures: [String] = []
+        var asked: Set<String> = []
+        for node in candidates where asked.insert(node.description).inserted {
+            do {
+                let connection = try await RedisConnection.connect(to: nodeConfiguration(node), group: group)
+                defer { connection.close() }
+                let reply = try await connection.send(["CLUSTER", "SLOTS"], timeout: configuration.commandTimeout).checked()
+                guard let map = ClusterSlotMap(slotsReply: reply, askedAt: node) else {
+                    failures.append("\(node) serves no slots")
+                    continue
+                }
+                // A node that has not yet seen a failover may still name the failed primary: a map that leaves
+                // slots unserved is taken only if no node gives a whole one.
+                if map.coversEverySlot { return map }
+                failures.append("\(node) knows no node for some slots")
+            } catch {
+                failures.append("\(node): \(error)")
+            }
+        }
+        throw RedisError.connectFailed("no cluster node gave a slot map: \(failures.joined(separator: "; "))")
+    }
+
+    // MARK: - Connections
+
+    private func nodeConfiguration(_ node: RedisAddress) -> RedisConfiguration {
+        var configuration = self.configuration
+        configuration.host = node.host
+        configuration.port = node.port
+        configuration.cluster = nil
+        configuration.sentinel = nil
+        return configuration
+    }
+
+    private func pool(for node: RedisAddress) throws -> RedisConnectionPool {
+        try state.withLockedValue { state in
+            if state.closed { throw RedisError.connectionClosed }
+            if let pool = state.pools[node] { return pool }
+            let pool = RedisConnectionPool(configuration: nodeConfiguration(node), group: group, metrics: metrics, open: open)
+            state.pools[node] = pool
+            return pool
+        }
+    }
+
+    func closeAll() async {
+        let pools = state.withLockedValue { state in
+            state.closed = true
+            state.refreshing?.cancel()
+            return Array(state.pools.values)
+        }
+        for pool in pools { await pool.closeAll() }
+    }
+}
+
+/// `-MOVED slot host:port` or `-ASK slot host:port`.
+private struct Redirection {
+    var isMoved: Bool
+    var slot: Int
+    var address: RedisAddress
+
+    init?(_ reply: RESPValue) {
+        guard case .error(let message) = reply else { return nil }
+        let parts = message.split(separator: " ")
+        guard parts.count == 3, parts[0] == "MOVED" || parts[0] == "ASK", let slot = Int(parts[1]), (0..<HashSlot.count).contains(slot),
+            let address = RedisAddress(String(parts[2]))
+        else { return nil }
+        self.isMoved = parts[0] == "MOVED"
+        self.slot = slot
+        self.address = address
+    }
+}
