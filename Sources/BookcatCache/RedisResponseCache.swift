@@ -448,12 +448,12 @@ public final class RedisResponseCache: ResponseCache {
                         inMemory == nil
                         ? try replies[3].checked().bytes
                         : try await client.send("GET", RedisArgument(keys.entry(generation: known, hashedKey: hashedKey))).checked().bytes
-                    let body = try await current(stored, generation: known, changes: changes, keys: keys)
+                    let body = try await currentBody(stored, generation: known, changes: changes, keys: keys)
                     return Read(generation: known, stored: body, sessionEpoch: sessionEpoch, changes: changes)
                 }
                 versions.learn(generation: current)
                 let entry = try await client.send("GET", RedisArgument(keys.entry(generation: current, hashedKey: hashedKey))).checked()
-                let body = try await self.current(entry.bytes, generation: current, changes: changes, keys: keys)
+                let body = try await currentBody(entry.bytes, generation: current, changes: changes, keys: keys)
                 return Read(generation: current, stored: body, sessionEpoch: sessionEpoch, changes: changes)
             }
             // No generation or counter at all (a fresh or flushed Redis): the script below creates them.
@@ -494,7 +494,7 @@ public final class RedisResponseCache: ResponseCache {
             isCluster
             ? try await client.send("GET", RedisArgument(keys.entry(generation: generation, hashedKey: hashedKey))).checked().bytes
             : values[1].bytes
-        let body = try await current(stored, generation: generation, changes: changes, keys: keys)
+        let body = try await currentBody(stored, generation: generation, changes: changes, keys: keys)
         return Read(generation: generation, stored: body, sessionEpoch: values[2].integer, changes: changes)
     }
 
@@ -507,7 +507,7 @@ public final class RedisResponseCache: ResponseCache {
     /// rendered at, and is current only if none of its books changed since, as the generation's changed-books hash
     /// (beside the counter) says. A hash that cannot vouch for the whole span (lost, or begun after the stamp)
     /// vouches for nothing.
-    private func current(_ stored: [UInt8]?, generation: String, changes: Int64, keys: CacheKeys) async throws -> CachedBody? {
+    private func currentBody(_ stored: [UInt8]?, generation: String, changes: Int64, keys: CacheKeys) async throws -> CachedBody? {
         guard let stored else { return nil }
         guard isCluster else { return CachedBodyCodec.decode(stored) }
         guard let (body, renderedAt) = CachedBodyCodec.decodeStamped(stored) else { return nil }
@@ -524,7 +524,7 @@ public final class RedisResponseCache: ResponseCache {
         return counts.dropFirst().allSatisfy { ($0.integer ?? .min) <= renderedAt } ? body : nil
     }
 
-    /// Stores an entry on its own shard, stamped with the change count its body was rendered at (see ``current``).
+    /// Stores an entry on its own shard, stamped with the change count its body was rendered at (see ``currentBody(_:generation:changes:keys:)``).
     private func storeOnCluster(_ body: CachedBody, at entryKey: String, readAt: Int64) async throws -> Bool {
         let reply = try await client.send(
             "SET", RedisArgument(entryKey), RedisArgument(bytes: CachedBodyCodec.encode(body, stampedWith: readAt)), "EX",

@@ -4,7 +4,7 @@ import NIOCore
 
 /// Sends commands to a Redis Cluster: each to the primary serving its key's hash slot, a pipeline split into one
 /// pipeline per node (sent at once, replies put back in order), `MOVED` and `ASK` followed, the slot map learned
-/// from `CLUSTER SLOTS` and asked again when a node fails or a slot moves.
+/// from `CLUSTER NODES` and asked again when a node fails or a slot moves, and every few seconds.
 ///
 /// A node that fails (a primary killed) fails the commands for its slots until the cluster has promoted a replica
 /// and a refresh has learned it; commands for other nodes go on meanwhile.
@@ -167,9 +167,17 @@ final class ClusterRouter: Sendable {
     // MARK: - The slot map
 
     private func currentMap() async throws -> ClusterSlotMap {
-        if let map = state.withLockedValue({ $0.map }) { return map }
-        return try await refresh()
+        let (map, stale) = state.withLockedValue { state in
+            (state.map, state.lastRefresh.map { ContinuousClock.now - $0 > Self.mapLifetime } ?? false)
+        }
+        guard let map else { return try await refresh() }
+        // Replicas that joined or left, a failover nobody's command met: learned within a few seconds anyway.
+        if stale { refreshSoon() }
+        return map
     }
+
+    /// How long a slot map is used before it is asked for again in the background.
+    static let mapLifetime = Duration.seconds(5)
 
     /// Asks again in the background, at most every ``refreshInterval``.
     private func refreshSoon() {
@@ -219,8 +227,8 @@ final class ClusterRouter: Sendable {
             do {
                 let connection = try await RedisConnection.connect(to: nodeConfiguration(node), group: group)
                 defer { connection.close() }
-                let reply = try await connection.send(["CLUSTER", "SLOTS"], timeout: configuration.commandTimeout).checked()
-                guard let map = ClusterSlotMap(slotsReply: reply, askedAt: node) else {
+                let reply = try await connection.send(["CLUSTER", "NODES"], timeout: configuration.commandTimeout).checked()
+                guard let text = reply.string, let map = ClusterSlotMap(nodesReply: text, askedAt: node) else {
                     failures.append("\(node) serves no slots")
                     continue
                 }
@@ -228,6 +236,8 @@ final class ClusterRouter: Sendable {
                 // slots unserved is taken only if no node gives a whole one.
                 if map.coversEverySlot { return map }
                 failures.append("\(node) knows no node for some slots")
+            } catch RedisError.server(let message) where message.contains("cluster support disabled") {
+                throw RedisError.configuration("\(node) is one server, not a cluster node: unset REDIS_CLUSTER and name it in REDIS_URL")
             } catch {
                 failures.append("\(node): \(error)")
             }

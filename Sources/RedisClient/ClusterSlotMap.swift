@@ -1,8 +1,9 @@
-/// Which primary serves each hash slot, and which replicas follow it, as a cluster node described it (`CLUSTER SLOTS`).
+/// Which primary serves each hash slot, and how many healthy replicas follow it, as a cluster node described it
+/// (`CLUSTER NODES`: unlike `CLUSTER SLOTS`, it lists a replica before it has been sent any data).
 struct ClusterSlotMap: Sendable, Equatable {
     /// The primaries, in the order the reply named them.
     private(set) var primaries: [RedisAddress] = []
-    /// Per primary (same index): how many replicas it has.
+    /// Per primary (same index): how many replicas follow it and are not failed.
     private(set) var replicaCounts: [Int] = []
     /// Every node named, primaries and replicas: where a later refresh may ask.
     private(set) var nodes: [RedisAddress] = []
@@ -11,33 +12,42 @@ struct ClusterSlotMap: Sendable, Equatable {
 
     init() {}
 
-    /// Reads a `CLUSTER SLOTS` reply from `asked`: ranges `[start, end, [host, port, id…], replica…]`. A node with an
-    /// empty host is `asked`'s host (Redis leaves it empty when it does not know how others reach it). Nil when the
-    /// reply is not that shape or serves no slot.
-    init?(slotsReply reply: RESPValue, askedAt asked: RedisAddress) {
-        guard case .array(let ranges) = reply else { return nil }
-        for range in ranges {
-            guard case .array(let fields) = range, fields.count >= 3, let start = fields[0].integer, let end = fields[1].integer,
-                0 <= start, start <= end, end < HashSlot.count, let primary = Self.address(fields[2], asked: asked)
+    /// Reads a `CLUSTER NODES` reply from `asked`: a line per node, `id ip:port@bus[,hostname] flags primary-id
+    /// ping pong epoch link slot…`. A node with no ip is `asked`'s host. Nil when the text is not that shape or
+    /// serves no slot.
+    init?(nodesReply text: String, askedAt asked: RedisAddress) {
+        var primaryIndex: [Substring: Int] = [:]
+        var replicasOf: [Substring: Int] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            let fields = line.split(separator: " ")
+            guard fields.count >= 8 else { return nil }
+            let flags = fields[2].split(separator: ",")
+            if flags.contains("noaddr") || flags.contains("handshake") { continue }
+            let endpoint = fields[1].prefix { $0 != "@" && $0 != "," }
+            guard let colon = endpoint.lastIndex(of: ":"), let port = Int(endpoint[endpoint.index(after: colon)...]), (1...65_535).contains(port)
             else { return nil }
-            let replicas = fields.dropFirst(3).compactMap { Self.address($0, asked: asked) }
-            let index = primaries.firstIndex(of: primary) ?? {
-                primaries.append(primary)
+            let host = endpoint[..<colon]
+            let address = RedisAddress(host: host.isEmpty ? asked.host : String(host), port: port)
+            if !nodes.contains(address) { nodes.append(address) }
+            let failed = flags.contains("fail")
+            if flags.contains("master") {
+                primaryIndex[fields[0]] = primaries.count
+                primaries.append(address)
                 replicaCounts.append(0)
-                return primaries.count - 1
-            }()
-            replicaCounts[index] = max(replicaCounts[index], replicas.count)
-            for node in [primary] + replicas where !nodes.contains(node) { nodes.append(node) }
-            for slot in Int(start)...Int(end) { owners[slot] = Int16(index) }
+                for range in fields.dropFirst(8) where !range.hasPrefix("[") {
+                    let bounds = range.split(separator: "-").compactMap { Int($0) }
+                    guard let first = bounds.first, let last = bounds.last, bounds.count <= 2, 0 <= first, first <= last, last < HashSlot.count
+                    else { return nil }
+                    for slot in first...last { owners[slot] = Int16(primaries.count - 1) }
+                }
+            } else if flags.contains("slave"), !failed, fields[7] == "connected" {
+                replicasOf[fields[3], default: 0] += 1
+            }
         }
-        if primaries.isEmpty { return nil }
-    }
-
-    private static func address(_ node: RESPValue, asked: RedisAddress) -> RedisAddress? {
-        guard case .array(let fields) = node, fields.count >= 2, let host = fields[0].string, let port = fields[1].integer,
-            (1...65_535).contains(port), host != "?"
-        else { return nil }
-        return RedisAddress(host: host.isEmpty ? asked.host : host, port: Int(port))
+        for (primary, count) in replicasOf {
+            if let index = primaryIndex[primary] { replicaCounts[index] = count }
+        }
+        if primaries.isEmpty || !owners.contains(where: { $0 >= 0 }) { return nil }
     }
 
     func primary(forSlot slot: Int) -> RedisAddress? {

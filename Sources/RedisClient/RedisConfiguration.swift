@@ -107,7 +107,7 @@ public struct RedisCluster: Sendable, Equatable {
 }
 
 /// Where a Redis server (or a sentinel) listens.
-public struct RedisAddress: Sendable, Equatable, CustomStringConvertible {
+public struct RedisAddress: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
 

@@ -190,7 +190,11 @@ struct ManagedRedisTests {
         let folder = TemporaryFolder("cluster-node")
         try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
         defer { folder.remove() }
-        let arguments = ["--cluster-enabled", "yes", "--cluster-config-file", folder.url.appendingPathComponent("nodes.conf").path]
+        let arguments = [
+            "--cluster-enabled", "yes", "--cluster-config-file", folder.url.appendingPathComponent("nodes.conf").path,
+            // The bus port defaults to the port + 10000, which is no port at all above 55535.
+            "--cluster-port", String(try LoopbackPort.free()),
+        ]
         try await RedisServer.with(arguments: arguments) { redis in
             let inspector = redis.inspector()
             _ = try await inspector.send("CLUSTER", "ADDSLOTSRANGE", "0", "16383").checked()

@@ -1,5 +1,6 @@
 import Foundation
 import Metrics
+import NIOConcurrencyHelpers
 import RedisClient
 
 #if canImport(Glibc)
@@ -154,7 +155,11 @@ public final class RedisServer: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
+        let ended = NIOLockedValueBox<String?>(nil)
+        process.terminationHandler = { process in
+            ended.withLockedValue { $0 = "ended (\(process.terminationReason == .uncaughtSignal ? "signal" : "exit") \(process.terminationStatus))" }
+            exited.signal()
+        }
         self.exited = exited
         try process.run()
         self.process = process
@@ -176,7 +181,8 @@ public final class RedisServer: @unchecked Sendable {
         var failure: any Error = RedisError.unavailable
         if case .failure(let error) = lastReply { failure = error }
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        throw TestFailure("redis-server did not answer on port \(port): \(probe.describeFailure(failure)); it said: \(output.suffix(1_000))")
+        let how = ended.withLockedValue { $0 } ?? "still running"
+        throw TestFailure("redis-server did not answer on port \(port) (\(how)): \(probe.describeFailure(failure)); it said: \(output.suffix(1_000))")
     }
 
     /// Kills the server and waits until its port is free again.

@@ -42,6 +42,8 @@ public struct RedisTestCluster: Sendable {
             [
                 "--cluster-enabled", "yes", "--cluster-config-file", folder.url.appendingPathComponent("nodes-\(count)-\(UUID().uuidString).conf").path,
                 "--cluster-node-timeout", String(Int(nodeTimeout / .milliseconds(1))), "--dir", folder.url.path,
+                // The bus port defaults to the port + 10000, which is no port at all above 55535 (and may be taken).
+                "--cluster-port", String(try LoopbackPort.free()),
             ] + (maxmemory.map { ["--maxmemory", $0, "--maxmemory-policy", "allkeys-lru"] } ?? [])
         return try await RedisServer.with(arguments: arguments) { node in
             try await withNodes(count - 1, folder: folder, nodeTimeout: nodeTimeout, maxmemory: maxmemory) { rest in
@@ -65,6 +67,17 @@ public struct RedisTestCluster: Sendable {
             ["--cluster", "create"] + seeds.map(\.description) + ["--cluster-replicas", String(replicasEach), "--cluster-yes"]
         )
         try await untilEveryNodeAgrees()
+        // Every replica attached, so a write can be acknowledged by one (`WAIT`).
+        for primary in nodes.prefix(nodes.count / (1 + replicasEach)) where replicasEach > 0 {
+            let inspector = primary.inspector()
+            defer { Task { await inspector.shutdown() } }
+            let replication = try await eventually(timeout: .seconds(60)) {
+                (try? await inspector.send("INFO", "replication").string) ?? ""
+            } until: {
+                $0.contains("connected_slaves:\(replicasEach)") && $0.contains("state=online")
+            }
+            guard replication.contains("connected_slaves:\(replicasEach)") else { throw TestFailure("replicas of \(primary.port): \(replication)") }
+        }
     }
 
     /// Waits until every live node says the cluster is `ok` and that every slot is served.
