@@ -200,14 +200,14 @@ public final class RedisResponseCache: ResponseCache {
                     isCluster
                     ? try await storeOnCluster(body, at: entryKey, readAt: changes)
                     : try await client.evaluate(
-                    .store,
-                    keys: [entryKey, keys.changedBooks(generation: generation), keys.changeCounter],
-                    arguments: [
-                        RedisArgument(bytes: CachedBodyCodec.encode(body)), RedisArgument(ttlSeconds), RedisArgument(Int(changes)),
-                        RedisArgument(keys.showing(generation: generation)), RedisArgument(hashedKey),
-                        RedisArgument(CachedBodyCodec.booksField(body.books)),
-                    ]
-                ).integer == 1
+                        .store,
+                        keys: [entryKey, keys.changedBooks(generation: generation), keys.changeCounter],
+                        arguments: [
+                            RedisArgument(bytes: CachedBodyCodec.encode(body)), RedisArgument(ttlSeconds), RedisArgument(Int(changes)),
+                            RedisArgument(keys.showing(generation: generation)), RedisArgument(hashedKey),
+                            RedisArgument(CachedBodyCodec.booksField(body.books)),
+                        ]
+                    ).integer == 1
                 // Only once Redis holds it: the memory tier never has what the shared tier lacks. (Refused when a
                 // book it shows changed in place while it rendered: the body is still this request's answer, which
                 // began before that write was answered.)
@@ -527,7 +527,10 @@ public final class RedisResponseCache: ResponseCache {
     /// Stores an entry on its own shard, stamped with the change count its body was rendered at (see ``currentBody(_:generation:changes:keys:)``).
     private func storeOnCluster(_ body: CachedBody, at entryKey: String, readAt: Int64) async throws -> Bool {
         let reply = try await client.send(
-            "SET", RedisArgument(entryKey), RedisArgument(bytes: CachedBodyCodec.encode(body, stampedWith: readAt)), "EX",
+            "SET",
+            RedisArgument(entryKey),
+            RedisArgument(bytes: CachedBodyCodec.encode(body, stampedWith: readAt)),
+            "EX",
             RedisArgument(ttlSeconds)
         )
         return try reply.checked() == .simpleString("OK")

@@ -66,12 +66,14 @@ struct ClusterSlotMap: Sendable, Equatable {
 
     /// `MOVED slot address`: the slot is served by `address` now (a migration finished, or a failover).
     mutating func move(slot: Int, to address: RedisAddress) {
-        let index = primaries.firstIndex(of: address) ?? {
-            primaries.append(address)
-            replicaCounts.append(0)
-            if !nodes.contains(address) { nodes.append(address) }
-            return primaries.count - 1
-        }()
+        let index =
+            primaries.firstIndex(of: address)
+            ?? {
+                primaries.append(address)
+                replicaCounts.append(0)
+                if !nodes.contains(address) { nodes.append(address) }
+                return primaries.count - 1
+            }()
         owners[slot] = Int16(index)
     }
 }

@@ -84,12 +84,24 @@ public final class RedisSubscription: Sendable {
     ) async throws(RedisError) -> any Channel {
         guard let cluster = configuration.cluster else {
             let address = try await configuration.primaryAddress(group: loop)
-            return try await RedisConnection.openChannel(to: address, tls: configuration.tls, timeout: configuration.connectTimeout, group: loop, makeHandler: makeHandler)
+            return try await RedisConnection.openChannel(
+                to: address,
+                tls: configuration.tls,
+                timeout: configuration.connectTimeout,
+                group: loop,
+                makeHandler: makeHandler
+            )
         }
         var failures: [String] = []
         for seed in cluster.seeds {
             do {
-                return try await RedisConnection.openChannel(to: seed, tls: configuration.tls, timeout: configuration.connectTimeout, group: loop, makeHandler: makeHandler)
+                return try await RedisConnection.openChannel(
+                    to: seed,
+                    tls: configuration.tls,
+                    timeout: configuration.connectTimeout,
+                    group: loop,
+                    makeHandler: makeHandler
+                )
             } catch {
                 failures.append("\(error)")
             }

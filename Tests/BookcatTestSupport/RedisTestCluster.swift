@@ -11,19 +11,20 @@ public struct RedisTestCluster: Sendable {
     /// How long a node may be silent before the others fail it over (`cluster-node-timeout`).
     public let nodeTimeout: Duration
 
-    /// `maxmemory` per node, when given (with `allkeys-lru`, as a cache runs), so tests can compare what fits.
+    /// `arguments` go to every node (`--user` lines). `maxmemory` per node, when given (with `allkeys-lru`, as a cache runs), so tests can compare what fits.
     public static func with<Value: Sendable>(
         primaries: Int = 3,
         replicasEach: Int = 1,
         nodeTimeout: Duration = .milliseconds(1_000),
         maxmemory: String? = nil,
+        arguments: [String] = [],
         _ body: (RedisTestCluster) async throws -> Value
     ) async throws -> Value {
         let folder = TemporaryFolder("cluster")
         try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
         defer { folder.remove() }
         let count = primaries * (1 + replicasEach)
-        return try await withNodes(count, folder: folder, nodeTimeout: nodeTimeout, maxmemory: maxmemory) { nodes in
+        return try await withNodes(count, folder: folder, nodeTimeout: nodeTimeout, maxmemory: maxmemory, arguments: arguments) { nodes in
             let cluster = RedisTestCluster(nodes: nodes, nodeTimeout: nodeTimeout)
             try await cluster.create(replicasEach: replicasEach)
             return try await body(cluster)
@@ -35,18 +36,20 @@ public struct RedisTestCluster: Sendable {
         folder: TemporaryFolder,
         nodeTimeout: Duration,
         maxmemory: String?,
+        arguments extra: [String],
         _ body: ([RedisServer]) async throws -> Value
     ) async throws -> Value {
         guard count > 0 else { return try await body([]) }
         let arguments =
             [
-                "--cluster-enabled", "yes", "--cluster-config-file", folder.url.appendingPathComponent("nodes-\(count)-\(UUID().uuidString).conf").path,
+                "--cluster-enabled", "yes", "--cluster-config-file",
+                folder.url.appendingPathComponent("nodes-\(count)-\(UUID().uuidString).conf").path,
                 "--cluster-node-timeout", String(Int(nodeTimeout / .milliseconds(1))), "--dir", folder.url.path,
                 // The bus port defaults to the port + 10000, which is no port at all above 55535 (and may be taken).
                 "--cluster-port", String(try LoopbackPort.free()),
-            ] + (maxmemory.map { ["--maxmemory", $0, "--maxmemory-policy", "allkeys-lru"] } ?? [])
+            ] + (maxmemory.map { ["--maxmemory", $0, "--maxmemory-policy", "allkeys-lru"] } ?? []) + extra
         return try await RedisServer.with(arguments: arguments) { node in
-            try await withNodes(count - 1, folder: folder, nodeTimeout: nodeTimeout, maxmemory: maxmemory) { rest in
+            try await withNodes(count - 1, folder: folder, nodeTimeout: nodeTimeout, maxmemory: maxmemory, arguments: extra) { rest in
                 try await body([node] + rest)
             }
         }

@@ -35,10 +35,16 @@ extension RedisConfiguration {
         let cluster = try addresses(redis, "cluster")
         if let cluster {
             guard sentinels == nil else {
-                throw ConfigurationError(variable: redis.variable("cluster"), problem: "and REDIS_SENTINELS cannot both be set: a cluster fails over on its own")
+                throw ConfigurationError(
+                    variable: redis.variable("cluster"),
+                    problem: "and REDIS_SENTINELS cannot both be set: a cluster fails over on its own"
+                )
             }
             guard configuration.database == 0 else {
-                throw ConfigurationError(variable: redis.variable("url"), problem: "names database \(configuration.database), but a Redis Cluster has only database 0")
+                throw ConfigurationError(
+                    variable: redis.variable("url"),
+                    problem: "names database \(configuration.database), but a Redis Cluster has only database 0"
+                )
             }
             configuration.cluster = RedisCluster(seeds: cluster)
         }

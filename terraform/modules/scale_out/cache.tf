@@ -5,7 +5,7 @@
 
 locals {
   # README's ACL line without `user NAME` and the password (ElastiCache keeps those apart).
-  cache_access_string = "on resetkeys ~bookcat:* resetchannels &bookcat:* -@all +ping +select +role +get +set +del +exists +expire +incr +hget +hset +hlen +sadd +smembers +zadd +zrem +zrange +zremrangebyscore +zscore +time +publish +subscribe +evalsha +eval"
+  cache_access_string = "on resetkeys ~bookcat:* resetchannels &bookcat:* -@all +ping +select +role +get +set +del +exists +expire +incr +hget +hmget +hset +hsetnx +hlen +sadd +smembers +zadd +zrem +zrange +zremrangebyscore +zscore +time +publish +subscribe +evalsha +eval +wait +asking +cluster|nodes"
 }
 
 # ElastiCache wants a user named `default` in every user group: this one can do nothing.
