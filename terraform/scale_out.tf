@@ -22,4 +22,5 @@ module "scale_out" {
   secrets                            = var.scale_out_secrets
   secrets_version                    = var.scale_out.secrets_version
   nat_gateway_per_zone               = var.scale_out.nat_gateway_per_zone
+  cache_shards                       = var.scale_out.cache_shards
 }

@@ -175,12 +175,13 @@ variable "image_retention_count" {
 }
 
 variable "scale_out" {
-  description = "Set to build the scaled-out shape (modules/scale_out): the image digest its replicas run (the deployment workflow's summary prints each release's; tag it with scripts/deploy/pin-scale-out.sh before applying, so ECR keeps it), the ACM certificate for its load balancer, which version of scale_out_secrets is written (bump it to rotate them), and whether each zone gets its own NAT gateway (true; false shares one, at half the cost). Null (the default) builds none of it."
+  description = "Set to build the scaled-out shape (modules/scale_out): the image digest its replicas run (the deployment workflow's summary prints each release's; tag it with scripts/deploy/pin-scale-out.sh before applying, so ECR keeps it), the ACM certificate for its load balancer, which version of scale_out_secrets is written (bump it to rotate them), whether each zone gets its own NAT gateway (true; false shares one, at half the cost), and how many shards the cache has (1; more is ElastiCache's cluster mode). Null (the default) builds none of it."
   type = object({
     image_digest         = string
     certificate_arn      = string
     secrets_version      = optional(number, 1)
     nat_gateway_per_zone = optional(bool, true)
+    cache_shards         = optional(number, 1)
   })
   default = null
 

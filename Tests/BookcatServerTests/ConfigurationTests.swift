@@ -75,6 +75,15 @@ struct ConfigurationTests {
         #expect(keyless?.problem.contains("REDIS_TLS_KEY_FILE") == true)
     }
 
+    @Test func redisClusterNamesItsSeeds() throws {
+        let config = try AppConfiguration.load(from: ["REDIS_URL": "rediss://bookcat:pw@ignored", "REDIS_CLUSTER": "node-1:6379, [::1]:7000"])
+        #expect(config.redis?.cluster?.seeds == [.init(host: "node-1", port: 6379), .init(host: "::1", port: 7000)])
+        #expect(config.redis?.tls != nil && config.redis?.username == "bookcat")
+        #expect(Self.refusal(["REDIS_URL": "redis://x/2", "REDIS_CLUSTER": "n:6379"])?.problem.contains("only database 0") == true)
+        #expect(Self.refusal(["REDIS_URL": "redis://x", "REDIS_CLUSTER": "n:6379", "REDIS_SENTINELS": "s:26379"])?.variable == "REDIS_CLUSTER")
+        #expect(Self.refusal(["REDIS_URL": "redis://x", "REDIS_CLUSTER": "n"])?.variable == "REDIS_CLUSTER")
+    }
+
     @Test(arguments: [
         (["REDIS_URL": "redis://x", "REDIS_SENTINELS": "s1"], "REDIS_SENTINELS"),
         (["REDIS_URL": "redis://x", "REDIS_SENTINELS": "s1:26379,"], "REDIS_SENTINELS"),

@@ -225,3 +225,39 @@ run "the_cache_takes_tls_and_its_own_acl_user_only" {
     error_message = "the service's user may touch only bookcat's keys and channels."
   }
 }
+
+run "more_cache_shards_is_cluster_mode_and_the_service_is_told" {
+  command = plan
+
+  module {
+    source = "./modules/scale_out"
+  }
+
+  variables {
+    cache_shards = 3
+  }
+
+  override_resource {
+    target          = aws_db_instance.main
+    override_during = plan
+    values          = { address = "bookcat-scale.abc123.eu-west-1.rds.amazonaws.com" }
+  }
+  override_resource {
+    target          = aws_elasticache_replication_group.main
+    override_during = plan
+    values          = { configuration_endpoint_address = "clustercfg.bookcat-scale.abc123.euw1.cache.amazonaws.com" }
+  }
+
+  assert {
+    condition     = aws_elasticache_replication_group.main.cluster_mode == "enabled" && aws_elasticache_replication_group.main.num_node_groups == 3 && aws_elasticache_replication_group.main.replicas_per_node_group == 1
+    error_message = "three shards must be ElastiCache's cluster mode, each with a replica."
+  }
+  assert {
+    condition     = length(aws_ssm_parameter.redis_cluster) == 1
+    error_message = "the replicas must be told REDIS_CLUSTER."
+  }
+  assert {
+    condition     = strcontains(base64decode(aws_launch_template.api.user_data), "wait_for clustercfg.bookcat-scale.abc123.euw1.cache.amazonaws.com 6379")
+    error_message = "a first boot must wait for the cluster's configuration endpoint."
+  }
+}

@@ -4,6 +4,9 @@
 # service authenticates as an ACL user with exactly the rights README's "Managed Redis" lists; the default user is off.
 
 locals {
+  cache_cluster_mode = var.cache_shards > 1
+  # Cluster mode is reached through its configuration endpoint (REDIS_CLUSTER), one shard through its primary's.
+  cache_endpoint = local.cache_cluster_mode ? aws_elasticache_replication_group.main.configuration_endpoint_address : aws_elasticache_replication_group.main.primary_endpoint_address
   # README's ACL line without `user NAME` and the password (ElastiCache keeps those apart).
   cache_access_string = "on resetkeys ~bookcat:* resetchannels &bookcat:* -@all +ping +select +role +get +set +del +exists +expire +incr +hget +hmget +hset +hsetnx +hlen +sadd +smembers +zadd +zrem +zrange +zremrangebyscore +zscore +time +publish +subscribe +evalsha +eval +wait +asking +cluster|nodes"
 }
@@ -62,12 +65,17 @@ resource "aws_elasticache_subnet_group" "main" {
 
 resource "aws_elasticache_replication_group" "main" {
   #checkov:skip=CKV_AWS_31:authentication is an ACL user group (user_group_ids), not the single AUTH token this check looks for.
-  replication_group_id       = "${var.project}-scale"
-  description                = "bookcat response cache"
-  engine                     = "redis"
-  engine_version             = "7.1"
-  node_type                  = var.cache_node_type
-  num_cache_clusters         = 2
+  replication_group_id = "${var.project}-scale"
+  description          = "bookcat response cache"
+  engine               = "redis"
+  engine_version       = "7.1"
+  node_type            = var.cache_node_type
+  # One shard: a primary and a replica. More: cluster mode, each shard a primary and a replica, pages spread over them.
+  num_cache_clusters         = local.cache_cluster_mode ? null : 2
+  cluster_mode               = local.cache_cluster_mode ? "enabled" : "disabled"
+  num_node_groups            = local.cache_cluster_mode ? var.cache_shards : null
+  replicas_per_node_group    = local.cache_cluster_mode ? 1 : null
+  parameter_group_name       = local.cache_cluster_mode ? "default.redis7.cluster.on" : null
   automatic_failover_enabled = true
   multi_az_enabled           = true
   subnet_group_name          = aws_elasticache_subnet_group.main.name

@@ -20,7 +20,7 @@ resource "aws_launch_template" "api" {
     pool_size        = var.database.pool_size
     settings_dir     = "/etc/bookcat"
     database_address = aws_db_instance.main.address
-    cache_address    = aws_elasticache_replication_group.main.primary_endpoint_address
+    cache_address    = local.cache_endpoint
   }))
 
   iam_instance_profile {

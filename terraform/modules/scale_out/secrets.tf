@@ -25,7 +25,7 @@ locals {
   parameter_path  = "/${var.project}/scale-out"
   secrets_version = var.secrets_version
   # TLS, verified against the system's trust store (Amazon's CAs are in it), as the ACL user of cache.tf.
-  redis_host = aws_elasticache_replication_group.main.primary_endpoint_address
+  redis_host = local.cache_endpoint
   # The path itself (what GetParametersByPath is authorised on) and the parameters under it: not /<project>/scale-outX.
   settings_arns = [
     for suffix in ["", "/*"] :
@@ -50,6 +50,15 @@ resource "aws_ssm_parameter" "redis_url" {
   key_id           = aws_kms_key.secrets.arn
   value_wo         = "rediss://bookcat:${var.secrets.cache_password}@${local.redis_host}:6379"
   value_wo_version = local.secrets_version
+}
+
+# Cluster mode: the configuration endpoint answers CLUSTER NODES for the whole cluster.
+resource "aws_ssm_parameter" "redis_cluster" {
+  count  = local.cache_cluster_mode ? 1 : 0
+  name   = "${local.parameter_path}/REDIS_CLUSTER"
+  type   = "SecureString"
+  key_id = aws_kms_key.secrets.arn
+  value  = "${local.cache_endpoint}:6379"
 }
 
 resource "aws_ssm_parameter" "jwt_secret" {

@@ -135,6 +135,17 @@ variable "access_logs_bucket" {
   default     = ""
 }
 
+variable "cache_shards" {
+  description = "Shards of the cache, each a primary and a replica: 1 (the default) is one Redis; more turns on ElastiCache's cluster mode, and the service shards its pages over them (REDIS_CLUSTER)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.cache_shards >= 1 && var.cache_shards <= 10 && floor(var.cache_shards) == var.cache_shards
+    error_message = "cache_shards must be a whole number from 1 to 10."
+  }
+}
+
 variable "secrets" {
   description = "The database password, the cache user's password and the JWT signing key, written through write-only arguments (the cache user's by a provisioner) when secrets_version changes; never stored."
   type = object({
