@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The cached-versus-uncached benchmark in one command. Installs what is missing, builds in release mode, starts Redis
-# and the server on free ports over a seeded database, runs each scenario with wrk, measures nginx serving the same
-# body as a reference, and writes bench-results/results.json, bench-results/report.svg and a table on the terminal.
+# and the server on free ports over a seeded database, runs each scenario with wrk (the Redis-tier hit also over TLS
+# and on a three-primary Redis Cluster), measures nginx serving the same body as a reference, and writes bench-results/results.json, bench-results/report.svg and a table on the terminal.
 # Everything it starts, it stops.
 #
 # Settings (environment): BENCH_BOOKS (500), BENCH_DURATION seconds per scenario (10), BENCH_CONNECTIONS (16),
@@ -22,7 +22,7 @@ store=${BENCH_STORE:-sqlite}
 case "$store" in sqlite | postgres) ;; *) echo "BENCH_STORE must be sqlite or postgres, not $store" >&2; exit 2 ;; esac
 out=${BENCH_OUT:-bench-results}
 
-ensure_apt_packages "${BUILD_PACKAGES[@]}" "${POSTGRES_PACKAGES[@]}" wrk nginx-light python3 jq
+ensure_apt_packages "${BUILD_PACKAGES[@]}" "${POSTGRES_PACKAGES[@]}" wrk nginx-light python3 jq openssl
 echo "==> building (release)"
 swift build -c release --product bookcat >/dev/null
 bookcat=$PWD/.build/release/bookcat
@@ -109,16 +109,18 @@ PY
 # The server's CPU includes its database's when that is a separate server (the pids in DATABASE_PIDS).
 run_scenario() {
     local name=$1 scenario=${2:-$1} target=${3:-$base} pid=${4:-$server_pid} bearer=${5:-$token}
-    local database_pids
+    local database_pids redis_pids
     read -r -a database_pids <<<"${DATABASE_PIDS:-}"
+    # Redis's CPU: the one server's, or every node's of a cluster (REDIS_PIDS).
+    read -r -a redis_pids <<<"${REDIS_PIDS:-$redis_pid}"
     local before_hits before_misses before_memory
     before_hits=$(metric "$target" cache_hits_total); before_misses=$(metric "$target" cache_misses_total)
     before_memory=$(metric "$target" cache_memory_hits_total)
     local server_before redis_before
-    server_before=$(cpu_ticks "$pid" "${database_pids[@]}"); redis_before=$(cpu_ticks "$redis_pid")
+    server_before=$(cpu_ticks "$pid" "${database_pids[@]}"); redis_before=$(cpu_ticks "${redis_pids[@]}")
     SCENARIO=$scenario TOKEN=$bearer BOOKS=$books TAGS=50 OUT="$work/$name.json" \
         wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 5s -s scripts/bench/scenario.lua "$target" >/dev/null
-    record_cpu "$work/$name.json" $(($(cpu_ticks "$pid" "${database_pids[@]}") - server_before)) $(($(cpu_ticks "$redis_pid") - redis_before))
+    record_cpu "$work/$name.json" $(($(cpu_ticks "$pid" "${database_pids[@]}") - server_before)) $(($(cpu_ticks "${redis_pids[@]}") - redis_before))
     local hits misses memory
     hits=$(( $(metric "$target" cache_hits_total) - ${before_hits:-0} )); misses=$(( $(metric "$target" cache_misses_total) - ${before_misses:-0} ))
     memory=$(( $(metric "$target" cache_memory_hits_total) - ${before_memory:-0} ))
@@ -141,6 +143,64 @@ curl -sS -o "$work/books.json" "$base/api/v1/books?page_size=100" -H "Authorizat
 curl -sS -o /dev/null "$redis_tier_base/api/v1/books?page_size=100" -H "Authorization: Bearer $token"
 run_scenario cached
 run_scenario cached_redis cached "$redis_tier_base" "$redis_tier_pid"
+
+echo "==> the Redis-tier hit (memory tier off) over TLS and on a three-primary cluster"
+# TLS: a CA made here, and a redis-server that listens on a TLS port only.
+mkdir -p "$work/tls" "$work/cluster"
+(
+    cd "$work/tls"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem -days 2 -subj "/CN=bench CA" 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr -subj "/CN=localhost" 2>/dev/null
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.pem 2>/dev/null
+)
+tls_redis_port=$(free_port)
+redis-server --port 0 --tls-port "$tls_redis_port" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning \
+    --tls-cert-file "$work/tls/server.pem" --tls-key-file "$work/tls/server.key" --tls-ca-cert-file "$work/tls/ca.pem" \
+    --tls-auth-clients no >/dev/null 2>&1 &
+tls_redis_pid=$!
+pids+=("$tls_redis_pid")
+# A cluster of three primaries (no replicas: the hit path reads primaries only), each with its bus on a port of its own.
+cluster_seeds=""
+cluster_pids=""
+cluster_nodes=()
+for _ in 1 2 3; do
+    node_port=$(free_port)
+    redis-server --port "$node_port" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning --cluster-enabled yes \
+        --cluster-port "$(free_port)" --cluster-config-file "$work/cluster/nodes-$node_port.conf" --dir "$work/cluster" >/dev/null 2>&1 &
+    pids+=("$!")
+    cluster_pids+="$! "
+    cluster_nodes+=("127.0.0.1:$node_port")
+    cluster_seeds+="${cluster_seeds:+,}127.0.0.1:$node_port"
+done
+for _ in $(seq 1 50); do
+    redis-cli --tls --cacert "$work/tls/ca.pem" -p "$tls_redis_port" ping >/dev/null 2>&1 \
+        && redis-cli -p "${cluster_nodes[2]##*:}" ping >/dev/null 2>&1 && break
+    sleep 0.1
+done
+redis-cli --cluster create "${cluster_nodes[@]}" --cluster-replicas 0 --cluster-yes >/dev/null
+for _ in $(seq 1 100); do
+    redis-cli -p "${cluster_nodes[0]##*:}" cluster info | grep -q cluster_state:ok && break
+    sleep 0.1
+done
+tls_port=$(free_port)
+HTTP_PORT=$tls_port CACHE_MEMORY_MB=0 REDIS_URL="rediss://127.0.0.1:$tls_redis_port" REDIS_TLS_CA_FILE="$work/tls/ca.pem" \
+    $bookcat serve >"$work/server-tls.log" 2>&1 &
+tls_server_pid=$!
+pids+=("$tls_server_pid")
+cluster_port=$(free_port)
+HTTP_PORT=$cluster_port CACHE_MEMORY_MB=0 REDIS_URL="redis://127.0.0.1" REDIS_CLUSTER=$cluster_seeds \
+    $bookcat serve >"$work/server-cluster.log" 2>&1 &
+cluster_server_pid=$!
+pids+=("$cluster_server_pid")
+wait_healthy "$tls_port"
+wait_healthy "$cluster_port"
+curl -sS -o /dev/null "http://127.0.0.1:$tls_port/api/v1/books?page_size=100" -H "Authorization: Bearer $token"
+curl -sS -o /dev/null "http://127.0.0.1:$cluster_port/api/v1/books?page_size=100" -H "Authorization: Bearer $token"
+REDIS_PIDS=$tls_redis_pid run_scenario cached_redis_tls cached "http://127.0.0.1:$tls_port" "$tls_server_pid"
+REDIS_PIDS=$cluster_pids run_scenario cached_redis_cluster cached "http://127.0.0.1:$cluster_port" "$cluster_server_pid"
+# The plain single node again, right after: the ratios compare runs minutes apart at most.
+run_scenario cached_redis_again cached "$redis_tier_base" "$redis_tier_pid"
 for scenario in uncached detail mixed write; do
     run_scenario "$scenario"
 done
@@ -258,7 +318,8 @@ fi
 python3 - "$work" "$out" "$books" "$duration" "$connections" "$threads" "$rss_kb" "$large_stores" "$large_books" "$postgres_names" <<'PY'
 import json, os, platform, subprocess, sys
 work, out, books, duration, connections, threads, rss_kb, large_stores, large_books, postgres_names = sys.argv[1:]
-scenarios = {name: json.load(open(os.path.join(work, name + ".json"))) for name in ["cached", "cached_redis", "uncached", "detail", "mixed", "write", "static"]}
+scenarios = {name: json.load(open(os.path.join(work, name + ".json"))) for name in
+             ["cached", "cached_redis", "cached_redis_tls", "cached_redis_cluster", "cached_redis_again", "uncached", "detail", "mixed", "write", "static"]}
 cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "unknown")
 results = {
     "machine": {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),

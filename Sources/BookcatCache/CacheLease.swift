@@ -123,7 +123,6 @@ public final class CacheLease: Sendable {
             do {
                 let reply = try await client.evaluate(
                     .renewLease,
-                    replicated: true,
                     keys: [keys.generation, keys.sessionEpoch, keys.readers, keys.changeCounter],
                     arguments: [RedisArgument(readerID), RedisArgument(Int(duration / .milliseconds(1)))]
                 )

@@ -219,25 +219,31 @@ struct CacheScript: Sendable {
 }
 
 extension RedisClient {
-    /// Runs a script by its SHA1, loading it with EVAL the first time a server has not seen it. `replicated`: on a
-    /// cluster whose shard has a replica, the script's writes must reach it (`WAIT`) before this returns, so a
-    /// failover of the shard's primary cannot take the cache's versions back to before them.
-    func evaluate(_ script: CacheScript, replicated: Bool = false, keys: [String], arguments: [RedisArgument]) async throws -> RESPValue {
+    /// Runs a script by its SHA1, loading it with EVAL the first time a server has not seen it.
+    func evaluate(_ script: CacheScript, keys: [String], arguments: [RedisArgument]) async throws -> RESPValue {
         let tail = [RedisArgument(keys.count)] + keys.map { RedisArgument($0) } + arguments
-        let replicas = replicated ? try await replicaCount(forKey: keys[0]) : 0
-        func run(_ command: [RedisArgument]) async throws -> RESPValue {
-            guard replicas > 0 else { return try await send(command) }
-            let (reply, acknowledged) = try await sendReplicated(command, replicas: 1)
-            if case .error = reply { return reply }
-            guard acknowledged >= 1 else {
-                throw RedisError.server("NOREPLICAS the cache's versions reached no replica in time; a failover could lose them")
-            }
-            return reply
-        }
-        let reply = try await run(["EVALSHA", RedisArgument(script.sha1)] + tail)
+        let reply = try await send(["EVALSHA", RedisArgument(script.sha1)] + tail)
         if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
-            return try await run(["EVAL", RedisArgument(script.source)] + tail).checked()
+            return try await send(["EVAL", RedisArgument(script.source)] + tail).checked()
         }
         return try reply.checked()
+    }
+
+    /// The same, with `WAIT 1` sent right after it on the same connection when `waitingForReplica`: the script's
+    /// reply, and the `WAIT`'s (how many replicas have the script's writes), or nil when not asked.
+    func evaluate(
+        _ script: CacheScript,
+        waitingForReplica: Bool,
+        keys: [String],
+        arguments: [RedisArgument]
+    ) async throws -> (reply: RESPValue, wait: RESPValue?) {
+        guard waitingForReplica else { return (try await evaluate(script, keys: keys, arguments: arguments), nil) }
+        let tail = [RedisArgument(keys.count)] + keys.map { RedisArgument($0) } + arguments
+        let wait: [RedisArgument] = ["WAIT", "1", RedisArgument(max(1, Int(configuration.commandTimeout / .milliseconds(1)) / 2))]
+        var replies = try await send(pipeline: [["EVALSHA", RedisArgument(script.sha1)] + tail, wait])
+        if case .error(let message) = replies[0], message.hasPrefix("NOSCRIPT") {
+            replies = try await send(pipeline: [["EVAL", RedisArgument(script.source)] + tail, wait])
+        }
+        return (try replies[0].checked(), replies[1])
     }
 }

@@ -356,9 +356,10 @@ public final class RedisResponseCache: ResponseCache {
     /// (``CacheLease``).
     private func send(_ invalidation: Invalidation, waitingForReaders: Bool = true) async throws {
         let keys = try await namespace.keys()
-        let reply = try await client.evaluate(
+        // A write's publish on a cluster takes its `WAIT` along (see ``reachedReplica``).
+        let (reply, waitReply) = try await client.evaluate(
             .publish,
-            replicated: true,
+            waitingForReplica: isCluster && waitingForReaders,
             keys: [keys.generation, keys.catalogVersion, keys.sessionEpoch, keys.readers, keys.changeCounter, keys.storeBookChanges],
             arguments: [
                 RedisArgument(Int(invalidation.catalogVersion)), invalidation.force ? "1" : "0",
@@ -384,11 +385,26 @@ public final class RedisResponseCache: ResponseCache {
         // and so does this process's memory: it dropped them too, or moved past their generation.
         if let head = invalidation.bookChanges { versions.reflect(through: head) }
         guard waitingForReaders, values[3].integer == 1, let generationNumber = Int64(generation) else { return }
+        let replicated = await reachedReplica(keys, waitReply: waitReply)
         await lease.waitForReaders(
             values[7...],
             registryAgeMilliseconds: age,
             toConfirm: .init(generation: generationNumber, sessionEpoch: sessionEpoch ?? 0, changes: counter)
         )
+        // Not on the replica: a failover now could take the versions back to before this write, and the readers that
+        // confirmed it would follow the promoted replica. Answered only once their leases (and the coverage checks
+        // that rest on the versions) have run out, as for a write that could not reach Redis.
+        if !replicated { await lease.waitOutLeases() }
+    }
+
+    /// On a cluster whose control shard has a replica: whether the replica has this publish (its `WAIT 1`, sent with
+    /// it on the same connection, half the command timeout). A replica resynchronising, or gone, is a no; on one
+    /// server (or Sentinel) nothing is asked.
+    private func reachedReplica(_ keys: CacheKeys, waitReply: RESPValue?) async -> Bool {
+        guard isCluster, let replicas = try? await client.replicaCount(forKey: keys.generation), replicas > 0 else { return true }
+        let acknowledged = waitReply?.integer ?? 0
+        if acknowledged < 1 { logger.debug("cache: the control shard's replica did not confirm a write in time; it waits out a lease") }
+        return acknowledged >= 1
     }
 
     private struct Read {

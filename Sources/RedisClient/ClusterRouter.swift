@@ -43,20 +43,25 @@ final class ClusterRouter: Sendable {
 
     // MARK: - Sending
 
+    /// `WAIT` goes with the command before it, to the same node and on the same connection: it counts the replicas
+    /// that have the writes of its own connection, so only there does it say anything about that command. When that
+    /// command was redirected (it ran elsewhere after all), its `WAIT` answers 0: nothing is known.
     func send(pipeline commands: [[RedisArgument]]) async throws -> [RESPValue] {
         let map = try await currentMap()
         var replies = [RESPValue?](repeating: nil, count: commands.count)
         // One pipeline per node, in the order the commands came.
         var byNode: [RedisAddress: [Int]] = [:]
         var order: [RedisAddress] = []
+        var previous: RedisAddress?
         for (index, command) in commands.enumerated() {
-            let node = try route(command, in: map)
+            let node = Self.isWait(command) && previous != nil ? previous! : try route(command, in: map)
+            previous = node
             if byNode[node] == nil { order.append(node) }
             byNode[node, default: []].append(index)
         }
         try await withThrowingTaskGroup(of: (indices: [Int], replies: [RESPValue]).self) { tasks in
             for node in order {
-                let indices = byNode[node]!
+                let indices = byNode[node] ?? []
                 tasks.addTask { (indices, try await self.send(indices.map { commands[$0] }, to: node)) }
             }
             for try await (indices, nodeReplies) in tasks {
@@ -65,30 +70,22 @@ final class ClusterRouter: Sendable {
         }
         var answered: [RESPValue] = []
         answered.reserveCapacity(commands.count)
+        var redirected = false
         for (index, reply) in replies.enumerated() {
-            answered.append(try await following(reply!, of: commands[index], redirected: 0))
+            guard let reply else { throw RedisError.protocolError("no reply for command \(index)") }
+            if Self.isWait(commands[index]) {
+                answered.append(redirected ? .integer(0) : reply)
+                continue
+            }
+            let followed = try await following(reply, of: commands[index], redirected: 0)
+            redirected = Redirection(reply) != nil || reply.isTryAgain
+            answered.append(followed)
         }
         return answered
     }
 
-    /// Sends `command` to the primary of its key, then `WAIT replicas timeout` on the same node: the reply, and
-    /// how many replicas acknowledged it. A write acknowledged by the replica survives its primary's failover.
-    func sendReplicated(_ command: [RedisArgument], replicas: Int, timeout: Duration) async throws -> (reply: RESPValue, acknowledged: Int) {
-        var map = try await currentMap()
-        var node = try route(command, in: map)
-        for _ in 0...Self.redirections {
-            // Half the command timeout, so the reply to both comes within it; never 0, which would wait forever.
-            let wait: [RedisArgument] = ["WAIT", RedisArgument(replicas), RedisArgument(max(1, Int(timeout / .milliseconds(1)) / 2))]
-            let replies = try await send([command, wait], to: node)
-            if let moved = Redirection(replies[0]) {
-                learn(moved)
-                node = moved.address
-                map = try await currentMap()
-                continue
-            }
-            return (replies[0], Int(replies[1].integer ?? 0))
-        }
-        throw RedisError.protocolError("\(Self.redirections) redirections for one command")
+    private static func isWait(_ command: [RedisArgument]) -> Bool {
+        command.first.map { String(decoding: $0.bytes, as: UTF8.self).uppercased() == "WAIT" } ?? false
     }
 
     /// How many replicas follow the primary serving `key`.
@@ -149,7 +146,9 @@ final class ClusterRouter: Sendable {
         return node
     }
 
-    /// The key a command is routed by: its first key. Commands without keys (PING, PUBLISH, TIME…) have none.
+    /// The key a command is routed by: its first key. Commands without keys (PING, PUBLISH, TIME…) have none and go
+    /// to any primary; per-node commands (DBSIZE, KEYS, FLUSHALL, SCRIPT LOAD) reach that one node only, and
+    /// MULTI/EXEC is not supported: the cache sends none of them.
     static func key(of command: [RedisArgument]) -> [UInt8]? {
         guard let name = command.first?.bytes, command.count > 1 else { return nil }
         switch String(decoding: name, as: UTF8.self).uppercased() {
@@ -190,26 +189,23 @@ final class ClusterRouter: Sendable {
     }
 
     /// Asks the nodes it knows (then the seeds), in turn, for the slot map; the first full answer is taken.
-    /// Concurrent callers share one refresh.
+    /// Concurrent callers share one refresh, and only the caller that started it applies its answer, in the same step
+    /// that ends it: a late caller never puts back an older map, nor closes the pool of a node that serves again.
     @discardableResult
     func refresh() async throws -> ClusterSlotMap {
-        let task = state.withLockedValue { state -> Task<ClusterSlotMap, any Error> in
-            if let running = state.refreshing { return running }
+        let (task, started) = state.withLockedValue { state -> (Task<ClusterSlotMap, any Error>, Bool) in
+            if let running = state.refreshing { return (running, false) }
             let candidates = (state.map?.nodes ?? []) + seeds
             let task = Task { try await self.ask(candidates) }
             state.refreshing = task
-            return task
+            return (task, true)
         }
-        defer {
-            state.withLockedValue { state in
-                if state.refreshing == task {
-                    state.refreshing = nil
-                    state.lastRefresh = .now
-                }
-            }
-        }
-        let map = try await task.value
+        guard started else { return try await task.value }
+        let result = await task.result
         let stale = state.withLockedValue { state -> [RedisConnectionPool] in
+            state.refreshing = nil
+            state.lastRefresh = .now
+            guard case .success(let map) = result else { return [] }
             state.map = map
             // Pools of nodes that serve no slot now (a failed primary, a replica that was one) are closed.
             let gone = state.pools.filter { !map.primaries.contains($0.key) }
@@ -217,12 +213,13 @@ final class ClusterRouter: Sendable {
             return Array(gone.values)
         }
         for pool in stale { await pool.closeAll() }
-        return map
+        return try result.get()
     }
 
     private func ask(_ candidates: [RedisAddress]) async throws -> ClusterSlotMap {
         var failures: [String] = []
         var asked: Set<String> = []
+        var partial: ClusterSlotMap?
         for node in candidates where asked.insert(node.description).inserted {
             do {
                 let connection = try await RedisConnection.connect(to: nodeConfiguration(node), group: group)
@@ -233,8 +230,9 @@ final class ClusterRouter: Sendable {
                     continue
                 }
                 // A node that has not yet seen a failover may still name the failed primary: a map that leaves
-                // slots unserved is taken only if no node gives a whole one.
+                // slots unserved is taken only if no node gives a whole one (the best of them, then).
                 if map.coversEverySlot { return map }
+                if map.servedSlots > (partial?.servedSlots ?? 0) { partial = map }
                 failures.append("\(node) knows no node for some slots")
             } catch RedisError.server(let message) where message.contains("cluster support disabled") {
                 throw RedisError.configuration("\(node) is one server, not a cluster node: unset REDIS_CLUSTER and name it in REDIS_URL")
@@ -242,6 +240,7 @@ final class ClusterRouter: Sendable {
                 failures.append("\(node): \(error)")
             }
         }
+        if let partial { return partial }
         throw RedisError.connectFailed("no cluster node gave a slot map: \(failures.joined(separator: "; "))")
     }
 
@@ -273,6 +272,14 @@ final class ClusterRouter: Sendable {
             return Array(state.pools.values)
         }
         for pool in pools { await pool.closeAll() }
+    }
+}
+
+extension RESPValue {
+    /// `-TRYAGAIN`: a migration holds the command's keys a moment.
+    fileprivate var isTryAgain: Bool {
+        if case .error(let message) = self { return message.hasPrefix("TRYAGAIN") }
+        return false
     }
 }
 

@@ -13,8 +13,8 @@ struct ClusterSlotMap: Sendable, Equatable {
     init() {}
 
     /// Reads a `CLUSTER NODES` reply from `asked`: a line per node, `id ip:port@bus[,hostname] flags primary-id
-    /// ping pong epoch link slot…`. A node with no ip is `asked`'s host. Nil when the text is not that shape or
-    /// serves no slot.
+    /// ping pong epoch link slot…`. A node is reached by its hostname when it announces one, else by its ip (or
+    /// `asked`'s host when it has none). Nil when the text is not that shape or serves no slot.
     init?(nodesReply text: String, askedAt asked: RedisAddress) {
         var primaryIndex: [Substring: Int] = [:]
         var replicasOf: [Substring: Int] = [:]
@@ -23,11 +23,15 @@ struct ClusterSlotMap: Sendable, Equatable {
             guard fields.count >= 8 else { return nil }
             let flags = fields[2].split(separator: ",")
             if flags.contains("noaddr") || flags.contains("handshake") { continue }
+            // `ip:port@bus,hostname`: the hostname, when the node announces one, is what a TLS certificate names and
+            // what `MOVED` replies give (ElastiCache with TLS), so it is preferred to the IP.
             let endpoint = fields[1].prefix { $0 != "@" && $0 != "," }
+            let hostname = fields[1].split(separator: ",", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
             guard let colon = endpoint.lastIndex(of: ":"), let port = Int(endpoint[endpoint.index(after: colon)...]), (1...65_535).contains(port)
             else { return nil }
-            let host = endpoint[..<colon]
-            let address = RedisAddress(host: host.isEmpty ? asked.host : String(host), port: port)
+            let ip = endpoint[..<colon]
+            let host = !hostname.isEmpty ? hostname : (ip.isEmpty ? asked.host : String(ip))
+            let address = RedisAddress(host: host, port: port)
             if !nodes.contains(address) { nodes.append(address) }
             let failed = flags.contains("fail")
             if flags.contains("master") {
@@ -49,6 +53,9 @@ struct ClusterSlotMap: Sendable, Equatable {
         }
         if primaries.isEmpty || !owners.contains(where: { $0 >= 0 }) { return nil }
     }
+
+    /// How many slots have a primary: a map that serves more is the better one to act on.
+    var servedSlots: Int { owners.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
 
     func primary(forSlot slot: Int) -> RedisAddress? {
         let owner = owners[slot]

@@ -45,7 +45,8 @@ public final class RedisClient: Sendable {
     }
 
     /// Sends several commands in one round trip on one connection; replies come back in order. Server error
-    /// replies are returned, not thrown, as with the single command.
+    /// replies are returned, not thrown, as with the single command. On a cluster, a pipeline is one per node, and a
+    /// `WAIT` goes with the command before it (see ``ClusterRouter``).
     public func send(pipeline commands: [[RedisArgument]]) async throws(RedisError) -> [RESPValue] {
         try await measured { () async throws -> (reply: [RESPValue], address: RedisAddress?) in
             switch topology {
@@ -61,20 +62,6 @@ public final class RedisClient: Sendable {
                 return (try await router.send(pipeline: commands), nil)
             }
         }
-    }
-
-    /// Sends one write and, on a cluster, waits (up to the command timeout) until `replicas` replicas of its node have
-    /// it (`WAIT`), so the write outlives a failover of its primary; returns the reply and how many acknowledged it.
-    /// One server (or Sentinel) is not asked: there, as before, the reply alone is returned, and `replicas`.
-    public func sendReplicated(_ command: [RedisArgument], replicas: Int) async throws(RedisError) -> (reply: RESPValue, acknowledged: Int) {
-        guard case .cluster(let router) = topology else { return (try await send(command), replicas) }
-        var acknowledged = 0
-        let reply = try await measured { () async throws -> (reply: [RESPValue], address: RedisAddress?) in
-            let (reply, count) = try await router.sendReplicated(command, replicas: replicas, timeout: configuration.commandTimeout)
-            acknowledged = count
-            return ([reply], nil)
-        }
-        return (reply[0], acknowledged)
     }
 
     /// How many replicas follow the primary that serves `key`: 0 on one server (whose replicas, if any, are

@@ -14,6 +14,9 @@ actor RedisConnectionPool {
     nonisolated let loops: [any EventLoop]
     private var slots: [Task<RedisConnection, any Error>?]
     private var nextSlot = 0
+    /// Set by ``closeAll()``: a pool a cluster dropped (its node left) opens nothing more, and closes what a caller
+    /// was still opening.
+    private var closed = false
     /// Where the last connection opened reached: with Sentinel, it moves after a failover.
     private var primary: RedisAddress?
     private let open: NIOLockedValueBox<Int>
@@ -32,6 +35,7 @@ actor RedisConnectionPool {
     nonisolated var openConnections: Int { open.withLockedValue { $0 } }
 
     func connection() async throws -> RedisConnection {
+        if closed { throw RedisError.connectionClosed }
         let index = nextIndex()
         if let task = slots[index] {
             if let connection = try? await task.value, connection.isActive { return connection }
@@ -64,6 +68,10 @@ actor RedisConnectionPool {
         slots[index] = task
         do {
             let connection = try await task.value
+            if closed {
+                connection.close()
+                throw RedisError.connectionClosed
+            }
             if connection.address != primary { await follow(newPrimary: connection.address) }
             return connection
         } catch {
@@ -93,6 +101,7 @@ actor RedisConnectionPool {
     }
 
     func closeAll() async {
+        closed = true
         for slot in slots {
             (try? await slot?.value)?.close()
         }

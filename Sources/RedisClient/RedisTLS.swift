@@ -22,7 +22,7 @@ public struct RedisTLS: Sendable, Hashable {
     }
 
     /// The NIOSSL context these files make: built once per process for each set of files, so a connection costs a
-    /// handshake, not a reading of the files. Throws, naming the file, when one cannot be read or is not what it
+    /// handshake, not a reading of the files (a rotated certificate is read at the next start). Throws, naming the file, when one cannot be read or is not what it
     /// should be; call it at start-up to refuse a configuration that could never connect.
     public func context() throws(RedisError) -> NIOSSLContext {
         if let built = Self.contexts.withLockedValue({ $0[self] }) { return built }
@@ -75,13 +75,15 @@ public struct RedisTLS: Sendable, Hashable {
     /// The file's bytes, if it is a regular file of a sensible size. Never opens anything else: a FIFO or a device
     /// given by mistake would hang the start or read forever.
     private static func contents(of path: String, setting: String) throws(RedisError) -> [UInt8] {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        // Through symbolic links, as mounted secrets (a Kubernetes `ca.crt -> ..data/ca.crt`) are.
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let attributes = try? FileManager.default.attributesOfItem(atPath: resolved)
         guard let attributes else { throw .configuration("\(setting) \(path) cannot be read (no such file, or no permission)") }
         guard attributes[.type] as? FileAttributeType == .typeRegular else { throw .configuration("\(setting) \(path) is not a regular file") }
         guard let size = attributes[.size] as? Int, size <= largestFile else {
             throw .configuration("\(setting) \(path) is larger than \(largestFile >> 20) MiB; a PEM file is a few kilobytes")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = FileManager.default.contents(atPath: resolved) else {
             throw .configuration("\(setting) \(path) cannot be read (no permission?)")
         }
         return Array(data.prefix(largestFile))

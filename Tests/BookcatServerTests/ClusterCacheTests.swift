@@ -17,7 +17,7 @@ import Testing
 /// one and reads through the other, while the primary holding the cache's versions is killed and while slots
 /// migrate; no read after an answered write shows an older page, and no request fails. Entries spread over the
 /// shards: with the same memory per node, the cluster keeps about three times the pages one node keeps.
-@Suite("The cache on a Redis Cluster")
+@Suite("The cache on a Redis Cluster", .serialized)
 struct ClusterCacheTests {
     static let books = 12
 

@@ -17,7 +17,7 @@ import Testing
 struct DegradedCacheTests {
     /// A response cache pointed at a loopback port where nothing listens, as when Redis is down or unreachable.
     static func unreachableCache() throws -> (cache: RedisResponseCache, port: Int) {
-        let port = try LoopbackPort.free()
+        let port = try LoopbackPort.refusing()
         var configuration = RedisConfiguration(host: "127.0.0.1", port: port)
         configuration.connectTimeout = .milliseconds(500)
         var logger = Logger(label: "bookcat-degraded-tests")

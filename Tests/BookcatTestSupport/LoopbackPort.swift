@@ -23,4 +23,28 @@ public enum LoopbackPort {
         guard named == 0 else { throw TestFailure("getsockname() failed") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
+
+    /// A loopback port that refuses every connection for as long as the tests run: bound by a socket that never
+    /// listens, so no server another test starts can take it (as one could take a port `free()` found).
+    public static func refusing() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        let named = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard bound == 0, named == 0 else {
+            close(fd)
+            throw TestFailure("bind() or getsockname() failed")
+        }
+        // Never closed: a handful of descriptors for the life of the test process.
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
 }

@@ -8,8 +8,9 @@ import Testing
 
 /// `REDIS_CLUSTER`: a real cluster of three primaries with a replica each (`redis-cli --cluster create`). Keys go
 /// to the shard of their slot, pipelines are split per node, a slot migrated under traffic is followed (`ASK`,
-/// `MOVED`), a killed primary's replica takes over, and pub/sub reaches subscribers on any node.
-@Suite("Redis Cluster")
+/// `MOVED`), a killed primary's replica takes over, and pub/sub reaches subscribers on any node. One test at a time:
+/// each starts six servers, beside every other suite.
+@Suite("Redis Cluster", .serialized)
 struct RedisClusterTests {
     @Test func hashSlotsAreRedisClusters() {
         // Values from the cluster specification and `CLUSTER KEYSLOT`.
@@ -83,8 +84,9 @@ struct RedisClusterTests {
     @Test func aKilledPrimarysReplicaTakesOver() async throws {
         try await RedisTestCluster.with { cluster in
             let client = RedisClient(configuration: cluster.clientConfiguration(), metrics: NOOPMetricsHandler.instance)
-            let (reply, acknowledged) = try await client.sendReplicated(["SET", "survivor", "kept"], replicas: 1)
-            #expect(reply == .simpleString("OK") && acknowledged == 1)
+            // WAIT goes with the write, on its connection: the replica has it.
+            let written = try await client.send(pipeline: [["SET", "survivor", "kept"], ["WAIT", "1", "5000"]])
+            #expect(written == [.simpleString("OK"), .integer(1)])
             #expect(try await client.replicaCount(forKey: "survivor") == 1)
             let victim = try await cluster.primary(forKey: "survivor")
             let other = try #require(cluster.nodes.prefix(3).first { $0.port != victim.port })

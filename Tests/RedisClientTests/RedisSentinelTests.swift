@@ -14,9 +14,9 @@ struct RedisSentinelTests {
                 try await Self.withSentinel(watching: primary) { sentinel in
                     var configuration = primary.clientConfiguration()
                     // Never used with Sentinel: a port nothing listens on proves it.
-                    configuration.port = try LoopbackPort.free()
+                    configuration.port = try LoopbackPort.refusing()
                     // The first sentinel is down: the client asks the next.
-                    let down = RedisAddress(host: "127.0.0.1", port: try LoopbackPort.free())
+                    let down = RedisAddress(host: "127.0.0.1", port: try LoopbackPort.refusing())
                     configuration.sentinel = RedisSentinel(
                         sentinels: [down, RedisAddress(host: "127.0.0.1", port: sentinel.port)],
                         primaryName: "bookcat"
@@ -87,7 +87,7 @@ struct RedisSentinelTests {
         try await RedisServer.with(tls: tls) { primary in
             try await Self.withSentinel(watching: primary, tls: tls) { sentinel in
                 var configuration = primary.clientConfiguration()
-                configuration.port = try LoopbackPort.free()
+                configuration.port = try LoopbackPort.refusing()
                 configuration.sentinel = RedisSentinel(sentinels: [RedisAddress(host: "127.0.0.1", port: sentinel.port)], primaryName: "bookcat")
                 let client = RedisClient(configuration: configuration, metrics: NOOPMetricsHandler.instance)
                 #expect(try await client.send("SET", "over", "tls") == .simpleString("OK"))
@@ -109,7 +109,7 @@ struct RedisSentinelTests {
     @Test func noSentinelAnsweringIsAFailureThatNamesThem() async throws {
         var configuration = RedisConfiguration(host: "127.0.0.1", port: 1)
         configuration.connectTimeout = .milliseconds(500)
-        let ports = [try LoopbackPort.free(), try LoopbackPort.free()]
+        let ports = [try LoopbackPort.refusing(), try LoopbackPort.refusing()]
         configuration.sentinel = RedisSentinel(sentinels: ports.map { RedisAddress(host: "127.0.0.1", port: $0) }, primaryName: "bookcat")
         let client = RedisClient(configuration: configuration, metrics: NOOPMetricsHandler.instance)
         await #expect(throws: RedisError.self) { _ = try await client.send("PING") }

@@ -8,7 +8,7 @@ struct RedisSubscriptionTests {
     /// A lease holder retries subscribing while Redis is down; each failed attempt must fail cleanly (it once left a
     /// promise uncompleted, which a debug build stops the process for).
     @Test func subscribingToARedisThatIsDownFailsWithTheCause() async throws {
-        let closedPort = try LoopbackPort.free()
+        let closedPort = try LoopbackPort.refusing()
         for _ in 0..<3 {
             do {
                 _ = try await RedisSubscription.subscribe(to: ["changes"], configuration: RedisServer.at(port: closedPort).clientConfiguration())
