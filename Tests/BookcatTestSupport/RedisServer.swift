@@ -48,7 +48,7 @@ public final class RedisServer: @unchecked Sendable {
     public let tls: TLS?
     /// Where the test itself looks inside: `port`, or with TLS a plain-text port of its own, so a server whose
     /// certificate no client should trust can still be probed and inspected.
-    private let inspectionPort: Int
+    public let inspectionPort: Int
     /// More `redis-server` arguments, such as `--user` lines for ACL users.
     private let extraArguments: [String]
     private let role: Role

@@ -10,6 +10,9 @@ public struct RedisTestCluster: Sendable {
     public let nodes: [RedisServer]
     /// How long a node may be silent before the others fail it over (`cluster-node-timeout`).
     public let nodeTimeout: Duration
+    /// TLS on every node's port (the cluster bus and replication too), each announcing the hostname `localhost`, as
+    /// ElastiCache's nodes announce theirs: clients must reach them by name to verify their certificates.
+    public let tls: RedisServer.TLS?
 
     /// `arguments` go to every node (`--user` lines). `maxmemory` per node, when given (with `allkeys-lru`, as a cache runs), so tests can compare what fits.
     public static func with<Value: Sendable>(
@@ -18,14 +21,30 @@ public struct RedisTestCluster: Sendable {
         nodeTimeout: Duration = .milliseconds(1_000),
         maxmemory: String? = nil,
         arguments: [String] = [],
+        tls: RedisServer.TLS? = nil,
         _ body: (RedisTestCluster) async throws -> Value
     ) async throws -> Value {
         let folder = TemporaryFolder("cluster")
         try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
         defer { folder.remove() }
         let count = primaries * (1 + replicasEach)
-        return try await withNodes(count, folder: folder, nodeTimeout: nodeTimeout, maxmemory: maxmemory, arguments: arguments) { nodes in
-            let cluster = RedisTestCluster(nodes: nodes, nodeTimeout: nodeTimeout)
+        let tlsArguments =
+            tls == nil
+            ? []
+            : [
+                "--tls-cluster", "yes", "--tls-replication", "yes", "--cluster-announce-hostname", "localhost", "--cluster-preferred-endpoint-type",
+                "hostname",
+            ]
+        return try await withNodes(
+            count,
+            folder: folder,
+            nodeTimeout: nodeTimeout,
+            maxmemory: maxmemory,
+            arguments: arguments + tlsArguments,
+            tls: tls
+        ) {
+            nodes in
+            let cluster = RedisTestCluster(nodes: nodes, nodeTimeout: nodeTimeout, tls: tls)
             try await cluster.create(replicasEach: replicasEach)
             return try await body(cluster)
         }
@@ -37,6 +56,7 @@ public struct RedisTestCluster: Sendable {
         nodeTimeout: Duration,
         maxmemory: String?,
         arguments extra: [String],
+        tls: RedisServer.TLS?,
         _ body: ([RedisServer]) async throws -> Value
     ) async throws -> Value {
         guard count > 0 else { return try await body([]) }
@@ -48,15 +68,15 @@ public struct RedisTestCluster: Sendable {
                 // The bus port defaults to the port + 10000, which is no port at all above 55535 (and may be taken).
                 "--cluster-port", String(try LoopbackPort.free()),
             ] + (maxmemory.map { ["--maxmemory", $0, "--maxmemory-policy", "allkeys-lru"] } ?? []) + extra
-        return try await RedisServer.with(arguments: arguments) { node in
-            try await withNodes(count - 1, folder: folder, nodeTimeout: nodeTimeout, maxmemory: maxmemory, arguments: extra) { rest in
+        return try await RedisServer.with(tls: tls, arguments: arguments) { node in
+            try await withNodes(count - 1, folder: folder, nodeTimeout: nodeTimeout, maxmemory: maxmemory, arguments: extra, tls: tls) { rest in
                 try await body([node] + rest)
             }
         }
     }
 
-    /// `host:port` of every node, as `REDIS_CLUSTER` takes them.
-    public var seeds: [RedisAddress] { nodes.map { RedisAddress(host: "127.0.0.1", port: $0.port) } }
+    /// `host:port` of every node, as `REDIS_CLUSTER` takes them: by name over TLS.
+    public var seeds: [RedisAddress] { nodes.map { RedisAddress(host: tls == nil ? "127.0.0.1" : "localhost", port: $0.port) } }
 
     /// A client configuration for the cluster, with the tests' roomy timeouts.
     public func clientConfiguration() -> RedisConfiguration {
@@ -66,9 +86,9 @@ public struct RedisTestCluster: Sendable {
     }
 
     private func create(replicasEach: Int) async throws {
-        try await Self.redisCLI(
-            ["--cluster", "create"] + seeds.map(\.description) + ["--cluster-replicas", String(replicasEach), "--cluster-yes"]
-        )
+        // Through the plain ports the tests inspect by: the nodes meet each other on their (TLS) bus either way.
+        let plain = nodes.map { RedisAddress(host: "127.0.0.1", port: $0.inspectionPort).description }
+        try await Self.redisCLI(["--cluster", "create"] + plain + ["--cluster-replicas", String(replicasEach), "--cluster-yes"])
         try await untilEveryNodeAgrees()
         // Every replica attached, so a write can be acknowledged by one (`WAIT`).
         for primary in nodes.prefix(nodes.count / (1 + replicasEach)) where replicasEach > 0 {
@@ -127,7 +147,8 @@ public struct RedisTestCluster: Sendable {
         let from = try await id(of: source)
         let to = try await id(of: target)
         try await Self.redisCLI([
-            "--cluster", "reshard", seeds[0].description, "--cluster-from", from, "--cluster-to", to, "--cluster-slots", String(slots),
+            "--cluster", "reshard", RedisAddress(host: "127.0.0.1", port: nodes[0].inspectionPort).description, "--cluster-from", from,
+            "--cluster-to", to, "--cluster-slots", String(slots),
             "--cluster-yes", "--cluster-pipeline", "10",
         ])
     }

@@ -2,7 +2,8 @@ import Foundation
 
 /// A test certificate authority and the certificates it signs, made by `openssl` in a folder of their own: what a
 /// TLS Redis and its clients present to each other in the tests. Each server certificate names `localhost` and
-/// `127.0.0.1`; `expired` ended yesterday, `wrongName` names only `elsewhere.invalid`; `otherCA` signed nothing here.
+/// `127.0.0.1`; `expired` ended yesterday, `wrongName` names only `elsewhere.invalid`, `nameOnly` only `localhost`;
+/// `otherCA` signed nothing here.
 public struct TestCertificates: Sendable {
     public let folder: TemporaryFolder
 
@@ -12,6 +13,8 @@ public struct TestCertificates: Sendable {
     public var serverKey: String { path("server.key") }
     public var expiredCertificate: String { path("expired.pem") }
     public var wrongNameCertificate: String { path("wrong-name.pem") }
+    /// Names `localhost` only, no IP address: only a client that connects by that name can verify it.
+    public var nameOnlyCertificate: String { path("name-only.pem") }
     public var clientCertificate: String { path("client.pem") }
     public var clientKey: String { path("client.key") }
 
@@ -30,10 +33,12 @@ public struct TestCertificates: Sendable {
         try request("server", subject: "/CN=localhost")
         try folder.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n", to: "server.ext")
         try folder.write("subjectAltName=DNS:elsewhere.invalid\n", to: "wrong-name.ext")
+        try folder.write("subjectAltName=DNS:localhost\n", to: "name-only.ext")
         try folder.write("extendedKeyUsage=clientAuth\n", to: "client.ext")
         try sign("server", into: "server.pem", extensions: "server.ext", days: "30")
         try sign("server", into: "expired.pem", extensions: "server.ext", days: "-1")
         try sign("server", into: "wrong-name.pem", extensions: "wrong-name.ext", days: "30")
+        try sign("server", into: "name-only.pem", extensions: "name-only.ext", days: "30")
         try key("client")
         try request("client", subject: "/CN=bookcat")
         try sign("client", into: "client.pem", extensions: "client.ext", days: "30")

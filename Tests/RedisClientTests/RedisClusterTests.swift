@@ -109,6 +109,25 @@ struct RedisClusterTests {
         }
     }
 
+    /// Over TLS, as ElastiCache runs it: every node presents a certificate for its announced hostname only, so the
+    /// client must reach each node by the name `CLUSTER NODES` and `MOVED` give, not by its IP address.
+    @Test func overTLSNodesAreReachedByTheNamesTheyAnnounce() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.folder.remove() }
+        let tls = RedisServer.TLS(certificates: certificates, serverCertificate: certificates.nameOnlyCertificate)
+        try await RedisTestCluster.with(replicasEach: 0, tls: tls) { cluster in
+            let configuration = cluster.clientConfiguration()
+            #expect(configuration.tls != nil)
+            let client = RedisClient(configuration: configuration, metrics: NOOPMetricsHandler.instance)
+            let keys = (0..<100).map { "named-\($0)" }
+            let set = try await client.send(pipeline: keys.map { ["SET", RedisArgument($0), RedisArgument($0)] })
+            #expect(set.allSatisfy { $0 == .simpleString("OK") }, "\(set.first { $0 != .simpleString("OK") } as Any)")
+            let got = try await client.send(pipeline: keys.map { ["GET", RedisArgument($0)] })
+            #expect(got.map(\.string) == keys)
+            await client.shutdown()
+        }
+    }
+
     @Test func aMessagePublishedOnOneNodeReachesASubscriberOnAnother() async throws {
         try await RedisTestCluster.with { cluster in
             let subscription = try await RedisSubscription.subscribe(to: ["changes"], configuration: cluster.clientConfiguration())
