@@ -248,8 +248,9 @@ final class ClusterRouter: Sendable {
 
     private func nodeConfiguration(_ node: RedisAddress) -> RedisConfiguration {
         var configuration = self.configuration
-        configuration.host = node.host
-        configuration.port = node.port
+        let reached = self.configuration.cluster?.addressMap[node] ?? node
+        configuration.host = reached.host
+        configuration.port = reached.port
         configuration.cluster = nil
         configuration.sentinel = nil
         return configuration

@@ -100,9 +100,13 @@ public struct RedisSentinel: Sendable, Equatable {
 /// A Redis Cluster, by the nodes first asked for its slot map (any of its nodes will do; more survive one's loss).
 public struct RedisCluster: Sendable, Equatable {
     public var seeds: [RedisAddress]
+    /// Where to connect for a node the cluster names, when something stands between (a NAT, or a test's proxy):
+    /// the cluster announces its nodes' own addresses, in `CLUSTER NODES` and in `MOVED`. Empty: connect to those.
+    public var addressMap: [RedisAddress: RedisAddress]
 
-    public init(seeds: [RedisAddress]) {
+    public init(seeds: [RedisAddress], addressMap: [RedisAddress: RedisAddress] = [:]) {
         self.seeds = seeds
+        self.addressMap = addressMap
     }
 }
 

@@ -96,7 +96,7 @@ public final class RedisSubscription: Sendable {
         for seed in cluster.seeds {
             do {
                 return try await RedisConnection.openChannel(
-                    to: seed,
+                    to: cluster.addressMap[seed] ?? seed,
                     tls: configuration.tls,
                     timeout: configuration.connectTimeout,
                     group: loop,

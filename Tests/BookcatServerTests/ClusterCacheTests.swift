@@ -84,6 +84,36 @@ struct ClusterCacheTests {
         }
     }
 
+    /// One process cut off from every node of the cluster (each behind a proxy it alone goes through) while the other
+    /// still reaches them: every kind of write it answers is seen by the other at once, as on one server.
+    @Test(arguments: PartialPartitionTests.Write.allCases)
+    func aProcessCutOffFromTheClusterAnswersNoWriteTheOtherCouldServeStaleAfter(write: PartialPartitionTests.Write) async throws {
+        try await RedisTestCluster.with(replicasEach: 0) { cluster in
+            var proxies: [TCPProxy] = []
+            for node in cluster.nodes { proxies.append(try await TCPProxy.start(toPort: node.port)) }
+            var behind = cluster.clientConfiguration()
+            behind.cluster?.addressMap = Dictionary(
+                uniqueKeysWithValues: zip(cluster.seeds, proxies.map { RedisAddress(host: "127.0.0.1", port: $0.port) })
+            )
+            let gates = proxies
+            do {
+                try await Self.twoProcesses(on: cluster, firstThrough: behind) { cutOff, other, _ in
+                    try await PartialPartitionTests.check(
+                        write,
+                        cutOff: cutOff,
+                        other: other,
+                        cut: { for gate in gates { gate.cut() } },
+                        restore: { for gate in gates { gate.restore() } }
+                    )
+                }
+            } catch {
+                for proxy in proxies { await proxy.stop() }
+                throw error
+            }
+            for proxy in proxies { await proxy.stop() }
+        }
+    }
+
     /// With the same `maxmemory` per node, three primaries keep at least 2.5 times the pages one node keeps. (Not
     /// three: a cluster node holds a little more of its own, its replication backlog among it.)
     @Test func entriesSpreadSoTheClusterKeepsMorePages() async throws {
@@ -141,6 +171,7 @@ struct ClusterCacheTests {
     static func twoProcesses(
         on cluster: RedisTestCluster,
         asDocumentedUser: Bool = false,
+        firstThrough first: RedisConfiguration? = nil,
         _ test: @Sendable (TestApp, TestApp, _ versionsKey: String) async throws -> Void
     ) async throws {
         let folder = TemporaryFolder("cluster-cache")
@@ -154,9 +185,9 @@ struct ClusterCacheTests {
             configuration.username = "bookcat"
             configuration.password = ManagedRedisTests.aclPassword
         }
-        let caches = (0..<2).map { _ in
+        let caches = (0..<2).map { index in
             RedisResponseCache(
-                client: RedisClient(configuration: configuration, metrics: NOOPMetricsHandler.instance),
+                client: RedisClient(configuration: index == 0 ? (first ?? configuration) : configuration, metrics: NOOPMetricsHandler.instance),
                 store: database,
                 ttlSeconds: 300,
                 memoryBytes: 1 << 20,

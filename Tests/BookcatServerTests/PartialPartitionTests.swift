@@ -23,55 +23,64 @@ struct PartialPartitionTests {
     @Test(arguments: Write.allCases)
     func aProcessCutOffFromRedisAnswersNoWriteTheOthersCouldStillServeStaleAfter(write: Write) async throws {
         try await TestApp.runTwoInstancesWithFirstBehindProxy { cutOff, other, proxy in
-            let admin = try await cutOff.admin().accessToken
-            let grace = try await cutOff.member("grace")
-            let book = try await cutOff.createBook(token: admin, ["title": "Partition shelf", "stock": 5]).int("book_id")
-            let page = "/api/v1/books?title=Partition"
-            // The other process serves the page from its memory, for grace's session, before the cut.
-            _ = try await other.send(.get, page, token: grace.accessToken)
-            let warm = try await other.send(.get, page, token: grace.accessToken)
-            #expect(warm.status == .ok && warm.cacheOutcome == "HIT")
-
-            proxy.cut()
-            let answered =
-                switch write {
-                case .stockChange:
-                    try await cutOff.send(.patch, "/api/v1/books/\(book)", token: admin, json: ["stock": 42])
-                case .loan:
-                    try await cutOff.send(.post, "/api/v1/loans", token: grace.accessToken, json: ["book_id": book, "quantity": 2])
-                case .titleChange:
-                    try await cutOff.send(.patch, "/api/v1/books/\(book)", token: admin, json: ["title": "Partition shelf, renamed"])
-                case .logout:
-                    try await cutOff.send(
-                        .post,
-                        "/api/v1/auth/logout",
-                        token: grace.accessToken,
-                        json: ["refresh_token": grace.refreshToken]
-                    )
-                case .passwordChange:
-                    try await cutOff.changePassword(token: grace.accessToken, from: "member password 1", to: "new password 2")
-                }
-            #expect(answered.status.kind == .successful, "\(write): \(answered.status) \(answered.text)")
-
-            // Right after the answer, the other process must not serve what the write replaced.
-            let after = try await other.send(.get, page, token: grace.accessToken)
-            switch write {
-            case .logout, .passwordChange:
-                #expect(after.status == .unauthorized, "\(write): \(after.status) \(after.cacheOutcome ?? "")")
-            case .stockChange, .loan, .titleChange:
-                let expected: (stock: Int64, title: String) =
-                    switch write {
-                    case .stockChange: (42, "Partition shelf")
-                    case .loan: (3, "Partition shelf")
-                    default: (5, "Partition shelf, renamed")
-                    }
-                let row = try #require(
-                    (try after.object()["results"] as? [[String: Any]])?.first { ($0["book_id"] as? NSNumber)?.int64Value == book }
-                )
-                #expect(row["stock"] as? NSNumber == NSNumber(value: expected.stock), "\(write): \(after.text)")
-                #expect(row["title"] as? String == expected.title, "\(write): \(after.text)")
-            }
-            proxy.restore()
+            try await Self.check(write, cutOff: cutOff, other: other, cut: { proxy.cut() }, restore: { proxy.restore() })
         }
+    }
+
+    /// `write` through `cutOff` while `cut` holds it off Redis: answered, and then not contradicted by `other`.
+    static func check(
+        _ write: Write,
+        cutOff: TestApp,
+        other: TestApp,
+        cut: () -> Void,
+        restore: () -> Void
+    ) async throws {
+        let admin = try await cutOff.admin().accessToken
+        let grace = try await cutOff.member("grace")
+        let book = try await cutOff.createBook(token: admin, ["title": "Partition shelf", "stock": 5]).int("book_id")
+        let page = "/api/v1/books?title=Partition"
+        // The other process serves the page from its memory, for grace's session, before the cut.
+        _ = try await other.send(.get, page, token: grace.accessToken)
+        let warm = try await other.send(.get, page, token: grace.accessToken)
+        #expect(warm.status == .ok && warm.cacheOutcome == "HIT")
+
+        cut()
+        let answered =
+            switch write {
+            case .stockChange:
+                try await cutOff.send(.patch, "/api/v1/books/\(book)", token: admin, json: ["stock": 42])
+            case .loan:
+                try await cutOff.send(.post, "/api/v1/loans", token: grace.accessToken, json: ["book_id": book, "quantity": 2])
+            case .titleChange:
+                try await cutOff.send(.patch, "/api/v1/books/\(book)", token: admin, json: ["title": "Partition shelf, renamed"])
+            case .logout:
+                try await cutOff.send(.post, "/api/v1/auth/logout", token: grace.accessToken, json: ["refresh_token": grace.refreshToken])
+            case .passwordChange:
+                try await cutOff.changePassword(token: grace.accessToken, from: "member password 1", to: "new password 2")
+            }
+        #expect(answered.status.kind == .successful, "\(write): \(answered.status) \(answered.text)")
+        // Truly cut off: its own reads cannot reach the cache.
+        let own = try await cutOff.send(.get, page, token: admin)
+        #expect(own.status == .ok && own.cacheOutcome == "ERROR", "\(write): the cut-off process read \(own.cacheOutcome ?? "-")")
+
+        // Right after the answer, the other process must not serve what the write replaced.
+        let after = try await other.send(.get, page, token: grace.accessToken)
+        switch write {
+        case .logout, .passwordChange:
+            #expect(after.status == .unauthorized, "\(write): \(after.status) \(after.cacheOutcome ?? "")")
+        case .stockChange, .loan, .titleChange:
+            let expected: (stock: Int64, title: String) =
+                switch write {
+                case .stockChange: (42, "Partition shelf")
+                case .loan: (3, "Partition shelf")
+                default: (5, "Partition shelf, renamed")
+                }
+            let row = try #require(
+                (try after.object()["results"] as? [[String: Any]])?.first { ($0["book_id"] as? NSNumber)?.int64Value == book }
+            )
+            #expect(row["stock"] as? NSNumber == NSNumber(value: expected.stock), "\(write): \(after.text)")
+            #expect(row["title"] as? String == expected.title, "\(write): \(after.text)")
+        }
+        restore()
     }
 }
