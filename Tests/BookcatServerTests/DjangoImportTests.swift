@@ -40,7 +40,15 @@ import Testing
         let importing: @Sendable (any CatalogImporting) async throws -> Void = { target in
             fingerprint.value = try await CatalogCopy.copy(from: catalog, to: target)
         }
-        try await TestApp.run(databasePath: TestApp.StoreKind.configured == .sqlite ? folder.databasePath : nil, importing: importing) { app in
+        // Django's hashes cost hundreds of thousands of PBKDF2 rounds each: on a loaded machine two at once can wait past
+        // the default queue time. These tests are about what the import kept, not about that bound (which has its own).
+        var configuration = TestApp.configuration()
+        configuration.server.passwordQueueWaitMilliseconds = 120_000
+        try await TestApp.run(
+            databasePath: TestApp.StoreKind.configured == .sqlite ? folder.databasePath : nil,
+            configuration: configuration,
+            importing: importing
+        ) { app in
             try await test(app, try #require(fingerprint.value))
         }
     }
