@@ -221,12 +221,7 @@ struct CacheScript: Sendable {
 extension RedisClient {
     /// Runs a script by its SHA1, loading it with EVAL the first time a server has not seen it.
     func evaluate(_ script: CacheScript, keys: [String], arguments: [RedisArgument]) async throws -> RESPValue {
-        let tail = [RedisArgument(keys.count)] + keys.map { RedisArgument($0) } + arguments
-        let reply = try await send(["EVALSHA", RedisArgument(script.sha1)] + tail)
-        if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
-            return try await send(["EVAL", RedisArgument(script.source)] + tail).checked()
-        }
-        return try reply.checked()
+        try await evaluate(script, keys: keys, arguments: arguments, followedBy: nil).reply
     }
 
     /// The same, with `WAIT 1` sent right after it on the same connection when `waitingForReplica`: the script's
@@ -237,13 +232,25 @@ extension RedisClient {
         keys: [String],
         arguments: [RedisArgument]
     ) async throws -> (reply: RESPValue, wait: RESPValue?) {
-        guard waitingForReplica else { return (try await evaluate(script, keys: keys, arguments: arguments), nil) }
-        let tail = [RedisArgument(keys.count)] + keys.map { RedisArgument($0) } + arguments
         let wait: [RedisArgument] = ["WAIT", "1", RedisArgument(max(1, Int(configuration.commandTimeout / .milliseconds(1)) / 2))]
-        var replies = try await send(pipeline: [["EVALSHA", RedisArgument(script.sha1)] + tail, wait])
-        if case .error(let message) = replies[0], message.hasPrefix("NOSCRIPT") {
-            replies = try await send(pipeline: [["EVAL", RedisArgument(script.source)] + tail, wait])
+        return try await evaluate(script, keys: keys, arguments: arguments, followedBy: waitingForReplica ? wait : nil)
+    }
+
+    /// EVALSHA (EVAL on `NOSCRIPT`), and `next`, when given, in the same round trip on the same connection.
+    private func evaluate(
+        _ script: CacheScript,
+        keys: [String],
+        arguments: [RedisArgument],
+        followedBy next: [RedisArgument]?
+    ) async throws -> (reply: RESPValue, wait: RESPValue?) {
+        let tail = [RedisArgument(keys.count)] + keys.map { RedisArgument($0) } + arguments
+        func run(_ head: [RedisArgument]) async throws -> [RESPValue] {
+            try await send(pipeline: [head + tail] + (next.map { [$0] } ?? []))
         }
-        return (try replies[0].checked(), replies[1])
+        var replies = try await run(["EVALSHA", RedisArgument(script.sha1)])
+        if case .error(let message) = replies[0], message.hasPrefix("NOSCRIPT") {
+            replies = try await run(["EVAL", RedisArgument(script.source)])
+        }
+        return (try replies[0].checked(), next == nil ? nil : replies[1])
     }
 }
