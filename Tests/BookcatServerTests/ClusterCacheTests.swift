@@ -1,6 +1,5 @@
 import BookcatCache
 import BookcatCore
-import BookcatSQLite
 import BookcatTestSupport
 import Foundation
 import HTTPTypes
@@ -13,7 +12,7 @@ import Testing
 
 @testable import BookcatHTTP
 
-/// The cache on a real Redis Cluster (three primaries, a replica each): two processes on one store, writes through
+/// The cache on a real Redis Cluster (three primaries, a replica each): two processes on one store (either kind), writes through
 /// one and reads through the other, while the primary holding the cache's versions is killed and while slots
 /// migrate; no read after an answered write shows an older page, and no request fails. Entries spread over the
 /// shards: with the same memory per node, the cluster keeps about three times the pages one node keeps.
@@ -172,17 +171,13 @@ struct ClusterCacheTests {
         }
     }
 
-    /// Two processes on one SQLite file, each with its own client to the cluster and its lease held.
+    /// Two processes on one store (``SharedStore``), each with its own client to the cluster and its lease held.
     static func twoProcesses(
         on cluster: RedisTestCluster,
         asDocumentedUser: Bool = false,
         firstThrough first: RedisConfiguration? = nil,
         _ test: @Sendable (TestApp, TestApp, _ versionsKey: String) async throws -> Void
     ) async throws {
-        let folder = TemporaryFolder("cluster-cache")
-        defer { folder.remove() }
-        let database = try AppDatabase(path: folder.databasePath)
-        let identity = try await database.catalogIdentity()
         var logger = Logger(label: "bookcat-cluster-tests")
         logger.logLevel = .critical
         var configuration = cluster.clientConfiguration()
@@ -190,21 +185,24 @@ struct ClusterCacheTests {
             configuration.username = "bookcat"
             configuration.password = ManagedRedisTests.aclPassword
         }
-        let caches = (0..<2).map { index in
-            RedisResponseCache(
-                client: RedisClient(configuration: index == 0 ? (first ?? configuration) : configuration, metrics: NOOPMetricsHandler.instance),
-                store: database,
-                ttlSeconds: 300,
-                memoryBytes: 1 << 20,
-                metrics: NOOPMetricsHandler.instance,
-                logger: logger
-            )
-        }
-        let generation = "bookcat:{v2:\(identity)}:generation"
-        try await holdingLeases(caches) {
-            try await TestApp.run(databasePath: folder.databasePath, cache: caches[0]) { first in
-                try await TestApp.run(databasePath: folder.databasePath, cache: caches[1]) { second in
-                    try await test(first, second, generation)
+        try await SharedStore.with { [configuration, logger] shared, versions in
+            let identity = try await versions.catalogIdentity()
+            let caches = (0..<2).map { index in
+                RedisResponseCache(
+                    client: RedisClient(configuration: index == 0 ? (first ?? configuration) : configuration, metrics: NOOPMetricsHandler.instance),
+                    store: versions,
+                    ttlSeconds: 300,
+                    memoryBytes: 1 << 20,
+                    metrics: NOOPMetricsHandler.instance,
+                    logger: logger
+                )
+            }
+            let generation = "bookcat:{v2:\(identity)}:generation"
+            try await holdingLeases(caches) {
+                try await TestApp.run(sharing: shared, cache: caches[0]) { first in
+                    try await TestApp.run(sharing: shared, cache: caches[1]) { second in
+                        try await test(first, second, generation)
+                    }
                 }
             }
         }

@@ -1,9 +1,8 @@
-import BookcatSQLite
 import BookcatTestSupport
 import Foundation
 
 extension TestApp {
-    /// Two instances on one database file and one private Redis: the stand-in for two server processes, each with
+    /// Two instances on one store (``SharedStore``) and one private Redis: the stand-in for two server processes, each with
     /// its own memory (known generation, remembered sessions).
     static func runTwoInstances(_ test: @Sendable (_ first: TestApp, _ second: TestApp) async throws -> Void) async throws {
         try await runTwoInstances(firstThroughProxy: false) { first, second, _ in try await test(first, second) }
@@ -22,26 +21,23 @@ extension TestApp {
         _ test: @Sendable (_ first: TestApp, _ second: TestApp, _ proxy: TCPProxy?) async throws -> Void
     ) async throws {
         try await RedisServer.with { redis in
-            let folder = TemporaryFolder("shared")
-            defer { folder.remove() }
-            let path = folder.databasePath
-            let proxy = firstThroughProxy ? try await TCPProxy.start(toPort: redis.port) : nil
-            do {
-                // Opening it migrates it: the caches' coverage checks read its versions from the start.
-                let database = try AppDatabase(path: path)
-                let caches = [redis.responseCache(store: database, through: proxy), redis.responseCache(store: database)]
-                // Each holds its lease, as `bookcat serve` does: hits on memory do not ask Redis.
-                try await holdingLeases(caches) {
-                    try await TestApp.run(databasePath: path, cache: caches[0]) { first in
-                        try await TestApp.run(databasePath: path, cache: caches[1]) { second in
-                            try await test(first, second, proxy)
+            try await SharedStore.with { shared, versions in
+                let proxy = firstThroughProxy ? try await TCPProxy.start(toPort: redis.port) : nil
+                do {
+                    let caches = [redis.responseCache(store: versions, through: proxy), redis.responseCache(store: versions)]
+                    // Each holds its lease, as `bookcat serve` does: hits on memory do not ask Redis.
+                    try await holdingLeases(caches) {
+                        try await TestApp.run(sharing: shared, cache: caches[0]) { first in
+                            try await TestApp.run(sharing: shared, cache: caches[1]) { second in
+                                try await test(first, second, proxy)
+                            }
                         }
                     }
+                    await proxy?.stop()
+                } catch {
+                    await proxy?.stop()
+                    throw error
                 }
-                await proxy?.stop()
-            } catch {
-                await proxy?.stop()
-                throw error
             }
         }
     }

@@ -34,11 +34,12 @@ struct TestApp: Sendable {
     }
 
     /// Runs `test` against a new application over a new, empty store: a database in memory, gone afterwards, or
-    /// a fresh PostgreSQL database (see ``StoreKind``); or, given `databasePath`, over that SQLite file, which may
-    /// be shared with another running application, as two server processes share one file.
+    /// a fresh PostgreSQL database (see ``StoreKind``); or, given `databasePath`, over that SQLite file; or over
+    /// `shared`, a store other running applications open too, as server processes share one.
     static func run<Value: Sendable>(
         _ setup: TestingSetup = .router,
         databasePath: String? = nil,
+        sharing shared: SharedStore? = nil,
         store kind: StoreKind = .configured,
         configuration: AppConfiguration = TestApp.configuration(),
         cache: (any ResponseCache)? = nil,
@@ -59,8 +60,14 @@ struct TestApp: Sendable {
                 logger.logLevel = .warning
                 return logger
             }()
-        if databasePath == nil, kind == .postgres {
-            let location = try await PostgresCluster.shared.freshDatabase()
+        var databasePath = databasePath
+        var postgresLocation: PostgresLocation?
+        switch shared {
+        case .sqlite(let path)?: databasePath = path
+        case .postgres(let location)?: postgresLocation = location
+        case nil: if databasePath == nil, kind == .postgres { postgresLocation = try await PostgresCluster.shared.freshDatabase() }
+        }
+        if let location = postgresLocation {
             return try await PostgresDatabase(location: location, poolSize: 8, logger: logger).run { postgres in
                 try await postgres.migrate()
                 try await importing?(postgres)
