@@ -217,8 +217,8 @@ run "the_cache_takes_tls_and_its_own_acl_user_only" {
     error_message = "the cache's users must be the disabled default user and the service's own."
   }
   assert {
-    condition     = startswith(aws_elasticache_user.disabled_default.access_string, "off ") && aws_elasticache_user.service.user_name == "bookcat"
-    error_message = "the default user must be off; the service authenticates as bookcat."
+    condition     = startswith(aws_elasticache_user.disabled_default.access_string, "off ") && aws_elasticache_user.service.user_name == aws_elasticache_user.service.user_id
+    error_message = "the default user must be off; the service user's ID and name are one string, as IAM authentication (its state before the password is set) requires."
   }
   assert {
     condition     = strcontains(aws_elasticache_user.service.access_string, "~bookcat:* resetchannels &bookcat:* -@all ")

@@ -7,6 +7,8 @@ locals {
   cache_cluster_mode = var.cache_shards > 1
   # Cluster mode is reached through its configuration endpoint (REDIS_CLUSTER), one shard through its primary's.
   cache_endpoint = local.cache_cluster_mode ? aws_elasticache_replication_group.main.configuration_endpoint_address : aws_elasticache_replication_group.main.primary_endpoint_address
+  # IAM authentication, which the user starts with (below), requires its user ID and user name to be one string.
+  cache_user = "${var.project}-service"
   # README's ACL line without `user NAME` and the password (ElastiCache keeps those apart).
   cache_access_string = "on resetkeys ~bookcat:* resetchannels &bookcat:* -@all +ping +select +role +get +set +del +exists +expire +incr +hget +hmget +hset +hsetnx +hlen +sadd +smembers +zadd +zrem +zrange +zremrangebyscore +zscore +time +publish +subscribe +evalsha +eval +wait +asking +cluster|nodes"
 }
@@ -22,10 +24,10 @@ resource "aws_elasticache_user" "disabled_default" {
 
 # The service's user. Created with IAM authentication, which needs no secret, then given its password by
 # terraform_data.cache_password below: a password in this resource would be in the state, and ElastiCache users have
-# no write-only password argument.
+# no write-only password argument (provider 5.x). ElastiCache refuses an IAM user whose ID and name differ.
 resource "aws_elasticache_user" "service" {
-  user_id       = "${var.project}-service"
-  user_name     = "bookcat"
+  user_id       = local.cache_user
+  user_name     = local.cache_user
   engine        = "REDIS"
   access_string = local.cache_access_string
   authentication_mode {

@@ -48,7 +48,7 @@ resource "aws_ssm_parameter" "redis_url" {
   name             = "${local.parameter_path}/REDIS_URL"
   type             = "SecureString"
   key_id           = aws_kms_key.secrets.arn
-  value_wo         = "rediss://bookcat:${var.secrets.cache_password}@${local.redis_host}:6379"
+  value_wo         = "rediss://${local.cache_user}:${var.secrets.cache_password}@${local.redis_host}:6379"
   value_wo_version = local.secrets_version
 }
 
