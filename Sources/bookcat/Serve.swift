@@ -30,6 +30,9 @@ struct Serve: AsyncParsableCommand {
             logger: logger
         )
         logger.info("serving on http://\(configuration.server.host):\(configuration.server.port) (\(configuration.server.mode.rawValue))")
+        if configuration.server.mode == .production, let warning = configuration.server.publicLinks.relativeLinksWarning {
+            logger.warning("\(warning)")
+        }
         // SIGTERM or SIGINT: stop accepting, let running requests finish (up to HTTP_DRAIN_TIMEOUT), then stop the
         // services in reverse order, Redis client last, and exit 0.
         var lifecycle = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -66,6 +66,52 @@ import Testing
         }
     }
 
+    /// DRF's form notation for a list of objects (`tags[0]tag_id=1`, the `{"tag_id": 1}` its clients send in JSON),
+    /// and the bracketed and dotted spellings other clients use: every tag is kept.
+    @Test(arguments: ["tags[%d]tag_id", "tags[%d][tag_id]", "tags[%d].tag_id", "tags[%d]"])
+    func numberedFormItemsAreTheListTheyNumber(spelling: String) async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            let (one, two) = (try await app.createTag("one", token: token), try await app.createTag("two", token: token))
+            let name = { (index: Int) in
+                String(format: spelling, index).replacingOccurrences(of: "[", with: "%5B").replacingOccurrences(of: "]", with: "%5D")
+            }
+            // Out of order on purpose: the index, not the position in the body, numbers the items.
+            let form = "title=T&author=A&isbn=\(TestApp.nextISBN())&published_at=2001-02-03&stock=1&\(name(1))=\(one)&\(name(0))=\(two)"
+            let created = try await Self.send(app, .post, "/api/v1/books", token: token, body: form, type: "application/x-www-form-urlencoded")
+            #expect(created.status == .created, "\(created.text)")
+            #expect(Set((try created.object()["tags"] as? [[String: Any]])?.compactMap { $0["tag_id"] as? Int64 } ?? []) == [one, two])
+
+            let multipart = Self.multipart([
+                ("title", "M"), ("author", "A"), ("isbn", TestApp.nextISBN()), ("published_at", "1999-12-31"), ("stock", "2"),
+                (String(format: spelling, 0), "\(one)"),
+            ])
+            let fromMultipart = try await Self.send(app, .post, "/api/v1/books", token: token, body: multipart.body, type: multipart.type)
+            #expect(fromMultipart.status == .created, "\(fromMultipart.text)")
+            #expect((try fromMultipart.object()["tags"] as? [[String: Any]])?.compactMap { $0["tag_id"] as? Int64 } == [one])
+        }
+    }
+
+    /// A numbered item that names no tag, or an index too long to be a position, is a 400 and writes nothing.
+    @Test func numberedFormItemsThatAreNotTagsAreRefused() async throws {
+        try await TestApp.run { app in
+            let token = try await app.admin().accessToken
+            let base = "title=T&author=A&isbn=\(TestApp.nextISBN())&published_at=2001-02-03&stock=1&"
+            for bad in ["tags%5B0%5Dname=x", "tags%5B0%5Dtag_id=zero", "tags%5B12345678901234567890%5D=1"] {
+                let refused = try await Self.send(
+                    app,
+                    .post,
+                    "/api/v1/books",
+                    token: token,
+                    body: base + bad,
+                    type: "application/x-www-form-urlencoded"
+                )
+                #expect(refused.status == .badRequest, "\(bad): \(refused.status) \(refused.text)")
+            }
+            #expect(try await app.store.books.page(BookListQuery.parse([])).totalCount == 0)
+        }
+    }
+
     @Test func formAndMultipartBodiesAreReadAsTheJSONTheyStandFor() async throws {
         try await TestApp.run { app in
             let token = try await app.admin().accessToken
@@ -229,6 +275,15 @@ import Testing
             for _ in 0..<2 { _ = try await app.createBook(token: token) }
             #expect(try await Self.nextLink(app, token: token, host: "evil.example") == "https://books.example.org/api/v1/books?page=2&page_size=1")
         }
+    }
+
+    /// Relative links break the Django service's clients, so production says so at start when nothing configured
+    /// absolute ones; a public URL or allowed hosts silence it.
+    @Test func onlyAnInstallWithNoPublicAddressIsWarnedOfRelativeLinks() throws {
+        let bare = try AppConfiguration.load(from: [:]).server.publicLinks
+        #expect(bare.relativeLinksWarning?.contains("PUBLIC_URL is not set") == true)
+        #expect(try AppConfiguration.load(from: ["PUBLIC_URL": "https://books.example.org"]).server.publicLinks.relativeLinksWarning == nil)
+        #expect(try AppConfiguration.load(from: ["ALLOWED_HOSTS": "books.example.org"]).server.publicLinks.relativeLinksWarning == nil)
     }
 
     @Test func publicURLMustBeABaseURL() throws {

@@ -55,7 +55,7 @@ public struct ValidationCollector: Sendable {
         }
     }
 
-    /// A mailbox such as `ada@example.org`, lower-cased so uniqueness ignores case.
+    /// A mailbox such as `ada@example.org` (``EmailAddress``), lower-cased so uniqueness ignores case.
     public mutating func email(_ value: String, field: String = "email") -> String {
         // Bounded before it is trimmed and lower-cased: both grow with the text.
         if let violation = TextLimit.email.violation(in: value) {
@@ -63,11 +63,7 @@ public struct ValidationCollector: Sendable {
             return value
         }
         let email = value.trimmingWhitespace().lowercased()
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        let valid =
-            email.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[0].count <= 64
-            && parts[1].contains(".") && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".") && !parts[1].contains("..")
-            && email.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 32 && !"()<>,;:\\\"[]".unicodeScalars.contains($0) }
+        let valid = EmailAddress.isValid(email)
         if !valid { fail(field, "must be an email address such as ada@example.org") }
         return email
     }

@@ -69,19 +69,53 @@ enum FormBody {
         var counts: [String: Int] = [:]
         for (name, _) in fields { counts[fieldName(name), default: 0] += 1 }
         var object: [String: Any] = [:]
+        // DRF's numbered items, per list field and index: a value (`tags[0]=1`) or an object's fields (`tags[0]tag_id=1`).
+        var numbered: [String: [Int: Any]] = [:]
         for (rawName, value) in fields {
+            if let item = try numberedItem(rawName) {
+                guard let key = item.key else {
+                    numbered[item.list, default: [:]][item.index] = value
+                    continue
+                }
+                var fields = numbered[item.list]?[item.index] as? [String: String] ?? [:]
+                fields[key] = value
+                numbered[item.list, default: [:]][item.index] = fields
+                continue
+            }
             let name = fieldName(rawName)
             if counts[name]! > 1 || listFields.contains(name) {
-                object[name] = ((object[name] as? [String]) ?? []) + [value]
+                object[name] = ((object[name] as? [Any]) ?? []) + [value]
             } else {
                 object[name] = value
             }
+        }
+        for (list, items) in numbered {
+            object[list] = ((object[list] as? [Any]) ?? []) + items.sorted { $0.key < $1.key }.map(\.value)
         }
         do {
             return try JSONSerialization.data(withJSONObject: object)
         } catch {
             throw .invalid(field: "body", "could not be read as form data")
         }
+    }
+
+    /// How DRF's form parser names the items of a list of objects: `tags[0]tag_id`, and the spellings other clients
+    /// use for it, `tags[0][tag_id]` and `tags[0].tag_id`; `tags[0]` is the item itself. Only for ``listFields``;
+    /// the index orders the items (at most six digits: it is a position, not a size to allocate).
+    private static func numberedItem(_ name: String) throws(CatalogError) -> (list: String, index: Int, key: String?)? {
+        guard let open = name.firstIndex(of: "["), listFields.contains(String(name[..<open])) else { return nil }
+        let afterOpen = name.index(after: open)
+        guard let close = name[afterOpen...].firstIndex(of: "]"), close > afterOpen else { return nil }
+        let digits = name[afterOpen..<close]
+        guard digits.allSatisfy({ ("0"..."9").contains($0) }) else { return nil }
+        guard digits.count <= 6, let index = Int(digits) else { throw .invalid(field: name, "numbers a list item beyond 999999") }
+        var key = name[name.index(after: close)...]
+        if key.hasPrefix("["), key.hasSuffix("]"), key.count > 2 {
+            key = key.dropFirst().dropLast()
+        } else if key.hasPrefix(".") {
+            key = key.dropFirst()
+        }
+        return (String(name[..<open]), index, key.isEmpty ? nil : String(key))
     }
 
     /// `tags[]` (how PHP and jQuery name a list) is `tags`.

@@ -33,6 +33,16 @@ public struct PublicLinks: Sendable, Equatable {
         return scheme + "://" + host.lowercased() + (components.port.map { ":\($0)" } ?? "")
     }
 
+    /// What to tell the operator at start when every link will be relative, or nil when some may be absolute.
+    /// Relative links are safe but break the clients that follow `next` as they are, as the Django service's did
+    /// (`requests.get(page["next"])` raises `MissingSchema`), so production says so once, at start.
+    public var relativeLinksWarning: String? {
+        guard publicURL == nil, allowedHosts.isEmpty else { return nil }
+        return "PUBLIC_URL is not set: the listing's next and previous links are relative (/api/v1/books?page=2), "
+            + "and clients that follow them as they are, as the Django service's clients did, fail; set PUBLIC_URL to "
+            + "the address clients use (https://books.example.org)"
+    }
+
     /// The base for links in an answer to `request`, or nil for relative links.
     func base(for request: Request) -> String? {
         if let publicURL { return publicURL }
