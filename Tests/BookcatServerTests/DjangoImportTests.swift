@@ -14,6 +14,8 @@ import Testing
 /// of its accounts (`Fixtures/django-seed`): on the store the suite runs on (SQLite, and PostgreSQL in the second pass).
 @Suite struct DjangoImportTests {
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/django-seed")
+    /// The service's database with what it allowed and bookcat's rules do not (its README says what).
+    static let conflicts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/django-conflicts")
     static var databasePath: String { fixture.appendingPathComponent("db.sqlite3").path }
 
     struct Account {
@@ -24,7 +26,7 @@ import Testing
     }
 
     /// `accounts.txt`: `email username password role`, the password being every word between.
-    static func accounts() throws -> [Account] {
+    static func accounts(of fixture: URL = fixture) throws -> [Account] {
         try String(contentsOf: fixture.appendingPathComponent("accounts.txt"), encoding: .utf8).split(separator: "\n").map { line in
             let words = line.split(separator: " ").map(String.init)
             return Account(email: words[0], username: words[1], password: words[2..<(words.count - 1)].joined(separator: " "), role: words.last!)
@@ -32,10 +34,18 @@ import Testing
     }
 
     /// Runs `test` against a server over a store the fixture was imported into.
-    static func withImported(recountingStock: Bool = false, _ test: @Sendable (TestApp, CatalogFingerprint) async throws -> Void) async throws {
+    static func withImported(
+        _ fixture: URL = fixture,
+        recountingStock: Bool = false,
+        _ test: @Sendable (TestApp, CatalogFingerprint) async throws -> Void
+    ) async throws {
         let folder = TemporaryFolder("django-import")
         defer { folder.remove() }
-        let catalog = try DjangoCatalog(path: databasePath, importedAt: Date(), recountingStock: recountingStock)
+        let catalog = try DjangoCatalog(
+            path: fixture.appendingPathComponent("db.sqlite3").path,
+            importedAt: Date(),
+            recountingStock: recountingStock
+        )
         let fingerprint = FingerprintBox()
         let importing: @Sendable (any CatalogImporting) async throws -> Void = { target in
             fingerprint.value = try await CatalogCopy.copy(from: catalog, to: target)

@@ -1,4 +1,5 @@
 import BookcatCore
+import BookcatHTTP
 import BookcatSQLite
 import Foundation
 import Logging
@@ -50,7 +51,7 @@ public enum DjangoImport {
             return Outcome(
                 fingerprint: fingerprint,
                 store: store.description,
-                report: report(of: contents, fingerprint: fingerprint, recountingStock: recountingStock)
+                report: report(of: django, fingerprint: fingerprint, recountingStock: recountingStock)
             )
         } catch let refusal as DjangoCatalog.Refusal {
             throw Refusal(description: refusal.description)
@@ -59,14 +60,60 @@ public enum DjangoImport {
         }
     }
 
-    private static func report(of contents: DjangoCatalog.Contents, fingerprint: CatalogFingerprint, recountingStock: Bool) -> [String] {
+    /// `bookcat import-django --check`: reads `path` through bookcat's rules and says what an import would do,
+    /// writing nothing. The first lines are every row bookcat cannot take as it is (refused ones make the import
+    /// refuse; resolved ones are changed as each says), then what the accounts' first logins will do.
+    public static func check(path: String, recountingStock: Bool) throws -> (lines: [String], importable: Bool) {
+        let django: DjangoCatalog
+        do {
+            django = try DjangoCatalog(path: path, importedAt: Date(), recountingStock: recountingStock)
+        } catch let refusal as DjangoCatalog.Refusal {
+            throw Refusal(description: refusal.description)
+        }
+        let findings = django.findings
+        var lines: [String] = []
+        if !findings.refused.isEmpty {
+            lines.append("\(findings.refused.count) values bookcat cannot take (damage the service could not have written); the import would refuse:")
+            lines += findings.refused.map { "  \($0)" }
+        }
+        lines.append("\(findings.resolved.count) rows the service allowed and bookcat's rules do not, taken with these changes:")
+        lines += findings.resolved.map { "  \($0)" }
+        let contents = django.contents
+        lines.append(
+            "would import: user \(contents.users) · tag \(contents.tags) · book \(contents.books) · book_tag \(contents.bookTags) · loan \(contents.loans)"
+        )
+        lines += firstLogins(of: django.users)
+        return (lines, findings.refused.isEmpty)
+    }
+
+    /// The accounts counted by what their first login will do.
+    static func firstLogins(of users: [CatalogRows.User]) -> [String] {
+        let verified = users.filter { DjangoPasswordHash($0.passwordHash) != nil }.count
+        let unusable = users.filter { $0.passwordHash.hasPrefix("!") }.count
+        let unverifiable = users.count - verified - unusable
+        var lines = ["\(verified) accounts log in with their password as it is: verified as Django's hash, then stored as bcrypt"]
+        if unusable > 0 {
+            lines.append("\(unusable) accounts had no usable password on the service (Django's \"!\" hash): they cannot log in with one")
+        }
+        if unverifiable > 0 {
+            lines.append(
+                "\(unverifiable) accounts have a hash bookcat does not verify (only pbkdf2_sha256 is: not pbkdf2_sha1, md5, argon2…, "
+                    + "nor a malformed one): they cannot log in with their old password"
+            )
+        }
+        return lines
+    }
+
+    private static func report(of django: DjangoCatalog, fingerprint: CatalogFingerprint, recountingStock: Bool) -> [String] {
+        let contents = django.contents
         var lines = [
             fingerprint.summary,
             "checksum \(fingerprint.checksum), the same read back from the store",
-            "\(contents.users) accounts keep their passwords: each is stored as bcrypt at its first login",
         ]
-        if contents.usernamesDerived > 0 {
-            lines.append("\(contents.usernamesDerived) accounts had no username and got one derived from their e-mail")
+        lines += firstLogins(of: django.users)
+        if !django.findings.resolved.isEmpty {
+            lines.append("\(django.findings.resolved.count) rows the service allowed and bookcat's rules do not were changed:")
+            lines += django.findings.resolved.map { "  \($0)" }
         }
         if contents.tokens > 0 {
             lines.append("\(contents.tokens) refresh tokens of the service were not imported: every account logs in once")

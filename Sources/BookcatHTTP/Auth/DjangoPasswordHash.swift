@@ -5,7 +5,7 @@ import Foundation
 /// A password hash as the Django service stored it, `pbkdf2_sha256$<iterations>$<salt>$<base64 of 32 bytes>`, kept
 /// by `bookcat import-django` so its accounts log in with the passwords they have. The first login that verifies one
 /// replaces it with bcrypt (``AccountService/logIn(email:username:password:client:)``).
-struct DjangoPasswordHash: Sendable, Equatable {
+public struct DjangoPasswordHash: Sendable, Equatable {
     /// Django 5.1 stores 870,000 and Django 6.0 1,200,000. A stored value is data: a crafted row with 10⁹ would hold
     /// a blocking-pool thread for minutes per login attempt, so anything above this is refused unverified.
     static let maximumIterations = 2_000_000
@@ -16,7 +16,7 @@ struct DjangoPasswordHash: Sendable, Equatable {
     let derivedKey: Data
 
     /// Nil for anything that is not a well-formed Django PBKDF2-SHA256 hash within the bounds above.
-    init?(_ stored: String) {
+    public init?(_ stored: String) {
         guard stored.hasPrefix(Self.prefix), stored.utf8.count <= 512 else { return nil }
         let parts = stored.dropFirst(Self.prefix.count).split(separator: "$", omittingEmptySubsequences: false)
         guard parts.count == 3, let iterations = Int(parts[0]), (1...Self.maximumIterations).contains(iterations),

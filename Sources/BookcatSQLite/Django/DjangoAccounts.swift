@@ -1,0 +1,124 @@
+import BookcatCore
+import Foundation
+import GRDB
+
+/// The service's accounts as bookcat will hold them. Every account stays reachable, and every change is said:
+/// - a username bookcat's rules refuse (a tab in it, 300 characters), or none at all, becomes one derived from the
+///   e-mail, as a bookcat signup without one gets;
+/// - a username that an older account already has, or one that looks the same (`twin`, `Twin`, `tw1n`), becomes
+///   `name-<id>`: the oldest keeps it;
+/// - an e-mail that differs from an older account's only in case (`Bob@…`, `bob@…`: the service compared them with
+///   case, bookcat does not) becomes `local+<id>@domain`, which most mail systems deliver to the same mailbox; the
+///   account logs in with it or with its username.
+enum DjangoAccounts {
+    static func read(_ db: Database, importedAt: Date, deadline: DjangoReadingDeadline, findings: inout DjangoFindings) throws -> [CatalogRows.User] {
+        struct Read {
+            var id: Int64
+            var email: String
+            var storedEmail: String
+            var username: String?
+            var passwordHash: String
+            var role: String
+        }
+        var read: [Read] = []
+        var seen = Set<Int64>()
+        let columns = ["id", "password", "email", "role", "username"]
+        let rows = try Row.fetchCursor(db, sql: "SELECT \(DjangoRowReader.selection(columns)) FROM user ORDER BY rowid")
+        while let row = try rows.next() {
+            try deadline.check()
+            var idReader = DjangoRowReader(row, subject: "user")
+            let id = idReader.integer("id", in: 1...Int64.max)
+            var reader = DjangoRowReader(row, subject: "user \(id.map(String.init) ?? "?")")
+            let storedEmail = reader.text("email")
+            let email = storedEmail.flatMap { text in reader.checked("email") { $0.email(text) } }
+            let hash = reader.text("password")
+            if let hash, hash.utf8.count > 1_024 || ControlCharacters.violation(in: hash) != nil {
+                reader.fail("password", "is not a password hash (\(hash.utf8.count) bytes)")
+            }
+            let role = reader.text("role")
+            if let role, Role(rawValue: role) == nil {
+                reader.fail("role", "is \(DjangoFindings.quote(role)); the service knew only admin and user")
+            }
+            let username: String?? = row["username:type"] == "null" ? .some(nil) : reader.text("username").map { .some($0) }
+            findings.refused += idReader.problems + reader.problems
+            if let id, !seen.insert(id).inserted { findings.refused.append("user \(id): id appears twice") }
+            guard let id, let storedEmail, let email, let hash, let role, let username, idReader.problems.isEmpty, reader.problems.isEmpty
+            else { continue }
+            read.append(Read(id: id, email: email, storedEmail: storedEmail, username: username, passwordHash: hash, role: role))
+        }
+        read.sort { $0.id < $1.id }
+
+        // E-mails first: a username may not be another account's e-mail, nor an e-mail another's username.
+        var emails = Set<String>()
+        for index in read.indices {
+            let email = read[index].email
+            guard !emails.insert(email).inserted else { continue }
+            guard let distinct = plusAddressed(email, id: read[index].id, avoiding: emails) else {
+                findings.refused.append(
+                    "user \(read[index].id): e-mail \(DjangoFindings.quote(read[index].storedEmail)) is an older account's, and no +\(read[index].id) address fits"
+                )
+                continue
+            }
+            findings.resolved.append(
+                "user \(read[index].id): e-mail \(DjangoFindings.quote(read[index].storedEmail)) is an older account's regardless of case: now \(DjangoFindings.quote(distinct))"
+            )
+            emails.insert(distinct)
+            read[index].email = distinct
+        }
+
+        // Names the service stored and bookcat takes are claimed first, so a derived or renamed one never takes
+        // a name an account had; then each goes to its oldest holder.
+        func acceptable(_ name: String) -> Bool {
+            var check = ValidationCollector()
+            return check.username(name) == name && check.errors.isEmpty
+        }
+        let emailSkeletons = Set(emails.map(UsernameSkeleton.of))
+        var claimed = emailSkeletons
+        for account in read { if let name = account.username, acceptable(name) { claimed.insert(UsernameSkeleton.of(name)) } }
+        var assigned = emailSkeletons
+        var users: [CatalogRows.User] = []
+        for account in read {
+            var username: String
+            if let stored = account.username, acceptable(stored) {
+                username = stored
+                if assigned.contains(UsernameSkeleton.of(stored)) {
+                    username =
+                        (2...).lazy.map { $0 == 2 ? "\(stored)-\(account.id)" : "\(stored)-\(account.id)-\($0)" }
+                        .first { acceptable($0) && !claimed.contains(UsernameSkeleton.of($0)) && !assigned.contains(UsernameSkeleton.of($0)) }
+                        ?? "user-\(account.id)"
+                    findings.resolved.append(
+                        "user \(account.id): username \(DjangoFindings.quote(stored)) is an older account's, or looks the same: renamed \(DjangoFindings.quote(username))"
+                    )
+                }
+            } else {
+                username =
+                    DerivedUsername.candidates(fromEmail: account.email).prefix(10_000)
+                    .first { !claimed.contains(UsernameSkeleton.of($0)) && !assigned.contains(UsernameSkeleton.of($0)) }
+                    ?? "user-\(account.id)"
+                let was = account.username.map { "username \(DjangoFindings.quote($0)) breaks bookcat's rules" } ?? "no username"
+                findings.resolved.append("user \(account.id): \(was): now \(DjangoFindings.quote(username)), from the e-mail")
+            }
+            assigned.insert(UsernameSkeleton.of(username))
+            users.append(
+                CatalogRows.User(
+                    id: account.id,
+                    email: account.email,
+                    username: username,
+                    usernameKey: UsernameSkeleton.of(username),
+                    passwordHash: account.passwordHash,
+                    role: account.role,
+                    createdAt: importedAt
+                )
+            )
+        }
+        return users
+    }
+
+    /// `bob@example.org` → `bob+6@example.org` (`bob+6-2@…` if that is taken), or nil when no such address is valid.
+    private static func plusAddressed(_ email: String, id: Int64, avoiding taken: Set<String>) -> String? {
+        guard let at = email.lastIndex(of: "@") else { return nil }
+        let (local, domain) = (email[..<at], email[at...])
+        return (1...100).lazy.map { $0 == 1 ? "\(local)+\(id)\(domain)" : "\(local)+\(id)-\($0)\(domain)" }
+            .first { EmailAddress.isValid($0) && !taken.contains($0) }
+    }
+}

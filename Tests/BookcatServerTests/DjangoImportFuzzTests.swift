@@ -1,0 +1,212 @@
+import BookcatCore
+import BookcatSQLite
+import BookcatTestSupport
+import Foundation
+import GRDB
+import Testing
+
+@testable import BookcatApp
+
+/// Damaged and crafted databases in the Django service's layout (column names only, no types or constraints, so a
+/// value of any storage class fits anywhere, as python's sqlite3 writes them): every column of every table in turn
+/// holds NULL, the wrong storage class, too much text, NUL and control characters, ids of 0 and below, huge numbers.
+/// Each must get a clear refusal naming the row, or a faithful import, never a crash, a truncation or a silent drop;
+/// the ones it takes are imported into the store the suite runs on.
+@Suite struct DjangoImportFuzzTests {
+    static let layout: [(table: String, columns: [String])] = [
+        ("user", ["id", "password", "last_login", "email", "role", "username"]),
+        ("tag", ["created_at", "updated_at", "tag_id", "name"]),
+        ("book", ["created_at", "updated_at", "book_id", "title", "author", "isbn", "stock", "published_at"]),
+        ("book_tag", ["id", "book_id", "tag_id"]),
+        ("loan", ["created_at", "updated_at", "loan_id", "quantity", "is_returned", "book_id", "user_id"]),
+        ("token", ["created_at", "updated_at", "token_id", "token", "expired", "user_id"]),
+    ]
+
+    static let hash = "pbkdf2_sha256$870000$salt$" + Data(repeating: 7, count: 32).base64EncodedString()
+    static let moment = "2024-05-01 10:00:00.123456"
+
+    /// A small, valid catalog, row by row, in id order.
+    static let rows: [String: [[String: DatabaseValue]]] = [
+        "user": (1...3).map {
+            [
+                "id": $0.databaseValue, "password": hash.databaseValue, "last_login": .null, "email": "u\($0)@example.org".databaseValue,
+                "role": "user".databaseValue, "username": "user\($0)".databaseValue,
+            ]
+        },
+        "tag": (1...2).map {
+            ["created_at": moment.databaseValue, "updated_at": moment.databaseValue, "tag_id": $0.databaseValue, "name": "tag \($0)".databaseValue]
+        },
+        "book": (1...3).map {
+            [
+                "created_at": moment.databaseValue, "updated_at": moment.databaseValue, "book_id": $0.databaseValue,
+                "title": "Book \($0)".databaseValue,
+                "author": "Author".databaseValue, "isbn": "978000000000\($0)".databaseValue, "stock": 5.databaseValue,
+                "published_at": "2001-02-03".databaseValue,
+            ]
+        },
+        "book_tag": [
+            ["id": 1.databaseValue, "book_id": 1.databaseValue, "tag_id": 1.databaseValue],
+            ["id": 2.databaseValue, "book_id": 2.databaseValue, "tag_id": 2.databaseValue],
+        ],
+        "loan": (1...2).map {
+            [
+                "created_at": moment.databaseValue, "updated_at": moment.databaseValue, "loan_id": $0.databaseValue, "quantity": 2.databaseValue,
+                "is_returned": ($0 == 2).databaseValue, "book_id": $0.databaseValue, "user_id": $0.databaseValue,
+            ]
+        },
+        "token": [],
+    ]
+
+    /// What each column is given in turn: every storage class, and each of bookcat's limits just past.
+    static let damaged: [DatabaseValue] = [
+        .null, "lots".databaseValue, 3.5.databaseValue, (-5).databaseValue, 0.databaseValue, Int64.max.databaseValue,
+        Data([0, 255, 1]).databaseValue, "mem\0ber".databaseValue, String(repeating: "x", count: 300).databaseValue,
+        "a\tb".databaseValue, "".databaseValue, 9_780_441_013_593.databaseValue, "Zoë".databaseValue, "  padded  ".databaseValue,
+        "x\r\ny@example.org".databaseValue, "1".databaseValue,
+    ]
+
+    static func write(_ rows: [String: [[String: DatabaseValue]]], to path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            for (table, columns) in layout {
+                try db.execute(sql: "CREATE TABLE \"\(table)\" (\(columns.map { "\"\($0)\"" }.joined(separator: ", ")))")
+                for row in rows[table] ?? [] {
+                    // Text goes in as its bytes, cast to text: bound as a string, SQLite would stop at a NUL byte.
+                    let values = columns.map { row[$0] ?? .null }
+                    let placeholders = values.map { if case .string = $0.storage { "CAST(? AS TEXT)" } else { "?" } }
+                    let arguments = values.map { value -> DatabaseValue in
+                        if case .string(let text) = value.storage { return Data(text.utf8).databaseValue }
+                        return value
+                    }
+                    try db.execute(
+                        sql:
+                            "INSERT INTO \"\(table)\" (\(columns.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES (\(placeholders.joined(separator: ", ")))",
+                        arguments: StatementArguments(arguments)
+                    )
+                }
+            }
+        }
+    }
+
+    @Test func everyDamagedValueIsRefusedByRowOrImportedFaithfully() async throws {
+        let folder = TemporaryFolder("django-fuzz")
+        defer { folder.remove() }
+        var refused = 0
+        var taken: [(String, DjangoCatalog, [String: [[String: DatabaseValue]]])] = []
+        var case_ = 0
+        for (table, columns) in Self.layout where !(Self.rows[table] ?? []).isEmpty {
+            for column in columns {
+                for value in Self.damaged {
+                    case_ += 1
+                    var rows = Self.rows
+                    rows[table]![0][column] = value
+                    let path = folder.url.appendingPathComponent("case-\(case_).sqlite3").path
+                    try Self.write(rows, to: path)
+                    let what = "\(table).\(column) = \(value)"
+                    let catalog: DjangoCatalog
+                    do {
+                        catalog = try DjangoCatalog(path: path, importedAt: Date(), recountingStock: true)
+                    } catch let refusal as DjangoCatalog.Refusal {
+                        Issue.record("\(what): refused before reading rows: \(refusal)")
+                        continue
+                    }
+                    if !catalog.findings.refused.isEmpty {
+                        refused += 1
+                        // Named by its row and column, so a person can find it.
+                        #expect(catalog.findings.refused.contains { $0.contains(column) }, "\(what): \(catalog.findings.refused)")
+                        await #expect(throws: DjangoCatalog.Refusal.self, "\(what): exported despite refusals") {
+                            try await catalog.exportCatalog(batchSize: 100) { _ in }
+                        }
+                        continue
+                    }
+                    taken.append((what, catalog, rows))
+                }
+            }
+        }
+        #expect(refused > 100, "most damage is refused (\(refused))")
+        #expect(taken.count > 20, "values bookcat's rules allow are taken (\(taken.count))")
+        // Faithful: every row the source holds arrives (a change is only ever one the report names), and a text that
+        // was taken is the text that was there, every byte.
+        for (what, catalog, rows) in taken {
+            let fingerprint: CatalogFingerprint
+            do {
+                fingerprint = try await Self.imported(catalog) { app in
+                    for source in rows["book"]! {
+                        guard case .int64(let id) = source["book_id"]!.storage, let book = try await app.store.books.book(id: id) else {
+                            Issue.record("\(what): book \(source["book_id"]!) was not imported")
+                            continue
+                        }
+                        if case .string(let title) = source["title"]!.storage {
+                            #expect(book.title == title.trimmingCharacters(in: .whitespaces), "\(what)")
+                        }
+                    }
+                }
+            } catch {
+                Issue.record("\(what): a database the check took was not imported: \(error)")
+                continue
+            }
+            #expect(fingerprint.summary.contains("book 3 · ") && fingerprint.summary.contains("loan 2"), "\(what): \(fingerprint.summary)")
+        }
+    }
+
+    /// Imports `catalog` into a fresh store of the kind the suite runs on and runs `test` on it.
+    static func imported(_ catalog: DjangoCatalog, _ test: @Sendable (TestApp) async throws -> Void) async throws -> CatalogFingerprint {
+        let folder = TemporaryFolder("django-fuzz-store")
+        defer { folder.remove() }
+        let fingerprint = DjangoImportTests.FingerprintBox()
+        let importing: @Sendable (any CatalogImporting) async throws -> Void = { target in
+            fingerprint.value = try await CatalogCopy.copy(from: catalog, to: target)
+        }
+        try await TestApp.run(databasePath: TestApp.StoreKind.configured == .sqlite ? folder.databasePath : nil, importing: importing) { app in
+            try await test(app)
+        }
+        return try #require(fingerprint.value)
+    }
+
+    /// `--recount-stock` with a stock near the limit and a return: the sum is checked, never an overflow.
+    @Test func aRecountPastTheStockLimitIsRefusedNotOverflowed() throws {
+        let folder = TemporaryFolder("django-recount")
+        defer { folder.remove() }
+        var rows = Self.rows
+        rows["book"]![1]["stock"] = BookRules.maximumStock.databaseValue
+        let path = folder.databasePath
+        try Self.write(rows, to: path)
+        let catalog = try DjangoCatalog(path: path, importedAt: Date(), recountingStock: true)
+        #expect(catalog.findings.refused == ["book 2: stock would be 1000002 with its 2 returned copies back, beyond bookcat's 1000000"])
+        #expect(try DjangoCatalog(path: path, importedAt: Date(), recountingStock: false).findings.refused.isEmpty)
+    }
+
+    /// Reading is bounded in time: past the limit it is interrupted and refused (here a limit already passed).
+    @Test func aReadPastItsTimeLimitIsRefused() throws {
+        let folder = TemporaryFolder("django-slow")
+        defer { folder.remove() }
+        var rows = Self.rows
+        rows["book"] = (1...20_000).map { index in
+            var row = Self.rows["book"]![0]
+            (row["book_id"], row["isbn"]) = (index.databaseValue, String(format: "978%010d", index).databaseValue)
+            return row
+        }
+        try Self.write(rows, to: folder.databasePath)
+        let refusal = #expect(throws: DjangoCatalog.Refusal.self) {
+            try DjangoCatalog(path: folder.databasePath, importedAt: Date(), recountingStock: false, timeLimit: .zero)
+        }
+        #expect(refusal?.description.contains("took longer than 0 s") == true, "\(String(describing: refusal))")
+        #expect(try DjangoCatalog(path: folder.databasePath, importedAt: Date(), recountingStock: false).contents.books == 20_000)
+    }
+
+    /// A FIFO (or anything but a regular file) is refused at once instead of blocking the open.
+    @Test func aFIFOIsRefusedWithoutBeingOpened() throws {
+        let folder = TemporaryFolder("django-fifo")
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
+        let path = folder.url.appendingPathComponent("db.sqlite3").path
+        #expect(mkfifo(path, 0o600) == 0)
+        let refusal = #expect(throws: DjangoCatalog.Refusal.self) { try DjangoCatalog(path: path, importedAt: Date(), recountingStock: false) }
+        #expect(refusal?.description.contains("not a regular file") == true)
+        let folderRefusal = #expect(throws: DjangoCatalog.Refusal.self) {
+            try DjangoCatalog(path: folder.url.path, importedAt: Date(), recountingStock: false)
+        }
+        #expect(folderRefusal?.description.contains("not a regular file") == true)
+    }
+}
