@@ -59,6 +59,37 @@ import Testing
         }
     }
 
+    /// The service's edge rows (`Fixtures/django-edges`): e-mails JSON Schema refuses, usernames of a tab, an emoji or
+    /// one letter, passwords of 100 and 300 bytes or with a tab, tags of ids 0 and -5, a title with a newline, a
+    /// stock of 2³¹ − 1.5 million, a loan of 0 copies. Nothing is refused; every account logs in with its real
+    /// password by the username the import left it; the tags get ids the API can name, links and all.
+    @Test func everyEdgeTheServiceAllowedIsTakenAndEveryAccountLogsIn() async throws {
+        let accounts = try DjangoImportTests.accounts(of: DjangoImportTests.edges)
+        #expect(accounts.count == 19)
+        let catalog = try DjangoCatalog(
+            path: DjangoImportTests.edges.appendingPathComponent("db.sqlite3").path,
+            importedAt: Date(),
+            recountingStock: false
+        )
+        #expect(catalog.findings.refused == [])
+        let imported = Dictionary(uniqueKeysWithValues: catalog.users.map { ($0.id, $0) })
+        #expect(imported[9]?.email == "user-9@django-import.invalid")
+        #expect(imported[3]?.username == "tab")
+        try await DjangoImportTests.withImported(DjangoImportTests.edges) { app, fingerprint in
+            #expect(fingerprint.summary.hasPrefix("user 19 · tag 9 · book 4 · book_tag 9 · loan 2"))
+            for (index, account) in accounts.enumerated() {
+                let user = try #require(imported[Int64(index + 1)])
+                let login = try await app.send(.post, "/api/v1/auth/login", json: ["username": user.username, "password": account.password])
+                #expect(login.status == .ok, "user \(index + 1) as \(user.username): \(login.text)")
+            }
+            let tags = try await app.store.tags.allTags()
+            #expect(tags.allSatisfy { $0.id >= 1 }, "\(tags)")
+            #expect(try await app.store.books.book(id: 4)?.tags.map(\.id) == [8, 9])
+            #expect(try await app.store.books.book(id: 2)?.title == "Line break")
+            #expect(try await app.store.books.book(id: 3)?.stock == 2_145_983_648)
+        }
+    }
+
     /// `--check` writes nothing and names every row with what the import does about it; the import says the same.
     @Test func theCheckListsEveryChangeByRowAndTheAccountsFirstLogins() throws {
         let (lines, importable) = try DjangoImport.check(path: Self.databasePath, recountingStock: false)

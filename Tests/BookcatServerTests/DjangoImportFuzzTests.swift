@@ -126,8 +126,8 @@ import Testing
         }
         #expect(refused > 100, "most damage is refused (\(refused))")
         #expect(taken.count > 20, "values bookcat's rules allow are taken (\(taken.count))")
-        // Faithful: every row the source holds arrives (a change is only ever one the report names), and a text that
-        // was taken is the text that was there, every byte.
+        // Faithful: every row the source holds arrives unless the report says it does not, and a text is the text
+        // that was there, every byte, unless the report names its change.
         for (what, catalog, rows) in taken {
             let fingerprint: CatalogFingerprint
             do {
@@ -137,8 +137,9 @@ import Testing
                             Issue.record("\(what): book \(source["book_id"]!) was not imported")
                             continue
                         }
-                        if case .string(let title) = source["title"]!.storage {
-                            #expect(book.title == title.trimmingCharacters(in: .whitespaces), "\(what)")
+                        let titleChanged = catalog.findings.resolved.contains { $0.hasPrefix("book \(id): title ") }
+                        if case .string(let title) = source["title"]!.storage, !titleChanged {
+                            #expect(book.title == title, "\(what)")
                         }
                     }
                 }
@@ -146,7 +147,11 @@ import Testing
                 Issue.record("\(what): a database the check took was not imported: \(error)")
                 continue
             }
-            #expect(fingerprint.summary.contains("book 3 · ") && fingerprint.summary.contains("loan 2"), "\(what): \(fingerprint.summary)")
+            let loansLeftOut = catalog.findings.resolved.filter { $0.hasPrefix("loan ") && $0.hasSuffix("not imported") }.count
+            #expect(
+                fingerprint.summary.contains("book 3 · ") && fingerprint.summary.contains("loan \(2 - loansLeftOut) "),
+                "\(what): \(fingerprint.summary)"
+            )
         }
     }
 
@@ -164,17 +169,21 @@ import Testing
         return try #require(fingerprint.value)
     }
 
-    /// `--recount-stock` with a stock near the limit and a return: the sum is checked, never an overflow.
+    /// `--recount-stock` with a stock near what the stores hold and a return: the sum is checked, never an overflow.
     @Test func aRecountPastTheStockLimitIsRefusedNotOverflowed() throws {
         let folder = TemporaryFolder("django-recount")
         defer { folder.remove() }
         var rows = Self.rows
-        rows["book"]![1]["stock"] = BookRules.maximumStock.databaseValue
+        rows["book"]![1]["stock"] = (Int64(Int32.max) - 1).databaseValue
         let path = folder.databasePath
         try Self.write(rows, to: path)
         let catalog = try DjangoCatalog(path: path, importedAt: Date(), recountingStock: true)
-        #expect(catalog.findings.refused == ["book 2: stock would be 1000002 with its 2 returned copies back, beyond bookcat's 1000000"])
-        #expect(try DjangoCatalog(path: path, importedAt: Date(), recountingStock: false).findings.refused.isEmpty)
+        #expect(
+            catalog.findings.refused == ["book 2: stock would be 2147483648 with its 2 returned copies back, beyond the 2147483647 bookcat stores"]
+        )
+        let asRecorded = try DjangoCatalog(path: path, importedAt: Date(), recountingStock: false)
+        #expect(asRecorded.findings.refused.isEmpty)
+        #expect(asRecorded.findings.resolved.contains("book 2: stock 2147483646 is beyond the 1000000 the API takes in a write: kept as it is"))
     }
 
     /// Reading is bounded in time: past the limit it is interrupted and refused (here a limit already passed).

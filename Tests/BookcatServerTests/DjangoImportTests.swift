@@ -16,6 +16,8 @@ import Testing
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/django-seed")
     /// The service's database with what it allowed and bookcat's rules do not (its README says what).
     static let conflicts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/django-conflicts")
+    /// Text, numbers and ids the service took through its API and bookcat's rules do not (its README lists them).
+    static let edges = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/django-edges")
     static var databasePath: String { fixture.appendingPathComponent("db.sqlite3").path }
 
     struct Account {

@@ -19,9 +19,10 @@ public struct TextLimit: Sendable, Equatable {
     public static let email = TextLimit(maxScalars: 254)
     /// A username: 150, the rule the previous service used.
     public static let username = TextLimit(maxScalars: 150)
-    /// A password presented to be checked (a login, a current password): the stored ones are at most 72 bytes of
-    /// NFC, and no text this long can normalise to that, so nothing that could match is refused.
-    public static let presentedPassword = TextLimit(maxScalars: 256)
+    /// A password presented to be checked (a login, a current password): bookcat's own are at most 72 bytes of
+    /// NFC, but an account imported from the Django service keeps the one it had, and Django took up to 4,096
+    /// characters (its `MAXIMUM_PASSWORD_LENGTH`).
+    public static let presentedPassword = TextLimit(maxScalars: 4_096)
     /// A refresh token: a signed JWT of a few hundred bytes.
     public static let token = TextLimit(maxScalars: 2_048)
 

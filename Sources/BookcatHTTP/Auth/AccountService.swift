@@ -157,7 +157,7 @@ struct AccountService: Sendable {
                 throw Self.invalidCredentials
             }
             if attempts == 1 { try await throttle.recordSuccess(account: key, client: client) }
-            let upgrade = hasher.needsRehash(account.passwordHash) ? try await hasher.hash(Password.normalised(password)) : nil
+            let upgrade = hasher.needsRehash(account.passwordHash, password: password) ? try await hasher.hash(Password.normalised(password)) : nil
             let refresh = try await tokens.refreshToken(for: account.id)
             // The password may have changed, or the account gone, since it was read: then this login never happened.
             guard try await refreshTokens.store(refresh.record, whilePasswordHashIs: account.passwordHash, replacingItWith: upgrade)

@@ -28,20 +28,22 @@ struct PasswordHasher: Sendable {
 
     /// Verifies a typed password against a stored hash (see ``canVerify(_:)``; anything else never matches). A
     /// Django hash is a costly check; `identifier` (what the login named) has two checks running at most. A
-    /// password longer than bcrypt's limit never matches.
+    /// password longer than bcrypt's limit never matches a bcrypt hash; a Django one it may (Django took up to 4,096
+    /// characters, and an imported account keeps the password it had).
     func verify(_ password: String, against hash: String, identifier: String? = nil) async throws -> Bool {
-        guard Password.normalised(password).utf8.count <= Password.maximumBytes else { return false }
         if DjangoPasswordHash.isDjango(hash) {
             guard let django = DjangoPasswordHash(hash) else { return false }
             return try await work.run(.costly(identifier)) { django.matches(password) }
         }
         let password = Password.normalised(password)
+        guard password.utf8.count <= Password.maximumBytes else { return false }
         return try await work.run(.ordinary(identifier)) { Bcrypt.verify(password, hash: hash) }
     }
 
-    /// Whether a verified hash should be replaced by this hasher's own: any hash that is not bcrypt (a Django one).
-    func needsRehash(_ hash: String) -> Bool {
-        !hash.hasPrefix("$2")
+    /// Whether a hash `password` was just verified against should be replaced by this hasher's own: a Django one,
+    /// unless the password is past bcrypt's 72 bytes (bcrypt would cut it, so that account keeps its Django hash).
+    func needsRehash(_ hash: String, password: String) -> Bool {
+        !hash.hasPrefix("$2") && Password.normalised(password).utf8.count <= Password.maximumBytes
     }
 
     /// A hash of a password nobody knows, verified when an account does not exist (or its hash can never match) so

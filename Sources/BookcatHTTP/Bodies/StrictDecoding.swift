@@ -22,4 +22,16 @@ extension KeyedDecodingContainer {
     func decodeTextUnlessAbsent(forKey key: Key, limit: TextLimit) throws -> String? {
         contains(key) ? try decodeText(forKey: key, limit: limit) : nil
     }
+
+    /// A password presented to be verified: bounded like ``decodeText(forKey:limit:)``, but only NUL (which the C
+    /// libraries would cut it at) is refused among the control characters. Bookcat's own passwords hold none, but an
+    /// account imported from the Django service keeps the password it had, and Django took a tab in one.
+    func decodePresentedPassword(forKey key: Key) throws -> String {
+        let text = try decode(String.self, forKey: key)
+        let nul = text.utf8.contains(0) ? "must not contain control characters (found U+0000)" : nil
+        if let violation = TextLimit.presentedPassword.violation(in: text) ?? nul {
+            throw CatalogError.invalid(field: (codingPath + [key]).map(\.stringValue).joined(separator: "."), violation)
+        }
+        return text
+    }
 }

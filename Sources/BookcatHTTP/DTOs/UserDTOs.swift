@@ -56,7 +56,7 @@ struct LoginRequest: Decodable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         email = try container.decodeTextUnlessAbsent(forKey: .email, limit: .email)
         username = try container.decodeTextUnlessAbsent(forKey: .username, limit: .username)
-        password = try container.decodeText(forKey: .password, limit: .presentedPassword)
+        password = try container.decodePresentedPassword(forKey: .password)
     }
 }
 
@@ -100,7 +100,7 @@ struct UpdateMeRequest: Decodable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         username = try container.decodeUnlessAbsent(String.self, forKey: .username)
         password = try container.decodeUnlessAbsent(String.self, forKey: .password)
-        currentPassword = try container.decodeTextUnlessAbsent(forKey: .currentPassword, limit: .presentedPassword)
+        currentPassword = container.contains(.currentPassword) ? try container.decodePresentedPassword(forKey: .currentPassword) : nil
     }
 }
 
@@ -112,6 +112,6 @@ struct DeleteMeRequest: Decodable {
     }
 
     init(from decoder: any Decoder) throws {
-        password = try decoder.container(keyedBy: CodingKeys.self).decodeText(forKey: .password, limit: .presentedPassword)
+        password = try decoder.container(keyedBy: CodingKeys.self).decodePresentedPassword(forKey: .password)
     }
 }

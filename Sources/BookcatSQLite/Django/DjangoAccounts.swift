@@ -14,7 +14,8 @@ enum DjangoAccounts {
     static func read(_ db: Database, importedAt: Date, deadline: DjangoReadingDeadline, findings: inout DjangoFindings) throws -> [CatalogRows.User] {
         struct Read {
             var id: Int64
-            var email: String
+            /// Nil while it is one bookcat's rules refuse (given a stand-in below).
+            var email: String?
             var storedEmail: String
             var username: String?
             var passwordHash: String
@@ -30,7 +31,11 @@ enum DjangoAccounts {
             let id = idReader.integer("id", in: 1...Int64.max)
             var reader = DjangoRowReader(row, subject: "user \(id.map(String.init) ?? "?")")
             let storedEmail = reader.text("email")
-            let email = storedEmail.flatMap { text in reader.checked("email") { $0.email(text) } }
+            let email = storedEmail.flatMap { text in
+                var check = ValidationCollector()
+                let email = check.email(text)
+                return check.errors.isEmpty ? email : nil
+            }
             let hash = reader.text("password")
             if let hash, hash.utf8.count > 1_024 || ControlCharacters.violation(in: hash) != nil {
                 reader.fail("password", "is not a password hash (\(hash.utf8.count) bytes)")
@@ -42,18 +47,31 @@ enum DjangoAccounts {
             let username: String?? = row["username:type"] == "null" ? .some(nil) : reader.text("username").map { .some($0) }
             findings.refused += idReader.problems + reader.problems
             if let id, !seen.insert(id).inserted { findings.refused.append("user \(id): id appears twice") }
-            guard let id, let storedEmail, let email, let hash, let role, let username, idReader.problems.isEmpty, reader.problems.isEmpty
+            guard let id, let storedEmail, let hash, let role, let username, idReader.problems.isEmpty, reader.problems.isEmpty
             else { continue }
             read.append(Read(id: id, email: email, storedEmail: storedEmail, username: username, passwordHash: hash, role: role))
         }
         read.sort { $0.id < $1.id }
 
         // E-mails first: a username may not be another account's e-mail, nor an e-mail another's username.
+        // The addresses as stored are all avoided: a changed one never becomes a later account's own.
+        let stored = Set(read.compactMap(\.email))
         var emails = Set<String>()
         for index in read.indices {
-            let email = read[index].email
+            guard let email = read[index].email else {
+                // The service took addresses bookcat's rules (and JSON Schema's `email` format) do not: quoted local
+                // parts, `localhost`, address literals, Unicode domains, 200-character local parts.
+                let standIn = "user-\(read[index].id)@django-import.invalid"
+                findings.resolved.append(
+                    "user \(read[index].id): e-mail \(DjangoFindings.quote(read[index].storedEmail)) breaks bookcat's rules: now "
+                        + "\(DjangoFindings.quote(standIn)); the account logs in by its username"
+                )
+                emails.insert(standIn)
+                read[index].email = standIn
+                continue
+            }
             guard !emails.insert(email).inserted else { continue }
-            guard let distinct = plusAddressed(email, id: read[index].id, avoiding: emails) else {
+            guard let distinct = plusAddressed(email, id: read[index].id, avoiding: emails.union(stored)) else {
                 findings.refused.append(
                     "user \(read[index].id): e-mail \(DjangoFindings.quote(read[index].storedEmail)) is an older account's, and no +\(read[index].id) address fits"
                 )
@@ -92,7 +110,7 @@ enum DjangoAccounts {
                 }
             } else {
                 username =
-                    DerivedUsername.candidates(fromEmail: account.email).prefix(10_000)
+                    DerivedUsername.candidates(fromEmail: account.email ?? "").prefix(10_000)
                     .first { !claimed.contains(UsernameSkeleton.of($0)) && !assigned.contains(UsernameSkeleton.of($0)) }
                     ?? "user-\(account.id)"
                 let was = account.username.map { "username \(DjangoFindings.quote($0)) breaks bookcat's rules" } ?? "no username"
@@ -102,7 +120,8 @@ enum DjangoAccounts {
             users.append(
                 CatalogRows.User(
                     id: account.id,
-                    email: account.email,
+                    // Every account has one by now: its own, a +id address or a stand-in.
+                    email: account.email ?? "",
                     username: username,
                     usernameKey: UsernameSkeleton.of(username),
                     passwordHash: account.passwordHash,

@@ -55,7 +55,7 @@ public struct DjangoCatalog: CatalogExporting {
     public let users: [CatalogRows.User]
     private let tags: DjangoTags
     /// Copies each book's returned loans hold, for `recountingStock`.
-    private let returnedCopies: [Int64: Int]
+    private let returnedCopies: [Int64: Int64]
     public let contents: Contents
     /// What bookcat cannot take as it is: refused damage, and resolved conflicts (see ``DjangoFindings``).
     public let findings: DjangoFindings
@@ -130,7 +130,7 @@ public struct DjangoCatalog: CatalogExporting {
         importedAt: Date,
         recountingStock: Bool,
         deadline: DjangoReadingDeadline
-    ) throws -> ([CatalogRows.User], DjangoTags, [Int64: Int], Contents, DjangoFindings) {
+    ) throws -> ([CatalogRows.User], DjangoTags, [Int64: Int64], Contents, DjangoFindings) {
         var findings = DjangoFindings()
         var contents = Contents()
         let users = try DjangoAccounts.read(db, importedAt: importedAt, deadline: deadline, findings: &findings)
@@ -145,31 +145,37 @@ public struct DjangoCatalog: CatalogExporting {
             try deadline.check()
             let book = Self.book(row, returned: 0)
             findings.refused += book.problems
+            if !recountingStock { findings.resolved += book.changes }
             if let id = book.id, !bookIDs.insert(id).inserted { findings.refused.append("book \(id): book_id appears twice") }
         }
         contents.books = bookIDs.count
 
-        var returned: [Int64: Int] = [:]
+        var returned: [Int64: Int64] = [:]
         let loans = try Row.fetchCursor(db, sql: "SELECT \(DjangoRowReader.selection(loanColumns)) FROM loan ORDER BY rowid")
         while let row = try loans.next() {
             try deadline.check()
-            let (loan, problems) = Self.loan(row, users: userIDs, books: bookIDs)
-            findings.refused += problems
-            guard let loan else { continue }
+            let loan = Self.loan(row, users: userIDs, books: bookIDs)
+            findings.refused += loan.problems
+            if let skipped = loan.skipped { findings.resolved.append(skipped) }
+            guard let loan = loan.loan else { continue }
             contents.loans += 1
             guard loan.isReturned else { continue }
             contents.returnedLoans += 1
-            // At most 10⁶ copies a loan, so no sum of them overflows; one that passes the stock limit is refused below.
-            returned[loan.bookID, default: 0] += loan.quantity
-            contents.copiesNotRestocked += loan.quantity
+            // Each at most 2³¹ − 1, so a sum overflows only past 2³² returned loans of one book: capped, and a
+            // recount past the stores' limit is refused below.
+            let (sum, overflow) = returned[loan.bookID, default: 0].addingReportingOverflow(Int64(loan.quantity))
+            returned[loan.bookID] = overflow ? Int64.max : sum
+            let (copies, copiesOverflow) = contents.copiesNotRestocked.addingReportingOverflow(loan.quantity)
+            contents.copiesNotRestocked = copiesOverflow ? Int.max : copies
         }
         if recountingStock {
             let stocks = try Row.fetchCursor(db, sql: "SELECT \(DjangoRowReader.selection(bookColumns)) FROM book ORDER BY rowid")
             while let row = try stocks.next() {
                 try deadline.check()
-                guard let id = Self.book(row, returned: 0).row?.id, let copies = returned[id] else { continue }
-                let book = Self.book(row, returned: copies)
+                guard let id = Self.book(row, returned: 0).row?.id else { continue }
+                let book = Self.book(row, returned: min(returned[id] ?? 0, largestCount))
                 findings.refused += book.problems
+                findings.resolved += book.changes
             }
         }
 
@@ -183,27 +189,39 @@ public struct DjangoCatalog: CatalogExporting {
     static let bookColumns = ["book_id", "title", "author", "isbn", "stock", "published_at", "created_at", "updated_at"]
     static let loanColumns = ["loan_id", "user_id", "book_id", "quantity", "is_returned", "created_at", "updated_at"]
 
-    /// A book row through the API's rules, `returned` copies put back: the row, or the problems that refuse it.
-    private static func book(_ row: Row, returned: Int) -> (id: Int64?, row: CatalogRows.Book?, problems: [String]) {
+    /// The largest stock or loan quantity bookcat's stores hold (PostgreSQL's `integer`).
+    static let largestCount = Int64(Int32.max)
+
+    /// A book row through the API's rules, `returned` copies put back: the row, or the problems that refuse it, and
+    /// the changes it needed.
+    private static func book(
+        _ row: Row,
+        returned: Int64
+    ) -> (id: Int64?, row: CatalogRows.Book?, problems: [String], changes: [String]) {
         var idReader = DjangoRowReader(row, subject: "book")
         let id = idReader.integer("book_id", in: 1...Int64.max)
         var reader = DjangoRowReader(row, subject: "book \(id.map(String.init) ?? "?")")
-        let title = reader.text("title").flatMap { text in reader.checked("title") { $0.requiredText(text, field: "title") } }
-        let author = reader.text("author").flatMap { text in reader.checked("author") { $0.requiredText(text, field: "author") } }
+        let title = reader.prose("title", maxLength: BookRules.maximumTextLength, fallback: "Untitled \(id ?? 0)")
+        let author = reader.prose("author", maxLength: BookRules.maximumTextLength, fallback: "Unknown")
         let isbn = reader.text("isbn", allowingInteger: true).flatMap { text in reader.checked("isbn") { $0.isbn(text) } }
-        let stock = reader.integer("stock", in: 0...Int64(BookRules.maximumStock))
+        let stock = reader.integer("stock", in: 0...largestCount)
         let publishedAt = reader.text("published_at")
         if let publishedAt, CalendarDate(publishedAt) == nil { reader.fail("published_at", "is \(DjangoFindings.quote(publishedAt)), not a date") }
         let createdAt = reader.text("created_at").flatMap { moment($0, column: "created_at", reader: &reader) }
         let updatedAt = reader.text("updated_at").flatMap { moment($0, column: "updated_at", reader: &reader) }
-        var recounted = stock.map { Int($0) + returned }
-        if let total = recounted, total > BookRules.maximumStock {
-            reader.fail("stock", "would be \(total) with its \(returned) returned copies back, beyond bookcat's \(BookRules.maximumStock)")
+        // Both at most 2³¹ − 1 here, so the sum cannot overflow; past the stores' limit it is refused.
+        var recounted = stock.map { $0 + returned }
+        if let total = recounted, total > largestCount {
+            reader.fail("stock", "would be \(total) with its \(returned) returned copies back, beyond the \(largestCount) bookcat stores")
             recounted = nil
+        }
+        var changes = reader.changes
+        if let total = recounted, total > Int64(BookRules.maximumStock), let id {
+            changes.append("book \(id): stock \(total) is beyond the \(BookRules.maximumStock) the API takes in a write: kept as it is")
         }
         let problems = idReader.problems + reader.problems
         guard problems.isEmpty, let id, let title, let author, let isbn, let recounted, let publishedAt, let createdAt, let updatedAt
-        else { return (id, nil, problems) }
+        else { return (id, nil, problems, []) }
         let book = CatalogRows.Book(
             id: id,
             title: title,
@@ -211,15 +229,17 @@ public struct DjangoCatalog: CatalogExporting {
             isbn: isbn,
             publisher: nil,
             publishedAt: publishedAt,
-            stock: recounted,
+            stock: Int(recounted),
             createdAt: createdAt,
             updatedAt: updatedAt
         )
-        return (id, book, [])
+        return (id, book, [], changes)
     }
 
-    /// A loan row through bookcat's rules, its account and book among those imported.
-    private static func loan(_ row: Row, users: Set<Int64>, books: Set<Int64>) -> (Loan?, [String]) {
+    /// A loan row through bookcat's rules, its account and book among those imported: the loan, or the problems that
+    /// refuse it, or (a loan of 0 copies, which the service took and which moved nothing) the line that says it is
+    /// not imported.
+    private static func loan(_ row: Row, users: Set<Int64>, books: Set<Int64>) -> (loan: Loan?, problems: [String], skipped: String?) {
         var idReader = DjangoRowReader(row, subject: "loan")
         let id = idReader.integer("loan_id", in: 1...Int64.max)
         var reader = DjangoRowReader(row, subject: "loan \(id.map(String.init) ?? "?")")
@@ -227,13 +247,16 @@ public struct DjangoCatalog: CatalogExporting {
         if let userID, !users.contains(userID) { reader.fail("user_id", "is \(userID), an account the database does not hold") }
         let bookID = reader.integer("book_id", in: 1...Int64.max)
         if let bookID, !books.contains(bookID) { reader.fail("book_id", "is \(bookID), a book the database does not hold") }
-        let quantity = reader.integer("quantity", in: 1...Int64(LoanRules.maximumQuantity))
+        let quantity = reader.integer("quantity", in: 0...largestCount)
         let isReturned = reader.boolean("is_returned")
         let createdAt = reader.text("created_at").flatMap { moment($0, column: "created_at", reader: &reader) }
         let updatedAt = reader.text("updated_at").flatMap { moment($0, column: "updated_at", reader: &reader) }
         let problems = idReader.problems + reader.problems
         guard problems.isEmpty, let id, let userID, let bookID, let quantity, let isReturned, let createdAt, let updatedAt else {
-            return (nil, problems)
+            return (nil, problems, nil)
+        }
+        guard quantity > 0 else {
+            return (nil, [], "loan \(id): of 0 copies (the service took it; it moved no stock and cannot be returned): not imported")
         }
         let loan = Loan(
             id: id,
@@ -244,7 +267,7 @@ public struct DjangoCatalog: CatalogExporting {
             createdAt: createdAt,
             returnedAt: isReturned ? updatedAt : nil
         )
-        return (loan, [])
+        return (loan, [], nil)
     }
 
     private static func moment(_ text: String, column: String, reader: inout DjangoRowReader) -> Date? {
@@ -291,7 +314,8 @@ public struct DjangoCatalog: CatalogExporting {
             }
             var reader = DjangoRowReader(row, subject: subject)
             let bookID = reader.integer("book_id", in: 1...Int64.max)
-            let tagID = reader.integer("tag_id", in: 1...Int64.max)
+            // Any whole number: the service made tags of ids ≤ 0 (``DjangoTags`` gives them new ones).
+            let tagID = reader.integer("tag_id", in: Int64.min...Int64.max)
             findings.refused += idReader.problems + reader.problems
             guard let bookID, let tagID, idReader.problems.isEmpty, reader.problems.isEmpty else { continue }
             guard books.contains(bookID), let target = tags.target(of: tagID) else {
@@ -322,7 +346,7 @@ public struct DjangoCatalog: CatalogExporting {
             .books(
                 try rows.map { row in
                     let id = Self.book(row, returned: 0).id ?? 0
-                    guard let book = Self.book(row, returned: restocking ? returnedCopies[id] ?? 0 : 0).row else {
+                    guard let book = Self.book(row, returned: restocking ? min(returnedCopies[id] ?? 0, Self.largestCount) : 0).row else {
                         throw Refusal(description: "book \(id) changed while it was read")
                     }
                     return book
@@ -342,11 +366,11 @@ public struct DjangoCatalog: CatalogExporting {
         let userIDs = Set(users.map(\.id))
         try await walk(batchSize: batchSize, table: "loan", key: "loan_id", columns: Self.loanColumns, visit) { rows in
             .loans(
-                try rows.map { row in
-                    guard let loan = Self.loan(row, users: userIDs, books: bookIDs).0 else {
-                        throw Refusal(description: "a loan changed while it was read")
-                    }
-                    return loan
+                try rows.compactMap { row in
+                    let loan = Self.loan(row, users: userIDs, books: bookIDs)
+                    if loan.skipped != nil { return nil }
+                    guard let taken = loan.loan else { throw Refusal(description: "a loan changed while it was read") }
+                    return taken
                 }
             )
         }
@@ -370,11 +394,11 @@ public struct DjangoCatalog: CatalogExporting {
                     sql: "SELECT \(DjangoRowReader.selection(columns)) FROM \(table) WHERE \(key) > ? ORDER BY \(key) LIMIT ?",
                     arguments: [after, batchSize]
                 )
-                return (try convert(rows), rows.last.map { $0[key] as Int64 })
+                return (try convert(rows), rows.count == batchSize ? rows.last.map { $0[key] as Int64 } : nil)
             }
-            guard let last, batch.count > 0 else { return }
-            try await visit(batch)
-            guard batch.count == batchSize else { return }
+            // A batch may hold fewer rows than were read (a loan not imported); only a short read ends the table.
+            if batch.count > 0 { try await visit(batch) }
+            guard let last else { return }
             after = last
         }
     }

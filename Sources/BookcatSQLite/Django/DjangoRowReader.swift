@@ -12,6 +12,8 @@ struct DjangoRowReader {
     let subject: String
     private let row: Row
     private(set) var problems: [String] = []
+    /// What this row's values needed to be taken (a control character the service let in, replaced), a line each.
+    private(set) var changes: [String] = []
 
     init(_ row: Row, subject: String) {
         (self.row, self.subject) = (row, subject)
@@ -67,6 +69,32 @@ struct DjangoRowReader {
             return nil
         }
         return text
+    }
+
+    /// Text the service let carry control characters (its serializers trim, but take a tab or a newline inside):
+    /// each becomes a space, said in ``changes``; `fallback` stands in for one that then holds nothing. Anything
+    /// else the API refuses (too long) is a problem.
+    mutating func prose(_ column: String, maxLength: Int, fallback: String) -> String? {
+        guard let stored = text(column) else { return nil }
+        guard !stored.utf8.contains(0) else {
+            fail(column, "holds a NUL byte (\(quoted(column))), which the service refused in every text it took")
+            return nil
+        }
+        var check = ValidationCollector()
+        let trimmed = check.requiredText(stored, field: column, maxLength: maxLength)
+        if check.errors.isEmpty, trimmed == stored { return stored }
+        let spaced = String(String.UnicodeScalarView(stored.unicodeScalars.map { $0.value < 32 || $0.value == 127 ? " " : $0 }))
+        var recheck = ValidationCollector()
+        var taken = recheck.requiredText(spaced, field: column, maxLength: maxLength)
+        if recheck.errors.count == 1, spaced.trimmingWhitespace().isEmpty {
+            (taken, recheck) = (fallback, ValidationCollector())
+        }
+        guard recheck.errors.isEmpty else {
+            for error in recheck.errors { fail(column, "\(error.message) (\(quoted(column)))") }
+            return nil
+        }
+        changes.append("\(subject): \(column) \(quoted(column)) breaks bookcat's rules: now \(DjangoFindings.quote(taken))")
+        return taken
     }
 
     /// Applies `rule` (the API's checks) to a text value; its errors become this row's problems.

@@ -9,7 +9,8 @@ import GRDB
 /// - a tag named `{'tag_id': 4}` is what the service's `PUT` made of a client's tag object: merged into tag 4, which
 ///   is what the client meant (kept under its name when tag 4 does not exist);
 /// - an empty name (the service made one for a book naming a tag id that did not exist) becomes `tag-<id>`; a name
-///   with control characters has them replaced by spaces; one beyond 64 characters is cut, with ` #<id>` after it.
+///   with control characters has them replaced by spaces; one beyond 64 characters is cut, with ` #<id>` after it;
+/// - an id of 0 or below (the same bug: the book named tag -5) becomes a new id after the largest.
 struct DjangoTags {
     /// The tags kept, with their final names, by id.
     var kept: [Tag] = []
@@ -23,7 +24,8 @@ struct DjangoTags {
         while let row = try rows.next() {
             try deadline.check()
             var reader = DjangoRowReader(row, subject: "tag")
-            let id = reader.integer("tag_id", in: 1...Int64.max)
+            // Any whole number: the service made tags of ids ≤ 0 itself (below).
+            let id = reader.integer("tag_id", in: Int64.min...Int64.max)
             var named = DjangoRowReader(row, subject: "tag \(id.map(String.init) ?? "?")")
             let name = named.text("name")
             findings.refused += reader.problems + named.problems
@@ -58,7 +60,26 @@ struct DjangoTags {
             owners[final.lowercased()] = id
             tags.kept.append(Tag(id: id, name: final))
         }
-        // A tag merged into a tag that was itself merged ends at the one kept.
+        // Ids the API cannot name (the service made tag 0 and tag -5 for a book that named them): new ones after the
+        // largest, links and all.
+        var next = read.map(\.id).max() ?? 0
+        for index in tags.kept.indices where tags.kept[index].id < 1 {
+            let old = tags.kept[index].id
+            let (following, overflow) = next.addingReportingOverflow(1)
+            guard !overflow else {
+                findings.refused.append("tag \(old): an id bookcat's API cannot name, and no id after the largest (\(next)) is left")
+                continue
+            }
+            next = following
+            let name = tags.kept[index].name == "tag-\(old)" ? "tag-\(next)" : tags.kept[index].name
+            tags.kept[index] = Tag(id: next, name: name)
+            tags.mergedInto[old] = next
+            findings.resolved.append(
+                "tag \(old): an id bookcat's API cannot name (the service made it for a book that named it): now tag \(next) \(DjangoFindings.quote(name))"
+            )
+        }
+        tags.kept.sort { $0.id < $1.id }
+        // A tag merged into a tag that was itself merged (or renumbered) ends at the one kept.
         for (id, target) in tags.mergedInto {
             var end = target
             var hops = 0
