@@ -65,12 +65,16 @@ import Testing
         "x\r\ny@example.org".databaseValue, "1".databaseValue,
     ]
 
-    static func write(_ rows: [String: [[String: DatabaseValue]]], to path: String) throws {
+    /// Writes `rows` in the service's layout: each key its table's INTEGER PRIMARY KEY, as the service's migrations
+    /// made it (without, `keyed: false`, a layout the import refuses), every other column without a type.
+    static func write(_ rows: [String: [[String: DatabaseValue]]], to path: String, keyed: Bool = true) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in
             for (table, columns) in layout {
-                try db.execute(sql: "CREATE TABLE \"\(table)\" (\(columns.map { "\"\($0)\"" }.joined(separator: ", ")))")
+                let key = DjangoCatalog.keyColumns[table]
+                let declared = columns.map { keyed && $0 == key ? "\"\($0)\" INTEGER PRIMARY KEY" : "\"\($0)\"" }
+                try db.execute(sql: "CREATE TABLE \"\(table)\" (\(declared.joined(separator: ", ")))")
                 for row in rows[table] ?? [] {
                     // Text goes in as its bytes, cast to text: bound as a string, SQLite would stop at a NUL byte.
                     let values = columns.map { row[$0] ?? .null }
@@ -93,7 +97,7 @@ import Testing
         let folder = TemporaryFolder("django-fuzz")
         defer { folder.remove() }
         var refused = 0
-        var taken: [(String, DjangoCatalog, [String: [[String: DatabaseValue]]])] = []
+        var taken: [(String, DjangoCatalog, [(id: Int64, title: String?)])] = []
         var case_ = 0
         for (table, columns) in Self.layout where !(Self.rows[table] ?? []).isEmpty {
             for column in columns {
@@ -102,7 +106,8 @@ import Testing
                     var rows = Self.rows
                     rows[table]![0][column] = value
                     let path = folder.url.appendingPathComponent("case-\(case_).sqlite3").path
-                    try Self.write(rows, to: path)
+                    // A key holds whole numbers only (SQLite refuses the rest): such a file cannot exist.
+                    guard (try? Self.write(rows, to: path)) != nil else { continue }
                     let what = "\(table).\(column) = \(value)"
                     let catalog: DjangoCatalog
                     do {
@@ -120,7 +125,18 @@ import Testing
                         }
                         continue
                     }
-                    taken.append((what, catalog, rows))
+                    // The books as the file holds them (SQLite gives a NULL key a rowid, and stores "1" in one as 1),
+                    // each title as all its bytes.
+                    let books = try await DatabaseQueue(path: path).read { db in
+                        try Row.fetchAll(db, sql: "SELECT book_id, typeof(title) AS type, CAST(title AS BLOB) AS title FROM book").map { row in
+                            let bytes: Data? = row["title"]
+                            return (
+                                id: row["book_id"] as Int64,
+                                title: (row["type"] as String) == "text" ? String(decoding: bytes ?? Data(), as: UTF8.self) : nil
+                            )
+                        }
+                    }
+                    taken.append((what, catalog, books))
                 }
             }
         }
@@ -128,17 +144,17 @@ import Testing
         #expect(taken.count > 20, "values bookcat's rules allow are taken (\(taken.count))")
         // Faithful: every row the source holds arrives unless the report says it does not, and a text is the text
         // that was there, every byte, unless the report names its change.
-        for (what, catalog, rows) in taken {
+        for (what, catalog, books) in taken {
             let fingerprint: CatalogFingerprint
             do {
                 fingerprint = try await Self.imported(catalog) { app in
-                    for source in rows["book"]! {
-                        guard case .int64(let id) = source["book_id"]!.storage, let book = try await app.store.books.book(id: id) else {
-                            Issue.record("\(what): book \(source["book_id"]!) was not imported")
+                    for source in books {
+                        guard let book = try await app.store.books.book(id: source.id) else {
+                            Issue.record("\(what): book \(source.id) was not imported")
                             continue
                         }
-                        let titleChanged = catalog.findings.resolved.contains { $0.hasPrefix("book \(id): title ") }
-                        if case .string(let title) = source["title"]!.storage, !titleChanged {
+                        let titleChanged = catalog.findings.resolved.contains { $0.hasPrefix("book \(source.id): title ") }
+                        if let title = source.title, !titleChanged {
                             #expect(book.title == title, "\(what)")
                         }
                     }
@@ -202,6 +218,33 @@ import Testing
         }
         #expect(refusal?.description.contains("took longer than 0 s") == true, "\(String(describing: refusal))")
         #expect(try DjangoCatalog(path: folder.databasePath, importedAt: Date(), recountingStock: false).contents.books == 20_000)
+    }
+
+    /// A key that is not its table's INTEGER PRIMARY KEY (so not the rowid: a damaged index could order it, or
+    /// repeat it) is not the service's layout, and is refused before any row is read.
+    @Test func aTableWhoseKeyIsNotItsIntegerPrimaryKeyIsRefused() throws {
+        let folder = TemporaryFolder("django-unkeyed")
+        defer { folder.remove() }
+        try Self.write(Self.rows, to: folder.databasePath, keyed: false)
+        let refusal = #expect(throws: DjangoCatalog.Refusal.self) {
+            try DjangoCatalog(path: folder.databasePath, importedAt: Date(), recountingStock: false)
+        }
+        #expect(refusal?.description.contains("book.book_id is not the table's INTEGER PRIMARY KEY") == true, "\(String(describing: refusal))")
+    }
+
+    /// Datetimes exactly as Django writes them, every part in range; anything else is refused, not read leniently.
+    @Test(arguments: [
+        "2024-02-30 10:00:00", "2024-05-01 25:00:00", "2024-05-01 10:00:00+05:00", "2024-05-01 10:00:00.123garbage",
+        "2024-05-01 10:00:00.", "0000-01-01 00:00:00", "99999-01-01 00:00:00", "2024-05-01T10:00:00", "", "2024-05-01 10:00:60",
+    ])
+    func aDatetimeDjangoCouldNotHaveWrittenIsRefused(text: String) {
+        #expect(throws: DjangoCatalog.Refusal.self) { try DjangoCatalog.moment(text, field: "created_at") }
+    }
+
+    @Test func djangoDatetimesAreReadToTheMillisecond() throws {
+        #expect(try DjangoCatalog.moment("2024-05-01 10:00:00.123456", field: "x").timeIntervalSince1970 == 1_714_557_600.123)
+        #expect(try DjangoCatalog.moment("2024-05-01 10:00:00", field: "x").timeIntervalSince1970 == 1_714_557_600)
+        #expect(try DjangoCatalog.moment("2024-02-29 23:59:59.5", field: "x").timeIntervalSince1970 == 1_709_251_199.5)
     }
 
     /// A FIFO (or anything but a regular file) is refused at once instead of blocking the open.

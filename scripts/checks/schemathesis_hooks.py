@@ -32,14 +32,19 @@ def widen(node):
         return
     for value in list(node.values()):
         widen(value)
+    # Taken out before the strict schema is: they are not part of it.
+    rules = node.pop("x-rules", None)
+    media_types = node.pop("x-also-accepted-media-types", None)
     also_accepted = node.pop("x-also-accepted", None)
     if also_accepted is not None:
         strict = {key: node.pop(key) for key in list(node) if key not in ANNOTATIONS}
         node["anyOf"] = [strict, also_accepted]
-    rules = node.pop("x-rules", None)
     if rules is not None:
-        node.update(rules)
-    media_types = node.pop("x-also-accepted-media-types", None)
+        if "anyOf" in node:
+            # Beside the anyOf the widening made: both must hold.
+            node.setdefault("allOf", []).append(rules)
+        else:
+            node.update(rules)
     if media_types:
         json_body = node["content"]["application/json"]
         for media_type in media_types:

@@ -94,25 +94,46 @@ enum DjangoAccounts {
         var claimed = emailSkeletons
         for account in read { if let name = account.username, acceptable(name) { claimed.insert(UsernameSkeleton.of(name)) } }
         var assigned = emailSkeletons
+        func free(_ name: String) -> Bool {
+            !claimed.contains(UsernameSkeleton.of(name)) && !assigned.contains(UsernameSkeleton.of(name))
+        }
+        /// The first free name of `base`, `base-2`, `base-3`, … (`base` cut so the suffix fits), or of `user-<id>`,
+        /// `user-<id>-2`, …: the next number per base is remembered, so many accounts on one base cost no more
+        /// than one each.
+        var nextSuffix: [String: Int] = [:]
+        func firstFree(_ base: String, id: Int64, startingWith first: String?) throws -> String {
+            if let first, acceptable(first), free(first) { return first }
+            for base in [base, "user-\(id)"] {
+                var suffix = nextSuffix[base, default: 2]
+                while suffix < nextSuffix[base, default: 2] + 10_000 {
+                    try deadline.check()
+                    let tail = "-\(suffix)"
+                    let cut = String(String.UnicodeScalarView(base.unicodeScalars.prefix(TextLimit.username.maxScalars - tail.count)))
+                    let candidate = cut + tail
+                    suffix += 1
+                    if acceptable(candidate), free(candidate) {
+                        nextSuffix[base] = suffix
+                        return candidate
+                    }
+                }
+                nextSuffix[base] = suffix
+            }
+            throw DjangoCatalog.Refusal(description: "user \(id): no free username could be found for it")
+        }
         var users: [CatalogRows.User] = []
         for account in read {
             var username: String
             if let stored = account.username, acceptable(stored) {
                 username = stored
                 if assigned.contains(UsernameSkeleton.of(stored)) {
-                    username =
-                        (2...).lazy.map { $0 == 2 ? "\(stored)-\(account.id)" : "\(stored)-\(account.id)-\($0)" }
-                        .first { acceptable($0) && !claimed.contains(UsernameSkeleton.of($0)) && !assigned.contains(UsernameSkeleton.of($0)) }
-                        ?? "user-\(account.id)"
+                    username = try firstFree("\(stored)-\(account.id)", id: account.id, startingWith: "\(stored)-\(account.id)")
                     findings.resolved.append(
                         "user \(account.id): username \(DjangoFindings.quote(stored)) is an older account's, or looks the same: renamed \(DjangoFindings.quote(username))"
                     )
                 }
             } else {
-                username =
-                    DerivedUsername.candidates(fromEmail: account.email ?? "").prefix(10_000)
-                    .first { !claimed.contains(UsernameSkeleton.of($0)) && !assigned.contains(UsernameSkeleton.of($0)) }
-                    ?? "user-\(account.id)"
+                let base = DerivedUsername.candidates(fromEmail: account.email ?? "").first { _ in true } ?? "user"
+                username = try firstFree(base, id: account.id, startingWith: base)
                 let was = account.username.map { "username \(DjangoFindings.quote($0)) breaks bookcat's rules" } ?? "no username"
                 findings.resolved.append("user \(account.id): \(was): now \(DjangoFindings.quote(username)), from the e-mail")
             }

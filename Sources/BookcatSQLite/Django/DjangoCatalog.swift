@@ -123,7 +123,29 @@ public struct DjangoCatalog: CatalogExporting {
                     + layout.joined(separator: ", ")
             )
         }
+        // The service's migrations make each key the table's INTEGER PRIMARY KEY: the rowid itself, so a key is a
+        // unique whole number and reading in key order reads the table, not an index that may disagree with it. No
+        // generated columns: a few bytes of schema could make every value hundreds of megabytes.
+        for (table, key) in keyColumns.sorted(by: { $0.key < $1.key }) {
+            let columns = try Row.fetchAll(db, sql: "PRAGMA table_xinfo(\(table.quotedDatabaseIdentifier))")
+            let primary = columns.filter { ($0["pk"] as Int64? ?? 0) > 0 }
+            if primary.count != 1 || (primary.first?["name"] as String?) != key || (primary.first?["type"] as String?)?.uppercased() != "INTEGER" {
+                problems.append("\(table).\(key) is not the table's INTEGER PRIMARY KEY")
+            }
+            if columns.contains(where: { ($0["hidden"] as Int64? ?? 0) != 0 }) { problems.append("table \"\(table)\" has generated columns") }
+        }
+        guard problems.isEmpty else {
+            throw Refusal(description: "not a database the Django service's migrations made: \(problems.joined(separator: "; "))")
+        }
+        // A damaged index can hand out another row's values in key order while the table holds the right ones.
+        let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check(20)")
+        guard integrity == ["ok"] else {
+            throw Refusal(description: "the database is damaged (SQLite's integrity check: \(integrity.prefix(3).joined(separator: "; ")))")
+        }
     }
+
+    /// Each table's key, which the service's migrations made its `INTEGER PRIMARY KEY`.
+    public static let keyColumns = ["user": "id", "tag": "tag_id", "book": "book_id", "book_tag": "id", "loan": "loan_id", "token": "token_id"]
 
     private static func survey(
         _ db: Database,
@@ -290,6 +312,8 @@ public struct DjangoCatalog: CatalogExporting {
         _ visit: ([CatalogRows.BookTag]) throws -> Void
     ) throws {
         var group: (book: Int64, tags: Set<Int64>)?
+        // The tags the current book's rows name as stored, to tell a repeated row from links that a merge joined.
+        var linked = Set<Int64>()
         var batch: [CatalogRows.BookTag] = []
         func flush(_ group: (book: Int64, tags: Set<Int64>)?) throws {
             guard let group else { return }
@@ -325,7 +349,10 @@ public struct DjangoCatalog: CatalogExporting {
             }
             if group?.book != bookID {
                 try flush(group)
-                group = (bookID, [])
+                (group, linked) = ((bookID, []), [])
+            }
+            if !linked.insert(tagID).inserted {
+                findings.resolved.append("\(subject): links book \(bookID) to tag \(tagID) again: imported once")
             }
             group?.tags.insert(target)
         }
@@ -411,14 +438,32 @@ public struct DjangoCatalog: CatalogExporting {
             + "a damaged or crafted file):\(shown)\(more)\n(bookcat import-django --check lists every one)"
     }
 
-    /// Django's `datetime` columns: UTC, `YYYY-MM-DD HH:MM:SS[.ffffff]`, kept to the millisecond (what SQLite keeps).
-    static func moment(_ text: String, field: String) throws -> Date {
-        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let digits = parts.count == 2 ? parts[1].prefix(3) : ""
-        guard text.utf8.count <= 64, let whole = parts.first, !whole.isEmpty,
-            let seconds = try? Date(String(whole).replacingOccurrences(of: " ", with: "T") + "Z", strategy: .iso8601),
-            digits.allSatisfy(\.isASCII), let milliseconds = Int64(digits.padding(toLength: 3, withPad: "0", startingAt: 0))
-        else { throw Refusal(description: "\(field) is \"\(text)\", not a Django datetime") }
-        return Date(timeIntervalSince1970: Double(Int64(seconds.timeIntervalSince1970) * 1000 + milliseconds) / 1000)
+    /// Django's `datetime` columns: UTC, exactly `YYYY-MM-DD HH:MM:SS[.ffffff]` with every part in its range (no
+    /// offset, no 30 February, no year 0 or 99999), kept to the millisecond, as bookcat stores every time.
+    public static func moment(_ text: String, field: String) throws -> Date {
+        let refusal = Refusal(description: "\(field) is \"\(text)\", not a Django datetime")
+        let bytes = Array(text.utf8)
+        guard bytes.count == 19 || (21...26).contains(bytes.count) else { throw refusal }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for byte in bytes[range] {
+                guard (48...57).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - 48)
+            }
+            return value
+        }
+        guard bytes[4] == 45, bytes[7] == 45, bytes[10] == 32, bytes[13] == 58, bytes[16] == 58,
+            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            bytes.count == 19 || (bytes[19] == 46 && number(20..<bytes.count) != nil)
+        else { throw refusal }
+        let fraction = bytes.count == 19 ? "000" : String(decoding: bytes[20...], as: UTF8.self).padding(toLength: 3, withPad: "0", startingAt: 0)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        guard year >= 1, hour < 24, minute < 60, second < 60, components.isValidDate(in: calendar),
+            let date = calendar.date(from: components), let milliseconds = Int64(fraction.prefix(3))
+        else { throw refusal }
+        return Date(timeIntervalSince1970: Double(Int64(date.timeIntervalSince1970) * 1000 + milliseconds) / 1000)
     }
 }

@@ -16,7 +16,12 @@ public struct DjangoFindings: Sendable, Equatable {
     /// be megabytes of anything).
     static func quote(_ text: String) -> String {
         let scalars = text.unicodeScalars
-        let shown = scalars.prefix(40).map { $0.value < 32 || $0.value == 127 ? $0.escaped(asASCII: true) : String($0) }.joined()
+        // C0 and C1 controls and format characters (bidi overrides among them) are shown escaped: a terminal would act
+        // on them.
+        let shown = scalars.prefix(40).map { scalar in
+            let hidden = scalar.value < 32 || (127...159).contains(scalar.value) || scalar.properties.generalCategory == .format
+            return hidden ? scalar.escaped(asASCII: true) : String(scalar)
+        }.joined()
         return "\"" + shown + (scalars.count > 40 ? "…" : "") + "\""
     }
 }
