@@ -27,9 +27,7 @@ enum DjangoAccounts {
         let rows = try Row.fetchCursor(db, sql: "SELECT \(DjangoRowReader.selection(columns)) FROM user ORDER BY rowid")
         while let row = try rows.next() {
             try deadline.check()
-            var idReader = DjangoRowReader(row, subject: "user")
-            let id = idReader.integer("id", in: 1...Int64.max)
-            var reader = DjangoRowReader(row, subject: "user \(id.map(String.init) ?? "?")")
+            var (id, reader) = DjangoRowReader.keyed(row, table: "user", key: "id")
             let storedEmail = reader.text("email")
             let email = storedEmail.flatMap { text in
                 var check = ValidationCollector()
@@ -45,9 +43,9 @@ enum DjangoAccounts {
                 reader.fail("role", "is \(DjangoFindings.quote(role)); the service knew only admin and user")
             }
             let username: String?? = row["username:type"] == "null" ? .some(nil) : reader.text("username").map { .some($0) }
-            findings.refused += idReader.problems + reader.problems
+            findings.refused += reader.problems
             if let id, !seen.insert(id).inserted { findings.refused.append("user \(id): id appears twice") }
-            guard let id, let storedEmail, let hash, let role, let username, idReader.problems.isEmpty, reader.problems.isEmpty
+            guard let id, let storedEmail, let hash, let role, let username, reader.problems.isEmpty
             else { continue }
             read.append(Read(id: id, email: email, storedEmail: storedEmail, username: username, passwordHash: hash, role: role))
         }

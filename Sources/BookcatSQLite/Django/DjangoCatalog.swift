@@ -220,9 +220,7 @@ public struct DjangoCatalog: CatalogExporting {
         _ row: Row,
         returned: Int64
     ) -> (id: Int64?, row: CatalogRows.Book?, problems: [String], changes: [String]) {
-        var idReader = DjangoRowReader(row, subject: "book")
-        let id = idReader.integer("book_id", in: 1...Int64.max)
-        var reader = DjangoRowReader(row, subject: "book \(id.map(String.init) ?? "?")")
+        var (id, reader) = DjangoRowReader.keyed(row, table: "book", key: "book_id")
         let title = reader.prose("title", maxLength: BookRules.maximumTextLength, fallback: "Untitled \(id ?? 0)")
         let author = reader.prose("author", maxLength: BookRules.maximumTextLength, fallback: "Unknown")
         let isbn = reader.text("isbn", allowingInteger: true).flatMap { text in reader.checked("isbn") { $0.isbn(text) } }
@@ -241,7 +239,7 @@ public struct DjangoCatalog: CatalogExporting {
         if let total = recounted, total > Int64(BookRules.maximumStock), let id {
             changes.append("book \(id): stock \(total) is beyond the \(BookRules.maximumStock) the API takes in a write: kept as it is")
         }
-        let problems = idReader.problems + reader.problems
+        let problems = reader.problems
         guard problems.isEmpty, let id, let title, let author, let isbn, let recounted, let publishedAt, let createdAt, let updatedAt
         else { return (id, nil, problems, []) }
         let book = CatalogRows.Book(
@@ -262,9 +260,7 @@ public struct DjangoCatalog: CatalogExporting {
     /// refuse it, or (a loan of 0 copies, which the service took and which moved nothing) the line that says it is
     /// not imported.
     private static func loan(_ row: Row, users: Set<Int64>, books: Set<Int64>) -> (loan: Loan?, problems: [String], skipped: String?) {
-        var idReader = DjangoRowReader(row, subject: "loan")
-        let id = idReader.integer("loan_id", in: 1...Int64.max)
-        var reader = DjangoRowReader(row, subject: "loan \(id.map(String.init) ?? "?")")
+        var (id, reader) = DjangoRowReader.keyed(row, table: "loan", key: "loan_id")
         let userID = reader.integer("user_id", in: 1...Int64.max)
         if let userID, !users.contains(userID) { reader.fail("user_id", "is \(userID), an account the database does not hold") }
         let bookID = reader.integer("book_id", in: 1...Int64.max)
@@ -273,7 +269,7 @@ public struct DjangoCatalog: CatalogExporting {
         let isReturned = reader.boolean("is_returned")
         let createdAt = reader.text("created_at").flatMap { moment($0, column: "created_at", reader: &reader) }
         let updatedAt = reader.text("updated_at").flatMap { moment($0, column: "updated_at", reader: &reader) }
-        let problems = idReader.problems + reader.problems
+        let problems = reader.problems
         guard problems.isEmpty, let id, let userID, let bookID, let quantity, let isReturned, let createdAt, let updatedAt else {
             return (nil, problems, nil)
         }
@@ -329,22 +325,19 @@ public struct DjangoCatalog: CatalogExporting {
         )
         while let row = try rows.next() {
             try deadline.check()
-            var idReader = DjangoRowReader(row, subject: "book_tag")
-            let id = idReader.integer("id", in: 1...Int64.max)
-            let subject = "book_tag \(id.map(String.init) ?? "?")"
+            var (_, reader) = DjangoRowReader.keyed(row, table: "book_tag", key: "id")
             if (row["tag_id:type"] as String?) == "null" {
-                findings.resolved.append("\(subject): links a book to no tag (the service deleted it): not imported")
+                findings.resolved.append("\(reader.subject): links a book to no tag (the service deleted it): not imported")
                 continue
             }
-            var reader = DjangoRowReader(row, subject: subject)
             let bookID = reader.integer("book_id", in: 1...Int64.max)
             // Any whole number: the service made tags of ids ≤ 0 (``DjangoTags`` gives them new ones).
             let tagID = reader.integer("tag_id", in: Int64.min...Int64.max)
-            findings.refused += idReader.problems + reader.problems
-            guard let bookID, let tagID, idReader.problems.isEmpty, reader.problems.isEmpty else { continue }
+            findings.refused += reader.problems
+            guard let bookID, let tagID, reader.problems.isEmpty else { continue }
             guard books.contains(bookID), let target = tags.target(of: tagID) else {
                 let missing = books.contains(bookID) ? "tag \(tagID)" : "book \(bookID)"
-                findings.resolved.append("\(subject): links to \(missing), which the database does not hold: not imported")
+                findings.resolved.append("\(reader.subject): links to \(missing), which the database does not hold: not imported")
                 continue
             }
             if group?.book != bookID {
@@ -352,7 +345,7 @@ public struct DjangoCatalog: CatalogExporting {
                 (group, linked) = ((bookID, []), [])
             }
             if !linked.insert(tagID).inserted {
-                findings.resolved.append("\(subject): links book \(bookID) to tag \(tagID) again: imported once")
+                findings.resolved.append("\(reader.subject): links book \(bookID) to tag \(tagID) again: imported once")
             }
             group?.tags.insert(target)
         }
@@ -372,7 +365,7 @@ public struct DjangoCatalog: CatalogExporting {
         try await walk(batchSize: batchSize, table: "book", key: "book_id", columns: Self.bookColumns, visit) { rows in
             .books(
                 try rows.map { row in
-                    let id = Self.book(row, returned: 0).id ?? 0
+                    let id = DjangoRowReader.keyed(row, table: "book", key: "book_id").id ?? 0
                     guard let book = Self.book(row, returned: restocking ? min(returnedCopies[id] ?? 0, Self.largestCount) : 0).row else {
                         throw Refusal(description: "book \(id) changed while it was read")
                     }

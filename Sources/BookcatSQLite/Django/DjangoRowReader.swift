@@ -19,6 +19,22 @@ struct DjangoRowReader {
         (self.row, self.subject) = (row, subject)
     }
 
+    /// Reads `row`'s `key` (a whole number in `range`) and returns it with a reader that names the row by it
+    /// (`book 7`, or `book ?` when the key cannot be read), the key's problems already among its own.
+    static func keyed(_ row: Row, table: String, key: String, in range: ClosedRange<Int64> = 1...Int64.max) -> (id: Int64?, reader: Self) {
+        var keyReader = DjangoRowReader(row, subject: table)
+        let id = keyReader.integer(key, in: range)
+        var reader = DjangoRowReader(row, subject: "\(table) \(id.map(String.init) ?? "?")")
+        reader.problems = keyReader.problems
+        return (id, reader)
+    }
+
+    /// `text` with every control character (C0 and DEL) a space: what the service let into a text bookcat's rules
+    /// keep free of them.
+    static func spacingControls(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 32 || $0.value == 127 ? " " : $0 }))
+    }
+
     /// The SELECT list that gives this reader what it needs of `columns`: each value, its storage class and, for
     /// text, its bytes.
     static func selection(_ columns: [String]) -> String {
@@ -83,7 +99,7 @@ struct DjangoRowReader {
         var check = ValidationCollector()
         let trimmed = check.requiredText(stored, field: column, maxLength: maxLength)
         if check.errors.isEmpty, trimmed == stored { return stored }
-        let spaced = String(String.UnicodeScalarView(stored.unicodeScalars.map { $0.value < 32 || $0.value == 127 ? " " : $0 }))
+        let spaced = Self.spacingControls(stored)
         var recheck = ValidationCollector()
         var taken = recheck.requiredText(spaced, field: column, maxLength: maxLength)
         if recheck.errors.count == 1, spaced.trimmingWhitespace().isEmpty {

@@ -23,12 +23,10 @@ struct DjangoTags {
         let rows = try Row.fetchCursor(db, sql: "SELECT \(DjangoRowReader.selection(["tag_id", "name"])) FROM tag ORDER BY rowid")
         while let row = try rows.next() {
             try deadline.check()
-            var reader = DjangoRowReader(row, subject: "tag")
             // Any whole number: the service made tags of ids ≤ 0 itself (below).
-            let id = reader.integer("tag_id", in: Int64.min...Int64.max)
-            var named = DjangoRowReader(row, subject: "tag \(id.map(String.init) ?? "?")")
-            let name = named.text("name")
-            findings.refused += reader.problems + named.problems
+            var (id, reader) = DjangoRowReader.keyed(row, table: "tag", key: "tag_id", in: Int64.min...Int64.max)
+            let name = reader.text("name")
+            findings.refused += reader.problems
             if let id, !seen.insert(id).inserted { findings.refused.append("tag \(id): tag_id appears twice") }
             if let id, let name { read.append((id, name)) }
         }
@@ -115,7 +113,7 @@ struct DjangoTags {
             return check.errors.isEmpty && trimmed == candidate
         }
         if valid(name) { return name }
-        let spaced = String(String.UnicodeScalarView(name.unicodeScalars.map { $0.value < 32 || $0.value == 127 ? " " : $0 }))
+        let spaced = DjangoRowReader.spacingControls(name)
         let trimmed = spaced.trimmingCharacters(in: .whitespacesAndNewlines)
         let suffix = " #\(id)"
         let cut =
