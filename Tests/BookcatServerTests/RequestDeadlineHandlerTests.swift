@@ -1,7 +1,9 @@
+import HTTPTypes
 import Logging
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
+import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import Testing
 
@@ -68,6 +70,8 @@ struct RequestDeadlineHandlerTests {
     @Test func aLaterRequestOnAKeptAliveConnectionHasItsOwnDeadline() throws {
         let channel = try connection()
         try send(Self.request, to: channel)
+        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok, headerFields: [.contentLength: "0"])))
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
         channel.embeddedEventLoop.advanceTime(by: .milliseconds(700))
         try send(Self.halfHead, to: channel)
         // The timer armed by the first request fires at 1 s and re-arms for the second head, due at 1.7 s.
@@ -100,5 +104,58 @@ struct RequestDeadlineHandlerTests {
         channel.embeddedEventLoop.advanceTime(by: .seconds(60))
         #expect(channel.isActive)
         _ = try channel.finish()
+    }
+
+    // MARK: - While earlier answers are owed
+
+    // The CI run under load: a client pipelined requests on one connection. While the server owes answers it reads
+    // no further (NIOAsyncChannel's back-pressure), so a head or body cut at the end of its last read waits on the
+    // server, not on the client; its clock must wait too.
+
+    /// Answers the oldest request still owed, as the server's responder does.
+    private func answer(on channel: EmbeddedChannel) throws {
+        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok, headerFields: [.contentLength: "0"])))
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
+    }
+
+    @Test func aHeadCutAtTheEndOfAReadWaitsForTheAnswersOwedBeforeItsClockStarts() throws {
+        let channel = try connection()
+        try send(Self.request + Self.request, to: channel)
+        // The server has taken up the first request and reads again: half a head is all that had come.
+        try send(Self.halfHead, to: channel)
+        // The server is slow with both answers (bcrypt on a loaded machine): nothing the client can do about it.
+        channel.embeddedEventLoop.advanceTime(by: .seconds(5))
+        try answer(on: channel)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(5))
+        #expect(channel.isActive)
+        try answer(on: channel)
+        // From the last answer owed, the head has its whole second.
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(999))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+        #expect(!channel.isActive)
+    }
+
+    @Test func aBodyBehindAnOwedAnswerGetsItsWholeTimeOnceTheAnswerIsWritten() throws {
+        let channel = try connection()
+        try send(Self.request + "POST /api/v1/auth/login HTTP/1.1\r\nHost: bookcat\r\nContent-Length: 100\r\n\r\n{", to: channel)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(10))
+        #expect(channel.isActive)
+        try answer(on: channel)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1_999))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+        #expect(!channel.isActive)
+    }
+
+    /// Answering early (a 413 or 401 before the body is read) does not stop the clock of the body still coming.
+    @Test func aBodyAnsweredEarlyKeepsItsClock() throws {
+        let channel = try connection()
+        try send("POST /api/v1/auth/login HTTP/1.1\r\nHost: bookcat\r\nContent-Length: 100\r\n\r\n{", to: channel)
+        try answer(on: channel)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1_999))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
+        #expect(!channel.isActive)
     }
 }

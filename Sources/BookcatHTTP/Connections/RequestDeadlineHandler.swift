@@ -15,6 +15,12 @@ import NIOHTTPTypes
 /// - response: from a response's head being written to its last byte reaching the socket, which a client that
 ///   stops reading never lets happen.
 ///
+/// The head and body clocks run only while the server owes no answer to an earlier request on the connection.
+/// A client may pipeline: while the server works through what it has read, it reads no further (NIOAsyncChannel's
+/// back-pressure), so a head or body cut at the end of its last read waits on the server, not the client. (A CI run
+/// on a loaded machine had 50 pipelined logins cut off at the head limit.) A client that never reads its answers
+/// cannot use this to hold the connection: the response clock covers each owed answer.
+///
 /// The handler sits after the HTTP codec, where it sees request parts come in and response parts go out, and puts
 /// a small companion at the very front of the pipeline, where it sees raw bytes: the first byte of a request head
 /// starts that clock.
@@ -34,10 +40,18 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     private let logger: Logger
     /// Between requests: the next byte that arrives is the start of a request head.
     private var awaitingHead = true
-    /// When the first byte of the head being awaited arrived; nil until one has.
+    /// When the head being awaited started to count: its first byte, or the last owed answer if that came later;
+    /// nil until then.
     private var headStartedAt: NIODeadline?
-    /// When the head of the request whose body is being received arrived; nil outside a body.
+    /// Bytes of the awaited head have arrived, and its clock waits for the answers owed.
+    private var headWaiting = false
+    /// When the body being received started to count: its head, or the last answer owed before it if that came
+    /// later; nil outside a body and while it waits.
     private var bodyStartedAt: NIODeadline?
+    /// A body is being received, and its clock waits for the answers owed before it.
+    private var bodyWaiting = false
+    /// Requests whose head has been read and whose answer has not yet reached the socket.
+    private var answersOwed = 0
     /// When each response still being written began, oldest first (pipelined requests can queue several; their
     /// writes complete in order).
     private var responsesStartedAt: [NIODeadline] = []
@@ -67,13 +81,20 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
         case .head:
             awaitingHead = false
             headStartedAt = nil
-            bodyStartedAt = context.eventLoop.now
-            arm(context)
+            headWaiting = false
+            if answersOwed == 0 {
+                bodyStartedAt = context.eventLoop.now
+                arm(context)
+            } else {
+                bodyWaiting = true
+            }
+            answersOwed += 1
         case .body:
             break
         case .end:
             awaitingHead = true
             bodyStartedAt = nil
+            bodyWaiting = false
         }
         context.fireChannelRead(data)
     }
@@ -92,6 +113,7 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
             let written = promise ?? context.eventLoop.makePromise()
             written.futureResult.assumeIsolated().whenComplete { [self] _ in
                 if !responsesStartedAt.isEmpty { responsesStartedAt.removeFirst() }
+                answered(context)
             }
             context.write(data, promise: written)
         }
@@ -99,9 +121,29 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     /// Called by the watcher for every read of raw bytes.
     fileprivate func bytesArrived(_ context: ChannelHandlerContext) {
-        guard awaitingHead, headStartedAt == nil else { return }
-        headStartedAt = context.eventLoop.now
-        arm(context)
+        guard awaitingHead, headStartedAt == nil, !headWaiting else { return }
+        if answersOwed == 0 {
+            headStartedAt = context.eventLoop.now
+            arm(context)
+        } else {
+            headWaiting = true
+        }
+    }
+
+    /// An answer reached the socket: a clock that waited for it starts now.
+    private func answered(_ context: ChannelHandlerContext) {
+        answersOwed = max(0, answersOwed - 1)
+        // A body still coming is that of the newest request, owed an answer of its own unless it was answered early.
+        if bodyWaiting, answersOwed <= 1 {
+            bodyWaiting = false
+            bodyStartedAt = context.eventLoop.now
+            arm(context)
+        }
+        if headWaiting, answersOwed == 0 {
+            headWaiting = false
+            headStartedAt = context.eventLoop.now
+            arm(context)
+        }
     }
 
     /// The clock that runs out first, with what it measures.

@@ -132,6 +132,10 @@ struct TestApp: Sendable {
         configuration.server.bcryptCost = 4
         configuration.server.jwtSecret = secret
         configuration.server.port = 0
+        // HummingbirdTesting's live client opens its one connection when the test starts and never reconnects. On a
+        // loaded machine a test's setup once took over 30 s before its first request; the server rightly closed the
+        // idle connection and the test failed with "I/O on closed channel". Tests of the idle timeout set their own.
+        configuration.server.idleTimeout = 3_600
         // Tests sign up many accounts from one address; the signup limit has its own test.
         configuration.loginLimits.signupsPerClient = 10_000
         return configuration
