@@ -15,16 +15,18 @@ RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libhiredis-dev libsqlite3-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /build
-# Everything the manifest names: SwiftPM refuses a manifest whose targets have no sources, so Tests and Benchmarks
-# come too (only `bookcat` is built).
-COPY Package.swift REST_API_SPEC.yaml ./
+# Everything the manifest names: SwiftPM refuses a manifest whose targets have no sources, so Tests come too (only
+# `bookcat` is built). The packages are the pinned ones: Package.resolved is written from Package.pins, and the build
+# resolves nothing else.
+COPY Package.swift Package.pins REST_API_SPEC.yaml ./
+COPY scripts/generate/write-package-resolved.sh ./scripts/generate/
 COPY Sources ./Sources
 COPY Tests ./Tests
-COPY Benchmarks ./Benchmarks
 # The build folder is a cache mount: a rebuild on the same machine compiles only what changed, not every dependency.
 RUN --mount=type=cache,target=/build/.build \
-    swift build -c release --static-swift-stdlib --product bookcat \
-    && bin="$(swift build -c release --static-swift-stdlib --show-bin-path)" \
+    scripts/generate/write-package-resolved.sh \
+    && swift build -c release --static-swift-stdlib --force-resolved-versions --product bookcat \
+    && bin="$(swift build -c release --static-swift-stdlib --force-resolved-versions --show-bin-path)" \
     && install -D "$bin/bookcat" /staging/bookcat \
     && cp -R "$bin/bookcat_BookcatHTTP.resources" /staging/
 

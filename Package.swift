@@ -6,39 +6,19 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-/// The packages the dependencies above bring in, pinned too so every build resolves what CI tested.
-/// `python3 scripts/generate/pin-dependencies.py --update` moves every pin forward; `--check` runs in the test command.
-let pinnedTransitive: [Package.Dependency] = [
-    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", exact: "0.2.0"),
-    .package(url: "https://github.com/ordo-one/malloc-interposer.git", exact: "1.6.1"),
-    .package(url: "https://github.com/ordo-one/TextTable.git", exact: "0.0.2"),
-    .package(url: "https://github.com/apple/swift-algorithms.git", exact: "1.2.1"),
-    .package(url: "https://github.com/apple/swift-asn1.git", exact: "1.7.4"),
-    .package(url: "https://github.com/apple/swift-async-algorithms.git", exact: "1.1.4"),
-    .package(url: "https://github.com/apple/swift-atomics.git", exact: "1.3.0"),
-    .package(url: "https://github.com/apple/swift-certificates.git", exact: "1.21.1"),
-    .package(url: "https://github.com/apple/swift-collections.git", exact: "1.6.0"),
-    .package(url: "https://github.com/apple/swift-configuration.git", exact: "1.4.0"),
-    .package(url: "https://github.com/apple/swift-distributed-tracing.git", exact: "1.7.3"),
-    .package(url: "https://github.com/apple/swift-http-structured-headers.git", exact: "1.7.0"),
-    .package(url: "https://github.com/apple/swift-nio-extras.git", exact: "1.35.2"),
-    .package(url: "https://github.com/apple/swift-nio-http2.git", exact: "1.46.0"),
-    .package(url: "https://github.com/apple/swift-nio-ssl.git", exact: "2.37.6"),
-    .package(url: "https://github.com/apple/swift-nio-transport-services.git", exact: "1.28.0"),
-    .package(url: "https://github.com/apple/swift-numerics.git", exact: "1.1.1"),
-    .package(url: "https://github.com/apple/swift-service-context.git", exact: "1.5.1"),
-    .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
-    .package(url: "https://github.com/swift-extras/swift-extras-base64.git", exact: "1.2.0"),
-    .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
-]
-
 let package = Package(
     name: "bookcat",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "bookcat", targets: ["bookcat"])
+        .executable(name: "bookcat", targets: ["bookcat"]),
+        // For the benchmark package in Benchmarks/ only: the modules a cache hit is made of. Not an API.
+        .library(
+            name: "BookcatModulesForBenchmarks",
+            targets: ["BookcatCore", "BookcatCache", "BookcatHTTP", "BookcatSQLite", "BookcatTestSupport", "RedisClient"]
+        ),
     ],
-    // Exact versions: see pinnedTransitive.
+    // Exact versions, and every package they bring in pinned in Package.pins, which scripts/generate/
+    // write-package-resolved.sh turns into Package.resolved before each build (docs/decisions/ says why).
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", exact: "2.5.0"),
@@ -53,9 +33,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", exact: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
-        // Micro-benchmarks (`swift package benchmark`), with allocation counts from its malloc interposer.
-        .package(url: "https://github.com/ordo-one/benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]),
-    ] + pinnedTransitive,
+        .package(url: "https://github.com/apple/swift-collections.git", exact: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", exact: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", exact: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", exact: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
+    ],
     targets: [
         // Domain: models, validation, the listing query, repository and cache ports. No HTTP, no SQL.
         .target(
@@ -90,9 +73,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // hiredis, the C library: its protocol encoder and reply reader. Only RedisClient imports it.
+        // No pkgConfig: hiredis's .pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses with a warning on every
+        // build, and its headers are in the default include path (the shim includes <hiredis/hiredis.h>).
         .systemLibrary(
             name: "CHiredis",
-            pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
         // A Redis client: NIO owns the sockets, hiredis speaks the protocol.
@@ -193,27 +177,6 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
-        ),
-        // The pieces of a cache hit, in isolation, with allocation counts: `swift package benchmark --target HitPath`.
-        .executableTarget(
-            name: "HitPath",
-            dependencies: [
-                "BookcatCore",
-                "BookcatCache",
-                "BookcatHTTP",
-                "BookcatSQLite",
-                "BookcatTestSupport",
-                "RedisClient",
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Metrics", package: "swift-metrics"),
-            ],
-            path: "Benchmarks/HitPath",
-            swiftSettings: swiftSettings,
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         // What the test targets share: a real redis-server per test, temporary folders, waiting for conditions, cache helpers.
         .target(

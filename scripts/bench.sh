@@ -24,7 +24,7 @@ out=${BENCH_OUT:-bench-results}
 
 ensure_apt_packages "${BUILD_PACKAGES[@]}" "${POSTGRES_PACKAGES[@]}" wrk nginx-light python3 jq openssl
 echo "==> building (release)"
-swift build -c release --product bookcat >/dev/null
+swift_build -c release --product bookcat >/dev/null
 bookcat=$PWD/.build/release/bookcat
 
 work=$(mktemp -d)

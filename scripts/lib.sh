@@ -158,6 +158,14 @@ ensure_unprivileged_user() {
     done
 }
 
+# `swift build` with the pinned packages: Package.resolved written from Package.pins first, and a build that would
+# resolve anything else fails (scripts/generate/write-package-resolved.sh says why it is not committed).
+#   swift_build [swift build arguments...]
+swift_build() {
+    "$(dirname "${BASH_SOURCE[0]}")/generate/write-package-resolved.sh"
+    swift build --force-resolved-versions "$@"
+}
+
 # For scripts that start servers: builds `bookcat` as the caller (the build folder belongs to it), then runs the
 # calling script again as UNPRIVILEGED_USER and exits with its status. In that second run it returns at once.
 #   build_then_run_unprivileged "$0" "$@"
@@ -165,7 +173,7 @@ build_then_run_unprivileged() {
     [ -z "${BOOKCAT_BUILT_FOR_UNPRIVILEGED:-}" ] || return 0
     local log
     log=$(mktemp)
-    swift build --product bookcat >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; exit 1; }
+    swift_build --product bookcat >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; exit 1; }
     rm -f "$log"
     local status=0
     BOOKCAT_BUILT_FOR_UNPRIVILEGED=1 as_unprivileged "$@" || status=$?

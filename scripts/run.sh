@@ -6,7 +6,7 @@ source scripts/lib.sh
 
 ensure_apt_packages "${BUILD_PACKAGES[@]}" python3
 echo "==> building"
-swift build --product bookcat
+swift_build --product bookcat
 
 # Without a configured Redis, run a private one for this session so the cache works out of the box.
 redis_pid=""
@@ -20,5 +20,5 @@ fi
 stop_redis() { [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null; true; }
 trap stop_redis EXIT
 
-echo "==> serving (configuration: environment variables or .env, see README)"
+echo "==> serving (configuration: environment variables or .env, see docs/configuration.md)"
 .build/debug/bookcat serve

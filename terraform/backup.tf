@@ -1,5 +1,5 @@
 # Daily snapshots of the catalog volume (aws_ebs_volume.data, found by its Snapshot tag) with Data Lifecycle Manager.
-# Restore: create a volume from a snapshot in the same zone, then point aws_ebs_volume.data at it (README).
+# Restore: create a volume from a snapshot in the same zone, then point aws_ebs_volume.data at it (docs/deployment-aws.md).
 
 resource "aws_iam_role" "snapshots" {
   name = "${var.project}-snapshots"

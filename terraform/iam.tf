@@ -62,7 +62,7 @@ resource "aws_iam_role_policy_attachment" "instance_ssm_agent" {
   policy_arn = aws_iam_policy.ssm_agent.arn
 }
 
-# With the scaled-out shape, this instance moves the catalog up (README, "Moving a catalog up"): it reads the
+# With the scaled-out shape, this instance moves the catalog up (docs/deployment-aws.md, "Moving a catalog up"): it reads the
 # replicas' DATABASE_URL, so it may read that one parameter and decrypt it with the module's key. Nothing else: not
 # the replicas' JWT_SECRET_KEY (which signs their tokens) nor their REDIS_URL.
 resource "aws_iam_role_policy" "read_scale_out_settings" {
@@ -159,7 +159,7 @@ locals {
   github_oidc_provider_arn = var.create_github_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : "arn:aws:iam::${data.aws_caller_identity.current.account_id}:oidc-provider/token.actions.githubusercontent.com"
   # A job that declares `environment:` gets this subject from GitHub, not the branch's `ref:refs/heads/main`. Only
   # main deploys because the deployment workflow runs for main only and the environment allows main only
-  # (repository settings, see README). scripts/checks/check-deploy-trust.py checks that this matches the workflow.
+  # (repository settings, see docs/deployment-aws.md). scripts/checks/check-deploy-trust.py checks that this matches the workflow.
   # Repositories created or renamed from 2026-07-15 on get only immutable subjects, with the owner's and the
   # repository's numeric ids (github_repository_ids, required); older ones keep the name-only form. Both are trusted,
   # so the role works for either.

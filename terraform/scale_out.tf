@@ -1,4 +1,4 @@
-# The scaled-out shape (see README, "Scaling out on PostgreSQL"): RDS PostgreSQL, ElastiCache Redis, an Application
+# The scaled-out shape (docs/deployment-aws.md, "The scaled-out shape on AWS"): RDS PostgreSQL, ElastiCache Redis, an Application
 # Load Balancer and an auto-scaling group of API instances, in the same VPC. Off unless scale_out is set: the
 # single instance on SQLite (compute.tf) is the default, and both can run side by side while a catalog moves up.
 module "scale_out" {
@@ -16,7 +16,7 @@ module "scale_out" {
   certificate_arn     = var.scale_out.certificate_arn
   # The replicas only pull, like the single instance, and get the same SSM agent policy (iam.tf).
   instance_profile_policy_arns = [aws_iam_policy.ecr_pull.arn, aws_iam_policy.ssm_agent.arn]
-  # The single instance runs `bookcat copy` into the database when a catalog moves up (README).
+  # The single instance runs `bookcat copy` into the database when a catalog moves up (docs/deployment-aws.md).
   database_client_security_group_ids = [aws_security_group.api.id]
   api_port                           = var.api_port
   secrets                            = var.scale_out_secrets

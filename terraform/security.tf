@@ -28,7 +28,7 @@ resource "aws_security_group" "api" {
     cidr_blocks = ["0.0.0.0/0"]
   }
 
-  # With the scaled-out shape, `bookcat copy` runs here to move the catalog up (README). To the database's subnets,
+  # With the scaled-out shape, `bookcat copy` runs here to move the catalog up (docs/deployment-aws.md). To the database's subnets,
   # not its group: that group admits this one (modules/scale_out), and two groups naming each other inline would be a
   # cycle. Only RDS listens on 5432 there.
   dynamic "egress" {

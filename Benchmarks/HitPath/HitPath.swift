@@ -16,7 +16,7 @@ import Synchronization
 /// The pieces of a cached listing, measured in isolation with allocation counts, so a regression shows as a number;
 /// and a created book through the router, the write path's own floor.
 /// `scripts/bench.sh` measures the whole under load; this says which piece moved. Needs `redis-server` on PATH (or
-/// `REDIS_SERVER`). Run: `swift package benchmark --target HitPath`.
+/// `REDIS_SERVER`). Run from Benchmarks/: `swift package benchmark --target HitPath` (Benchmarks/Package.swift).
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput],

@@ -1,6 +1,7 @@
 import BookcatCore
 import Foundation
 import GRDB
+import Synchronization
 
 /// Runs the write transactions that arrive together as one transaction, each in its own savepoint, and answers
 /// every one of them only after the one commit, so that concurrent writes share its sync to disk.
@@ -14,7 +15,7 @@ import GRDB
 /// (``committedVersions``): the versions the cache must learn before these writes are answered, without another read.
 final class GroupCommit: Sendable {
     private let writer: any DatabaseWriter
-    private let state = LockedState()
+    private let state = Mutex(State())
 
     fileprivate struct State {
         var waiting: [Job] = []
@@ -35,12 +36,12 @@ final class GroupCommit: Sendable {
 
     /// The versions the newest committed transaction ended with, or nil before the first commit.
     var committedVersions: StoreVersions? {
-        state.withLockedValue { $0.committedVersions }
+        state.withLock { $0.committedVersions }
     }
 
     /// Writes waiting for the next transaction, and the transactions run so far.
     var counts: (waiting: Int, transactions: Int) {
-        state.withLockedValue { ($0.waiting.count, $0.transactions) }
+        state.withLock { ($0.waiting.count, $0.transactions) }
     }
 
     init(writer: any DatabaseWriter) {
@@ -57,25 +58,26 @@ final class GroupCommit: Sendable {
                     do {
                         try db.cachedStatement(sql: "SAVEPOINT grouped_write").execute()
                         do {
-                            outcome.result = .success(try body(db))
+                            let value = try body(db)
+                            outcome.result.withLock { $0 = .success(value) }
                         } catch {
-                            outcome.result = .failure(error)
+                            outcome.result.withLock { $0 = .failure(error) }
                             try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT grouped_write").execute()
                         }
                         try db.cachedStatement(sql: "RELEASE SAVEPOINT grouped_write").execute()
                     } catch {
-                        outcome.result = .failure(error)
+                        outcome.result.withLock { $0 = .failure(error) }
                     }
                 },
                 finish: { commitError in
                     if let commitError {
                         continuation.resume(throwing: Self.answerable(commitError))
                     } else {
-                        continuation.resume(with: outcome.result ?? .failure(DatabaseError(message: "a grouped write did not run")))
+                        continuation.resume(with: outcome.result.withLock { $0 } ?? .failure(DatabaseError(message: "a grouped write did not run")))
                     }
                 }
             )
-            let startsDrain = state.withLockedValue { state in
+            let startsDrain = state.withLock { state in
                 state.waiting.append(job)
                 defer { state.draining = true }
                 return !state.draining
@@ -92,9 +94,9 @@ final class GroupCommit: Sendable {
     }
 
     private func drain() {
-        writer.asyncWriteWithoutTransaction { [state] db in
+        writer.asyncWriteWithoutTransaction { [self] db in
             while true {
-                let jobs = state.withLockedValue { state in
+                let jobs = state.withLock { state in
                     defer { state.waiting = [] }
                     if state.waiting.isEmpty { state.draining = false } else { state.transactions += 1 }
                     return state.waiting
@@ -109,7 +111,7 @@ final class GroupCommit: Sendable {
                         return .commit
                     }
                     // Set before any of these writes is answered; versions only grow (one writer commits at a time).
-                    state.withLockedValue { $0.committedVersions = versions }
+                    state.withLock { $0.committedVersions = versions }
                 } catch {
                     commitError = error
                 }
@@ -119,19 +121,8 @@ final class GroupCommit: Sendable {
     }
 }
 
-/// The waiting writes, behind a lock: callers append from any thread, the writer's queue takes them.
-private final class LockedState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var state = GroupCommit.State()
-
-    func withLockedValue<Result>(_ body: (inout GroupCommit.State) -> Result) -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&state)
-    }
-}
-
-/// One grouped write's result, written by the writer's queue before the commit and read after it, never at once.
-private final class Outcome<Value: Sendable>: @unchecked Sendable {
-    var result: Result<Value, any Error>?
+/// One grouped write's result, written by the writer's queue before the commit and read after it: never at once,
+/// so its lock is never contended; it is there so the compiler can check the hand-over.
+private final class Outcome<Value: Sendable>: Sendable {
+    let result = Mutex<Result<Value, any Error>?>(nil)
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// One TCP connection to Redis. Commands may be sent concurrently; they are pipelined.
 final class RedisConnection: Sendable {
@@ -64,11 +65,16 @@ final class RedisConnection: Sendable {
         makeHandler: @escaping @Sendable () -> some ChannelHandler
     ) async throws(RedisError) -> any Channel {
         let started = ContinuousClock.now
-        let tlsHandler = try tls?.handler(for: address)
-        let handshake = tls.map { _ in group.any().makePromise(of: Void.self) }
+        let loop = group.any()
+        // Made here, so a setting TLS refuses is a configuration error rather than a failed connect; handed to the
+        // channel's event loop, where the pipeline uses it.
+        let tlsHandler = try tls.map { tls throws(RedisError) in
+            NIOLoopBoundBox.makeBoxSendingValue(try tls.handler(for: address), as: NIOSSLClientHandler.self, eventLoop: loop)
+        }
+        let handshake = tls.map { _ in loop.makePromise(of: Void.self) }
         let channel: any Channel
         do {
-            channel = try await ClientBootstrap(group: group)
+            channel = try await ClientBootstrap(group: loop)
                 .connectTimeout(.init(timeout))
                 // TCP_NODELAY is an IPPROTO_TCP option. As a SOL_SOCKET option its number is SO_DEBUG, which only
                 // privileged root may set: that mistake kept every unprivileged process (and every container) off Redis.
@@ -77,7 +83,7 @@ final class RedisConnection: Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         let handlers = channel.pipeline.syncOperations
                         if let tlsHandler, let handshake {
-                            try handlers.addHandler(tlsHandler)
+                            try handlers.addHandler(tlsHandler.value)
                             try handlers.addHandler(TLSHandshakeWaiter(done: handshake))
                         }
                         try handlers.addHandler(makeHandler())

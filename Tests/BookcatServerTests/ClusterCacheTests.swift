@@ -20,7 +20,7 @@ import Testing
 struct ClusterCacheTests {
     static let books = 12
 
-    /// Under the README's least-privilege ACL user: a command the cluster path needs and the line lacks shows in
+    /// Under docs/redis.md's least-privilege ACL user: a command the cluster path needs and the line lacks shows in
     /// a node's `ACL LOG`.
     @Test func noProcessServesAnOlderPageWhileThePrimaryOfTheVersionsFailsOver() async throws {
         try await RedisTestCluster.with(arguments: try ManagedRedisTests.documentedACL()) { cluster in

@@ -11,7 +11,7 @@ import Testing
 
 @Suite("Configuration")
 struct ConfigurationTests {
-    @Test func defaultsMatchTheReadme() throws {
+    @Test func defaultsMatchTheDocumentation() throws {
         let config = try AppConfiguration.load(from: [:])
         #expect(config.server.host == "127.0.0.1")
         #expect(config.server.port == 8000)
@@ -142,10 +142,10 @@ struct ConfigurationTests {
         #expect(try AppConfiguration.load(from: ["HTTP_PORT": " '8080' "]).server.port == 8080)
     }
 
-    /// Every variable the README's configuration table documents is read, under the name swift-configuration's
+    /// Every variable docs/configuration.md's table documents is read, under the name swift-configuration's
     /// environment provider gives its key, and nothing else is: the table, the code and the provider agree.
     @Test func everyDocumentedVariableIsReadUnderItsOwnName() throws {
-        let readme = try String(contentsOf: Self.repository.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(contentsOf: Self.repository.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
         let documented = Set(
             readme.split(separator: "\n").filter { $0.hasPrefix("| `") && $0.contains("` |") }.compactMap { row -> String? in
                 let name = row.dropFirst(3).prefix { $0 != "`" }
@@ -232,7 +232,7 @@ struct ConfigurationTests {
     /// base64url, UUIDs, `tr -dc a-z0-9`, and a Django SECRET_KEY as `get_random_secret_key()` makes them (the
     /// Django service's users bring theirs). A thousand of each from a seeded generator, so a run is repeatable;
     /// the check refuses about one random base64 key in two hundred thousand (a mark such as `bench` by chance),
-    /// which the README says.
+    /// which docs/security.md says.
     @Test func productionAcceptsEveryGeneratedFormat() throws {
         var random = SplitMix64(seed: 41)
         let djangoAlphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)")

@@ -119,7 +119,7 @@ struct DegradedCacheTests {
         #expect(warnings[0].contains("retrying in 0.02 seconds"))
         #expect(warnings[1].contains("retrying in 0.04 seconds"))
 
-        let redis = try RedisServer.at(port: port)
+        let redis = RedisServer.at(port: port)
         defer { redis.stop() }
         try await redis.start()
         let recovered = try await eventually {

@@ -329,7 +329,7 @@ import Testing
     /// signup of that local part without a username a 409, and the numbers said how many shared it.
     @Test func derivedUsernamesCannotBeTakenAhead() async throws {
         try await TestApp.run { app in
-            for suffix in ["", "-2", "-3"] + (4...40).map { "-\($0)" } {
+            for suffix in ["", "-2", "-3"] + (4...40).map({ "-\($0)" }) {
                 _ = try await app.store.users.create(
                     NewUser(email: "squat\(suffix)@example.org", username: "admin\(suffix)", passwordHash: "!", role: .user)
                 )

@@ -12,20 +12,20 @@ import Testing
 
 @testable import BookcatHTTP
 
-/// The cache on the Redis operators run: an ACL user with exactly the rights the README documents, TLS, several
+/// The cache on the Redis operators run: an ACL user with exactly the rights docs/redis.md documents, TLS, several
 /// catalogs on one Redis, and a cluster node given where one server was expected. On the configured store.
 @Suite("Managed Redis: ACL user, TLS, one namespace per catalog")
 struct ManagedRedisTests {
     static let aclPassword = "the service's own redis password"
 
-    /// The ACL line of the README's "Managed Redis" section, as `redis-server` arguments.
+    /// The ACL line of docs/redis.md's "Managed Redis" section, as `redis-server` arguments.
     static func documentedACL() throws -> [String] {
-        let readme = try String(contentsOf: ConfigurationTests.repository.appendingPathComponent("README.md"), encoding: .utf8)
-        let line = try #require(readme.split(separator: "\n").first { $0.hasPrefix("user bookcat on >PASSWORD ") }, "the README's ACL line")
+        let readme = try String(contentsOf: ConfigurationTests.repository.appendingPathComponent("docs/redis.md"), encoding: .utf8)
+        let line = try #require(readme.split(separator: "\n").first { $0.hasPrefix("user bookcat on >PASSWORD ") }, "docs/redis.md's ACL line")
         return ["--user"] + line.split(separator: " ").dropFirst().map { $0 == ">PASSWORD" ? ">" + aclPassword : String($0) }
     }
 
-    /// The Terraform module gives ElastiCache's user the same rights: the README's line less its name and password.
+    /// The Terraform module gives ElastiCache's user the same rights: docs/redis.md's line less its name and password.
     @Test func theTerraformModuleGrantsTheDocumentedRights() throws {
         let module = try String(
             contentsOf: ConfigurationTests.repository.appendingPathComponent("terraform/modules/scale_out/cache.tf"),
@@ -39,7 +39,7 @@ struct ManagedRedisTests {
 
     /// Every kind of cache traffic the service makes, under the documented user, on a database other than 0 (so
     /// `SELECT` is used too): nothing is refused (`ACL LOG` stays empty), reads hit, and writes are seen at once.
-    @Test func theServiceRunsUnderTheLeastPrivilegeUserTheReadmeDocuments() async throws {
+    @Test func theServiceRunsUnderTheLeastPrivilegeUserTheDocsDocument() async throws {
         try await RedisServer.with(password: "the default user's password", arguments: try Self.documentedACL()) { redis in
             var configuration = redis.clientConfiguration()
             configuration.username = "bookcat"

@@ -157,7 +157,7 @@ public struct RedisTestCluster: Sendable {
     /// fails. Its output goes to a file: a reshard prints a line per slot, more than a pipe holds.
     static func redisCLI(_ arguments: [String]) async throws {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("redis-cli-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
         let output = try FileHandle(forWritingTo: log)
         let process = Process()

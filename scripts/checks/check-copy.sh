@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The upgrade path from SQLite to PostgreSQL, as the README gives it, on a catalog of 100,000 books:
+# The upgrade path from SQLite to PostgreSQL, as docs/scaling.md gives it, on a catalog of 100,000 books:
 #   1. a service on SQLite is used (scripts/tests/upgrade.py before): an account, loans, a live session, pages read;
 #   2. `bookcat copy --from sqlite:… --to postgres://…` moves it; its counts are checked against both databases;
 #   3. a service on PostgreSQL shows the same account, loans, session and pages (upgrade.py after);

@@ -2,7 +2,7 @@
 # Generates clients from REST_API_SPEC.yaml with the generators API consumers use, and proves them:
 # - openapi-python-client: generates from the served /openapi.yaml without a warning, and its package walks the
 #   README walkthrough against a live server (scripts/with-server.sh) with typed models
-#   (scripts/checks/walk-generated-client.py), then runs the README's own example;
+#   (scripts/checks/walk-generated-client.py), then runs the example in docs/api.md ("Generated clients") as written;
 # - openapi-generator: python, typescript-fetch and go generate with no warning but its notice that OpenAPI 3.1 is
 #   in beta; the python package's models take `stock=3` and `isbn="978…"` as they are, and refuse a text stock.
 # Expects .venv-clients with both generators and the generated packages' dependencies (scripts/test.sh installs them) and
@@ -37,15 +37,15 @@ if grep -qiE 'warning|error|unable|skipping' "$work/python-client.log"; then
 fi
 printf '%s\n' 'admin password 1' | .build/debug/bookcat user create --email admin@example.org --password-stdin --admin >/dev/null
 PYTHONPATH="$work/python-client" .venv-clients/bin/python scripts/checks/walk-generated-client.py "$BOOKCAT_URL"
-# The README's example, as written there, on a fresh catalog's admin (the walkthrough above made the same book:
+# The example in docs/api.md, as written there, on a fresh catalog's admin (the walkthrough above made the same book:
 # a new ISBN keeps the two apart).
-sed -n '/<!-- generated-client:start -->/,/<!-- generated-client:end -->/p' README.md |
+sed -n '/<!-- generated-client:start -->/,/<!-- generated-client:end -->/p' docs/api.md |
     awk '/^```python$/ {inside = 1; next} /^```$/ {inside = 0; next} inside' |
-    sed -e "s|http://127\.0\.0\.1:8000|$BOOKCAT_URL|g" -e 's|9780441013593|9780441013594|' >"$work/readme-example.py"
-grep -q create_book "$work/readme-example.py" || { echo "no generated-client example found in README.md" >&2; exit 1; }
-printf '\nassert book.stock == 3 and page.count == 2, (book, page)\n' >>"$work/readme-example.py"
-PYTHONPATH="$work/python-client" .venv-clients/bin/python "$work/readme-example.py"
-echo "README's generated-client example: ran as written"
+    sed -e "s|http://127\.0\.0\.1:8000|$BOOKCAT_URL|g" -e 's|9780441013593|9780441013594|' >"$work/docs-example.py"
+grep -q create_book "$work/docs-example.py" || { echo "no generated-client example found in docs/api.md" >&2; exit 1; }
+printf '\nassert book.stock == 3 and page.count == 2, (book, page)\n' >>"$work/docs-example.py"
+PYTHONPATH="$work/python-client" .venv-clients/bin/python "$work/docs-example.py"
+echo "docs/api.md's generated-client example: ran as written"
 
 # openapi-generator keeps a cache under HOME, which an unprivileged system user may not have.
 export HOME="$work/home"

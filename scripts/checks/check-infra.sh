@@ -61,20 +61,21 @@ if [ ! -x "$terraform" ]; then
     install -m 0755 "$found" "$terraform"
 fi
 CHECKPOINT_DISABLE=1 "$terraform" fmt -check -recursive terraform
-# README step 2's S3 backend, as the backend.tf it is copied to (fmt reads only .tf files): formatted here, parsed and
-# validated with the module below.
+# docs/deployment-aws.md step 2's S3 backend, as the backend.tf it is copied to (fmt reads only .tf files): formatted
+# here, parsed and validated with the module below.
 mkdir -p "$work/backend" && cp terraform/backend.tf.example "$work/backend/backend.tf"
 CHECKPOINT_DISABLE=1 "$terraform" fmt -check "$work/backend"
-# And README's copy of it is the same block (the example's comments aside), so what a reader pastes is what is checked.
+# And the copy in docs/deployment-aws.md is the same block (the example's comments aside), so what a reader pastes is
+# what is checked.
 python3 - <<'PY'
 import re, sys
 example = [line for line in open("terraform/backend.tf.example").read().splitlines() if not line.startswith("#")]
-readme = open("README.md").read()
-block = re.search(r"cp backend\.tf\.example backend\.tf.*?```hcl\n(.*?)\n *```", readme, re.S)
+guide = open("docs/deployment-aws.md").read()
+block = re.search(r"cp backend\.tf\.example backend\.tf.*?```hcl\n(.*?)\n *```", guide, re.S)
 shown = [line[3:] for line in block.group(1).splitlines()] if block else []
 if shown != example:
-    sys.exit("README step 2's backend block differs from terraform/backend.tf.example:\n" + "\n".join(shown))
-print("README's backend block is terraform/backend.tf.example")
+    sys.exit("docs/deployment-aws.md step 2's backend block differs from terraform/backend.tf.example:\n" + "\n".join(shown))
+print("docs/deployment-aws.md's backend block is terraform/backend.tf.example")
 PY
 # No host role gets AWS's AmazonSSMManagedInstanceCore back: it reads every SSM parameter in the account (iam.tf).
 if grep -rn --include='*.tf' 'policy/AmazonSSMManagedInstanceCore' terraform; then
@@ -109,7 +110,7 @@ if [ -n "$planner" ] && { [ -d "$plugin_dir" ] || [ "${GITHUB_ACTIONS:-}" = true
                 { echo "modules/scale_out: ${edge%%:*} must depend on ${edge#*:} (first boots fail without it)" >&2; exit 1; }
         done
         echo "scale-out replicas: created after their settings, the database and the cache"
-        # README step 2's backend, in place: it parses and validates with the module (-backend=false: nothing is
+        # docs/deployment-aws.md step 2's backend, in place: it parses and validates with the module (-backend=false: nothing is
         # reached). Removed again, as check-deploy-trust.py's `terraform console` runs in this copy without a backend.
         echo "terraform/backend.tf.example as backend.tf:"
         cp backend.tf.example backend.tf
@@ -129,7 +130,7 @@ for path in files:
 print(f"HCL parse: {len(files)} files")
 PY
 # A changed first-boot script must not stop a running server: the provider updates an instance's user_data in place,
-# which stops and starts it, unless the change is ignored (README, "Changing the first-boot script": `-replace` rolls a
+# which stops and starts it, unless the change is ignored (docs/deployment-aws.md, "Changing the first-boot script": `-replace` rolls a
 # new first boot out, when you choose to). A terraform test cannot see `lifecycle`, and a mocked apply of the root
 # module cannot be torn down (the catalog volume's prevent_destroy): the configuration itself is read.
 .venv/bin/python - <<'PY'

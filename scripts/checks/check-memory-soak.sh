@@ -3,7 +3,7 @@
 # stock changes, each of which drops the memory tier's bodies showing its book) against a fresh server, long enough to
 # fill and churn the memory tier many times over, with the server's resident set, its anonymous part (the heap, less
 # the binary's code pages, which a debug build touches for minutes) and the cache's gauges of what it holds in memory
-# (README, "How the cache works", Metrics) sampled every 10 s. Fails when the anonymous part grows over the second
+# (docs/cache.md, "Metrics") sampled every 10 s. Fails when the anonymous part grows over the second
 # half by more than SOAK_MAX_ANON_GROWTH_MB or the resident set by more than SOAK_MAX_RSS_GROWTH_MB, when
 # the memory tier counts more than CACHE_MEMORY_MB, when its order of stores holds more stale records than its bound,
 # or when a gauge is missing. Prints every sample, so a failure says what grew.

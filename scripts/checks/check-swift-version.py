@@ -2,7 +2,8 @@
 
 Reads each place that names a Swift version and fails, listing every mismatch, when one differs: Package.swift's
 tools version, the integration workflow's container image, the Dockerfile's default builder, the README's
-quickstart, and the `swift` on this machine. A package that needs a newer toolchain than CI's stops CI at
+quickstart, every `swift:X.Y` image the README and docs/ name (not docs/decisions/, which records what was), and the
+`swift` on this machine. A package that needs a newer toolchain than CI's stops CI at
 dependency resolution, so a mismatch here is a broken pipeline, not a style issue.
 """
 
@@ -39,6 +40,11 @@ found["Dockerfile BUILD_IMAGE default"] = build_image and major_minor(build_imag
 
 quickstart = re.search(r"with Swift ([0-9.]+) installed", (root / "README.md").read_text())
 found["README quickstart"] = quickstart and major_minor(quickstart.group(1))
+
+documents = [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+for document in [path for path in documents if "decisions" not in path.relative_to(root).parts]:
+    for image in sorted(set(re.findall(r"\bswift:([0-9]+\.[0-9]+)", document.read_text()))):
+        found[f"{document.relative_to(root)} (swift:{image})"] = image
 
 local = subprocess.run(["swift", "--version"], capture_output=True, text=True).stdout
 local_version = re.search(r"Swift version ([0-9.]+)", local)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Step 7 of the README's "Deployment to AWS" in one command: gives the repository its `production` environment with
+# Step 7 of docs/deployment-aws.md in one command: gives the repository its `production` environment with
 # the one branch rule that lets only `main` deploy (created before any deploy can create the environment without
 # it), and sets the Actions variables deployment.yml reads, from Terraform's outputs. Run it from the checkout, after
 # `terraform apply`, with the GitHub CLI logged in as an admin of the repository. Safe to run again (after replacing

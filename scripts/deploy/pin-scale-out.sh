@@ -3,7 +3,7 @@
 # now as `scale-out-previous`, so the ECR lifecycle policy (terraform/ecr-lifecycle-policy.json.tftpl) expires neither
 # while replicas run it: the replicas pull `scale_out.image_digest` at every launch (a scale-out, a replacement, an
 # instance refresh), and the policy otherwise keeps only the newest `image_retention_count` releases besides `stable`.
-# Run it before each `terraform apply` that gives scale_out.image_digest a new value (README, "Rolling a release out"),
+# Run it before each `terraform apply` that gives scale_out.image_digest a new value (docs/deployment-aws.md, "Rolling a release out"),
 # with the credentials you apply with; the deployment workflow does not know which digest the replicas run.
 #   AWS_REGION=eu-west-1 scripts/deploy/pin-scale-out.sh REPOSITORY sha256:DIGEST
 # Like promote-stable.sh it re-tags manifests without pulling or pushing a layer, `scale-out-previous` first, so the

@@ -264,7 +264,7 @@ DIGEST=abc123 promote
 check "a tag is refused: stable moves by digest only" [ "$status" -eq 1 ]
 check "before asking the registry" not_called "aws "
 
-# pin-scale-out.sh, as README's roll-out runs it before `terraform apply`: the digest the replicas will run becomes
+# pin-scale-out.sh, as docs/deployment-aws.md's roll-out runs it before `terraform apply`: the digest the replicas will run becomes
 # `scale-out`, and the one they ran `scale-out-previous` (first), the two tags the ECR lifecycle policy never expires
 # (scripts/checks/check-ecr-lifecycle.py). FAKE_SCALE_OUT: the digest `scale-out` names now, if any.
 cat >"$work/aws-bin/aws" <<'FAKE'

@@ -47,9 +47,9 @@ public struct PublicLinks: Sendable, Equatable {
     func base(for request: Request) -> String? {
         if let publicURL { return publicURL }
         // HTTP/1's Host header arrives as the authority (HTTP/2's :authority too), unless kept as a field.
-        let authority = request.headers[HTTPField.Name("Host")!] ?? request.head.authority
+        let authority = request.headers[.host] ?? request.head.authority
         guard !allowedHosts.isEmpty, let host = authority?.lowercased(), allowedHosts.contains(host) else { return nil }
-        let https = trustForwardedProto && request.headers[values: HTTPField.Name("X-Forwarded-Proto")!].last?.lowercased() == "https"
+        let https = trustForwardedProto && request.headers[values: .xForwardedProto].last?.lowercased() == "https"
         return (https ? "https://" : "http://") + host
     }
 }

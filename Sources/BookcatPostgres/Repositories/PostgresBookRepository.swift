@@ -11,15 +11,14 @@ struct PostgresBookRepository: BookRepository {
     static let columns = "id, title, author, isbn, publisher, to_char(published_at, 'YYYY-MM-DD'), stock, created_at, updated_at"
     typealias Row = (Int64, String, String, String, String?, String, Int, Date, Date)
 
-    static func book(_ row: Row, tags: [Tag]) -> Book {
-        Book(
+    static func book(_ row: Row, tags: [Tag]) throws -> Book {
+        try Book(
             id: row.0,
             title: row.1,
             author: row.2,
             isbn: row.3,
             publisher: row.4,
-            // Only validated dates are ever written, so this fallback is unreachable in practice.
-            publishedAt: CalendarDate(row.5) ?? CalendarDate("0001-01-01")!,
+            publishedAt: CalendarDate.stored(row.5, book: row.0),
             stock: row.6,
             tags: tags,
             createdAt: row.7,
@@ -42,7 +41,7 @@ struct PostgresBookRepository: BookRepository {
                 """
             ).decode(Row.self).firstElement()!
             try await replaceTags(db, bookID: row.0, with: draft)
-            return Self.book(row, tags: tags)
+            return try Self.book(row, tags: tags)
         }
     }
 
@@ -52,7 +51,7 @@ struct PostgresBookRepository: BookRepository {
             let current = try await db.rows("SELECT \(unescaped: Self.columns) FROM book WHERE id = \(id) FOR UPDATE").decode(Row.self).firstElement()
             guard let current else { throw CatalogError.notFound("book \(id) does not exist") }
             let currentTags = try await BookTagsQuery.fetch(db, bookIDs: [id])[id] ?? []
-            let draft = try change(Self.book(current, tags: currentTags))
+            let draft = try change(try Self.book(current, tags: currentTags))
             try await ensureISBNAvailable(db, isbn: draft.isbn, exceptID: id)
             let tags = try await existingTags(db, ids: draft.tagIDs)
             let row = try await db.rows(
@@ -64,7 +63,7 @@ struct PostgresBookRepository: BookRepository {
                 """
             ).decode(Row.self).firstElement()!
             try await replaceTags(db, bookID: id, current: currentTags.map(\.id), with: draft)
-            return Self.book(row, tags: tags)
+            return try Self.book(row, tags: tags)
         }
     }
 
@@ -91,7 +90,7 @@ struct PostgresBookRepository: BookRepository {
             guard let row = try await db.rows("SELECT \(unescaped: Self.columns) FROM book WHERE id = \(id)").decode(Row.self).firstElement() else {
                 return nil
             }
-            return Self.book(row, tags: try await BookTagsQuery.fetch(db, bookIDs: [id])[id] ?? [])
+            return try Self.book(row, tags: try await BookTagsQuery.fetch(db, bookIDs: [id])[id] ?? [])
         }
     }
 
@@ -170,7 +169,7 @@ struct PostgresBookRepository: BookRepository {
 
     private static func page(_ db: Transaction, _ rows: [Row], totalCount: Int) async throws -> BookPage {
         let tags = try await BookTagsQuery.fetch(db, bookIDs: rows.map(\.0))
-        return BookPage(books: rows.map { book($0, tags: tags[$0.0] ?? []) }, totalCount: totalCount)
+        return BookPage(books: try rows.map { try book($0, tags: tags[$0.0] ?? []) }, totalCount: totalCount)
     }
 
     // MARK: - Helpers

@@ -86,15 +86,14 @@ struct BookRecord: FetchableRecord, MutablePersistableRecord {
         id = db.lastInsertedRowID
     }
 
-    func book(tags: [Tag]) -> Book {
-        Book(
+    func book(tags: [Tag]) throws -> Book {
+        try Book(
             id: id ?? 0,
             title: title,
             author: author,
             isbn: isbn,
             publisher: publisher,
-            // Only validated dates are ever written, so this fallback is unreachable in practice.
-            publishedAt: CalendarDate(publishedAt) ?? CalendarDate("0001-01-01")!,
+            publishedAt: CalendarDate.stored(publishedAt, book: id ?? 0),
             stock: stock,
             tags: tags,
             createdAt: createdAt,

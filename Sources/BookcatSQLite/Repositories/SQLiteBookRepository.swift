@@ -20,7 +20,7 @@ struct SQLiteBookRepository: BookRepository {
             try record.insertPrepared(db)
             // A new id has no tags to replace: ids are never reused (AUTOINCREMENT).
             try addTags(db, bookID: record.id!, tagIDs: draft.tagIDs)
-            return record.book(tags: tags)
+            return try record.book(tags: tags)
         }
     }
 
@@ -28,13 +28,13 @@ struct SQLiteBookRepository: BookRepository {
         try await commits.write { db in
             guard let current = try BookRecord.fetchOne(db, id: id) else { throw CatalogError.notFound("book \(id) does not exist") }
             let currentTags = try BookTags.fetch(db, bookIDs: [id])[id] ?? []
-            let draft = try change(current.book(tags: currentTags))
+            let draft = try change(try current.book(tags: currentTags))
             try ensureISBNAvailable(db, isbn: draft.isbn, exceptID: id)
             let tags = try existingTags(db, ids: draft.tagIDs)
             let record = BookRecord(draft: draft, createdAt: current.createdAt, updatedAt: Date(), id: id)
             try record.update(db)
             try replaceTags(db, bookID: id, current: currentTags.map(\.id), with: draft)
-            return record.book(tags: tags)
+            return try record.book(tags: tags)
         }
     }
 
@@ -58,7 +58,7 @@ struct SQLiteBookRepository: BookRepository {
     func book(id: Int64) async throws -> Book? {
         try await writer.read { db in
             guard let record = try BookRecord.fetchOne(db, id: id) else { return nil }
-            return record.book(tags: try BookTags.fetch(db, bookIDs: [id])[id] ?? [])
+            return try record.book(tags: try BookTags.fetch(db, bookIDs: [id])[id] ?? [])
         }
     }
 
@@ -166,7 +166,7 @@ struct SQLiteBookRepository: BookRepository {
 
     private static func books(_ db: Database, _ records: [BookRecord]) throws -> [Book] {
         let tags = try BookTags.fetch(db, bookIDs: records.compactMap(\.id))
-        return records.map { $0.book(tags: tags[$0.id!] ?? []) }
+        return try records.map { try $0.book(tags: tags[$0.id!] ?? []) }
     }
 
     private func ensureISBNAvailable(_ db: Database, isbn: String, exceptID: Int64?) throws {

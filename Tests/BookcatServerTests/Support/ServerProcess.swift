@@ -26,7 +26,7 @@ final class ServerProcess: @unchecked Sendable {
         variables["HTTP_PORT"] = String(port)
         variables["PATH"] = ProcessInfo.processInfo.environment["PATH"]
         process.environment = variables
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let output = try FileHandle(forWritingTo: log)
         process.standardOutput = output
         process.standardError = output

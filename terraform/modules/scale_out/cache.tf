@@ -1,7 +1,7 @@
 # The shared cache: a Redis primary and a replica in the other zone, promoted automatically if the primary fails.
 # Every instance talks to the primary endpoint, whose DNS name follows the promotion; after one, the servers'
 # reachability check reconciles the cache with the store's version (see "How the cache works"). TLS only, and the
-# service authenticates as an ACL user with exactly the rights README's "Managed Redis" lists; the default user is off.
+# service authenticates as an ACL user with exactly the rights docs/redis.md's "Managed Redis" lists; the default user is off.
 
 locals {
   cache_cluster_mode = var.cache_shards > 1
@@ -9,7 +9,7 @@ locals {
   cache_endpoint = local.cache_cluster_mode ? aws_elasticache_replication_group.main.configuration_endpoint_address : aws_elasticache_replication_group.main.primary_endpoint_address
   # IAM authentication, which the user starts with (below), requires its user ID and user name to be one string.
   cache_user = "${var.project}-service"
-  # README's ACL line without `user NAME` and the password (ElastiCache keeps those apart).
+  # docs/redis.md's ACL line without `user NAME` and the password (ElastiCache keeps those apart).
   cache_access_string = "on resetkeys ~bookcat:* resetchannels &bookcat:* -@all +ping +select +role +get +set +del +exists +expire +incr +hget +hmget +hset +hsetnx +hlen +sadd +smembers +zadd +zrem +zrange +zremrangebyscore +zscore +time +publish +subscribe +evalsha +eval +wait +asking +cluster|nodes"
 }
 

@@ -75,7 +75,7 @@ resource "aws_autoscaling_group" "api" {
 
   # A new launch template version (a new image digest, new settings) starts a refresh by itself (the provider does
   # on any change of launch_template): the instances are replaced a few at a time, keeping most of them serving.
-  # Replicas of the old and the new release run side by side meanwhile (README: migrations must be additive).
+  # Replicas of the old and the new release run side by side meanwhile (docs/deployment-aws.md: migrations must be additive).
   instance_refresh {
     strategy = "Rolling"
     preferences {

@@ -39,7 +39,7 @@ resource "aws_ssm_parameter" "database_url" {
   name   = "${local.parameter_path}/DATABASE_URL"
   type   = "SecureString"
   key_id = aws_kms_key.secrets.arn
-  # sslmode=require: encrypted to RDS; the image has no RDS CA bundle to verify against (see README).
+  # sslmode=require: encrypted to RDS; the image has no RDS CA bundle to verify against (see docs/deployment-aws.md).
   value_wo         = "postgres://bookcat:${var.secrets.database_password}@${aws_db_instance.main.address}:${aws_db_instance.main.port}/bookcat?sslmode=require"
   value_wo_version = local.secrets_version
 }
