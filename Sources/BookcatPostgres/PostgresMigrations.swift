@@ -298,10 +298,14 @@ enum PostgresMigrations {
         ),
     ]
 
-    /// Applies the migrations not yet applied, each in its own transaction, under an advisory lock: replicas that
-    /// start together migrate once, the others wait and find nothing left to do.
+    /// Applies the migrations not yet applied, all in one transaction (all of them or none) under an advisory lock:
+    /// replicas that start together migrate once, the others wait and find nothing left to do. (One transaction
+    /// rules out statements PostgreSQL refuses inside one, such as `CREATE INDEX CONCURRENTLY`; see
+    /// docs/decisions/0001-postgres-migration-runner.md.)
     /// `through`: the last migration to apply (tests build a database as an earlier release left it).
     static func migrate(_ client: PostgresClient, through last: String? = nil, logger: Logger) async throws {
+        // A name that is not a migration would apply them all: a test of a backfill would then test nothing.
+        if let last { precondition(all.contains { $0.name == last }, "no migration named \(last)") }
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7301, 1)", logger: logger)
             try await connection.query(

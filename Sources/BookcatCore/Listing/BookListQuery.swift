@@ -11,17 +11,35 @@ public struct BookListQuery: Sendable, Hashable {
     /// Far beyond any real catalog, and small enough that `page * page_size` can never overflow.
     public static let maximumPage = Int(Int32.max)
 
+    /// The filters, at most one of each kind, in the order of ``BookFilter/Kind``: the one place a query keeps
+    /// what it filters by. The properties below read it.
+    public private(set) var filters: [BookFilter]
+
     /// Case-insensitive substring of the title, or nil for no filter. ASCII letters are lower-cased, so `Authz`
     /// and `AUTHZ` are one query with one cache key: every store folds at least ASCII case when it matches (SQLite's
     /// LIKE folds only ASCII, PostgreSQL's ICU folding all of Unicode), so folding more here could merge two
     /// filters SQLite tells apart.
-    public private(set) var title: String?
+    public var title: String? {
+        for case .title(let text) in filters { return text }
+        return nil
+    }
     /// Case-insensitive substring of the author, or nil for no filter.
-    public private(set) var author: String?
+    public var author: String? {
+        for case .author(let text) in filters { return text }
+        return nil
+    }
     /// Distinct tag ids, ascending.
-    public private(set) var tagIDs: [Int64]
+    public var tagIDs: [Int64] {
+        for case .tags(let ids, _) in filters { return ids }
+        return []
+    }
     /// How tags combine; nil unless there are two or more tags.
-    public private(set) var tagMatch: TagMatch?
+    public var tagMatch: TagMatch? {
+        for case .tags(_, let match) in filters { return match }
+        return nil
+    }
+    /// Which kinds of filter the query applies.
+    public var filterKinds: [BookFilter.Kind] { filters.map(\.kind) }
     public private(set) var ordering: BookOrdering
     public private(set) var page: Int
     public private(set) var pageSize: Int
@@ -43,10 +61,15 @@ public struct BookListQuery: Sendable, Hashable {
     /// makes it the basis of both pagination links and cache keys.
     public var canonicalQuery: String {
         var pairs: [(String, String)] = []
-        if let title { pairs.append(("title", title)) }
-        if let author { pairs.append(("author", author)) }
-        for id in tagIDs { pairs.append(("tag", String(id))) }
-        if let tagMatch { pairs.append(("tag_option", tagMatch.rawValue)) }
+        for filter in filters {
+            switch filter {
+            case .title(let text): pairs.append(("title", text))
+            case .author(let text): pairs.append(("author", text))
+            case .tags(let ids, let match):
+                for id in ids { pairs.append(("tag", String(id))) }
+                if let match { pairs.append(("tag_option", match.rawValue)) }
+            }
+        }
         if ordering != .default { pairs.append(("order_by", ordering.rawValue)) }
         if page != 1 { pairs.append(("page", String(page))) }
         if pageSize != Self.defaultPageSize { pairs.append(("page_size", String(pageSize))) }
@@ -126,11 +149,12 @@ public struct BookListQuery: Sendable, Hashable {
         let pageSize = single("page_size").flatMap { Int($0) }.map { $0 < 1 ? defaultPageSize : min($0, maximumPageSize) } ?? defaultPageSize
 
         guard errors.isEmpty else { throw .invalid(errors) }
+        var filters: [BookFilter] = []
+        if let title { filters.append(.title(title)) }
+        if let author { filters.append(.author(author)) }
+        if !tagIDs.isEmpty { filters.append(.tags(tagIDs.sorted(), tagIDs.count >= 2 ? tagMatch : nil)) }
         return BookListQuery(
-            title: title,
-            author: author,
-            tagIDs: tagIDs.sorted(),
-            tagMatch: tagIDs.count >= 2 ? tagMatch : nil,
+            filters: filters.sorted { $0.kind < $1.kind },
             ordering: ordering,
             page: page,
             pageSize: pageSize

@@ -12,10 +12,19 @@ public enum BookOrdering: String, Sendable, CaseIterable {
 
     public static let `default` = BookOrdering.createdAtDescending
 
-    public enum Field: Sendable {
+    public enum Field: Sendable, CaseIterable {
         case title
         case publishedAt
         case createdAt
+
+        /// The `book` column the ordering sorts by (each store sorts by its own expression of it).
+        public var bookColumn: String {
+            switch self {
+            case .title: "title"
+            case .publishedAt: "published_at"
+            case .createdAt: "created_at"
+            }
+        }
     }
 
     public var field: Field {

@@ -14,11 +14,13 @@ struct PostgresBookFilter {
 
     init(_ query: BookListQuery) {
         var conditions: [Condition] = []
-        for (column, text) in [("title", query.title), ("author", query.author)] {
-            guard let text else { continue }
-            conditions.append(Self.substring(text, of: column))
+        for filter in query.filters {
+            switch filter {
+            case .title(let text): conditions.append(Self.substring(text, of: "title"))
+            case .author(let text): conditions.append(Self.substring(text, of: "author"))
+            case .tags(let ids, let match): conditions.append(Self.tags(ids, all: match == .all))
+            }
         }
-        if !query.tagIDs.isEmpty { conditions.append(Self.tags(query.tagIDs, all: query.tagMatch == .all)) }
         self.conditions = conditions
         matchingIDs = query.tagMatch == .all && conditions.count == 1 ? conditions[0] : nil
         let direction = query.ordering.isDescending ? "DESC" : "ASC"
@@ -26,8 +28,7 @@ struct PostgresBookFilter {
             switch query.ordering.field {
             // ASCII case folding, byte order otherwise: SQLite's NOCASE, served by the `book_on_title` index.
             case .title: "lower(title COLLATE \"C\")"
-            case .publishedAt: "published_at"
-            case .createdAt: "created_at"
+            case .publishedAt, .createdAt: query.ordering.field.bookColumn
             }
         orderClause = "\(column) \(direction), id \(direction)"
     }

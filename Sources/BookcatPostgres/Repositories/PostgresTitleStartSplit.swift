@@ -16,7 +16,7 @@ struct PostgresTitleStartSplit {
     private let descending: Bool
 
     init?(_ query: BookListQuery) {
-        guard let text = query.title, query.author == nil, query.tagIDs.isEmpty, query.ordering.field == .title,
+        guard let text = query.title, query.filterKinds == [.title], query.ordering.field == .title,
             text.unicodeScalars.count >= 3,
             text.unicodeScalars.allSatisfy({ $0.isASCII && $0 != "i" && $0 != "k" }),
             let last = text.unicodeScalars.last, let next = Unicode.Scalar(last.value + 1)

@@ -33,22 +33,19 @@ struct BookFilterSQL {
     init(_ query: BookListQuery) {
         titleStart = TitleStartSplit(query)
         var conditions: [Condition] = []
-        for (column, text) in [("title", query.title), ("author", query.author)] {
-            guard let text else { continue }
-            conditions.append(Self.substring(text, of: column))
-        }
-        if !query.tagIDs.isEmpty {
-            let tags = Self.tags(query.tagIDs, all: query.tagMatch == .all)
-            if query.tagMatch == .all, conditions.isEmpty { matchingIDsSQL = tags.matchingIDs }
-            conditions.append(tags.condition)
+        for filter in query.filters {
+            switch filter {
+            case .title(let text): conditions.append(Self.substring(text, of: "title"))
+            case .author(let text): conditions.append(Self.substring(text, of: "author"))
+            case .tags(let ids, let match):
+                let tags = Self.tags(ids, all: match == .all)
+                // Tags come last (BookFilter.Kind's order): alone, their matching ids are a plan of their own.
+                if match == .all, conditions.isEmpty { matchingIDsSQL = tags.matchingIDs }
+                conditions.append(tags.condition)
+            }
         }
         let direction = query.ordering.isDescending ? "DESC" : "ASC"
-        let column =
-            switch query.ordering.field {
-            case .title: "title"
-            case .publishedAt: "published_at"
-            case .createdAt: "created_at"
-            }
+        let column = query.ordering.field.bookColumn
         orderClause = "\(column) \(direction), id \(direction)"
         orderIndex = "book_on_\(column)"
 

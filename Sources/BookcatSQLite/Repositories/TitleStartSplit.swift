@@ -23,7 +23,7 @@ struct TitleStartSplit {
     let pageSQL: String
 
     init?(_ query: BookListQuery) {
-        guard let text = query.title, query.author == nil, query.tagIDs.isEmpty, query.ordering.field == .title,
+        guard let text = query.title, query.filterKinds == [.title], query.ordering.field == .title,
             text.unicodeScalars.count >= 3,
             SearchIndexFolding.agreesWithLike(text),
             let last = text.unicodeScalars.last, let next = Unicode.Scalar(last.value + 1)

@@ -76,11 +76,14 @@ struct InMemoryBooks: BookRepository {
 
     /// Substrings regardless of case; tags all or any of the query's.
     private static func matches(_ book: Book, _ query: BookListQuery) -> Bool {
-        if let title = query.title, !book.title.lowercased().contains(title.lowercased()) { return false }
-        if let author = query.author, !book.author.lowercased().contains(author.lowercased()) { return false }
-        guard !query.tagIDs.isEmpty else { return true }
-        let tagIDs = Set(book.tags.map(\.id))
-        return query.tagMatch == .all ? query.tagIDs.allSatisfy(tagIDs.contains) : query.tagIDs.contains(where: tagIDs.contains)
+        query.filters.allSatisfy { filter in
+            switch filter {
+            case .title(let text): book.title.lowercased().contains(text.lowercased())
+            case .author(let text): book.author.lowercased().contains(text.lowercased())
+            case .tags(let ids, let match):
+                match == .all ? ids.allSatisfy(Set(book.tags.map(\.id)).contains) : ids.contains(where: Set(book.tags.map(\.id)).contains)
+            }
+        }
     }
 
     /// The ordering's field, then the id in the same direction, so no two books tie.
