@@ -195,6 +195,14 @@ let package = Package(
             path: "Tests/BookcatTestSupport",
             swiftSettings: swiftSettings
         ),
+        // The store's ports kept in memory: what the HTTP module's tests run on (no adapter, no database), and the
+        // third store the store-contract suite holds to the same rules as SQLite and PostgreSQL.
+        .target(
+            name: "BookcatInMemoryStore",
+            dependencies: ["BookcatCore"],
+            path: "Tests/BookcatInMemoryStore",
+            swiftSettings: swiftSettings
+        ),
         // One test target per module: `swift test --filter RedisClientTests` runs only the Redis client's tests.
         .testTarget(
             name: "BookcatCoreTests",
@@ -265,6 +273,7 @@ let package = Package(
             dependencies: [
                 "BookcatHTTP",
                 "BookcatCore",
+                "BookcatInMemoryStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -276,6 +285,7 @@ let package = Package(
             name: "BookcatServerTests",
             dependencies: [
                 "BookcatTestSupport",
+                "BookcatInMemoryStore",
                 "BookcatApp",
                 "BookcatHTTP",
                 "BookcatCore",

@@ -18,7 +18,7 @@ extension PostgresDatabase: CatalogExporting, CatalogImporting {
                 "SELECT EXISTS (SELECT 1 FROM \"user\") OR EXISTS (SELECT 1 FROM tag) OR EXISTS (SELECT 1 FROM book)"
             ).decode(Bool.self).firstElement()
             if holdsData == true {
-                throw CatalogError.conflict("the target database already holds accounts, tags or books: copy into an empty one")
+                throw CatalogError.targetNotEmpty(for: "copy")
             }
             try await body(CatalogImport(db: db))
             // The rows kept their ids: the next row made through the API gets the id after the highest.

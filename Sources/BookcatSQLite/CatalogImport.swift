@@ -30,7 +30,7 @@ public struct SQLiteCatalogImporter: CatalogImporting {
             )
             if holdsData == true {
                 try db.execute(sql: "ROLLBACK")
-                throw CatalogError.conflict("the target database already holds accounts, tags or books: import into an empty one")
+                throw CatalogError.targetNotEmpty(for: "import")
             }
         }
         do {

@@ -3,6 +3,8 @@ import Foundation
 import HTTPTypes
 import Testing
 
+@testable import BookcatInMemoryStore
+
 /// The HTTP module on its own: routes, DTOs, problems and the caching policy over in-memory ports, with no store
 /// adapter, no Redis and no server process in the way.
 @Suite("HTTP module on in-memory ports")

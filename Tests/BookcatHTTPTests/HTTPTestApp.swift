@@ -7,6 +7,8 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 
+@testable import BookcatInMemoryStore
+
 /// The HTTP module on in-memory ports, driven through Hummingbird's router without a socket or a server process.
 struct HTTPTestApp: Sendable {
     let client: any TestClientProtocol

@@ -99,5 +99,5 @@ if [ "$status" -ne 0 ]; then
     exit 1
 fi
 # The stages and their verdicts, not every passing test.
-grep -aE '^job step:|^==>|Test run with|checks passed|SKIPPED|README walkthrough' "$work/run.log" | sed 's/^/  /'
+grep -aE '^job step:|^==>|Test run with|checks passed|^stages:|SKIPPED|README walkthrough' "$work/run.log" | sed 's/^/  /'
 say "passed: the test job's steps, on the job's image (a stand-in of swift:6.3-bookworm), under a PID 1 that does not reap ($zombies zombies left, as expected there) in $((SECONDS - started)) s"

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """A GitHub Actions job's steps, as GitHub runs them in the job's container, written out as one bash script.
 
-    job-steps.py script WORKFLOW JOB [--replace TEXT=WITH]   prints the script (run it in a container of the job's
-                                                            image, in the checkout, as root)
-    job-steps.py check                                      every `uses:` of every workflow is pinned by SHA and its
-                                                            needs are listed in scripts/ci/action-needs.yml, and
-                                                            every file a cache key hashes is committed
+    job-steps.py script WORKFLOW JOB [--matrix NAME=VALUE]... [--replace TEXT=WITH]...
+                                          prints the script (run it in a container of the job's image, in the
+                                          checkout, as root)
+    job-steps.py check                    every `uses:` of every workflow is pinned by SHA and its needs are listed in
+                                          scripts/ci/action-needs.yml, every file a cache key hashes is committed, and
+                                          the legs of integration.yml's test job run every group of scripts/test.sh
+                                          --list, each once
 
 GitHub runs each `run:` step as a file, with `bash --noprofile --norc -eo pipefail` for `shell: bash` and `sh -e`
 otherwise, and each action with its own Node, which needs nothing from the image but what the action's source says
@@ -13,6 +15,11 @@ otherwise, and each action with its own Node, which needs nothing from the image
 `uses:` step, checks that what the action needs is on the image by the time it runs. A step's `if:` is evaluated
 for a pull request, once for a job that has failed so far and once for one that has not. `--replace` swaps a command
 in the `run:` steps (the fresh machine check runs the test command's quick path in its place).
+
+A job with a matrix (`strategy.matrix.include`, one leg per entry) runs the leg `--matrix NAME=VALUE` chooses; without
+one, every leg at once, as one job: `${{ matrix.NAME }}` in an `env:` value is every leg's value, space-separated (for
+integration.yml's test job, every group of stages: the whole test command), and a step runs when its `if:` holds for
+some leg.
 """
 
 import pathlib
@@ -53,7 +60,7 @@ def check() -> int:
                 else:
                     used.add(action_key(uses))
         # A key that hashes a file the checkout lacks hashes nothing: a cache keyed on it misses or never changes.
-        for pattern in re.findall(r"hashFiles\('([^']+)'\)", path.read_text()):
+        for pattern in (name for call in re.findall(r"hashFiles\(([^)]*)\)", path.read_text()) for name in re.findall(r"'([^']+)'", call)):
             tracked = subprocess.run(["git", "ls-files", "--", pattern], cwd=ROOT, capture_output=True, text=True)
             if tracked.returncode != 0:
                 raise SystemExit(f"job-steps.py: git ls-files failed: {tracked.stderr.strip()}")
@@ -61,11 +68,30 @@ def check() -> int:
                 failures.append(f"{path.name}: hashFiles('{pattern}') matches no committed file")
     for stale in sorted(set(needs) - used):
         failures.append(f"{NEEDS.relative_to(ROOT)}: {stale} is pinned by no workflow")
+    groups = test_legs_cover_the_stages(failures)
     for failure in failures:
         print(failure, file=sys.stderr)
     if not failures:
         print(f"actions: {len(used)} pinned by SHA, each with what it needs from the image")
+        print(f"integration.yml job test: one leg per group of scripts/test.sh --list ({', '.join(groups)})")
     return 1 if failures else 0
+
+
+def test_legs_cover_the_stages(failures: list[str]) -> list[str]:
+    """integration.yml's test job runs `./scripts/test.sh` once per leg with the leg's group in BOOKCAT_TEST_STAGES:
+    its legs must name every group of stages once, so that every stage runs in CI and none twice. Returns the groups."""
+    listing = subprocess.run(["bash", "scripts/test.sh", "--list"], cwd=ROOT, capture_output=True, text=True)
+    if listing.returncode != 0:
+        raise SystemExit(f"job-steps.py: scripts/test.sh --list failed: {listing.stderr.strip()}")
+    groups = list(dict.fromkeys(line.split()[1] for line in listing.stdout.splitlines() if line.strip() and not line.startswith("#")))
+    job = yaml.safe_load((WORKFLOWS / "integration.yml").read_text())["jobs"].get("test", {})
+    legs = [leg.get("group") for leg in matrix_legs(job, "integration.yml job test")]
+    if sorted(map(str, legs)) != sorted(groups):
+        failures.append(f"integration.yml job test: its legs run the groups {legs}, and scripts/test.sh --list has {groups}: "
+                        "one leg per group (strategy.matrix.include), so that every stage runs once")
+    if job.get("env", {}).get("BOOKCAT_TEST_STAGES") != "${{ matrix.group }}":
+        failures.append("integration.yml job test: its env must set BOOKCAT_TEST_STAGES to ${{ matrix.group }}, the groups its legs name")
+    return groups
 
 
 def action_key(uses: str) -> str:
@@ -98,19 +124,59 @@ def condition(expression: str | None, failed: bool) -> bool:
     return bool(eval(python, {"__builtins__": {}}, {"failed": failed}))  # noqa: S307 - only the words allowed above
 
 
-def plain(value: str, where: str) -> str:
+MATRIX_EXPRESSION = re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
+MATRIX_NAME = re.compile(r"\bmatrix\.([\w-]+)")
+
+
+def plain(value: str, where: str, legs: list[dict] | None = None) -> str:
+    """VALUE with each `${{ matrix.NAME }}` replaced by the legs' values; any other expression is refused."""
+    def joined(match: re.Match) -> str:
+        values = [str(leg[match[1]]) for leg in legs or [] if leg.get(match[1]) not in (None, "")]
+        return " ".join(dict.fromkeys(values))
+
+    value = MATRIX_EXPRESSION.sub(joined, value) if legs is not None else value
     if "${{" in value:
         raise SystemExit(f"job-steps.py: {where} holds an expression ({value!r}), which this cannot evaluate")
     return value
 
 
-def script(workflow_path: str, job_name: str, replacements: list[tuple[str, str]]) -> str:
+def matrix_legs(job: dict, where: str) -> list[dict]:
+    """A job's legs: one per `strategy.matrix.include` entry; a job without a matrix has one, with no values."""
+    matrix = job.get("strategy", {}).get("matrix")
+    if matrix is None:
+        return [{}]
+    if not isinstance(matrix, dict) or set(matrix) != {"include"}:
+        raise SystemExit(f"job-steps.py: {where} has a matrix other than `include:` entries, which this does not run: teach it")
+    return [dict(leg) for leg in matrix["include"]]
+
+
+def leg_condition(expression: str | None, failed: bool, legs: list[dict]) -> bool:
+    """Whether a step runs in any of LEGS: condition() with each `matrix.NAME` read as that leg's value."""
+    if expression is None or "matrix." not in expression:
+        return condition(expression, failed)
+
+    def value(leg: dict, match: re.Match) -> str:
+        text = str(leg.get(match[1], ""))
+        if "'" in text:
+            raise SystemExit(f"job-steps.py: the matrix value {text!r} has a quote, which condition() cannot hold")
+        return f"'{text}'"
+
+    return any(condition(MATRIX_NAME.sub(lambda match: value(leg, match), expression), failed) for leg in legs)
+
+
+def script(workflow_path: str, job_name: str, replacements: list[tuple[str, str]], chosen: dict[str, str]) -> str:
     workflow = yaml.safe_load((ROOT / workflow_path).read_text())
     job = workflow["jobs"][job_name]
     needs = action_needs()
+    legs = matrix_legs(job, f"{workflow_path} job {job_name}")
+    if chosen:
+        legs = [leg for leg in legs if all(str(leg.get(name)) == value for name, value in chosen.items())]
+        if len(legs) != 1:
+            raise SystemExit(f"job-steps.py: {workflow_path} job {job_name} has {len(legs)} legs with {chosen}, not one")
+    which = " (every leg at once)" if len(legs) > 1 else f" (the leg {legs[0]})" if legs[0] else ""
     lines = [
         "#!/usr/bin/env bash",
-        f"# The steps of {workflow_path} job {job_name}, as GitHub runs them in its container (scripts/ci/job-steps.py).",
+        f"# The steps of {workflow_path} job {job_name}{which}, as GitHub runs them in its container (scripts/ci/job-steps.py).",
         "set -u",
         "failed=0",
         'say() { echo "job step: $*"; }',
@@ -129,7 +195,7 @@ def script(workflow_path: str, job_name: str, replacements: list[tuple[str, str]
         "}",
     ]
     for key, value in {**workflow.get("env", {}), **job.get("env", {})}.items():
-        lines.append(f"export {key}={shlex.quote(plain(str(value), 'an env value'))}")
+        lines.append(f"export {key}={shlex.quote(plain(str(value), 'an env value', legs))}")
     shell_default = job.get("defaults", {}).get("run", {}).get("shell") or workflow.get("defaults", {}).get("run", {}).get("shell")
     for index, step in enumerate(job["steps"], 1):
         name = step.get("name") or step.get("uses") or f"step {index}"
@@ -137,7 +203,7 @@ def script(workflow_path: str, job_name: str, replacements: list[tuple[str, str]
         unknown = set(step) - STEP_KEYS
         if unknown:
             raise SystemExit(f"job-steps.py: {label} uses {sorted(unknown)}, which this does not run as GitHub would: teach it")
-        when_ok, when_failed = condition(step.get("if"), False), condition(step.get("if"), True)
+        when_ok, when_failed = leg_condition(step.get("if"), False, legs), leg_condition(step.get("if"), True, legs)
         guard = "true" if when_ok and when_failed else '[ "$failed" = 0 ]' if when_ok else '[ "$failed" = 1 ]' if when_failed else "false"
         lines.append(f"if {guard}; then")
         lines.append(f"    say {shlex.quote('start ' + label)}")
@@ -156,7 +222,7 @@ def script(workflow_path: str, job_name: str, replacements: list[tuple[str, str]
             command = "bash --noprofile --norc -eo pipefail" if shell == "bash" else "sh -e" if shell in (None, "sh") else None
             if command is None:
                 raise SystemExit(f"job-steps.py: {label} uses shell {shell!r}, which this does not know")
-            environment = " ".join(f"{key}={shlex.quote(plain(str(value), label + ' env'))}" for key, value in step.get("env", {}).items())
+            environment = " ".join(f"{key}={shlex.quote(plain(str(value), label + ' env', legs))}" for key, value in step.get("env", {}).items())
             lines.append(f"    step_file=$(mktemp) && printf '%s\\n' {shlex.quote(body)} >\"$step_file\"")
             lines.append(f"    env {environment} {command} \"$step_file\" || {{ say {shlex.quote(label + ' failed')}; failed=1; }}")
             lines.append("    carry")
@@ -170,14 +236,17 @@ def main(arguments: list[str]) -> int:
     if arguments[:1] == ["check"]:
         return check()
     if arguments[:1] == ["script"] and len(arguments) >= 3:
-        replacements = []
+        replacements, chosen = [], {}
         rest = arguments[3:]
-        while rest[:1] == ["--replace"] and len(rest) >= 2 and "=" in rest[1]:
+        while rest[:1] in (["--replace"], ["--matrix"]) and len(rest) >= 2 and "=" in rest[1]:
             old, new = rest[1].split("=", 1)
-            replacements.append((old, new))
+            if rest[0] == "--replace":
+                replacements.append((old, new))
+            else:
+                chosen[old] = new
             rest = rest[2:]
         if not rest:
-            sys.stdout.write(script(arguments[1], arguments[2], replacements))
+            sys.stdout.write(script(arguments[1], arguments[2], replacements, chosen))
             return 0
     print(__doc__, file=sys.stderr)
     return 2

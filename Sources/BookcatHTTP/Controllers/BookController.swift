@@ -91,7 +91,7 @@ struct BookController {
     }
 
     static func existing(_ id: Int64, in books: any BookRepository) async throws -> Book {
-        guard let book = try await books.book(id: id) else { throw CatalogError.notFound("book \(id) does not exist") }
+        guard let book = try await books.book(id: id) else { throw CatalogError.noSuchBook(id) }
         return book
     }
 }

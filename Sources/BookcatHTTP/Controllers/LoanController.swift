@@ -54,7 +54,7 @@ struct LoanController {
     private func visibleLoan(_ context: AuthenticatedContext) async throws -> Loan {
         let id = try context.parameters.positiveID("loan_id")
         guard let loan = try await loans.loan(id: id), loan.userID == context.user.id || context.user.isAdmin else {
-            throw CatalogError.notFound("loan \(id) does not exist")
+            throw CatalogError.noSuchLoan(id)
         }
         return loan
     }

@@ -23,7 +23,7 @@ struct TagController {
 
     @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> TagResponse {
         let id = try context.parameters.positiveID("tag_id")
-        guard let tag = try await tags.tag(id: id) else { throw CatalogError.notFound("tag \(id) does not exist") }
+        guard let tag = try await tags.tag(id: id) else { throw CatalogError.noSuchTag(id) }
         return TagResponse(tag)
     }
 

@@ -33,7 +33,7 @@ struct UserController {
     @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> UserResponse {
         let id = try context.parameters.positiveID("user_id")
         try context.requireSelfOrAdmin(id, resource: "this account")
-        guard let user = try await accounts.users.user(id: id) else { throw CatalogError.notFound("user \(id) does not exist") }
+        guard let user = try await accounts.users.user(id: id) else { throw CatalogError.noSuchUser(id) }
         return UserResponse(user)
     }
 

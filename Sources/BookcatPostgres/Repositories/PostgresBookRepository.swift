@@ -49,7 +49,7 @@ struct PostgresBookRepository: BookRepository {
         try await sql.write { db in
             // Locked: a concurrent loan waits, then moves the stock this write leaves, and is never overwritten.
             let current = try await db.rows("SELECT \(unescaped: Self.columns) FROM book WHERE id = \(id) FOR UPDATE").decode(Row.self).firstElement()
-            guard let current else { throw CatalogError.notFound("book \(id) does not exist") }
+            guard let current else { throw CatalogError.noSuchBook(id) }
             let currentTags = try await BookTagsQuery.fetch(db, bookIDs: [id])[id] ?? []
             let draft = try change(try Self.book(current, tags: currentTags))
             try await ensureISBNAvailable(db, isbn: draft.isbn, exceptID: id)
@@ -71,13 +71,13 @@ struct PostgresBookRepository: BookRepository {
         try await sql.write { db in
             // Locked first, so no loan is taken out between the count and the delete.
             guard try await db.execute("SELECT id FROM book WHERE id = \(id) FOR UPDATE") == 1 else {
-                throw CatalogError.notFound("book \(id) does not exist")
+                throw CatalogError.noSuchBook(id)
             }
             let onLoan =
                 try await db.rows("SELECT COALESCE(sum(quantity), 0)::bigint FROM loan WHERE book_id = \(id) AND NOT is_returned")
                 .decode(Int64.self).firstElement() ?? 0
             if onLoan > 0 {
-                throw CatalogError.conflict("book \(id) has \(onLoan) copies on loan; they must be returned before it can be deleted")
+                throw CatalogError.bookHasCopiesOnLoan(id, onLoan: onLoan)
             }
             try await db.execute("DELETE FROM book WHERE id = \(id)")
         }
@@ -177,7 +177,7 @@ struct PostgresBookRepository: BookRepository {
     /// A clear message naming the book in the way; the unique index settles two writers racing for one ISBN.
     private func ensureISBNAvailable(_ db: Transaction, isbn: String, exceptID: Int64?) async throws {
         if let other = try await db.rows("SELECT id FROM book WHERE isbn = \(isbn)").decode(Int64.self).firstElement(), other != exceptID {
-            throw CatalogError.conflict("a book with ISBN \(isbn) already exists (book \(other))")
+            throw CatalogError.isbnTaken(isbn, byBook: other)
         }
     }
 

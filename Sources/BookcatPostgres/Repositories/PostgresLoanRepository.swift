@@ -23,9 +23,9 @@ struct PostgresLoanRepository: LoanRepository {
             )
             if taken == 0 {
                 guard let stock = try await db.rows("SELECT stock FROM book WHERE id = \(bookID)").decode(Int.self).firstElement() else {
-                    throw CatalogError.notFound("book \(bookID) does not exist")
+                    throw CatalogError.noSuchBook(bookID)
                 }
-                throw CatalogError.conflict("not enough copies of book \(bookID) on the shelf: \(stock) available, \(quantity) requested")
+                throw CatalogError.notEnoughCopies(ofBook: bookID, available: stock, requested: quantity)
             }
             let row = try await db.rows(
                 """
@@ -42,8 +42,8 @@ struct PostgresLoanRepository: LoanRepository {
         try await sql.write { db in
             // Locked, so two returns of one loan cannot both put its copies back.
             let current = try await db.rows("SELECT \(unescaped: Self.columns) FROM loan WHERE id = \(id) FOR UPDATE").decode(Row.self).firstElement()
-            guard var loan = current.map(Self.loan) else { throw CatalogError.notFound("loan \(id) does not exist") }
-            if loan.isReturned { throw CatalogError.conflict("loan \(id) was already returned") }
+            guard var loan = current.map(Self.loan) else { throw CatalogError.noSuchLoan(id) }
+            if loan.isReturned { throw CatalogError.loanAlreadyReturned(id) }
             try await db.execute("UPDATE loan SET is_returned = true, returned_at = \(now) WHERE id = \(id)")
             try await db.execute("UPDATE book SET stock = stock + \(loan.quantity), updated_at = \(now) WHERE id = \(loan.bookID)")
             loan.isReturned = true
@@ -75,7 +75,7 @@ struct PostgresLoanRepository: LoanRepository {
     func loans(bookID: Int64) async throws -> [Loan] {
         try await sql.snapshot { db in
             guard try await db.execute("SELECT id FROM book WHERE id = \(bookID)") == 1 else {
-                throw CatalogError.notFound("book \(bookID) does not exist")
+                throw CatalogError.noSuchBook(bookID)
             }
             return try await db.rows("SELECT \(unescaped: Self.columns) FROM loan WHERE book_id = \(bookID) ORDER BY id DESC").decode(Row.self)
                 .collect()

@@ -19,7 +19,7 @@ struct PostgresTagRepository: TagRepository {
             try await ensureNameAvailable(db, name: name, exceptID: id)
             let row = try await db.rows("UPDATE tag SET name = \(name) WHERE id = \(id) RETURNING id, name").decode((Int64, String).self)
                 .firstElement()
-            guard let row else { throw CatalogError.notFound("tag \(id) does not exist") }
+            guard let row else { throw CatalogError.noSuchTag(id) }
             return Tag(id: row.0, name: row.1)
         }
     }
@@ -27,7 +27,7 @@ struct PostgresTagRepository: TagRepository {
     func delete(id: Int64) async throws {
         try await sql.write { db in
             guard try await db.execute("DELETE FROM tag WHERE id = \(id) RETURNING id") == 1 else {
-                throw CatalogError.notFound("tag \(id) does not exist")
+                throw CatalogError.noSuchTag(id)
             }
         }
     }
@@ -53,7 +53,7 @@ struct PostgresTagRepository: TagRepository {
         let other = try await db.rows("SELECT id, name FROM tag WHERE lower(name COLLATE \"C\") = lower(\(name) COLLATE \"C\")")
             .decode((Int64, String).self).firstElement()
         if let other, other.0 != exceptID {
-            throw CatalogError.conflict("a tag named '\(other.1)' already exists (tag \(other.0))")
+            throw CatalogError.tagNameTaken(other.1, byTag: other.0)
         }
     }
 }

@@ -44,7 +44,7 @@ struct PostgresUserRepository: UserRepository {
                 RETURNING id, email, username, password_hash, role, created_at
                 """
             ).decode(Row.self).firstElement()
-            guard let row else { throw CatalogError.notFound("user \(id) does not exist") }
+            guard let row else { throw CatalogError.noSuchUser(id) }
             if passwordHash != nil {
                 // After the UPDATE above, which holds the account's row: a login storing its token (FOR SHARE on
                 // that row) has either committed already, and is revoked here, or will read the new hash.
@@ -58,11 +58,11 @@ struct PostgresUserRepository: UserRepository {
         try await sql.write { db in
             // The account's row is locked first, so no loan can be taken out between the count and the delete.
             guard try await db.execute("SELECT id FROM \"user\" WHERE id = \(id) FOR UPDATE") == 1 else {
-                throw CatalogError.notFound("user \(id) does not exist")
+                throw CatalogError.noSuchUser(id)
             }
             let onLoan = try await db.rows("SELECT count(*) FROM loan WHERE user_id = \(id) AND NOT is_returned").decode(Int.self).firstElement() ?? 0
             if onLoan > 0 {
-                throw CatalogError.conflict("the account still has \(onLoan) unreturned loan(s); return them before deleting it")
+                throw CatalogError.accountHasLoans(onLoan: onLoan)
             }
             try await db.execute("DELETE FROM \"user\" WHERE id = \(id)")
         }

@@ -26,7 +26,7 @@ struct SQLiteBookRepository: BookRepository {
 
     func update(id: Int64, _ change: @escaping @Sendable (Book) throws -> BookDraft) async throws -> Book {
         try await commits.write { db in
-            guard let current = try BookRecord.fetchOne(db, id: id) else { throw CatalogError.notFound("book \(id) does not exist") }
+            guard let current = try BookRecord.fetchOne(db, id: id) else { throw CatalogError.noSuchBook(id) }
             let currentTags = try BookTags.fetch(db, bookIDs: [id])[id] ?? []
             let draft = try change(try current.book(tags: currentTags))
             try ensureISBNAvailable(db, isbn: draft.isbn, exceptID: id)
@@ -47,9 +47,9 @@ struct SQLiteBookRepository: BookRepository {
                     arguments: [id]
                 ) ?? 0
             if onLoan > 0 {
-                throw CatalogError.conflict("book \(id) has \(onLoan) copies on loan; they must be returned before it can be deleted")
+                throw CatalogError.bookHasCopiesOnLoan(id, onLoan: onLoan)
             }
-            guard try BookRecord.deleteOne(db, key: id) else { throw CatalogError.notFound("book \(id) does not exist") }
+            guard try BookRecord.deleteOne(db, key: id) else { throw CatalogError.noSuchBook(id) }
         }
     }
 
@@ -174,7 +174,7 @@ struct SQLiteBookRepository: BookRepository {
         // more than running it.
         let statement = try db.cachedStatement(sql: "SELECT id FROM book WHERE isbn = ?")
         if let other = try Int64.fetchOne(statement, arguments: [isbn]), other != exceptID {
-            throw CatalogError.conflict("a book with ISBN \(isbn) already exists (book \(other))")
+            throw CatalogError.isbnTaken(isbn, byBook: other)
         }
     }
 

@@ -19,9 +19,9 @@ struct SQLiteLoanRepository: LoanRepository {
             )
             if db.changesCount == 0 {
                 guard let stock = try Int.fetchOne(db, sql: "SELECT stock FROM book WHERE id = ?", arguments: [bookID]) else {
-                    throw CatalogError.notFound("book \(bookID) does not exist")
+                    throw CatalogError.noSuchBook(bookID)
                 }
-                throw CatalogError.conflict("not enough copies of book \(bookID) on the shelf: \(stock) available, \(quantity) requested")
+                throw CatalogError.notEnoughCopies(ofBook: bookID, available: stock, requested: quantity)
             }
             var record = LoanRecord(id: nil, userID: userID, bookID: bookID, quantity: quantity, isReturned: false, createdAt: now, returnedAt: nil)
             try record.insert(db)
@@ -31,8 +31,8 @@ struct SQLiteLoanRepository: LoanRepository {
 
     func markReturned(id: Int64, now: Date) async throws -> Loan {
         try await commits.write { db in
-            guard var record = try LoanRecord.fetchOne(db, id: id) else { throw CatalogError.notFound("loan \(id) does not exist") }
-            if record.isReturned { throw CatalogError.conflict("loan \(id) was already returned") }
+            guard var record = try LoanRecord.fetchOne(db, id: id) else { throw CatalogError.noSuchLoan(id) }
+            if record.isReturned { throw CatalogError.loanAlreadyReturned(id) }
             record.isReturned = true
             record.returnedAt = now
             try record.update(db)
@@ -60,7 +60,7 @@ struct SQLiteLoanRepository: LoanRepository {
 
     func loans(bookID: Int64) async throws -> [Loan] {
         try await writer.read { db in
-            guard try BookRecord.exists(db, key: bookID) else { throw CatalogError.notFound("book \(bookID) does not exist") }
+            guard try BookRecord.exists(db, key: bookID) else { throw CatalogError.noSuchBook(bookID) }
             return try LoanRecord.filter(LoanRecord.Columns.bookID == bookID).order(LoanRecord.Columns.id.desc).fetchAll(db).map(\.loan)
         }
     }

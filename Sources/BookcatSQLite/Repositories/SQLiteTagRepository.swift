@@ -19,7 +19,7 @@ struct SQLiteTagRepository: TagRepository {
 
     func rename(id: Int64, to name: String) async throws -> Tag {
         try await commits.write { db in
-            guard var record = try TagRecord.fetchOne(db, id: id) else { throw CatalogError.notFound("tag \(id) does not exist") }
+            guard var record = try TagRecord.fetchOne(db, id: id) else { throw CatalogError.noSuchTag(id) }
             try ensureNameAvailable(db, name: name, exceptID: id)
             record.name = name
             try record.update(db)
@@ -29,7 +29,7 @@ struct SQLiteTagRepository: TagRepository {
 
     func delete(id: Int64) async throws {
         try await commits.write { db in
-            guard try TagRecord.deleteOne(db, key: id) else { throw CatalogError.notFound("tag \(id) does not exist") }
+            guard try TagRecord.deleteOne(db, key: id) else { throw CatalogError.noSuchTag(id) }
         }
     }
 
@@ -45,7 +45,7 @@ struct SQLiteTagRepository: TagRepository {
 
     private func ensureNameAvailable(_ db: Database, name: String, exceptID: Int64?) throws {
         if let other = try TagRecord.filter(TagRecord.Columns.name == name).fetchOne(db), other.id != exceptID {
-            throw CatalogError.conflict("a tag named '\(other.name)' already exists (tag \(other.id ?? 0))")
+            throw CatalogError.tagNameTaken(other.name, byTag: other.id ?? 0)
         }
     }
 }

@@ -29,7 +29,7 @@ struct SQLiteUserRepository: UserRepository {
 
     func update(id: Int64, username: String?, passwordHash: String?) async throws -> User {
         try await commits.write { db in
-            guard var record = try UserRecord.fetchOne(db, id: id) else { throw CatalogError.notFound("user \(id) does not exist") }
+            guard var record = try UserRecord.fetchOne(db, id: id) else { throw CatalogError.noSuchUser(id) }
             if let username {
                 try ensureAvailable(db, email: nil, username: username, exceptUserID: id)
                 record.username = username
@@ -52,9 +52,9 @@ struct SQLiteUserRepository: UserRepository {
         try await commits.write { db in
             let onLoan = try LoanRecord.filter(LoanRecord.Columns.userID == id && LoanRecord.Columns.isReturned == false).fetchCount(db)
             if onLoan > 0 {
-                throw CatalogError.conflict("the account still has \(onLoan) unreturned loan(s); return them before deleting it")
+                throw CatalogError.accountHasLoans(onLoan: onLoan)
             }
-            guard try UserRecord.deleteOne(db, key: id) else { throw CatalogError.notFound("user \(id) does not exist") }
+            guard try UserRecord.deleteOne(db, key: id) else { throw CatalogError.noSuchUser(id) }
         }
     }
 

@@ -1,5 +1,6 @@
 import BookcatCore
 import Foundation
+import Synchronization
 
 /// Refresh tokens by hash: each works once, a retry within the grace gets the same answer, a reuse ends the family.
 struct InMemoryRefreshTokens: RefreshTokenRepository {

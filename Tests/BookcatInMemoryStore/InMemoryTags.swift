@@ -1,4 +1,5 @@
 import BookcatCore
+import Synchronization
 
 /// Tags, unique by name regardless of case.
 struct InMemoryTags: TagRepository {
@@ -20,7 +21,7 @@ struct InMemoryTags: TagRepository {
 
     func rename(id: Int64, to name: String) async throws -> Tag {
         try catalog.state.withLock { state in
-            guard state.tags[id] != nil else { throw CatalogError.notFound("tag \(id) does not exist") }
+            guard state.tags[id] != nil else { throw CatalogError.noSuchTag(id) }
             try Self.ensureUnique(name, in: state, except: id)
             let tag = Tag(id: id, name: name)
             state.tags[id] = tag
@@ -34,7 +35,7 @@ struct InMemoryTags: TagRepository {
 
     func delete(id: Int64) async throws {
         try catalog.state.withLock { state in
-            guard state.tags.removeValue(forKey: id) != nil else { throw CatalogError.notFound("tag \(id) does not exist") }
+            guard state.tags.removeValue(forKey: id) != nil else { throw CatalogError.noSuchTag(id) }
             for (bookID, book) in state.books { state.books[bookID]?.tags = book.tags.filter { $0.id != id } }
             state.versions.catalog += 1
         }
@@ -42,7 +43,7 @@ struct InMemoryTags: TagRepository {
 
     private static func ensureUnique(_ name: String, in state: InMemoryCatalog.State, except: Int64?) throws {
         if let other = state.tags.values.first(where: { $0.id != except && $0.name.lowercased() == name.lowercased() }) {
-            throw CatalogError.conflict("a tag named '\(other.name)' already exists (tag \(other.id))")
+            throw CatalogError.tagNameTaken(other.name, byTag: other.id)
         }
     }
 }

@@ -1,5 +1,6 @@
 import BookcatCore
 import Foundation
+import Synchronization
 
 /// Loans that take copies off the shelf and put them back, never below zero.
 struct InMemoryLoans: LoanRepository {
@@ -7,9 +8,9 @@ struct InMemoryLoans: LoanRepository {
 
     func create(userID: Int64, bookID: Int64, quantity: Int, now: Date) async throws -> Loan {
         try catalog.state.withLock { state in
-            guard let stock = state.books[bookID]?.stock else { throw CatalogError.notFound("book \(bookID) does not exist") }
+            guard let stock = state.books[bookID]?.stock else { throw CatalogError.noSuchBook(bookID) }
             guard stock >= quantity else {
-                throw CatalogError.conflict("not enough copies of book \(bookID) on the shelf: \(stock) available, \(quantity) requested")
+                throw CatalogError.notEnoughCopies(ofBook: bookID, available: stock, requested: quantity)
             }
             state.books[bookID]?.stock = stock - quantity
             let loan = Loan(
@@ -37,15 +38,15 @@ struct InMemoryLoans: LoanRepository {
 
     func loans(bookID: Int64) async throws -> [Loan] {
         try catalog.state.withLock { state in
-            guard state.books[bookID] != nil else { throw CatalogError.notFound("book \(bookID) does not exist") }
+            guard state.books[bookID] != nil else { throw CatalogError.noSuchBook(bookID) }
             return state.loans.values.filter { $0.bookID == bookID }.sorted { $0.id > $1.id }
         }
     }
 
     func markReturned(id: Int64, now: Date) async throws -> Loan {
         try catalog.state.withLock { state in
-            guard var loan = state.loans[id] else { throw CatalogError.notFound("loan \(id) does not exist") }
-            if loan.isReturned { throw CatalogError.conflict("loan \(id) was already returned") }
+            guard var loan = state.loans[id] else { throw CatalogError.noSuchLoan(id) }
+            if loan.isReturned { throw CatalogError.loanAlreadyReturned(id) }
             loan.isReturned = true
             loan.returnedAt = now
             state.loans[id] = loan

@@ -1,5 +1,6 @@
 import BookcatCore
 import Foundation
+import Synchronization
 
 /// Books with their tags; a listing filters, orders and pages them as the SQL stores' queries do.
 struct InMemoryBooks: BookRepository {
@@ -39,7 +40,7 @@ struct InMemoryBooks: BookRepository {
     func update(id: Int64, _ change: @escaping @Sendable (Book) throws -> BookDraft) async throws -> Book {
         let now = catalog.clock.now()
         return try catalog.state.withLock { state in
-            guard var book = state.books[id] else { throw CatalogError.notFound("book \(id) does not exist") }
+            guard var book = state.books[id] else { throw CatalogError.noSuchBook(id) }
             let draft = try change(book)
             book.tags = try Self.validate(draft, in: state, except: id)
             (book.title, book.author, book.isbn, book.publisher) = (draft.title, draft.author, draft.isbn, draft.publisher)
@@ -54,9 +55,9 @@ struct InMemoryBooks: BookRepository {
         try catalog.state.withLock { state in
             let onLoan = state.loans.values.filter { $0.bookID == id && !$0.isReturned }.reduce(0) { $0 + $1.quantity }
             if onLoan > 0 {
-                throw CatalogError.conflict("book \(id) has \(onLoan) copies on loan; they must be returned before it can be deleted")
+                throw CatalogError.bookHasCopiesOnLoan(id, onLoan: onLoan)
             }
-            guard state.books.removeValue(forKey: id) != nil else { throw CatalogError.notFound("book \(id) does not exist") }
+            guard state.books.removeValue(forKey: id) != nil else { throw CatalogError.noSuchBook(id) }
             state.loans = state.loans.filter { $0.value.bookID != id }
             state.versions.catalog += 1
         }
@@ -65,7 +66,7 @@ struct InMemoryBooks: BookRepository {
     /// The draft's tags, once its ISBN is known to be free and every tag id to exist.
     private static func validate(_ draft: BookDraft, in state: InMemoryCatalog.State, except: Int64?) throws -> [Tag] {
         if let other = state.books.values.first(where: { $0.id != except && $0.isbn == draft.isbn }) {
-            throw CatalogError.conflict("a book with ISBN \(draft.isbn) already exists (book \(other.id))")
+            throw CatalogError.isbnTaken(draft.isbn, byBook: other.id)
         }
         let missing = draft.tagIDs.filter { state.tags[$0] == nil }
         if !missing.isEmpty {

@@ -1,5 +1,6 @@
 import BookcatCore
 import Foundation
+import Synchronization
 
 /// Accounts, unique by e-mail and by username's skeleton, as the SQL stores keep them.
 struct InMemoryUsers: UserRepository {
@@ -51,7 +52,7 @@ struct InMemoryUsers: UserRepository {
 
     func update(id: Int64, username: String?, passwordHash: String?) async throws -> User {
         try catalog.state.withLock { state in
-            guard var user = state.users[id] else { throw CatalogError.notFound("user \(id) does not exist") }
+            guard var user = state.users[id] else { throw CatalogError.noSuchUser(id) }
             try Self.ensureAvailable(state, email: nil, username: username, except: id)
             if let username { user.username = username }
             if let passwordHash, passwordHash != user.passwordHash {
@@ -69,10 +70,10 @@ struct InMemoryUsers: UserRepository {
 
     func delete(id: Int64) async throws {
         try catalog.state.withLock { state in
-            guard state.users[id] != nil else { throw CatalogError.notFound("user \(id) does not exist") }
+            guard state.users[id] != nil else { throw CatalogError.noSuchUser(id) }
             let onLoan = state.loans.values.filter { $0.userID == id && !$0.isReturned }.count
             if onLoan > 0 {
-                throw CatalogError.conflict("the account still has \(onLoan) unreturned loan(s); return them before deleting it")
+                throw CatalogError.accountHasLoans(onLoan: onLoan)
             }
             state.users[id] = nil
             state.tokens = state.tokens.filter { $0.value.userID != id }
