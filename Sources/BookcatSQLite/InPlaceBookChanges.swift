@@ -18,14 +18,17 @@ import GRDB
 enum InPlaceBookChanges {
     static let kept = 4_096
 
-    /// What a filter, an order or a page's membership reads (``ListingColumns``): a change to any of these is not
-    /// in place. Compared byte for byte (the title's own collation folds case, and a body shows the case). Written
-    /// out, not read from ``ListingColumns``: it is the SQL migration 0004 installed, which must not change once
-    /// released; a listing column added later needs a migration that re-creates the triggers
-    /// (`ListingColumnTriggerTests` fails until one does).
-    private static let structuralChange = ["id", "title", "author", "published_at", "created_at"]
-        .map { "old.\($0) COLLATE BINARY IS NOT new.\($0) COLLATE BINARY" }
-        .joined(separator: " OR ")
+    /// What a filter, an order or a page's membership read when migration 0009 installed the triggers. Written out,
+    /// not read from ``ListingColumns``: a migration's SQL must not change once released. A listing column added
+    /// later is a migration that runs ``updateTriggers(watching:)`` with the longer list (`ListingColumnTriggerTests`
+    /// fails until one does).
+    static let watchedBy0009 = ["id", "title", "author", "published_at", "created_at"]
+
+    /// A change to any of `columns` is not in place. Compared byte for byte (the title's own collation folds case,
+    /// and a body shows the case).
+    private static func structuralChange(_ columns: [String]) -> String {
+        columns.map { "old.\($0) COLLATE BINARY IS NOT new.\($0) COLLATE BINARY" }.joined(separator: " OR ")
+    }
 
     /// The triggers migration 0004 created, one per table and event (`catalog_version_after_<event>_<table>`).
     private static let versionTriggers = ["book", "tag", "book_tag"].flatMap { table in
@@ -41,23 +44,38 @@ enum InPlaceBookChanges {
 
             """
         for trigger in versionTriggers {
-            let listing = trigger == (table: "book", event: "update") ? "(\(structuralChange))" : "1"
-            sql += """
-                DROP TRIGGER catalog_version_after_\(trigger.event)_\(trigger.table);
-                CREATE TRIGGER catalog_version_after_\(trigger.event)_\(trigger.table) AFTER \(trigger.event.uppercased()) ON \(trigger.table) BEGIN
-                  UPDATE catalog_version SET version = version + 1, listing_version = listing_version + \(listing) WHERE id = 1;
-                END;
-
-                """
+            sql += versionTrigger(trigger, watching: watchedBy0009)
         }
-        sql += """
-            CREATE TRIGGER book_change_after_update_book AFTER UPDATE ON book WHEN NOT (\(structuralChange)) BEGIN
-              UPDATE catalog_version SET book_changes = book_changes + 1 WHERE id = 1;
-              INSERT INTO book_change (seq, book_id) SELECT book_changes, new.id FROM catalog_version WHERE id = 1;
-              DELETE FROM book_change WHERE seq <= (SELECT book_changes FROM catalog_version WHERE id = 1) - \(kept);
-            END;
-            """
+        sql += bookChangeTrigger(watching: watchedBy0009)
         return sql
+    }
+
+    /// The two triggers that tell an in-place book update from a structural one, re-created to watch `columns`: what
+    /// a migration runs when a listing comes to read another column.
+    static func updateTriggers(watching columns: [String]) -> String {
+        "DROP TRIGGER book_change_after_update_book;\n" + versionTrigger((table: "book", event: "update"), watching: columns)
+            + bookChangeTrigger(watching: columns)
+    }
+
+    private static func versionTrigger(_ trigger: (table: String, event: String), watching columns: [String]) -> String {
+        let listing = trigger == (table: "book", event: "update") ? "(\(structuralChange(columns)))" : "1"
+        return """
+            DROP TRIGGER catalog_version_after_\(trigger.event)_\(trigger.table);
+            CREATE TRIGGER catalog_version_after_\(trigger.event)_\(trigger.table) AFTER \(trigger.event.uppercased()) ON \(trigger.table) BEGIN
+              UPDATE catalog_version SET version = version + 1, listing_version = listing_version + \(listing) WHERE id = 1;
+            END;
+
+            """
+    }
+
+    private static func bookChangeTrigger(watching columns: [String]) -> String {
+        """
+        CREATE TRIGGER book_change_after_update_book AFTER UPDATE ON book WHEN NOT (\(structuralChange(columns))) BEGIN
+          UPDATE catalog_version SET book_changes = book_changes + 1 WHERE id = 1;
+          INSERT INTO book_change (seq, book_id) SELECT book_changes, new.id FROM catalog_version WHERE id = 1;
+          DELETE FROM book_change WHERE seq <= (SELECT book_changes FROM catalog_version WHERE id = 1) - \(kept);
+        END;
+        """
     }
 
     /// The distinct books of the entries after `after` up to `through`, or nil when some of them are gone.

@@ -39,8 +39,8 @@ struct BookFilterSQL {
             case .author(let text): conditions.append(Self.substring(text, of: "author"))
             case .tags(let ids, let match):
                 let tags = Self.tags(ids, all: match == .all)
-                // Tags come last (BookFilter.Kind's order): alone, their matching ids are a plan of their own.
-                if match == .all, conditions.isEmpty { matchingIDsSQL = tags.matchingIDs }
+                // Alone, their matching ids are a plan of their own.
+                if match == .all, query.filters.count == 1 { matchingIDsSQL = tags.matchingIDs }
                 conditions.append(tags.condition)
             }
         }
