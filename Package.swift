@@ -108,12 +108,32 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The account rules: signing up, logging in, sessions and their tokens, password hashes (bcrypt, and the
+        // Django service's) on threads of their own. Used by the HTTP module and by `bookcat user create`.
+        .target(
+            name: "BookcatAccounts",
+            dependencies: [
+                "BookcatCore",
+                "BookcatDigest",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // HTTP: routes, DTOs, middleware, authentication, the caching policy, `buildApplication`. It knows the store
         // and the cache only through BookcatCore's ports: no adapter, no Redis client.
         .target(
             name: "BookcatHTTP",
             dependencies: [
                 "BookcatCore",
+                "BookcatAccounts",
                 "BookcatDigest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -144,6 +164,7 @@ let package = Package(
             name: "BookcatApp",
             dependencies: [
                 "BookcatCore",
+                "BookcatAccounts",
                 "BookcatDigest",
                 "BookcatHTTP",
                 "BookcatSQLite",
@@ -166,6 +187,7 @@ let package = Package(
             name: "bookcat",
             dependencies: [
                 "BookcatApp",
+                "BookcatAccounts",
                 "BookcatHTTP",
                 "BookcatCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -271,6 +293,7 @@ let package = Package(
         .testTarget(
             name: "BookcatHTTPTests",
             dependencies: [
+                "BookcatAccounts",
                 "BookcatHTTP",
                 "BookcatCore",
                 "BookcatInMemoryStore",
@@ -284,6 +307,7 @@ let package = Package(
         .testTarget(
             name: "BookcatServerTests",
             dependencies: [
+                "BookcatAccounts",
                 "BookcatTestSupport",
                 "BookcatInMemoryStore",
                 "BookcatApp",

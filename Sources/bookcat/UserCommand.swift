@@ -1,4 +1,5 @@
 import ArgumentParser
+import BookcatAccounts
 import BookcatApp
 import BookcatCore
 import BookcatHTTP

@@ -6,6 +6,7 @@ import RedisClient
 import Synchronization
 import Testing
 
+@testable import BookcatAccounts
 @testable import BookcatApp
 @testable import BookcatHTTP
 

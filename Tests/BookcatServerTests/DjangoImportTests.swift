@@ -7,6 +7,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
+@testable import BookcatAccounts
 @testable import BookcatApp
 @testable import BookcatHTTP
 

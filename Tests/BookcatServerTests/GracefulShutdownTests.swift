@@ -10,6 +10,7 @@ import RedisClient
 import ServiceLifecycle
 import Testing
 
+@testable import BookcatAccounts
 @testable import BookcatApp
 @testable import BookcatHTTP
 

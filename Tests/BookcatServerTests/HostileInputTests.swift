@@ -8,6 +8,7 @@ import JWTKit
 import NIOCore
 import Testing
 
+@testable import BookcatAccounts
 @testable import BookcatApp
 @testable import BookcatHTTP
 

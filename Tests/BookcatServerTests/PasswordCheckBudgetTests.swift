@@ -8,6 +8,7 @@ import HummingbirdTesting
 import NIOConcurrencyHelpers
 import Testing
 
+@testable import BookcatAccounts
 @testable import BookcatApp
 @testable import BookcatHTTP
 

@@ -6,6 +6,7 @@ import HummingbirdTesting
 import NIOPosix
 import Testing
 
+@testable import BookcatAccounts
 @testable import BookcatApp
 @testable import BookcatHTTP
 

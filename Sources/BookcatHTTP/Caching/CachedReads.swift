@@ -1,3 +1,4 @@
+import BookcatAccounts
 import BookcatCore
 import BookcatDigest
 import Crypto

@@ -1,3 +1,4 @@
+import BookcatAccounts
 import Foundation
 
 /// What the HTTP server needs to know: its address, its limits, how it signs and checks tokens, and who may skip the
@@ -75,20 +76,8 @@ public struct ServerConfiguration: Sendable {
     }
 
     /// HMAC algorithms tokens may be signed with.
-    public enum JWTAlgorithmName: String, Sendable, CaseIterable {
-        case hs256 = "HS256"
-        case hs384 = "HS384"
-        case hs512 = "HS512"
-
-        /// An HMAC key shorter than the digest weakens it; jwt-kit asserts on such keys.
-        public var minimumKeyBytes: Int {
-            switch self {
-            case .hs256: 32
-            case .hs384: 48
-            case .hs512: 64
-            }
-        }
-    }
+    /// The HMAC algorithms tokens may be signed with (defined with the token service).
+    public typealias JWTAlgorithmName = BookcatAccounts.JWTAlgorithmName
 
     public init() {}
 }

@@ -1,3 +1,4 @@
+import BookcatAccounts
 import BookcatCore
 import Foundation
 import HTTPTypes
@@ -33,12 +34,12 @@ struct AuthController {
             password: body.password,
             client: request.clientAddress(peerAddress: context.peerAddress, trustForwardedFor: trustForwardedFor)
         )
-        return Self.uncacheable(tokens)
+        return Self.uncacheable(TokenResponse(tokens))
     }
 
     @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<TokenResponse> {
         let body = try await request.decodeJSON(as: RefreshTokenRequest.self, context: context)
-        return Self.uncacheable(try await accounts.refresh(body.refreshToken))
+        return Self.uncacheable(TokenResponse(try await accounts.refresh(body.refreshToken)))
     }
 
     /// Tokens are credentials: no browser, proxy or client library may keep a copy of the answer (RFC 6749 §5.1).

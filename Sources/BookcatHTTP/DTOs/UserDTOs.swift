@@ -1,3 +1,4 @@
+import BookcatAccounts
 import BookcatCore
 import Foundation
 import Hummingbird
@@ -83,6 +84,12 @@ struct TokenResponse: ResponseEncodable {
         case refreshToken = "refresh_token"
         case tokenType = "token_type"
         case expiresIn = "expires_in"
+    }
+
+    init(_ tokens: IssuedTokens) {
+        accessToken = tokens.accessToken
+        refreshToken = tokens.refreshToken
+        expiresIn = tokens.expiresIn
     }
 }
 

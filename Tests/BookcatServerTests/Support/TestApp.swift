@@ -9,6 +9,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 
+@testable import BookcatAccounts
 @testable import BookcatApp
 @testable import BookcatHTTP
 

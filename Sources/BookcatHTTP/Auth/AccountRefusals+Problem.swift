@@ -1,15 +1,17 @@
+import BookcatAccounts
 import BookcatCore
 import HTTPTypes
 
-/// Logins or signups are paused for this account or client address; answered as 429 with `Retry-After`.
-struct TooManyAttempts: Error {
-    enum Kind {
-        case logins, signups, refreshes
+/// How the HTTP API answers the account rules' refusals: a status, a problem type, and when to try again.
+extension PasswordWorkBusy {
+    var problem: Problem {
+        .retryLater(.serviceUnavailable, type: "password-checks-busy", title: "Password checks busy", after: retryAfter) {
+            "too many password checks are waiting; try again in \($0) seconds"
+        }
     }
+}
 
-    var kind: Kind
-    var retryAfter: Duration
-
+extension TooManyAttempts {
     var problem: Problem {
         switch kind {
         case .logins:

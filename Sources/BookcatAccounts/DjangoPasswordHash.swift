@@ -8,12 +8,12 @@ import Foundation
 public struct DjangoPasswordHash: Sendable, Equatable {
     /// Django 5.1 stores 870,000 and Django 6.0 1,200,000. A stored value is data: a crafted row with 10⁹ would hold
     /// a blocking-pool thread for minutes per login attempt, so anything above this is refused unverified.
-    static let maximumIterations = 2_000_000
-    static let prefix = "pbkdf2_sha256$"
+    public static let maximumIterations = 2_000_000
+    public static let prefix = "pbkdf2_sha256$"
 
-    let iterations: Int
-    let salt: String
-    let derivedKey: Data
+    public let iterations: Int
+    public let salt: String
+    public let derivedKey: Data
 
     /// Nil for anything that is not a well-formed Django PBKDF2-SHA256 hash within the bounds above.
     public init?(_ stored: String) {
@@ -26,11 +26,11 @@ public struct DjangoPasswordHash: Sendable, Equatable {
     }
 
     /// Whether `stored` claims to be a Django hash at all (well-formed or not): such a row is never read as bcrypt.
-    static func isDjango(_ stored: String) -> Bool { stored.hasPrefix("pbkdf2_") }
+    public static func isDjango(_ stored: String) -> Bool { stored.hasPrefix("pbkdf2_") }
 
     /// PBKDF2-HMAC-SHA256 of the password as typed (Django hashes the UTF-8 bytes, not a normalised form), compared in
     /// constant time. Blocks for as long as the iterations take: call it off the event loops and the concurrency pool.
-    func matches(_ password: String) -> Bool {
+    public func matches(_ password: String) -> Bool {
         guard
             let derived = try? KDF.Insecure.PBKDF2.deriveKey(
                 from: Array(password.utf8),

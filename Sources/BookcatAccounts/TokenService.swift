@@ -5,21 +5,21 @@ import Foundation
 import JWTKit
 
 /// Signs and verifies the service's JWTs with one HMAC key and algorithm.
-struct TokenService: Sendable {
-    let keys: JWTKeyCollection
+public struct TokenService: Sendable {
+    public let keys: JWTKeyCollection
     /// The same key, for refresh tokens, which are signed reproducibly (``signReproducibly(_:)``).
     private let key: SymmetricKey
     /// Claims of tokens already verified, by the exact token text, so a client's repeated requests skip the HMAC and
     /// JSON work. Safe because a signature check depends only on the token and the key, and the key never changes
     /// while the process runs; expiry is still checked on every use.
     private let verified = SelfEmptyingCache<SessionClaims>()
-    let algorithm: ServerConfiguration.JWTAlgorithmName
-    let accessTTL: TimeInterval
-    let refreshTTL: TimeInterval
+    public let algorithm: JWTAlgorithmName
+    public let accessTTL: TimeInterval
+    public let refreshTTL: TimeInterval
     /// What "now" is for issuing and for checking expiry.
-    let clock: WallClock
+    public let clock: WallClock
 
-    init(secret: String, algorithm: ServerConfiguration.JWTAlgorithmName, accessTTL: Int, refreshTTL: Int, clock: WallClock = .system) async {
+    public init(secret: String, algorithm: JWTAlgorithmName, accessTTL: Int, refreshTTL: Int, clock: WallClock = .system) async {
         let keys = JWTKeyCollection()
         let digest: DigestAlgorithm =
             switch algorithm {
@@ -36,13 +36,13 @@ struct TokenService: Sendable {
         self.clock = clock
     }
 
-    struct IssuedRefreshToken {
-        var token: String
-        var record: RefreshTokenRecord
+    public struct IssuedRefreshToken {
+        public var token: String
+        public var record: RefreshTokenRecord
     }
 
     /// An access token for `userID` in `session` (the refresh-token family of its login).
-    func accessToken(for userID: Int64, session: String, now: Date? = nil) async throws -> String {
+    public func accessToken(for userID: Int64, session: String, now: Date? = nil) async throws -> String {
         let now = Self.wholeSeconds(now ?? clock.now())
         let claims = SessionClaims(
             sub: .init(value: String(userID)),
@@ -56,7 +56,7 @@ struct TokenService: Sendable {
     }
 
     /// The first refresh token of a new session (a new family), together with the record to store.
-    func refreshToken(for userID: Int64, now: Date? = nil) async throws -> IssuedRefreshToken {
+    public func refreshToken(for userID: Int64, now: Date? = nil) async throws -> IssuedRefreshToken {
         try await refreshToken(tokenID: UUID().uuidString, for: userID, familyID: UUID().uuidString, now: now ?? clock.now())
     }
 
@@ -64,7 +64,7 @@ struct TokenService: Sendable {
     /// the same token, byte for byte (its id is derived from the presented token and HMAC signatures are
     /// deterministic), so a client retrying a refresh within the grace period gets the successor it lost instead
     /// of a second, independent one.
-    func refreshToken(succeeding presentedHash: String, for userID: Int64, familyID: String, now: Date) async throws -> IssuedRefreshToken {
+    public func refreshToken(succeeding presentedHash: String, for userID: Int64, familyID: String, now: Date) async throws -> IssuedRefreshToken {
         let digest = Array(SHA256.hash(data: Array("successor of \(presentedHash)".utf8)))
         let tokenID = UUID(
             uuid: (
@@ -112,7 +112,7 @@ struct TokenService: Sendable {
 
     /// The claims of a valid token of the expected kind, or nil for anything else: garbled, expired, not yet
     /// valid, signed with another key or algorithm (including `none`), or a token of the other kind.
-    func verify(_ token: String, as use: SessionClaims.Use) async -> SessionClaims? {
+    public func verify(_ token: String, as use: SessionClaims.Use) async -> SessionClaims? {
         if let claims = verified[token] {
             // The signature was checked when the token was cached; its time limits must still be checked now.
             guard claims.tokenUse == use, claims.isCurrent(at: clock.now()) else { return nil }
@@ -131,12 +131,12 @@ struct TokenService: Sendable {
     }
 
     /// JWT times are seconds; whole ones keep the claims readable for every client library.
-    static func wholeSeconds(_ date: Date) -> Date {
+    public static func wholeSeconds(_ date: Date) -> Date {
         Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
     }
 
     /// Refresh tokens are stored only as this hash, so a copy of the database cannot be replayed.
-    static func hash(_ token: String) -> String {
+    public static func hash(_ token: String) -> String {
         SHA256.hex(of: Array(token.utf8))
     }
 
@@ -152,12 +152,12 @@ struct TokenService: Sendable {
 }
 
 extension Data {
-    func base64URLEncodedString() -> String {
+    public func base64URLEncodedString() -> String {
         base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
-    init?(base64URLEncoded text: String) {
+    public init?(base64URLEncoded text: String) {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         self.init(base64Encoded: base64)

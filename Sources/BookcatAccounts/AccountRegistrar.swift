@@ -1,13 +1,13 @@
 import BookcatCore
 
 /// Creates accounts with validated credentials; shared by `POST /users` and `bookcat user create`.
-struct AccountRegistrar: Sendable {
-    let users: any UserRepository
-    let hasher: PasswordHasher
+public struct AccountRegistrar: Sendable {
+    public let users: any UserRepository
+    public let hasher: PasswordHasher
 
     /// Without a username (the Django service made it optional) the account gets one derived from its e-mail
     /// (``DerivedUsername/forSignup(fromEmail:randomOnes:)``): the first candidate no account has.
-    func register(email: String, username: String?, password: String, role: Role) async throws -> User {
+    public func register(email: String, username: String?, password: String, role: Role) async throws -> User {
         var check = ValidationCollector()
         let email = check.email(email)
         var username = username.map { check.username($0) }

@@ -14,39 +14,39 @@ import NIOPosix
 /// (a refusal only some accounts could cause would tell which were imported). A check that would wait beyond the
 /// queue's length, or does not start within the queue's time, is refused (``PasswordWorkBusy``, answered 503 with
 /// `Retry-After`); a check whose request is cancelled (the server stopping) leaves the queue at once.
-final class PasswordWork: Sendable {
-    struct Limits: Sendable, Equatable {
+public final class PasswordWork: Sendable {
+    public struct Limits: Sendable, Equatable {
         /// Checks running at once, each on a thread of this admission's own pool: at least two, so the costly lane
         /// never has them all.
-        var concurrent: Int
+        public var concurrent: Int
         /// Checks waiting, at most, in each lane.
-        var queueLength: Int
+        public var queueLength: Int
         /// How long a check may wait to start.
-        var queueWait: Duration
+        public var queueWait: Duration
 
-        init(concurrent: Int = System.coreCount, queueLength: Int = 64, queueWait: Duration = .seconds(5)) {
+        public init(concurrent: Int = System.coreCount, queueLength: Int = 64, queueWait: Duration = .seconds(5)) {
             self.concurrent = max(2, concurrent)
             self.queueLength = max(0, queueLength)
             self.queueWait = queueWait
         }
 
         /// Costly checks running at once: half the threads, at least one.
-        var costlyConcurrent: Int { max(1, concurrent / 2) }
+        public var costlyConcurrent: Int { max(1, concurrent / 2) }
         /// Checks one identifier may have running at once: two (a login sent twice, a double click or a retry, runs
         /// both), and always fewer than all the threads, so one account's guesses never hold every one.
-        var perIdentifier: Int { min(2, concurrent - 1) }
+        public var perIdentifier: Int { min(2, concurrent - 1) }
     }
 
     /// What a check costs, and whom it is for (nil: a hash of a new password, which no identifier names).
-    struct Check: Sendable {
-        var costly: Bool
-        var identifier: String?
+    public struct Check: Sendable {
+        public var costly: Bool
+        public var identifier: String?
 
-        static func ordinary(_ identifier: String? = nil) -> Check { Check(costly: false, identifier: identifier) }
-        static func costly(_ identifier: String? = nil) -> Check { Check(costly: true, identifier: identifier) }
+        public static func ordinary(_ identifier: String? = nil) -> Check { Check(costly: false, identifier: identifier) }
+        public static func costly(_ identifier: String? = nil) -> Check { Check(costly: true, identifier: identifier) }
     }
 
-    let limits: Limits
+    public let limits: Limits
     private let pool: NIOThreadPool
     /// Whether this admission started `pool`, and stops it when it goes.
     private let ownsPool: Bool
@@ -77,7 +77,7 @@ final class PasswordWork: Sendable {
     /// `pool` runs the checks: a pool of `limits.concurrent` threads of its own, stopped with it, unless a test
     /// passes one. Its own, not NIO's shared one: nothing else's work queues in front of a login there, and no other
     /// admission's (each test builds an application) either.
-    init(limits: Limits = Limits(), pool: NIOThreadPool? = nil, metrics: any MetricsFactory = NOOPMetricsHandler.instance) {
+    public init(limits: Limits = Limits(), pool: NIOThreadPool? = nil, metrics: any MetricsFactory = NOOPMetricsHandler.instance) {
         self.limits = limits
         if let pool {
             self.pool = pool
@@ -99,7 +99,7 @@ final class PasswordWork: Sendable {
 
     /// Runs `work` on a password thread once admitted; throws ``PasswordWorkBusy`` if it cannot be, or
     /// `CancellationError` if the task is cancelled first.
-    func run<Value: Sendable>(_ check: Check, _ work: @escaping @Sendable () -> Value) async throws -> Value {
+    public func run<Value: Sendable>(_ check: Check, _ work: @escaping @Sendable () -> Value) async throws -> Value {
         do {
             try await admit(check)
         } catch let error as PasswordWorkBusy {

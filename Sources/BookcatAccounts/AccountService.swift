@@ -2,26 +2,48 @@ import BookcatCore
 import Foundation
 
 /// Signup, login, token rotation and account changes: the rules around credentials, independent of HTTP.
-struct AccountService: Sendable {
-    let users: any UserRepository
-    let refreshTokens: any RefreshTokenRepository
-    let hasher: PasswordHasher
-    let tokens: TokenService
-    let throttle: any LoginThrottle
+public struct AccountService: Sendable {
+    public let users: any UserRepository
+    public let refreshTokens: any RefreshTokenRepository
+    public let hasher: PasswordHasher
+    public let tokens: TokenService
+    public let throttle: any LoginThrottle
     /// Seconds after a refresh token's use during which presenting it again still works (see `rotate`).
-    let refreshReuseGrace: TimeInterval
+    public let refreshReuseGrace: TimeInterval
     /// Verified when a login names no account, so both failures cost one bcrypt verification.
-    let decoyHash: String
-    let clock: WallClock
-    let refusals: ThrottleRefusals
+    public let decoyHash: String
+    public let clock: WallClock
+    public let refusals: ThrottleRefusals
 
-    static var invalidCredentials: CatalogError { .unauthenticated("the email/username or password is incorrect") }
-    static var invalidRefreshToken: CatalogError { .unauthenticated("the refresh token is invalid, expired or already used") }
+    public init(
+        users: any UserRepository,
+        refreshTokens: any RefreshTokenRepository,
+        hasher: PasswordHasher,
+        tokens: TokenService,
+        throttle: any LoginThrottle,
+        refreshReuseGrace: TimeInterval,
+        decoyHash: String,
+        clock: WallClock,
+        refusals: ThrottleRefusals
+    ) {
+        self.users = users
+        self.refreshTokens = refreshTokens
+        self.hasher = hasher
+        self.tokens = tokens
+        self.throttle = throttle
+        self.refreshReuseGrace = refreshReuseGrace
+        self.decoyHash = decoyHash
+        self.clock = clock
+        self.refusals = refusals
+    }
+
+    public static var invalidCredentials: CatalogError { .unauthenticated("the email/username or password is incorrect") }
+    public static var invalidRefreshToken: CatalogError { .unauthenticated("the refresh token is invalid, expired or already used") }
 
     // MARK: - Accounts
 
     /// `client` is who asks: each address may sign up only so often, since every signup costs a bcrypt hash.
-    func signUp(email: String, username: String?, password: String, client: String) async throws -> User {
+    public func signUp(email: String, username: String?, password: String, client: String) async throws -> User {
         if let wait = try await throttle.reserveSignup(client: client) {
             throw refusals.refuse(.signups, retryAfter: wait)
         }
@@ -30,7 +52,7 @@ struct AccountService: Sendable {
 
     /// `client` is who asks, for the throttle: a wrong `current_password` counts toward the account's lockout
     /// exactly like a failed login, so a stolen access token cannot be used to guess the password.
-    func update(_ user: User, username: String?, newPassword: String?, currentPassword: String?, client: String) async throws -> User {
+    public func update(_ user: User, username: String?, newPassword: String?, currentPassword: String?, client: String) async throws -> User {
         var check = ValidationCollector()
         let username = username.map { check.username($0) }
         let newPassword = newPassword.map { check.newPassword($0) }
@@ -49,7 +71,7 @@ struct AccountService: Sendable {
         return try await users.update(id: user.id, username: username, passwordHash: hash)
     }
 
-    func delete(_ user: User, password: String, client: String) async throws {
+    public func delete(_ user: User, password: String, client: String) async throws {
         try await proveCurrentPassword(password, of: user, client: client, field: "password")
         try await users.delete(id: user.id)
     }
@@ -94,7 +116,7 @@ struct AccountService: Sendable {
     }
 
     /// What an owner's `current_password` proofs are counted under: the account, by id.
-    static func ownerKey(of userID: Int64) -> String { "owner:" + String(userID) }
+    public static func ownerKey(of userID: Int64) -> String { "owner:" + String(userID) }
 
     /// What the throttle counts attempts under: the identifier as typed, normalised as the store matches it (an
     /// e-mail lower-cased, a username by its skeleton), whether or not an account has it. Never the account: a
@@ -103,7 +125,7 @@ struct AccountService: Sendable {
     /// (an account can be guessed at through both, twice the per-identifier limit per window), and a look-alike
     /// spelling of a username shares its count. Stored as a hash: what strangers type at a login prompt (often a
     /// password in the wrong field) is not kept in clear text.
-    static func throttleKey(identifier: String) -> String { "identifier:" + TokenService.hash(identifier) }
+    public static func throttleKey(identifier: String) -> String { "identifier:" + TokenService.hash(identifier) }
 
     /// What a login names its account by, normalised once: the form the store looks up and the throttle counts.
     private enum LoginName {
@@ -138,7 +160,7 @@ struct AccountService: Sendable {
     // MARK: - Sessions
 
     /// Throws ``TooManyAttempts`` while `client` or the named account is locked out by failed attempts.
-    func logIn(email: String?, username: String?, password: String, client: String) async throws -> TokenResponse {
+    public func logIn(email: String?, username: String?, password: String, client: String) async throws -> IssuedTokens {
         let name = try LoginName(email: email, username: username)
         // Reserved before the account is looked up or the password checked: a locked identifier or address costs
         // no read, and concurrent guesses cannot all slip in under the limit.
@@ -165,7 +187,7 @@ struct AccountService: Sendable {
                 if upgrade != nil, attempts == 1 { continue }
                 throw Self.invalidCredentials
             }
-            return TokenResponse(
+            return IssuedTokens(
                 accessToken: try await tokens.accessToken(for: account.id, session: refresh.record.familyID),
                 refreshToken: refresh.token,
                 expiresIn: Int(tokens.accessTTL)
@@ -173,7 +195,7 @@ struct AccountService: Sendable {
         }
     }
 
-    func refresh(_ refreshToken: String) async throws -> TokenResponse {
+    public func refresh(_ refreshToken: String) async throws -> IssuedTokens {
         guard let claims = await tokens.verify(refreshToken, as: .refresh), let userID = claims.userID, let family = claims.fam else {
             throw Self.invalidRefreshToken
         }
@@ -196,14 +218,14 @@ struct AccountService: Sendable {
         case .reuseDetected, .unknown:
             throw Self.invalidRefreshToken
         }
-        return TokenResponse(
+        return IssuedTokens(
             accessToken: try await tokens.accessToken(for: userID, session: family, now: now),
             refreshToken: issued.token,
             expiresIn: Int(tokens.accessTTL)
         )
     }
 
-    func logOut(_ user: User, refreshToken: String) async throws {
+    public func logOut(_ user: User, refreshToken: String) async throws {
         guard let claims = await tokens.verify(refreshToken, as: .refresh) else {
             throw CatalogError.invalid(field: "refresh_token", "is not a valid refresh token")
         }

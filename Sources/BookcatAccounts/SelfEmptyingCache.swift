@@ -4,20 +4,20 @@ import NIOConcurrencyHelpers
 ///
 /// Bounded by emptying itself: when full it starts afresh, which costs one recomputation per key still in use and
 /// keeps memory flat.
-final class SelfEmptyingCache<Value: Sendable>: Sendable {
+public final class SelfEmptyingCache<Value: Sendable>: Sendable {
     private let entries = NIOLockedValueBox<[String: Value]>([:])
     private let capacity: Int
 
-    init(capacity: Int = 10_000) {
+    public init(capacity: Int = 10_000) {
         self.capacity = capacity
     }
 
-    subscript(key: String) -> Value? {
+    public subscript(key: String) -> Value? {
         entries.withLockedValue { $0[key] }
     }
 
     /// Remembers `value` under `key`; nil forgets the key.
-    func remember(_ value: Value?, for key: String) {
+    public func remember(_ value: Value?, for key: String) {
         entries.withLockedValue { entries in
             if value != nil, entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             entries[key] = value
