@@ -14,7 +14,9 @@ let package = Package(
         // For the benchmark package in Benchmarks/ only: the modules a cache hit is made of. Not an API.
         .library(
             name: "BookcatModulesForBenchmarks",
-            targets: ["BookcatCore", "BookcatCache", "BookcatHTTP", "BookcatSQLite", "BookcatTestSupport", "RedisClient"]
+            targets: [
+                "BookcatCore", "BookcatAccounts", "BookcatCache", "BookcatHTTP", "BookcatSQLite", "BookcatTestSupport", "RedisClient",
+            ]
         ),
     ],
     // Exact versions, and every package they bring in pinned in Package.pins, which scripts/generate/

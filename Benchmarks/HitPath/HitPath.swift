@@ -1,4 +1,5 @@
 import Benchmark
+import BookcatAccounts
 import BookcatCache
 import BookcatCore
 import BookcatHTTP

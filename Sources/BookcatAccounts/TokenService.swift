@@ -6,7 +6,7 @@ import JWTKit
 
 /// Signs and verifies the service's JWTs with one HMAC key and algorithm.
 public struct TokenService: Sendable {
-    public let keys: JWTKeyCollection
+    let keys: JWTKeyCollection
     /// The same key, for refresh tokens, which are signed reproducibly (``signReproducibly(_:)``).
     private let key: SymmetricKey
     /// Claims of tokens already verified, by the exact token text, so a client's repeated requests skip the HMAC and
@@ -152,12 +152,12 @@ public struct TokenService: Sendable {
 }
 
 extension Data {
-    public func base64URLEncodedString() -> String {
+    func base64URLEncodedString() -> String {
         base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
-    public init?(base64URLEncoded text: String) {
+    init?(base64URLEncoded text: String) {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         self.init(base64Encoded: base64)

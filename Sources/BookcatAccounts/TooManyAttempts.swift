@@ -2,7 +2,7 @@ import BookcatCore
 
 /// Logins or signups are paused for this account or client address; answered as 429 with `Retry-After`.
 public struct TooManyAttempts: Error {
-    public enum Kind {
+    public enum Kind: Sendable {
         case logins, signups, refreshes
     }
 

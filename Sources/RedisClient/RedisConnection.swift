@@ -1,6 +1,6 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import NIOSSL
 
 /// One TCP connection to Redis. Commands may be sent concurrently; they are pipelined.
 final class RedisConnection: Sendable {
@@ -65,16 +65,15 @@ final class RedisConnection: Sendable {
         makeHandler: @escaping @Sendable () -> some ChannelHandler
     ) async throws(RedisError) -> any Channel {
         let started = ContinuousClock.now
-        let loop = group.any()
-        // Made here, so a setting TLS refuses is a configuration error rather than a failed connect; handed to the
-        // channel's event loop, where the pipeline uses it.
-        let tlsHandler = try tls.map { tls throws(RedisError) in
-            NIOLoopBoundBox.makeBoxSendingValue(try tls.handler(for: address), as: NIOSSLClientHandler.self, eventLoop: loop)
-        }
-        let handshake = tls.map { _ in loop.makePromise(of: Void.self) }
+        // A setting TLS refuses is a configuration error, said before any connect; each attempt below makes its own.
+        if let tls { _ = try tls.handler(for: address) }
+        // One handshake per channel: a host name can resolve to several addresses, and the bootstrap sets up a channel
+        // for each one it tries (Happy Eyeballs). Only the handshake of the channel that connected is awaited; a
+        // shared one would be failed by an attempt that did not connect (`localhost` as ::1, refused).
+        let handshakes = NIOLockedValueBox<[ObjectIdentifier: EventLoopFuture<Void>]>([:])
         let channel: any Channel
         do {
-            channel = try await ClientBootstrap(group: loop)
+            channel = try await ClientBootstrap(group: group)
                 .connectTimeout(.init(timeout))
                 // TCP_NODELAY is an IPPROTO_TCP option. As a SOL_SOCKET option its number is SO_DEBUG, which only
                 // privileged root may set: that mistake kept every unprivileged process (and every container) off Redis.
@@ -82,9 +81,11 @@ final class RedisConnection: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let handlers = channel.pipeline.syncOperations
-                        if let tlsHandler, let handshake {
-                            try handlers.addHandler(tlsHandler.value)
-                            try handlers.addHandler(TLSHandshakeWaiter(done: handshake))
+                        if let tls {
+                            let done = channel.eventLoop.makePromise(of: Void.self)
+                            handshakes.withLockedValue { $0[ObjectIdentifier(channel)] = done.futureResult }
+                            try handlers.addHandler(try tls.handler(for: address))
+                            try handlers.addHandler(TLSHandshakeWaiter(done: done))
                         }
                         try handlers.addHandler(makeHandler())
                     }
@@ -92,10 +93,15 @@ final class RedisConnection: Sendable {
                 .connect(host: address.host, port: address.port)
                 .get()
         } catch {
-            handshake?.fail(error)
             throw RedisError.connectFailed("\(address): \(error)")
         }
-        guard let handshake else { return channel }
+        guard tls != nil else { return channel }
+        let handshake = channel.eventLoop.makePromise(of: Void.self)
+        if let done = handshakes.withLockedValue({ $0[ObjectIdentifier(channel)] }) {
+            done.cascade(to: handshake)
+        } else {
+            handshake.fail(RedisError.connectionClosed)
+        }
         let deadline = channel.eventLoop.scheduleTask(deadline: .now() + .init(timeout - (ContinuousClock.now - started))) {
             handshake.fail(RedisError.timeout)
         }

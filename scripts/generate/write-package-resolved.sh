@@ -15,12 +15,22 @@ pins="$folder/Package.pins"
 resolved="$folder/Package.resolved"
 [ -f "$pins" ] || { echo "no $pins" >&2; exit 1; }
 
+# Nothing to look up when Package.resolved already pins exactly these versions and is newer than the pins: a build
+# offline, or while the package host is down, then works as it did.
+pinned_versions() { awk '!/^#/ && NF == 3 { print $1, $3 }' "$pins" | sort; }
+resolved_versions() {
+    awk -F'"' '/"identity"/ { identity = $4 } /"version"/ && identity != "" { print identity, $4; identity = "" }' "$resolved" | sort
+}
+if [ -f "$resolved" ] && [ "$resolved" -nt "$pins" ] && [ "$(pinned_versions)" = "$(resolved_versions)" ]; then
+    exit 0
+fi
+
 # The commit a version's tag points at: an annotated tag's peeled commit, else the tag itself; SwiftPM also accepts
 # a tag written with a leading v.
 commit_of() {
     local location=$1 version=$2 tag lines
     for tag in "$version" "v$version"; do
-        lines=$(git ls-remote "$location" "refs/tags/$tag" "refs/tags/$tag^{}") || return 1
+        lines=$(git ls-remote "$location" "refs/tags/$tag" "refs/tags/$tag^{}") || return 2
         if [ -n "$lines" ]; then
             grep -F "refs/tags/$tag^{}" <<<"$lines" | cut -f1 && return 0
             head -n 1 <<<"$lines" | cut -f1
@@ -37,7 +47,13 @@ while read -r identity location version rest; do
         echo "$pins: a line must be 'identity location version': $identity $location $version $rest" >&2
         exit 1
     fi
-    commit=$(commit_of "$location" "$version") || { echo "$location has no tag $version" >&2; exit 1; }
+    status=0
+    commit=$(commit_of "$location" "$version") || status=$?
+    case $status in
+        0) ;;
+        2) echo "could not reach $location to look up $version (offline?); Package.resolved is left as it was" >&2; exit 1 ;;
+        *) echo "$location has no tag $version (nor v$version)" >&2; exit 1 ;;
+    esac
     entries+=("$(printf '    {\n      "identity" : "%s",\n      "kind" : "remoteSourceControl",\n      "location" : "%s",\n      "state" : {\n        "revision" : "%s",\n        "version" : "%s"\n      }\n    }' "$identity" "$location" "$commit" "$version")")
 done <"$pins"
 
@@ -50,5 +66,13 @@ temporary=$(mktemp "$resolved.XXXXXX")
     done
     printf '  ],\n  "version" : 3\n}\n'
 } >"$temporary"
-# Unchanged content keeps the file's time, so SwiftPM has nothing to re-resolve.
-if cmp -s "$temporary" "$resolved"; then rm -f "$temporary"; else mv "$temporary" "$resolved"; fi
+# Unchanged content is left as it is (its time moved: it was checked against the pins just now).
+if cmp -s "$temporary" "$resolved"; then
+    rm -f "$temporary"
+    touch "$resolved" # checked against the pins: the next build need not look again
+    chmod 644 "$resolved" 2>/dev/null || true
+else
+    # mktemp makes it readable by its owner only; the build may run as someone else (the unprivileged test user).
+    chmod 644 "$temporary"
+    mv "$temporary" "$resolved"
+fi

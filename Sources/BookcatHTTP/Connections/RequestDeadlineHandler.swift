@@ -1,3 +1,4 @@
+import HTTPTypes
 import Logging
 import NIOCore
 import NIOHTTPTypes
@@ -101,6 +102,9 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
+        case .head(let head) where head.status.kind == .informational:
+            // A 100 Continue comes before the answer's own head and has no end of its own.
+            context.write(data, promise: promise)
         case .head:
             responsesStartedAt.append(context.eventLoop.now)
             arm(context)
