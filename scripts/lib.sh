@@ -160,9 +160,11 @@ ensure_unprivileged_user() {
 
 # `swift build` with the pinned packages: Package.resolved written from Package.pins first, and a build that would
 # resolve anything else fails (scripts/generate/write-package-resolved.sh says why it is not committed).
-#   swift_build [swift build arguments...]
+#   swift_build [--package-path FOLDER] [swift build arguments...]   (FOLDER: another package, e.g. Benchmarks)
 swift_build() {
-    "$(dirname "${BASH_SOURCE[0]}")/generate/write-package-resolved.sh"
+    local folder=()
+    [ "${1:-}" != "--package-path" ] || folder=("$2")
+    "$(dirname "${BASH_SOURCE[0]}")/generate/write-package-resolved.sh" "${folder[@]}"
     swift build --force-resolved-versions "$@"
 }
 

@@ -89,11 +89,10 @@ stage_build() {
 stage benchmarks swift "the micro-benchmarks' own package (Benchmarks/) builds against this one" --apt "$build_apt"
 stage_benchmarks() {
     echo "==> the micro-benchmarks' package builds (run them: cd Benchmarks && swift package benchmark)"
-    scripts/generate/write-package-resolved.sh Benchmarks
     # SwiftPM (6.3) keeps the build plan of a path dependency across builds and misses source files added to it
     # since ("cannot find type … in scope"): planning anew costs a second and keeps every compiled object.
     rm -f Benchmarks/.build/debug.yaml
-    swift build --package-path Benchmarks --force-resolved-versions
+    swift_build --package-path Benchmarks
 }
 
 stage swagger-ui lint "the vendored Swagger UI is the pinned one" --apt "python3"
