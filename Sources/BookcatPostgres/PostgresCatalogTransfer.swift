@@ -10,7 +10,7 @@ extension PostgresDatabase: CatalogExporting, CatalogImporting {
     }
 
     public func importCatalog(_ body: (any CatalogImportSession) async throws -> Void) async throws {
-        try await SQLRunner(client: client, logger: logger).write { db in
+        try await SQLRunner(client: client, logger: logger).writeAlone { db in
             // No replica writes while the catalog goes in, and none was written before it: ids are kept as they are,
             // so they must not meet rows of another history.
             try await db.execute("LOCK TABLE \"user\", refresh_token, tag, book, book_tag, loan IN SHARE ROW EXCLUSIVE MODE")

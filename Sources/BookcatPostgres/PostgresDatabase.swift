@@ -11,16 +11,23 @@ import ServiceLifecycle
 public final class PostgresDatabase: Sendable {
     let client: PostgresClient
     let logger: Logger
+    /// The store's writes, grouped into shared transactions.
+    let commits: PostgresGroupCommit
+    /// Book creations, inserted together by one statement.
+    let creations: PostgresBookCreations
 
     /// A store on `location` with at most `poolSize` connections per process. Connects lazily: nothing is
-    /// opened until the service runs and a query needs a connection.
-    public init(location: PostgresLocation, poolSize: Int, logger: Logger) {
+    /// opened until the service runs and a query needs a connection. `writesExecutor`: where grouped transactions
+    /// run their steps (``PostgresGroupCommit``); the server passes its event-loop executor.
+    public init(location: PostgresLocation, poolSize: Int, logger: Logger, writesExecutor: (any TaskExecutor)? = nil) {
         // PostgresNIO writes its start-up message (password included) and every query's arguments (password and
         // token hashes) at debug and trace level: its logs stop at info, whatever the service's level.
         var logger = logger
         logger.logLevel = max(logger.logLevel, .info)
         self.client = PostgresClient(configuration: location.clientConfiguration(poolSize: poolSize), backgroundLogger: logger)
         self.logger = logger
+        self.commits = PostgresGroupCommit(client: client, logger: logger, executor: writesExecutor)
+        self.creations = PostgresBookCreations(client: client, logger: logger, commits: commits, executor: writesExecutor)
     }
 
     /// The connection pool's background work; queries wait until it runs.
@@ -57,12 +64,12 @@ public final class PostgresDatabase: Sendable {
     /// The store's ports, every one over this database; login attempts are limited by `loginLimits`, in windows
     /// timed by `clock`.
     public func store(loginLimits: LoginLimits = LoginLimits(), clock: WallClock = .system) -> CatalogStore {
-        let sql = SQLRunner(client: client, logger: logger)
+        let sql = SQLRunner(client: client, logger: logger, commits: commits)
         return CatalogStore(
             users: PostgresUserRepository(sql: sql, clock: clock),
             refreshTokens: PostgresRefreshTokenRepository(sql: sql),
             tags: PostgresTagRepository(sql: sql),
-            books: PostgresBookRepository(sql: sql),
+            books: PostgresBookRepository(sql: sql, creations: creations),
             loans: PostgresLoanRepository(sql: sql),
             loginThrottle: PostgresLoginThrottle(sql: sql, limits: loginLimits, clock: clock),
             versions: self,
@@ -73,12 +80,22 @@ public final class PostgresDatabase: Sendable {
 
 extension PostgresDatabase: StoreVersionSource {
     public func storeVersions() async throws -> StoreVersions {
+        try await client.withConnection { connection in try await Self.versions(Transaction(connection: connection, logger: logger)) }
+    }
+
+    /// The versions every grouped transaction of this process read last, once one has committed: no read after
+    /// every write (see ``PostgresGroupCommit``).
+    public func versionsCoveringOwnWrites() async throws -> StoreVersions {
+        if let committed = commits.committedVersions { return committed }
+        return try await storeVersions()
+    }
+
+    static func versions(_ db: Transaction) async throws -> StoreVersions {
         // One SELECT is one snapshot: every counter as of the same moment.
-        let row = try await client.query(
+        let row = try await db.rows(
             """
             SELECT listing_version, (SELECT epoch FROM session_epoch WHERE id = 1), book_changes FROM catalog_version WHERE id = 1
-            """,
-            logger: logger
+            """
         ).decode((Int64, Int64, Int64).self).firstElement()
         return StoreVersions(catalog: row?.0 ?? 0, sessions: row?.1 ?? 0, bookChanges: row?.2 ?? 0)
     }

@@ -22,7 +22,7 @@ extension PostgresDatabase {
         let started = Date()
         let sql = SQLRunner(client: client, logger: logger)
         let names = (1...max(1, tagCount)).map(SyntheticBook.tagName)
-        let tagIDs = try await sql.write { db in
+        let tagIDs = try await sql.writeAlone { db in
             try await db.execute("INSERT INTO tag (name) SELECT unnest(\(names)::text[]) ON CONFLICT DO NOTHING")
             return try await db.rows("SELECT id FROM tag WHERE name = ANY(\(names)) ORDER BY id").decode(Int64.self).collect()
         }
@@ -43,7 +43,7 @@ extension PostgresDatabase {
         while let (batch, random) = next {
             let start = written + batch.books.count
             async let following = start < books ? make(start, random) : nil
-            try await sql.write { db in try await Self.insert(batch, db) }
+            try await sql.writeAlone { db in try await Self.insert(batch, db) }
             written = start
             progress(written)
             next = await following

@@ -7,6 +7,15 @@ import PostgresNIO
 struct SQLRunner: Sendable {
     let client: PostgresClient
     let logger: Logger
+    /// Where the store's writes share transactions (``PostgresGroupCommit``); nil for work that runs one large
+    /// transaction of its own, such as seeding or a catalog copy.
+    var commits: PostgresGroupCommit?
+
+    init(client: PostgresClient, logger: Logger, commits: PostgresGroupCommit? = nil) {
+        self.client = client
+        self.logger = logger
+        self.commits = commits
+    }
 
     /// Runs `body`'s statements on one pooled connection, outside any transaction: for reads that are one
     /// statement (each statement sees one snapshot).
@@ -17,8 +26,16 @@ struct SQLRunner: Sendable {
     }
 
     /// Runs `body` in one transaction (READ COMMITTED), committed when it returns and rolled back when it throws.
-    /// A deadlock the server broke is retried: it rolled back everything the attempt did.
-    func write<Result: Sendable>(_ body: (Transaction) async throws -> Result) async throws -> Result {
+    /// A deadlock the server broke is retried: it rolled back everything the attempt did. With ``commits``, the
+    /// transaction is a savepoint of a grouped one, with the same meaning.
+    func write<Result: Sendable>(_ body: @escaping @Sendable (Transaction) async throws -> Result) async throws -> Result {
+        if let commits { return try await commits.write(body) }
+        return try await writeAlone(body)
+    }
+
+    /// Runs `body` in one transaction of its own, never grouped with others: for large writes such as a catalog
+    /// copy, which would hold every other write back.
+    func writeAlone<Result: Sendable>(_ body: (Transaction) async throws -> Result) async throws -> Result {
         var attempt = 1
         while true {
             do {
@@ -56,14 +73,14 @@ struct SQLRunner: Sendable {
         }
     }
 
-    private static func isRetryable(_ error: PSQLError) -> Bool {
+    static func isRetryable(_ error: PSQLError) -> Bool {
         // serialization_failure, deadlock_detected
         ["40001", "40P01"].contains(error.serverInfo?[.sqlState])
     }
 
     /// A unique index the database enforced, as the conflict the repositories promise (the prior checks make this
     /// rare: it is two writers racing for the same name).
-    private static func mappingErrors<Result>(_ body: () async throws -> Result) async throws -> Result {
+    static func mappingErrors<Result>(_ body: () async throws -> Result) async throws -> Result {
         do {
             return try await body()
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == PostgresError.Code.uniqueViolation.raw {

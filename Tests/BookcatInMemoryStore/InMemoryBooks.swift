@@ -70,7 +70,7 @@ struct InMemoryBooks: BookRepository {
         }
         let missing = draft.tagIDs.filter { state.tags[$0] == nil }
         if !missing.isEmpty {
-            throw CatalogError.invalid(field: "tags", "unknown tag id(s): \(missing.map(String.init).joined(separator: ", "))")
+            throw CatalogError.unknownTags(missing)
         }
         return Set(draft.tagIDs).sorted().compactMap { state.tags[$0] }
     }

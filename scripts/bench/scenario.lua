@@ -1,5 +1,7 @@
 -- One wrk script for every benchmark scenario, chosen by environment variables:
---   SCENARIO  cached | uncached | mixed | detail | write | static
+--   SCENARIO  cached | uncached | mixed | detail | write | loan | static
+--             (loan: each connection borrows a copy of a random book, then returns that loan with its next request:
+--             every request is one write that moves stock, and the stock stays where it was)
 --   TOKEN     an admin access token (not used by static)
 --   BOOKS     how many books the catalog holds (ids 1..BOOKS)
 --   TAGS      how many tags (ids 1..TAGS)
@@ -72,6 +74,16 @@ function request()
       thread_id or 0, counter, isbn)
     return wrk.format("POST", "/api/v1/books",
       { ["Authorization"] = auth["Authorization"], ["Content-Type"] = "application/json" }, body)
+  elseif scenario == "loan" then
+    if loan_to_return then
+      local id = loan_to_return
+      loan_to_return = nil
+      return wrk.format("PATCH", "/api/v1/loans/" .. id,
+        { ["Authorization"] = auth["Authorization"], ["Content-Type"] = "application/json" }, '{"is_returned": true}')
+    end
+    local body = string.format('{"book_id": %d, "quantity": 1}', math.random(1, books))
+    return wrk.format("POST", "/api/v1/loans",
+      { ["Authorization"] = auth["Authorization"], ["Content-Type"] = "application/json" }, body)
   else -- mixed: 2% writes that change stock (and so invalidate), the rest Zipf-distributed reads
     if math.random() < 0.02 then
       local body = string.format('{"stock": %d}', math.random(0, 20))
@@ -79,6 +91,19 @@ function request()
         { ["Authorization"] = auth["Authorization"], ["Content-Type"] = "application/json" }, body)
     end
     return wrk.format("GET", combination(zipf(500)), auth)
+  end
+end
+
+-- The loan scenario returns each loan it made: the id from the 201's body, kept in a queue per thread. Defined
+-- for that scenario only: with a response function, wrk hands every body to Lua, which would cost the others.
+local loans_made = {}
+if scenario == "loan" then
+  function response(status, headers, body)
+    if status == 201 then
+      local id = body:match('"id"%s*:%s*(%d+)')
+      if id then table.insert(loans_made, id) end
+    end
+    if not loan_to_return and #loans_made > 0 then loan_to_return = table.remove(loans_made, 1) end
   end
 end
 

@@ -1,4 +1,5 @@
 import BookcatCore
+import BookcatHTTP
 import BookcatPostgres
 import BookcatSQLite
 import Logging
@@ -22,7 +23,12 @@ public struct ConfiguredStore: Sendable {
     /// ``migrate()``, once its ``services`` run.
     public static func open(_ configuration: AppConfiguration, clock: WallClock = .system, logger: Logger) throws -> ConfiguredStore {
         if let location = configuration.postgres {
-            let database = PostgresDatabase(location: location, poolSize: configuration.databasePoolSize, logger: logger)
+            let database = PostgresDatabase(
+                location: location,
+                poolSize: configuration.databasePoolSize,
+                logger: logger,
+                writesExecutor: EventLoopAffineExecutor()
+            )
             return ConfiguredStore(backend: .postgres(database), loginLimits: configuration.loginLimits, clock: clock, description: location.redacted)
         }
         let database = try AppDatabase(path: configuration.databasePath)

@@ -7,6 +7,11 @@ extension CatalogError {
     public static func noSuchUser(_ id: Int64) -> CatalogError { .notFound("user \(id) does not exist") }
     public static func noSuchLoan(_ id: Int64) -> CatalogError { .notFound("loan \(id) does not exist") }
 
+    /// `missing`: the tag ids a draft names that do not exist, sorted.
+    public static func unknownTags(_ missing: [Int64]) -> CatalogError {
+        .invalid(field: "tags", "unknown tag id(s): \(missing.map(String.init).joined(separator: ", "))")
+    }
+
     public static func isbnTaken(_ isbn: String, byBook other: Int64) -> CatalogError {
         .conflict("a book with ISBN \(isbn) already exists (book \(other))")
     }

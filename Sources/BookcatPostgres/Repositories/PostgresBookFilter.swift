@@ -129,7 +129,8 @@ struct PostgresBookFilter {
 
     /// A case-insensitive substring of `column` (Unicode case folding, as the definition `lower(column COLLATE
     /// "und-x-icu") LIKE lower(pattern COLLATE "und-x-icu")` says). Sets and counts read `book_search`, where the
-    /// folded text is kept; one- and two-character texts count from `book_substring_count`.
+    /// folded text is kept; one- and two-character texts count from `book_substring_count` and the log of texts not yet
+    /// folded into it (`book_substring_delta`, migration 0011).
     private static func substring(_ text: String, of column: String) -> Condition {
         let pattern = LikePattern.containing(text)
         func folded(_ bindings: inout PostgresBindings, _ value: String) -> String {
@@ -152,6 +153,7 @@ struct PostgresBookFilter {
                 return """
                     SELECT CASE WHEN length(\(short)) <= 2
                       THEN COALESCE((SELECT books FROM book_substring_count WHERE field = '\(column)' AND substring = \(short)), 0)
+                        + COALESCE((SELECT sum(sign) FROM book_substring_delta WHERE field = '\(column)' AND strpos(text, \(short)) > 0), 0)
                       ELSE (SELECT count(*) FROM (\(searched(&bindings))) AS matches) END
                     """
             }

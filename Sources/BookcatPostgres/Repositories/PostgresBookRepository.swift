@@ -4,6 +4,8 @@ import PostgresNIO
 
 struct PostgresBookRepository: BookRepository {
     let sql: SQLRunner
+    /// Where creations wait to be inserted together; nil creates each in a transaction of its own.
+    var creations: PostgresBookCreations?
     /// See `OrderWalk.collectCheaply`; tests lower it to drive every plan over a small catalog.
     var collectCheaply = OrderWalk.collectCheaply
 
@@ -29,20 +31,23 @@ struct PostgresBookRepository: BookRepository {
     // MARK: - Writes
 
     func create(_ draft: BookDraft) async throws -> Book {
-        try await sql.write { db in
-            let now = Date()
-            try await ensureISBNAvailable(db, isbn: draft.isbn, exceptID: nil)
-            let tags = try await existingTags(db, ids: draft.tagIDs)
-            let row = try await db.rows(
-                """
-                INSERT INTO book (title, author, isbn, publisher, published_at, stock, created_at, updated_at)
-                VALUES (\(draft.title), \(draft.author), \(draft.isbn), \(draft.publisher), \(draft.publishedAt.description)::date, \(draft.stock), \(now), \(now))
-                RETURNING \(unescaped: Self.columns)
-                """
-            ).decode(Row.self).firstElement()!
-            try await replaceTags(db, bookID: row.0, with: draft)
-            return try Self.book(row, tags: tags)
-        }
+        if let creations { return try await creations.create(draft) }
+        return try await sql.write { db in try await Self.createAlone(db, draft, createdAt: Date()) }
+    }
+
+    /// Creates one book in the transaction `db`.
+    static func createAlone(_ db: Transaction, _ draft: BookDraft, createdAt now: Date) async throws -> Book {
+        try await ensureISBNAvailable(db, isbn: draft.isbn, exceptID: nil)
+        let tags = try await existingTags(db, ids: draft.tagIDs)
+        let row = try await db.rows(
+            """
+            INSERT INTO book (title, author, isbn, publisher, published_at, stock, created_at, updated_at)
+            VALUES (\(draft.title), \(draft.author), \(draft.isbn), \(draft.publisher), \(draft.publishedAt.description)::date, \(draft.stock), \(now), \(now))
+            RETURNING \(unescaped: Self.columns)
+            """
+        ).decode(Row.self).firstElement()!
+        try await replaceTags(db, bookID: row.0, with: draft)
+        return try Self.book(row, tags: tags)
     }
 
     func update(id: Int64, _ change: @escaping @Sendable (Book) throws -> BookDraft) async throws -> Book {
@@ -52,8 +57,8 @@ struct PostgresBookRepository: BookRepository {
             guard let current else { throw CatalogError.noSuchBook(id) }
             let currentTags = try await BookTagsQuery.fetch(db, bookIDs: [id])[id] ?? []
             let draft = try change(try Self.book(current, tags: currentTags))
-            try await ensureISBNAvailable(db, isbn: draft.isbn, exceptID: id)
-            let tags = try await existingTags(db, ids: draft.tagIDs)
+            try await Self.ensureISBNAvailable(db, isbn: draft.isbn, exceptID: id)
+            let tags = try await Self.existingTags(db, ids: draft.tagIDs)
             let row = try await db.rows(
                 """
                 UPDATE book SET title = \(draft.title), author = \(draft.author), isbn = \(draft.isbn), publisher = \(draft.publisher),
@@ -62,7 +67,7 @@ struct PostgresBookRepository: BookRepository {
                 RETURNING \(unescaped: Self.columns)
                 """
             ).decode(Row.self).firstElement()!
-            try await replaceTags(db, bookID: id, current: currentTags.map(\.id), with: draft)
+            try await Self.replaceTags(db, bookID: id, current: currentTags.map(\.id), with: draft)
             return try Self.book(row, tags: tags)
         }
     }
@@ -175,7 +180,7 @@ struct PostgresBookRepository: BookRepository {
     // MARK: - Helpers
 
     /// A clear message naming the book in the way; the unique index settles two writers racing for one ISBN.
-    private func ensureISBNAvailable(_ db: Transaction, isbn: String, exceptID: Int64?) async throws {
+    private static func ensureISBNAvailable(_ db: Transaction, isbn: String, exceptID: Int64?) async throws {
         if let other = try await db.rows("SELECT id FROM book WHERE isbn = \(isbn)").decode(Int64.self).firstElement(), other != exceptID {
             throw CatalogError.isbnTaken(isbn, byBook: other)
         }
@@ -183,13 +188,13 @@ struct PostgresBookRepository: BookRepository {
 
     /// The tags with these ids, or a validation error naming the ids that do not exist. Locked against deletion
     /// until the book's links are written.
-    private func existingTags(_ db: Transaction, ids: [Int64]) async throws -> [Tag] {
+    private static func existingTags(_ db: Transaction, ids: [Int64]) async throws -> [Tag] {
         guard !ids.isEmpty else { return [] }
         let tags = try await db.rows("SELECT id, name FROM tag WHERE id = ANY(\(ids)) ORDER BY id FOR SHARE").decode((Int64, String).self).collect()
             .map { Tag(id: $0.0, name: $0.1) }
         let missing = Set(ids).subtracting(tags.map(\.id)).sorted()
         if !missing.isEmpty {
-            throw CatalogError.invalid(field: "tags", "unknown tag id(s): \(missing.map(String.init).joined(separator: ", "))")
+            throw CatalogError.unknownTags(missing)
         }
         return tags
     }
@@ -197,7 +202,7 @@ struct PostgresBookRepository: BookRepository {
     /// Touches only the tags that change (``BookDraft/tagChanges(from:)``), and runs no statement when none does: an
     /// update that keeps a book's tags fires no `book_tag` trigger, so it stays an in-place change when nothing else a
     /// listing reads changed (migration 0004).
-    private func replaceTags(_ db: Transaction, bookID: Int64, current: [Int64] = [], with draft: BookDraft) async throws {
+    private static func replaceTags(_ db: Transaction, bookID: Int64, current: [Int64] = [], with draft: BookDraft) async throws {
         let changes = draft.tagChanges(from: current)
         if !changes.removed.isEmpty {
             try await db.execute("DELETE FROM book_tag WHERE book_id = \(bookID) AND tag_id = ANY(\(changes.removed)::bigint[])")

@@ -184,7 +184,7 @@ struct SQLiteBookRepository: BookRepository {
         let tags = try TagRecord.filter(keys: ids).order(TagRecord.Columns.id).fetchAll(db).map(\.tag)
         let missing = Set(ids).subtracting(tags.map(\.id)).sorted()
         if !missing.isEmpty {
-            throw CatalogError.invalid(field: "tags", "unknown tag id(s): \(missing.map(String.init).joined(separator: ", "))")
+            throw CatalogError.unknownTags(missing)
         }
         return tags
     }
