@@ -401,6 +401,17 @@ enum PostgresMigrations {
             END $$;
             """
         ),
+        (
+            "0013_title_order_covering_index",
+            """
+            -- The title order's index also holds the title, so a deep page in title order steps over index entries
+            -- alone (an index-only scan) instead of reading every book before it: order_by=title&page=90000 took
+            -- 1.0 s at a million books on a stock cluster, reading 900,000 books through a 128 MB buffer cache.
+            CREATE INDEX book_on_title_covering ON book (lower(title COLLATE "C"), id) INCLUDE (title);
+            DROP INDEX book_on_title;
+            ALTER INDEX book_on_title_covering RENAME TO book_on_title;
+            """
+        ),
     ]
 
     /// Applies the migrations not yet applied, all in one transaction (all of them or none) under an advisory lock:

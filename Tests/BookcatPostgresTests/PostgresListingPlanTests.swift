@@ -8,7 +8,8 @@ import Testing
 
 /// Every plan of the PostgreSQL store against the definition (`lower(column COLLATE "und-x-icu") LIKE
 /// lower(pattern COLLATE "und-x-icu")`, tags as sets), over `ListingFixture`'s catalog: with `collectCheaply`
-/// lowered, walks, fallbacks and tag ids all run over 800 books; at its default, the collecting plans do. The
+/// lowered, walks, fallbacks and tag ids all run over 800 books; at its default, the collecting plans and the one
+/// statement of a near unfiltered page do. The
 /// catalog is written through the store, so the triggers keep the narrow search rows and substring counts.
 @Suite("PostgreSQL listing plans against the definition")
 struct PostgresListingPlanTests {
@@ -21,8 +22,9 @@ struct PostgresListingPlanTests {
             var random = SplitMix64(seed: seed)
             let fixture = try await ListingFixture.populate(postgres.store(), random: &random)
             let sql = SQLRunner(client: postgres.client, logger: postgres.logger)
-            for collectCheaply in [200, 20_000] {
-                let books = PostgresBookRepository(sql: sql, collectCheaply: collectCheaply)
+            // With `nearPages` at 0, unfiltered pages take the general plans (from the order's far end past the middle).
+            for (collectCheaply, nearPages) in [(200, 0), (20_000, PostgresBookRepository.nearPagesDefault)] {
+                let books = PostgresBookRepository(sql: sql, collectCheaply: collectCheaply, nearPages: nearPages)
                 for _ in 0..<150 {
                     let parameters = fixture.randomQuery(&random)
                     let query = try BookListQuery.parse(parameters)

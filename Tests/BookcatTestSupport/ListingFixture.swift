@@ -62,9 +62,12 @@ public struct ListingFixture: Sendable {
             for tag in tags where random.next() % 2 == 0 { parameters.append(("tag", "\(tag.id)")) }
             parameters.append(("tag_option", random.next() % 2 == 0 ? "and" : "or"))
         }
+        let pageSize = Self.pick([1, 5, 10, 20], &random)
+        // Mostly the first pages; a third anywhere up to past the end, so pages beyond the middle (read from the
+        // order's other end) and past the last one are asked for too.
+        let page = random.next() % 3 == 0 ? 1 + random.next() % UInt64(900 / pageSize) : 1 + random.next() % 12
         parameters += [
-            ("order_by", Self.pick(BookOrdering.allCases, &random).rawValue), ("page_size", "\(Self.pick([1, 5, 10, 20], &random))"),
-            ("page", "\(1 + random.next() % 12)"),
+            ("order_by", Self.pick(BookOrdering.allCases, &random).rawValue), ("page_size", "\(pageSize)"), ("page", "\(page)"),
         ]
         return parameters
     }

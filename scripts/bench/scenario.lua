@@ -94,13 +94,13 @@ function request()
   end
 end
 
--- The loan scenario returns each loan it made: the id from the 201's body, kept in a queue per thread. Defined
+-- The loan scenario returns each loan it made: its loan_id from the 201's body, kept in a queue per thread. Defined
 -- for that scenario only: with a response function, wrk hands every body to Lua, which would cost the others.
 local loans_made = {}
 if scenario == "loan" then
   function response(status, headers, body)
     if status == 201 then
-      local id = body:match('"id"%s*:%s*(%d+)')
+      local id = body:match('"loan_id"%s*:%s*(%d+)')
       if id then table.insert(loans_made, id) end
     end
     if not loan_to_return and #loans_made > 0 then loan_to_return = table.remove(loans_made, 1) end

@@ -8,6 +8,8 @@ import PostgresNIO
 struct PostgresBookFilter {
     private let conditions: [Condition]
     let orderClause: String
+    /// `orderClause` with its columns named as `book.`'s, for statements that join other tables.
+    let qualifiedOrderClause: String
     /// For `tag_option=and` alone: the matching ids, few when tags are selective, so counting them and sorting
     /// their rows is one pass over the tags' index instead of two.
     private let matchingIDs: Condition?
@@ -24,13 +26,15 @@ struct PostgresBookFilter {
         self.conditions = conditions
         matchingIDs = query.tagMatch == .all && conditions.count == 1 ? conditions[0] : nil
         let direction = query.ordering.isDescending ? "DESC" : "ASC"
-        let column =
+        // ASCII case folding, byte order otherwise: SQLite's NOCASE, served by the `book_on_title` index.
+        func column(of table: String) -> String {
             switch query.ordering.field {
-            // ASCII case folding, byte order otherwise: SQLite's NOCASE, served by the `book_on_title` index.
-            case .title: "lower(title COLLATE \"C\")"
-            case .publishedAt, .createdAt: query.ordering.field.bookColumn
+            case .title: "lower(\(table)title COLLATE \"C\")"
+            case .publishedAt, .createdAt: table + query.ordering.field.bookColumn
             }
-        orderClause = "\(column) \(direction), id \(direction)"
+        }
+        orderClause = "\(column(of: "")) \(direction), id \(direction)"
+        qualifiedOrderClause = "\(column(of: "book.")) \(direction), book.id \(direction)"
     }
 
     /// Every condition has a test of one row, so any filtered page can be found by walking an ordering index.
@@ -63,6 +67,39 @@ struct PostgresBookFilter {
     /// The page's ids straight from the ordering index, for the unfiltered listing: an index-only scan steps over
     /// deep pages without reading a book.
     func indexPageQuery(limit: Int, offset: Int) -> PostgresQuery {
+        Self.indexPageQuery(orderClause: orderClause, limit: limit, offset: offset)
+    }
+
+    /// An unfiltered page with the book count on every row and each book's tags (ids and names, by id), in the
+    /// page's order; one row holding only the count when the page is past the end. Columns: count, then
+    /// ``PostgresBookRepository/columns``, then tag ids and tag names.
+    func nearPageWithTagsQuery(limit: Int, offset: Int) -> PostgresQuery {
+        var bindings = PostgresBindings()
+        bindings.append(limit)
+        bindings.append(offset)
+        return PostgresQuery(
+            unsafeSQL: """
+                WITH page AS MATERIALIZED (SELECT id FROM book ORDER BY \(orderClause) LIMIT $1 OFFSET $2)
+                SELECT stats.book_count, \(PostgresBookRepository.qualifiedColumns), tags.ids, tags.names
+                FROM catalog_stats AS stats
+                LEFT JOIN (page JOIN book ON book.id = page.id) ON true
+                LEFT JOIN LATERAL (
+                  SELECT array_agg(tag.id ORDER BY tag.id) AS ids, array_agg(tag.name ORDER BY tag.id) AS names
+                  FROM book_tag JOIN tag ON tag.id = book_tag.tag_id WHERE book_tag.book_id = book.id
+                ) AS tags ON true
+                WHERE stats.id = 1
+                ORDER BY \(qualifiedOrderClause)
+                """,
+            binds: bindings
+        )
+    }
+
+    /// The same page read from the order's other end (``FarEndPage``): its ids come in reverse.
+    func farEndPageQuery(_ page: FarEndPage) -> PostgresQuery {
+        Self.indexPageQuery(orderClause: FarEndPage.reversed(orderClause), limit: page.limit, offset: page.offset)
+    }
+
+    private static func indexPageQuery(orderClause: String, limit: Int, offset: Int) -> PostgresQuery {
         var bindings = PostgresBindings()
         bindings.append(limit)
         bindings.append(offset)

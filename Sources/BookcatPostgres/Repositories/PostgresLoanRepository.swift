@@ -16,39 +16,45 @@ struct PostgresLoanRepository: LoanRepository {
 
     func create(userID: Int64, bookID: Int64, quantity: Int, now: Date) async throws -> Loan {
         try await sql.write { db in
-            // Check and decrement in one conditional statement: it locks the book's row, and a concurrent loan
-            // waits for this one and re-checks the condition against the stock this one left, on every replica.
-            let taken = try await db.execute(
-                "UPDATE book SET stock = stock - \(quantity), updated_at = \(now) WHERE id = \(bookID) AND stock >= \(quantity) RETURNING stock"
-            )
-            if taken == 0 {
-                guard let stock = try await db.rows("SELECT stock FROM book WHERE id = \(bookID)").decode(Int.self).firstElement() else {
-                    throw CatalogError.noSuchBook(bookID)
-                }
-                throw CatalogError.notEnoughCopies(ofBook: bookID, available: stock, requested: quantity)
-            }
+            // Check, take and record in one statement: the conditional update locks the book's row, and a concurrent
+            // loan waits for this one and re-checks the condition against the stock this one left, on every replica.
+            // One round trip, as each is one step of a grouped transaction that holds the catalog's counter rows.
             let row = try await db.rows(
                 """
+                WITH taken AS (
+                  UPDATE book SET stock = stock - \(quantity), updated_at = \(now) WHERE id = \(bookID) AND stock >= \(quantity) RETURNING id
+                )
                 INSERT INTO loan (user_id, book_id, quantity, is_returned, created_at)
-                VALUES (\(userID), \(bookID), \(quantity), false, \(now))
+                SELECT \(userID), id, \(quantity), false, \(now) FROM taken
                 RETURNING \(unescaped: Self.columns)
                 """
             ).decode(Row.self).firstElement()
-            return Self.loan(row!)
+            if let row { return Self.loan(row) }
+            guard let stock = try await db.rows("SELECT stock FROM book WHERE id = \(bookID)").decode(Int.self).firstElement() else {
+                throw CatalogError.noSuchBook(bookID)
+            }
+            throw CatalogError.notEnoughCopies(ofBook: bookID, available: stock, requested: quantity)
         }
     }
 
     func markReturned(id: Int64, now: Date) async throws -> Loan {
         try await sql.write { db in
-            // Locked, so two returns of one loan cannot both put its copies back.
-            let current = try await db.rows("SELECT \(unescaped: Self.columns) FROM loan WHERE id = \(id) FOR UPDATE").decode(Row.self).firstElement()
-            guard var loan = current.map(Self.loan) else { throw CatalogError.noSuchLoan(id) }
-            if loan.isReturned { throw CatalogError.loanAlreadyReturned(id) }
-            try await db.execute("UPDATE loan SET is_returned = true, returned_at = \(now) WHERE id = \(id)")
-            try await db.execute("UPDATE book SET stock = stock + \(loan.quantity), updated_at = \(now) WHERE id = \(loan.bookID)")
-            loan.isReturned = true
-            loan.returnedAt = now
-            return loan
+            // Marked and its copies put back in one statement; the loan's row lock lets only one of two returns
+            // of it through (the other finds it returned).
+            let row = try await db.rows(
+                """
+                WITH returned AS (
+                  UPDATE loan SET is_returned = true, returned_at = \(now) WHERE id = \(id) AND NOT is_returned
+                  RETURNING \(unescaped: Self.columns)
+                ), restocked AS (
+                  UPDATE book SET stock = book.stock + returned.quantity, updated_at = \(now) FROM returned WHERE book.id = returned.book_id
+                )
+                SELECT * FROM returned
+                """
+            ).decode(Row.self).firstElement()
+            if let row { return Self.loan(row) }
+            if try await db.execute("SELECT id FROM loan WHERE id = \(id)") == 1 { throw CatalogError.loanAlreadyReturned(id) }
+            throw CatalogError.noSuchLoan(id)
         }
     }
 

@@ -77,6 +77,11 @@ struct BookFilterSQL {
         "SELECT id FROM book INDEXED BY \(orderIndex) ORDER BY \(orderClause) LIMIT ? OFFSET ?"
     }
 
+    /// The same page read from the order's other end (``FarEndPage``): its ids come in reverse.
+    var farEndPageSQL: String {
+        "SELECT id FROM book INDEXED BY \(orderIndex) ORDER BY \(FarEndPage.reversed(orderClause)) LIMIT ? OFFSET ?"
+    }
+
     /// Every match collected, then sorted (a bounded sort: only the page is kept). Right when the filter matches
     /// few books, and the fallback for every other plan. Arguments: the filter's, then limit and offset.
     var collectSQL: String {

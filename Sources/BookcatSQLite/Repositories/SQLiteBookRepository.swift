@@ -99,6 +99,11 @@ struct SQLiteBookRepository: BookRepository {
     ) throws -> [BookRecord] {
         let needed = query.offset + query.pageSize
         if filter.isUnfiltered {
+            // The count is every book's: a page past the middle is nearer from the other end.
+            if let farEnd = FarEndPage.plan(count: matches, offset: query.offset, limit: query.pageSize) {
+                let ids = try Int64.fetchAll(db.cachedStatement(sql: filter.farEndPageSQL), arguments: [farEnd.limit, farEnd.offset])
+                return try records(db, ids: ids.reversed())
+            }
             let ids = try Int64.fetchAll(db.cachedStatement(sql: filter.indexPageSQL), arguments: [query.pageSize, query.offset])
             return try records(db, ids: ids)
         }
