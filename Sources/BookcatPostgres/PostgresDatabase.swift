@@ -26,7 +26,8 @@ public final class PostgresDatabase: Sendable {
         logger.logLevel = max(logger.logLevel, .info)
         self.client = PostgresClient(configuration: location.clientConfiguration(poolSize: poolSize), backgroundLogger: logger)
         self.logger = logger
-        self.commits = PostgresGroupCommit(client: client, logger: logger, executor: writesExecutor)
+        // Lanes leave connections for reads and for book creations' own statements.
+        self.commits = PostgresGroupCommit(client: client, logger: logger, executor: writesExecutor, lanes: min(4, max(1, poolSize / 2)))
         self.creations = PostgresBookCreations(client: client, logger: logger, commits: commits, executor: writesExecutor)
     }
 

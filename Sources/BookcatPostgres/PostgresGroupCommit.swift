@@ -13,9 +13,9 @@ import Synchronization
 /// shares both the locks and the sync to disk.
 ///
 /// What a write keeps: the writes of one transaction run one after another in the order they arrived, each sees
-/// the ones before it, and one that throws is rolled back to its savepoint alone (a deadlock the server broke is
-/// retried there, as ``SQLRunner/write(_:)`` retries a transaction). If the commit fails, every write in it fails;
-/// none has been answered yet. The transaction reads the store's versions last, and once it has committed they are
+/// the ones before it in its transaction and every committed one, and one that throws is rolled back to its
+/// savepoint alone (a deadlock the server broke is retried there, as ``SQLRunner/write(_:)`` retries a
+/// transaction). If the commit fails, every write in it fails; none has been answered yet. The transaction reads the store's versions last, and once it has committed they are
 /// kept (``committedVersions``): what the cache must learn before these writes are answered, without another read.
 final class PostgresGroupCommit: Sendable {
     private let client: PostgresClient
@@ -28,8 +28,9 @@ final class PostgresGroupCommit: Sendable {
 
     private struct State {
         var waiting: [Job] = []
-        /// Whether a drain is running; it takes everything waiting until nothing is.
-        var draining = false
+        /// Drains running, at most ``lanes``; each takes everything waiting, transaction after transaction, until
+        /// nothing is.
+        var draining = 0
         /// Transactions committed or attempted so far (for tests: how writes were grouped).
         var transactions = 0
         /// The versions the newest committed transaction read last.
@@ -45,10 +46,17 @@ final class PostgresGroupCommit: Sendable {
         let finish: @Sendable ((any Error)?) -> Void
     }
 
-    init(client: PostgresClient, logger: Logger, executor: (any TaskExecutor)? = nil) {
+    /// How many grouped transactions may run at once, each on its own connection. One would make every write
+    /// wait for all the writes queued before it, each a few round trips: under load (the test suite beside other
+    /// work) a login's three small writes then waited seconds behind a flood of others. Writes that touch the same
+    /// rows (every book write updates the catalog's version row) still take turns on those rows' locks.
+    let lanes: Int
+
+    init(client: PostgresClient, logger: Logger, executor: (any TaskExecutor)? = nil, lanes: Int = 4) {
         self.client = client
         self.logger = logger
         self.executor = executor
+        self.lanes = max(1, lanes)
     }
 
     /// The versions the newest committed transaction ended with, or nil before the first commit.
@@ -101,8 +109,9 @@ final class PostgresGroupCommit: Sendable {
     private func submit(_ job: Job) {
         let startsDrain = state.withLock { state in
             state.waiting.append(job)
-            defer { state.draining = true }
-            return !state.draining
+            guard state.draining < lanes else { return false }
+            state.draining += 1
+            return true
         }
         if startsDrain { Task(executorPreference: executor) { await self.drain() } }
     }
@@ -148,7 +157,7 @@ final class PostgresGroupCommit: Sendable {
                 let jobs = state.withLock { state in
                     defer {
                         state.waiting = []
-                        state.draining = false
+                        state.draining -= 1
                     }
                     return state.waiting
                 }
@@ -162,7 +171,7 @@ final class PostgresGroupCommit: Sendable {
     private func takeWaiting() -> [Job]? {
         state.withLock { state in
             if state.waiting.isEmpty {
-                state.draining = false
+                state.draining -= 1
                 return nil
             }
             state.transactions += 1
