@@ -33,8 +33,6 @@ final class PostgresGroupCommit: Sendable {
         var draining = 0
         /// Transactions committed or attempted so far (for tests: how writes were grouped).
         var transactions = 0
-        /// The versions the newest committed transaction read last.
-        var committedVersions: StoreVersions?
     }
 
     /// One write of a grouped transaction.
@@ -46,39 +44,18 @@ final class PostgresGroupCommit: Sendable {
         let finish: @Sendable ((any Error)?) -> Void
     }
 
-    /// How many grouped transactions may run at once, each on its own connection. One would make every write
-    /// wait for all the writes queued before it, each a few round trips: under load (the test suite beside other
-    /// work) a login's three small writes then waited seconds behind a flood of others. Writes that touch the same
-    /// rows (every book write updates the catalog's version row) still take turns on those rows' locks.
+    /// How many grouped transactions may run at once, each on its own connection (see ``PostgresDatabase``: one
+    /// for the catalog's writes, a few for the accounts').
     let lanes: Int
+    /// Where a committed transaction's versions are kept.
+    private let committed: CommittedVersions
 
-    init(client: PostgresClient, logger: Logger, executor: (any TaskExecutor)? = nil, lanes: Int = 4) {
+    init(client: PostgresClient, logger: Logger, executor: (any TaskExecutor)? = nil, lanes: Int = 1, committed: CommittedVersions) {
         self.client = client
         self.logger = logger
         self.executor = executor
         self.lanes = max(1, lanes)
-    }
-
-    /// The versions the newest committed transaction ended with, or nil before the first commit.
-    var committedVersions: StoreVersions? {
-        state.withLock { $0.committedVersions }
-    }
-
-    /// Keeps `versions`, read by a transaction of this process after its writes, for ``committedVersions``. Book
-    /// creations commit on their own (``PostgresBookCreations``), so two commits of this process can end in either
-    /// order: each counter keeps the highest value seen, as every counter only grows.
-    func noteCommitted(_ versions: StoreVersions) {
-        state.withLock { state in
-            guard let kept = state.committedVersions else {
-                state.committedVersions = versions
-                return
-            }
-            state.committedVersions = StoreVersions(
-                catalog: max(kept.catalog, versions.catalog),
-                sessions: max(kept.sessions, versions.sessions),
-                bookChanges: max(kept.bookChanges, versions.bookChanges)
-            )
-        }
+        self.committed = committed
     }
 
     /// Writes waiting for the next transaction, and the transactions run so far.
@@ -189,7 +166,7 @@ final class PostgresGroupCommit: Sendable {
             let versions = try await PostgresDatabase.versions(db)
             try await db.execute("COMMIT")
             // Noted before any of these writes is answered.
-            noteCommitted(versions)
+            committed.note(versions)
         } catch {
             commitError = error
             _ = try? await db.execute("ROLLBACK")

@@ -93,7 +93,7 @@ struct PostgresGroupedWritesTests {
             // They were grouped: fewer statements than creations.
             #expect(postgres.creations.statements < 39 + 150)
             // And the versions this process keeps cover them: what the cache learns before answering.
-            let kept = try #require(postgres.commits.committedVersions)
+            let kept = try #require(postgres.committed.current)
             #expect(kept == (try await postgres.storeVersions()))
         }
     }

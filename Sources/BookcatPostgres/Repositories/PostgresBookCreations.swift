@@ -20,6 +20,7 @@ final class PostgresBookCreations: Sendable {
     private let client: PostgresClient
     private let logger: Logger
     private let commits: PostgresGroupCommit
+    private let committed: CommittedVersions
     private let executor: (any TaskExecutor)?
     private let pending = Mutex(Pending())
 
@@ -41,10 +42,11 @@ final class PostgresBookCreations: Sendable {
         let answer: @Sendable (Result<Book, any Error>) -> Void
     }
 
-    init(client: PostgresClient, logger: Logger, commits: PostgresGroupCommit, executor: (any TaskExecutor)?) {
+    init(client: PostgresClient, logger: Logger, commits: PostgresGroupCommit, committed: CommittedVersions, executor: (any TaskExecutor)?) {
         self.client = client
         self.logger = logger
         self.commits = commits
+        self.committed = committed
         self.executor = executor
     }
 
@@ -169,7 +171,7 @@ final class PostgresBookCreations: Sendable {
         }
         // The statement committed: the cache must learn its versions before any of these creations is answered.
         guard let versions else { return results.map { _ in .failure(CreateBooksReturnedNoVersions()) } }
-        commits.noteCommitted(versions)
+        committed.note(versions)
         return results
     }
 
