@@ -21,9 +21,9 @@ struct BookFilterSQL {
     /// How to count the matches. A single condition counts from its own index or kept count, without visiting `book`.
     private(set) var countSQL = ""
     private(set) var countArguments = StatementArguments()
-    /// For `tag_option=and` alone: the matching ids, which are few when tags are selective, so counting them and
-    /// sorting their rows is one pass over the tags' index instead of two.
-    private(set) var matchingIDsSQL: String?
+    /// For `tag_option=and` alone: the tags whose books to intersect. The matching ids are few when tags are
+    /// selective, so counting them and sorting their rows is one pass over the tags' index instead of two.
+    private(set) var tagsToIntersect: [Int64]?
     /// For a title filter under the title order: the page without collecting every match, when it can be split.
     let titleStart: TitleStartSplit?
     let orderClause: String
@@ -38,10 +38,9 @@ struct BookFilterSQL {
             case .title(let text): conditions.append(Self.substring(text, of: "title"))
             case .author(let text): conditions.append(Self.substring(text, of: "author"))
             case .tags(let ids, let match):
-                let tags = Self.tags(ids, all: match == .all)
                 // Alone, their matching ids are a plan of their own.
-                if match == .all, query.filters.count == 1 { matchingIDsSQL = tags.matchingIDs }
-                conditions.append(tags.condition)
+                if match == .all, query.filters.count == 1 { tagsToIntersect = ids }
+                conditions.append(Self.tags(ids, all: match == .all))
             }
         }
         let direction = query.ordering.isDescending ? "DESC" : "ASC"
@@ -162,8 +161,8 @@ struct BookFilterSQL {
         return condition
     }
 
-    /// Tag ids, any of them or all of them; and for all of them, the matching ids alone.
-    private static func tags(_ ids: [Int64], all: Bool) -> (condition: Condition, matchingIDs: String) {
+    /// Tag ids, any of them or all of them.
+    private static func tags(_ ids: [Int64], all: Bool) -> Condition {
         let placeholders = databaseQuestionMarks(count: ids.count)
         let each = ids.map { _ in "SELECT book_id FROM book_tag WHERE tag_id = ?" }
         let matching = each.joined(separator: all ? " INTERSECT " : " UNION ")
@@ -181,7 +180,7 @@ struct BookFilterSQL {
             count: "SELECT COUNT(*) FROM (\(matching))",
             countArguments: StatementArguments(ids)
         )
-        return (condition, matching)
+        return condition
     }
 
     /// An FTS5 phrase: the text in double quotes, quotes inside doubled, so no character has query meaning.
