@@ -12,13 +12,12 @@ public final class PostgresDatabase: Sendable {
     let client: PostgresClient
     let logger: Logger
     /// The catalog's writes (books, tags, loans), grouped into shared transactions one at a time: they all update
-    /// the catalog's version row, so two grouped transactions of them at once would only wait on each other, or
+    /// the catalog's counter rows, so two grouped transactions of them at once would only wait on each other, or
     /// deadlock (each holding a book the other's next write wants, measured: loans at 279/s with p99 of 1 s, the
-    /// server's deadlock timeout, against 843/s in one lane).
+    /// server's deadlock timeout, against 843/s in one lane). The accounts' writes (sign-ups, sessions, login
+    /// throttling) are not grouped: they share no counter row, a group would hold one login's throttle rows while
+    /// waiting for another's, and one lane made a login's writes wait behind every queued one under load.
     let commits: PostgresGroupCommit
-    /// The accounts' writes (sign-ups, sessions, login throttling), grouped likewise but a few transactions at once:
-    /// they share no row, and one lane made a login's three small writes wait behind every queued one under load.
-    let accountCommits: PostgresGroupCommit
     /// The versions this process's own commits read last.
     let committed = CommittedVersions()
     /// Book creations, inserted together by one statement.
@@ -34,15 +33,7 @@ public final class PostgresDatabase: Sendable {
         logger.logLevel = max(logger.logLevel, .info)
         self.client = PostgresClient(configuration: location.clientConfiguration(poolSize: poolSize), backgroundLogger: logger)
         self.logger = logger
-        self.commits = PostgresGroupCommit(client: client, logger: logger, executor: writesExecutor, lanes: 1, committed: committed)
-        // Lanes leave connections for reads and for book creations' own statements.
-        self.accountCommits = PostgresGroupCommit(
-            client: client,
-            logger: logger,
-            executor: writesExecutor,
-            lanes: min(3, max(1, poolSize / 2 - 1)),
-            committed: committed
-        )
+        self.commits = PostgresGroupCommit(client: client, logger: logger, executor: writesExecutor, committed: committed)
         self.creations = PostgresBookCreations(client: client, logger: logger, commits: commits, committed: committed, executor: writesExecutor)
     }
 
@@ -81,7 +72,7 @@ public final class PostgresDatabase: Sendable {
     /// timed by `clock`.
     public func store(loginLimits: LoginLimits = LoginLimits(), clock: WallClock = .system) -> CatalogStore {
         let sql = SQLRunner(client: client, logger: logger, commits: commits)
-        let accounts = SQLRunner(client: client, logger: logger, commits: accountCommits)
+        let accounts = SQLRunner(client: client, logger: logger, committed: committed)
         return CatalogStore(
             users: PostgresUserRepository(sql: accounts, clock: clock),
             refreshTokens: PostgresRefreshTokenRepository(sql: accounts),

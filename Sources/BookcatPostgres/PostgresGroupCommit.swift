@@ -28,9 +28,8 @@ final class PostgresGroupCommit: Sendable {
 
     private struct State {
         var waiting: [Job] = []
-        /// Drains running, at most ``lanes``; each takes everything waiting, transaction after transaction, until
-        /// nothing is.
-        var draining = 0
+        /// Whether a drain is running; it takes everything waiting, transaction after transaction, until nothing is.
+        var draining = false
         /// Transactions committed or attempted so far (for tests: how writes were grouped).
         var transactions = 0
     }
@@ -44,17 +43,13 @@ final class PostgresGroupCommit: Sendable {
         let finish: @Sendable ((any Error)?) -> Void
     }
 
-    /// How many grouped transactions may run at once, each on its own connection (see ``PostgresDatabase``: one
-    /// for the catalog's writes, a few for the accounts').
-    let lanes: Int
     /// Where a committed transaction's versions are kept.
     private let committed: CommittedVersions
 
-    init(client: PostgresClient, logger: Logger, executor: (any TaskExecutor)? = nil, lanes: Int = 1, committed: CommittedVersions) {
+    init(client: PostgresClient, logger: Logger, executor: (any TaskExecutor)? = nil, committed: CommittedVersions) {
         self.client = client
         self.logger = logger
         self.executor = executor
-        self.lanes = max(1, lanes)
         self.committed = committed
     }
 
@@ -86,32 +81,29 @@ final class PostgresGroupCommit: Sendable {
     private func submit(_ job: Job) {
         let startsDrain = state.withLock { state in
             state.waiting.append(job)
-            guard state.draining < lanes else { return false }
-            state.draining += 1
-            return true
+            defer { state.draining = true }
+            return !state.draining
         }
         if startsDrain { Task(executorPreference: executor) { await self.drain() } }
     }
 
     /// Runs `body` in a savepoint, rolling back to it when `body` throws: the write's own result, success or
-    /// failure. Throws only if the savepoint itself fails, which leaves the transaction unusable.
+    /// failure. Throws when the savepoint itself fails, which leaves the transaction unusable, and when the server
+    /// broke a deadlock or a serialization failure there (``GroupMustRestart``): the locks the group's earlier
+    /// writes hold stay held across a rollback to the savepoint, so the write would only wait on the same cycle
+    /// again; the whole transaction is rolled back and run again instead, as a transaction alone would be.
     private static func inSavepoint<Value>(_ db: Transaction, _ body: (Transaction) async throws -> Value) async throws -> Result<Value, any Error> {
         try await db.execute("SAVEPOINT grouped_write")
-        var attempt = 1
-        while true {
-            do {
-                let value = try await SQLRunner.mappingErrors { try await body(db) }
-                try await db.execute("RELEASE SAVEPOINT grouped_write")
-                return .success(value)
-            } catch {
-                try await db.execute("ROLLBACK TO SAVEPOINT grouped_write")
-                if let error = error as? PSQLError, SQLRunner.isRetryable(error), attempt < 3 {
-                    attempt += 1
-                    continue
-                }
-                try await db.execute("RELEASE SAVEPOINT grouped_write")
-                return .failure(error)
-            }
+        do {
+            let value = try await SQLRunner.mappingErrors { try await body(db) }
+            try await db.execute("RELEASE SAVEPOINT grouped_write")
+            return .success(value)
+        } catch let error as PSQLError where SQLRunner.isRetryable(error) {
+            throw GroupMustRestart(cause: error)
+        } catch {
+            try await db.execute("ROLLBACK TO SAVEPOINT grouped_write")
+            try await db.execute("RELEASE SAVEPOINT grouped_write")
+            return .failure(error)
         }
     }
 
@@ -134,7 +126,7 @@ final class PostgresGroupCommit: Sendable {
                 let jobs = state.withLock { state in
                     defer {
                         state.waiting = []
-                        state.draining -= 1
+                        state.draining = false
                     }
                     return state.waiting
                 }
@@ -148,7 +140,7 @@ final class PostgresGroupCommit: Sendable {
     private func takeWaiting() -> [Job]? {
         state.withLock { state in
             if state.waiting.isEmpty {
-                state.draining -= 1
+                state.draining = false
                 return nil
             }
             state.transactions += 1
@@ -157,23 +149,51 @@ final class PostgresGroupCommit: Sendable {
         }
     }
 
-    /// One transaction of `jobs`; false if it failed (every job was answered with the failure).
+    /// One transaction of `jobs`, run again from the start (up to three times in all) when the server broke a
+    /// deadlock in it; false if it failed (every job was answered with the failure).
     private func runTransaction(_ db: Transaction, _ jobs: [Job]) async -> Bool {
         var commitError: (any Error)?
-        do {
-            try await db.execute("BEGIN")
-            for job in jobs { try await job.run(db) }
-            let versions = try await PostgresDatabase.versions(db)
-            try await db.execute("COMMIT")
-            // Noted before any of these writes is answered.
-            committed.note(versions)
-        } catch {
-            commitError = error
-            _ = try? await db.execute("ROLLBACK")
+        var attempt = 1
+        while true {
+            do {
+                try await db.execute("BEGIN")
+                // The catalog's counter rows first, in the order the insert triggers take them: every grouped
+                // transaction (of this process or another replica) and every batch of creations then waits on
+                // them before holding anything else, so none holds a book another one wants while waiting for
+                // them (two groups of loans deadlocked that way).
+                try await db.execute(
+                    """
+                    SELECT (SELECT 1 FROM catalog_stats WHERE id = 1 FOR UPDATE), (SELECT 1 FROM catalog_version WHERE id = 1 FOR UPDATE)
+                    """
+                )
+                for job in jobs { try await job.run(db) }
+                let versions = try await PostgresDatabase.versions(db)
+                try await db.execute("COMMIT")
+                // Noted before any of these writes is answered.
+                committed.note(versions)
+                commitError = nil
+            } catch let restart as GroupMustRestart {
+                _ = try? await db.execute("ROLLBACK")
+                if attempt < 3 {
+                    attempt += 1
+                    continue
+                }
+                commitError = restart.cause
+            } catch {
+                commitError = error
+                _ = try? await db.execute("ROLLBACK")
+            }
+            break
         }
         for job in jobs { job.finish(commitError) }
         return commitError == nil
     }
+}
+
+/// The server broke a deadlock or a serialization failure inside a grouped transaction: it is rolled back whole
+/// and run again.
+private struct GroupMustRestart: Error {
+    let cause: PSQLError
 }
 
 /// A grouped write's job finished without running it: a fault in this type, never the caller's.

@@ -10,11 +10,15 @@ struct SQLRunner: Sendable {
     /// Where the store's writes share transactions (``PostgresGroupCommit``); nil for work that runs one large
     /// transaction of its own, such as seeding or a catalog copy.
     var commits: PostgresGroupCommit?
+    /// Where a write that is not grouped keeps the versions it read before its commit (the store's writes do, so the
+    /// cache learns of each before it is answered; see ``CommittedVersions``).
+    var committed: CommittedVersions?
 
-    init(client: PostgresClient, logger: Logger, commits: PostgresGroupCommit? = nil) {
+    init(client: PostgresClient, logger: Logger, commits: PostgresGroupCommit? = nil, committed: CommittedVersions? = nil) {
         self.client = client
         self.logger = logger
         self.commits = commits
+        self.committed = committed
     }
 
     /// Runs `body`'s statements on one pooled connection, outside any transaction: for reads that are one
@@ -41,9 +45,14 @@ struct SQLRunner: Sendable {
             do {
                 return try await Self.mappingErrors {
                     do {
-                        return try await client.withTransaction(logger: logger) { connection in
-                            try await body(Transaction(connection: connection, logger: logger))
+                        let keepsVersions = committed != nil
+                        let (result, versions) = try await client.withTransaction(logger: logger) { connection in
+                            let db = Transaction(connection: connection, logger: logger)
+                            let result = try await body(db)
+                            return (result, keepsVersions ? try await PostgresDatabase.versions(db) : nil)
                         }
+                        if let versions { committed?.note(versions) }
+                        return result
                     } catch let error as PostgresTransactionError {
                         // The body's own error (a conflict, a missing row) is what callers handle; the wrapper only
                         // adds that the transaction was rolled back, which every thrown error means here.

@@ -98,6 +98,45 @@ struct PostgresGroupedWritesTests {
         }
     }
 
+    /// Two replicas' grouped loans on the same two books in crossing orders: a group holding one book while its next
+    /// loan wants the other would deadlock with the other replica's group. Every loan is answered, none with the
+    /// server's deadlock error, and the stock adds up.
+    @Test func replicasLendingTheSameBooksInCrossingOrdersAllSucceed() async throws {
+        let location = try await PostgresCluster.shared.freshDatabase()
+        let setup = try await PostgresDatabase(location: location, poolSize: 2, logger: Self.logger).run { postgres in
+            try await postgres.migrate()
+            let store = postgres.store()
+            var first = Self.draft("9786000000000")
+            first.stock = 1_000
+            var second = Self.draft("9786000000001")
+            second.stock = 1_000
+            let user = try await store.users.create(NewUser(email: "r@example.org", username: "replica", passwordHash: "x", role: .user))
+            return (try await store.books.create(first).id, try await store.books.create(second).id, user.id)
+        }
+        let (first, second, user) = setup
+        func replica(_ order: [Int64]) async throws -> Int {
+            try await PostgresDatabase(location: location, poolSize: 4, logger: Self.logger).run { postgres in
+                let loans = postgres.store().loans
+                return try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in 0..<40 {
+                        group.addTask { _ = try await loans.create(userID: user, bookID: order[index % 2], quantity: 1, now: Date()) }
+                    }
+                    try await group.waitForAll()
+                    return 40
+                }
+            }
+        }
+        async let one = replica([first, second])
+        async let other = replica([second, first])
+        #expect(try await one + other == 80)
+        let stocks = try await PostgresDatabase(location: location, poolSize: 2, logger: Self.logger).run { postgres in
+            let books = postgres.store().books
+            return (try await books.book(id: first)?.stock, try await books.book(id: second)?.stock)
+        }
+        #expect(stocks.0 == 960)
+        #expect(stocks.1 == 960)
+    }
+
     @Test func groupedWritesRollBackAloneAndCommitTogether() async throws {
         let location = try await PostgresCluster.shared.freshDatabase()
         try await PostgresDatabase(location: location, poolSize: 4, logger: Self.logger).run { postgres in

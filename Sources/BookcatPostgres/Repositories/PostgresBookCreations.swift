@@ -13,9 +13,9 @@ import Synchronization
 /// and version read was six round trips under those locks. A batch is now one round trip.
 ///
 /// Each creation keeps the answer it would have had alone: created in the order it arrived, or refused for its
-/// own unknown tag or taken ISBN (an ISBN taken by an earlier creation of the same batch names that book). When
-/// the statement fails, or a taken ISBN's holder cannot be named (another process committed it a moment ago),
-/// those creations are made one by one as grouped writes, which give each its own answer.
+/// own taken ISBN (an ISBN taken by an earlier creation of the same batch names that book). When the statement
+/// fails, a creation names a tag that does not exist, or a taken ISBN's holder cannot be named (another process
+/// committed it a moment ago), those creations are made one by one as grouped writes, which give each its own answer.
 final class PostgresBookCreations: Sendable {
     private let client: PostgresClient
     private let logger: Logger
@@ -120,17 +120,14 @@ final class PostgresBookCreations: Sendable {
     /// Each entry's result, in order; nil for one to create alone.
     private func insertTogether(_ batch: [Entry]) async throws -> [Result<Book, any Error>?] {
         var results = [Result<Book, any Error>?](repeating: nil, count: batch.count)
-        // Tags first, read as they are now: a creation naming a tag that does not exist is refused, as it would be
-        // alone. A tag deleted after this read fails the statement (its link's foreign key), and each is made alone.
+        // Tags first, read as they are now. A tag deleted after this read fails the statement (its link's foreign
+        // key), and each is made alone.
         let tags = try await existingTags(ids: Array(Set(batch.flatMap(\.draft.tagIDs))))
         var candidates: [Int] = []
-        for (index, entry) in batch.enumerated() {
-            let missing = entry.draft.tagIDs.filter { tags[$0] == nil }
-            if missing.isEmpty {
-                candidates.append(index)
-            } else {
-                results[index] = .failure(CatalogError.unknownTags(missing))
-            }
+        // One naming a tag that is missing is made alone (left nil): alone, a taken ISBN is refused before the tags
+        // are looked at, and it keeps that answer.
+        for (index, entry) in batch.enumerated() where entry.draft.tagIDs.allSatisfy({ tags[$0] != nil }) {
+            candidates.append(index)
         }
         guard !candidates.isEmpty else { return results }
         let drafts = candidates.map { batch[$0].draft }
