@@ -91,8 +91,9 @@ extension PostgresDatabase: StoreVersionSource {
         try await client.withConnection { connection in try await Self.versions(Transaction(connection: connection, logger: logger)) }
     }
 
-    /// The versions every grouped transaction of this process read last, once one has committed: no read after
-    /// every write (see ``PostgresGroupCommit``).
+    /// The highest versions this process's own writes read before their commits (grouped transactions, batches of
+    /// creations and account writes all keep theirs), once one has committed: no read after every write (see
+    /// ``CommittedVersions``).
     public func versionsCoveringOwnWrites() async throws -> StoreVersions {
         if let versions = committed.current { return versions }
         return try await storeVersions()

@@ -14,9 +14,10 @@ import Synchronization
 ///
 /// What a write keeps: the writes of one transaction run one after another in the order they arrived, each sees
 /// the ones before it in its transaction and every committed one, and one that throws is rolled back to its
-/// savepoint alone (a deadlock the server broke is retried there, as ``SQLRunner/write(_:)`` retries a
-/// transaction). If the commit fails, every write in it fails; none has been answered yet. The transaction reads the store's versions last, and once it has committed they are
-/// kept (``committedVersions``): what the cache must learn before these writes are answered, without another read.
+/// savepoint alone. A deadlock the server broke rolls the whole transaction back and runs it again, as
+/// ``SQLRunner/write(_:)`` retries a transaction alone. If the commit fails, every write in it fails; none has been
+/// answered yet. The transaction reads the store's versions last, and once it has committed they are kept
+/// (``CommittedVersions``): what the cache must learn before these writes are answered, without another read.
 final class PostgresGroupCommit: Sendable {
     private let client: PostgresClient
     private let logger: Logger
@@ -37,7 +38,7 @@ final class PostgresGroupCommit: Sendable {
     /// One write of a grouped transaction.
     private struct Job: Sendable {
         /// Runs the write inside the transaction and keeps its own result for `finish`. Throws only when the
-        /// transaction itself can no longer go on (its savepoint could not be rolled back).
+        /// transaction itself can no longer go on (its savepoint failed) or must start again (a deadlock).
         let run: @Sendable (Transaction) async throws -> Void
         /// Answers the caller: with the write's own result if the commit succeeded, else with the commit's error.
         let finish: @Sendable ((any Error)?) -> Void

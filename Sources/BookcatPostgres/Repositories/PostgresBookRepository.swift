@@ -140,11 +140,8 @@ struct PostgresBookRepository: BookRepository {
     private static func nearUnfilteredPage(_ db: Transaction, _ filter: PostgresBookFilter, _ query: BookListQuery) async throws -> BookPage {
         let rows = try await db.rows(filter.nearPageWithTagsQuery(limit: query.pageSize, offset: query.offset))
             .decode((Int64, Int64?, String?, String?, String?, String?, String?, Int?, Date?, Date?, [Int64]?, [String]?).self).collect()
-        guard let count = rows.first?.0 else {
-            // No row at all: no page at this offset, and the count still to read.
-            let count = try await db.rows("SELECT book_count FROM catalog_stats WHERE id = 1").decode(Int64.self).firstElement() ?? 0
-            return BookPage(books: [], totalCount: Int(count))
-        }
+        // The statement starts from the one `catalog_stats` row, so a row always comes back, with the count.
+        let count = rows.first?.0 ?? 0
         var books: [Book] = []
         for row in rows {
             // The count alone comes back when the page is past the end (the page's side of the join is empty).
